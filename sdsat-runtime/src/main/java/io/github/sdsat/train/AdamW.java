@@ -155,9 +155,7 @@ public final class AdamW implements AutoCloseable {
                             + "size differs from the parameter: the train-state folder belongs to another model; "
                             + "delete it to start over");
                 }
-                NDArray loaded = manager.create(data, target.getShape());
-                target.set(loaded.toFloatArray());
-                loaded.close();
+                target.set(data);
             }
         }
         this.step = restoredStep;
