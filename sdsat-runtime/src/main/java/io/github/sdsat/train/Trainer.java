@@ -309,7 +309,7 @@ public final class Trainer {
         if (sdsatMetrics != null) {
             b.append(String.format("| sdsat | %.4f | %.4f |%n", sdsatMetrics.standardLoss(),
                     sdsatMetrics.standardAccuracy()));
-            b.append(String.format("%nsdsat's held-out standard-token loss is %.2f%% above base's.%n",
+            b.append(String.format("%nsdsat's held-out standard-token loss relative to base's: %+.2f%%.%n",
                     100 * (sdsatMetrics.standardLoss() / baseMetrics.standardLoss() - 1)));
             b.append("\nSAT draft accuracy at k = ").append(EVALUATION_K).append(" against the model's own greedy "
                     + "continuation (").append(sdsatMetrics.prompts()).append(" held-out prompts of ")
