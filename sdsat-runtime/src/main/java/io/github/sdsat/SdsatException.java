@@ -1,6 +1,9 @@
 package io.github.sdsat;
 
-/** A user-facing failure: the message names the problem and the fix. */
+/**
+ * A failure the user can act on: bad input (a model folder, a file, a parameter), described by a message that
+ * names the problem, the file or parameter, and the fix.
+ */
 public class SdsatException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
