@@ -29,38 +29,12 @@ public final class LlamaParameters implements AutoCloseable {
         this.tensors = tensors;
     }
 
-    /** Every tensor name the Llama architecture needs for this config, with its shape, in checkpoint order. */
-    public static Map<String, long[]> expectedShapes(LlamaConfig c) {
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        long d = c.hiddenSize();
-        long qOut = (long) c.numHeads() * c.headDim();
-        long kvOut = (long) c.numKvHeads() * c.headDim();
-        shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
-        for (int i = 0; i < c.numLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            shapes.put(p + "self_attn.q_proj.weight", new long[] {qOut, d});
-            shapes.put(p + "self_attn.k_proj.weight", new long[] {kvOut, d});
-            shapes.put(p + "self_attn.v_proj.weight", new long[] {kvOut, d});
-            shapes.put(p + "self_attn.o_proj.weight", new long[] {d, qOut});
-            shapes.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), d});
-            shapes.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), d});
-            shapes.put(p + "mlp.down_proj.weight", new long[] {d, c.intermediateSize()});
-            shapes.put(p + "input_layernorm.weight", new long[] {d});
-            shapes.put(p + "post_attention_layernorm.weight", new long[] {d});
-        }
-        shapes.put("model.norm.weight", new long[] {d});
-        if (!c.tieWordEmbeddings()) {
-            shapes.put("lm_head.weight", new long[] {c.vocabSize(), d});
-        }
-        return shapes;
-    }
-
     /** Loads every tensor of the architecture from a source (a checkpoint, usually) as float32. */
     public static LlamaParameters load(LlamaConfig config, WeightSource source, NDManager manager) {
         NDManager own = manager.newSubManager();
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         try {
-            for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+            for (Map.Entry<String, long[]> e : config.tensorShapes().entrySet()) {
                 FloatBuffer data = source.tensor(e.getKey(), e.getValue());
                 NDArray a = own.create(data, new Shape(e.getValue()), DataType.FLOAT32);
                 a.setName(e.getKey());
@@ -82,7 +56,7 @@ public final class LlamaParameters implements AutoCloseable {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         Random random = new Random(seed);
         double residualStd = std / Math.sqrt(2.0 * config.numLayers());
-        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+        for (Map.Entry<String, long[]> e : config.tensorShapes().entrySet()) {
             String name = e.getKey();
             long[] shape = e.getValue();
             int n = Math.toIntExact(new Shape(shape).size());

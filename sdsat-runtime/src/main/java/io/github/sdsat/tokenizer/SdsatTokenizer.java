@@ -1,6 +1,7 @@
 package io.github.sdsat.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.SdsatException;
@@ -130,7 +131,15 @@ public final class SdsatTokenizer implements AutoCloseable {
     /** Token ids of {@code text} with no BOS/EOS added. */
     public long[] encode(String text) {
         Objects.requireNonNull(text, "text");
-        return tokenizer.encode(text, false, false).getIds();
+        // Straight to the native encoder for the ids only: DJL's Encoding also copies tokens, offsets, masks and
+        // word ids across JNI, which doubled the time to encode the stdlib corpus (measured 19 s vs 10 s).
+        // Equivalent here because no DJL-side text preparation (lower-casing, prefix space) is configured.
+        long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, false);
+        try {
+            return TokenizersLibrary.LIB.getTokenIds(encoding);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
+        }
     }
 
     /** BOS followed by the ids of {@code text}: the form a prompt is fed to the model. */

@@ -8,8 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -18,7 +21,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The Python source files of a CPython standard library, as the corpus of the embedded model: a fixed, sorted
@@ -101,13 +103,25 @@ public final class PythonCorpus {
                     + "print(sysconfig.get_paths()['stdlib'])\").");
         }
         Path root = folder.toAbsolutePath().normalize();
-        List<Path> candidates;
-        try (Stream<Path> walk = Files.walk(root)) {
-            candidates = walk.filter(p -> p.getFileName().toString().endsWith(".py"))
-                    .filter(Files::isRegularFile)
-                    .filter(p -> !inExcludedFolder(root.relativize(p)))
-                    .toList();
-        } catch (IOException | java.io.UncheckedIOException e) {
+        List<Path> candidates = new ArrayList<>();
+        try {
+            // Excluded folders are skipped whole: site-packages alone can hold hundreds of MB.
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    return !dir.equals(root) && EXCLUDED_FOLDERS.contains(dir.getFileName().toString())
+                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile() && file.getFileName().toString().endsWith(".py")) {
+                        candidates.add(file);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
             throw new SdsatException("Cannot list the Python files under " + root + " (" + e.getMessage()
                     + "): check the folder's permissions.", e);
         }
@@ -200,15 +214,6 @@ public final class PythonCorpus {
             throw new SdsatException("Cannot read corpus file " + file.path() + " (" + e.getMessage() + "): it "
                     + "changed since the corpus was listed; list the corpus again.", e);
         }
-    }
-
-    private static boolean inExcludedFolder(Path relative) {
-        for (int i = 0; i < relative.getNameCount() - 1; i++) {
-            if (EXCLUDED_FOLDERS.contains(relative.getName(i).toString())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String relativeName(Path relative) {

@@ -140,7 +140,9 @@ public record TrainedBpe(BpeTokenizerTrainer.Options options, List<String> token
     }
 
     private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path temp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+        // Not Files.createTempFile: its owner-only permissions would carry over to the published file.
+        Path temp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + System.nanoTime() + ".tmp");
         try {
             Files.write(temp, bytes);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -1,5 +1,6 @@
 package io.github.sdsat.tokenizer;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.train.BpeTokenizerTrainer;
 import io.github.sdsat.train.SyntheticPython;
@@ -58,6 +59,20 @@ class SdsatTokenizerTest {
             long[] ids = tok.encode(text);
             assertThat(ids.length).isGreaterThan(2048);
             assertThat(tok.decode(ids)).isEqualTo(text);
+        }
+    }
+
+    /** encode() calls the native encoder directly; it must give what DJL's own Encoding gives. */
+    @Test
+    void encodeMatchesDjlEncoding() throws Exception {
+        List<String> texts = List.of("héllo wörld ✓ 日本", "x = 1<sat>y  </s>", SyntheticPython.source(5, 20), "");
+        try (SdsatTokenizer tok = SdsatTokenizer.load(folder);
+             HuggingFaceTokenizer djl = HuggingFaceTokenizer.builder()
+                     .optTokenizerPath(folder.resolve("tokenizer.json")).optAddSpecialTokens(false)
+                     .optTruncation(false).optPadding(false).build()) {
+            for (String text : texts) {
+                assertThat(tok.encode(text)).isEqualTo(djl.encode(text, false, false).getIds());
+            }
         }
     }
 

@@ -39,6 +39,9 @@ class BpeTokenizerTrainerTest {
                     .as(file).isEqualTo(Files.readAllBytes(dir.resolve("b").resolve(file)));
         }
         assertThat(dir.resolve("a")).isDirectoryNotContaining("glob:**.tmp");
+        // readable by others like any file the user writes (a temp-file API would make it owner-only)
+        assertThat(Files.getPosixFilePermissions(dir.resolve("a").resolve("tokenizer.json")))
+                .isEqualTo(Files.getPosixFilePermissions(Files.writeString(dir.resolve("plain.txt"), "x")));
     }
 
     @Test

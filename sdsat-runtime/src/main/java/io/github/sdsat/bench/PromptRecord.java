@@ -1,0 +1,100 @@
+package io.github.sdsat.bench;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+/**
+ * Measurements of one decoder run on one prompt, one row of {@code prompts} in {@code results.json} and of
+ * {@code prompts.csv}.
+ *
+ * @param dataset dataset name ({@code humaneval}, {@code infilling} or a custom name)
+ * @param taskId the task's id within the dataset
+ * @param decoder {@code ar} (the autoregressive baseline), {@code sdsat}, {@code sdsat-single-pass},
+ *     {@code sdsat-tree}, ...
+ * @param k number of semantic adaptive tokens per draft; 0 for {@code ar}
+ * @param temperature sampling temperature; 0 is greedy
+ * @param sampling sampling acceptance rule: null for greedy, {@code paper} or {@code lossless}
+ * @param promptTokens prompt length in tokens as fed to the model (BOS included)
+ * @param newTokens tokens generated
+ * @param forwardPasses model forward calls, as the decoder counts them
+ * @param draftedTokens tokens proposed by draft passes (0 for {@code ar})
+ * @param acceptedTokens drafted tokens the verify passes accepted (0 for {@code ar})
+ * @param acceptedPerPosition entry {@code i}: how often the draft token at position {@code i} was accepted
+ * @param timeMs wall time of the whole generation, prefill included, in milliseconds
+ * @param prefillMs wall time of the prompt prefill, in milliseconds
+ * @param tokensPerSecond {@code newTokens / (timeMs / 1000)} as measured
+ * @param identicalToBaseline whether the output ids equal the {@code ar} output for this prompt; null for
+ *     sampling runs, where outputs are not expected to be equal
+ * @param firstMismatch index into the generated tokens of the first difference from the baseline, or null
+ * @param loops draft-verify iterations (decode steps for {@code ar})
+ */
+public record PromptRecord(
+    String dataset,
+    String taskId,
+    String decoder,
+    int k,
+    double temperature,
+    String sampling,
+    int promptTokens,
+    int newTokens,
+    int forwardPasses,
+    long draftedTokens,
+    long acceptedTokens,
+    long[] acceptedPerPosition,
+    double timeMs,
+    double prefillMs,
+    double tokensPerSecond,
+    Boolean identicalToBaseline,
+    Integer firstMismatch,
+    int loops) {
+
+  /** Decoder name of the autoregressive baseline. */
+  public static final String BASELINE_DECODER = "ar";
+
+  public PromptRecord {
+    requireName(dataset, "dataset");
+    requireName(taskId, "taskId");
+    requireName(decoder, "decoder");
+    String what = "Prompt record " + dataset + "/" + taskId + " (" + decoder + ", k=" + k + ")";
+    if (k < 0) {
+      throw new IllegalArgumentException(what + ": k must be >= 0");
+    }
+    if (!(temperature >= 0.0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException(what + ": temperature " + temperature + " must be a number >= 0");
+    }
+    if (promptTokens < 0 || newTokens < 0 || forwardPasses < 0 || draftedTokens < 0 || acceptedTokens < 0
+        || loops < 0) {
+      throw new IllegalArgumentException(what + ": token, pass and loop counts must be >= 0");
+    }
+    if (!(timeMs >= 0.0) || Double.isInfinite(timeMs) || !(prefillMs >= 0.0) || Double.isInfinite(prefillMs)) {
+      throw new IllegalArgumentException(
+          what + ": timeMs " + timeMs + " and prefillMs " + prefillMs + " must be finite and >= 0");
+    }
+    if (firstMismatch != null && firstMismatch < 0) {
+      throw new IllegalArgumentException(what + ": firstMismatch " + firstMismatch + " must be >= 0 or null");
+    }
+    acceptedPerPosition = acceptedPerPosition == null ? new long[0] : acceptedPerPosition.clone();
+  }
+
+  private static void requireName(String value, String field) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("Prompt record field " + field + " is missing or blank");
+    }
+  }
+
+  /** Whether this is the autoregressive baseline ({@code decoder} {@code ar}, {@code k} 0). */
+  @JsonIgnore
+  public boolean isBaseline() {
+    return BASELINE_DECODER.equals(decoder) && k == 0;
+  }
+
+  /** Whether this run was greedy (temperature 0, no sampling rule). */
+  @JsonIgnore
+  public boolean isGreedy() {
+    return temperature == 0.0 && sampling == null;
+  }
+
+  @Override
+  public long[] acceptedPerPosition() {
+    return acceptedPerPosition.clone();
+  }
+}

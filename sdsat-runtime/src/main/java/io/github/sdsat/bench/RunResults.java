@@ -1,0 +1,34 @@
+package io.github.sdsat.bench;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a run produced, the content of {@code results.json} (DESIGN §9): the run's configuration, where it
+ * ran, the summary rows and the per-prompt records.
+ *
+ * @param config the run's parameters by name (datasets, dataLimit, kList, decoders, temperatures, seed,
+ *     maxNewTokens, runId, shard, ...), in the order given
+ * @param environment where it ran
+ * @param rows summary rows, as {@link Aggregator#summarise} computes them from {@code prompts}
+ * @param prompts per-prompt records
+ */
+public record RunResults(
+    Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts) {
+
+  public RunResults {
+    Objects.requireNonNull(environment, "environment");
+    // LinkedHashMap keeps the given order and, unlike Map.copyOf, allows null values (e.g. an unset seed).
+    config = config == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(config));
+    rows = rows == null ? List.of() : List.copyOf(rows);
+    prompts = prompts == null ? List.of() : List.copyOf(prompts);
+  }
+
+  /** Results whose rows are computed from the prompt records. */
+  public static RunResults of(Map<String, Object> config, Environment environment, List<PromptRecord> prompts) {
+    return new RunResults(config, environment, Aggregator.summarise(prompts), prompts);
+  }
+}

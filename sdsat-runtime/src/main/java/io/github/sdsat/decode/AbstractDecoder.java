@@ -1,0 +1,90 @@
+package io.github.sdsat.decode;
+
+import io.github.sdsat.model.KvCache;
+import io.github.sdsat.model.LlamaModel;
+
+/** Validation and bookkeeping shared by all decoders; each strategy implements {@link #decode}. */
+abstract class AbstractDecoder implements Decoder {
+    protected final LlamaModel model;
+    protected final ModelPasses passes;
+
+    AbstractDecoder(LlamaModel model) {
+        this.model = model;
+        this.passes = new ModelPasses(model);
+    }
+
+    /** Extra cache slots a loop may use beyond the committed tokens (drafts, SAT blocks). */
+    protected abstract int scratchSlots(GenerationConfig config);
+
+    /** Checks k and anything else decoder-specific; throws with the valid values. */
+    protected void validateConfig(GenerationConfig config) {
+    }
+
+    protected abstract void decode(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out,
+            Counters counters);
+
+    @Override
+    public final GenerationResult generate(long[] promptIds, GenerationConfig config) {
+        if (promptIds == null || promptIds.length == 0) {
+            throw new IllegalArgumentException("Empty prompt: give at least one token (normally BOS + the encoded "
+                    + "prompt)");
+        }
+        int vocab = model.config().vocabSize();
+        for (long id : promptIds) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("Prompt token id " + id + " is outside the model's vocabulary [0, "
+                        + vocab + ")");
+            }
+        }
+        validateConfig(config);
+        int needed = promptIds.length + config.maxNewTokens() + scratchSlots(config) + 1;
+        int context = model.config().maxPositions();
+        if (needed > context) {
+            throw new IllegalArgumentException("Prompt of " + promptIds.length + " tokens + maxNewTokens "
+                    + config.maxNewTokens() + " + " + (scratchSlots(config) + 1) + " scratch slots for " + name()
+                    + " = " + needed + " exceeds the model's context of " + context
+                    + " tokens: shorten the prompt or lower maxNewTokens/k");
+        }
+        passes.resetCount();
+        OutputSink out = new OutputSink(config);
+        Counters counters = new Counters(Math.max(1, config.k()));
+        try (KvCache cache = model.newCache(needed)) {
+            counters.start = System.nanoTime();
+            decode(promptIds.clone(), config, cache, out, counters);
+        }
+        long end = System.nanoTime();
+        double prefillMs = (counters.prefillEnd - counters.start) / 1e6;
+        double decodeMs = (end - counters.prefillEnd) / 1e6;
+        double seconds = (end - counters.start) / 1e9;
+        GenerationStats stats = new GenerationStats(out.size(), passes.passes(), counters.drafted, counters.accepted,
+                counters.acceptedPerPosition, prefillMs, decodeMs, out.size() / seconds, counters.loops);
+        return new GenerationResult(promptIds.clone(), out.tokens(), stats, out.stopReason());
+    }
+
+    /** Mutable counters a decode run fills in. */
+    static final class Counters {
+        long start;
+        long prefillEnd;
+        long drafted;
+        long accepted;
+        int loops;
+        final long[] acceptedPerPosition;
+
+        Counters(int positions) {
+            acceptedPerPosition = new long[positions];
+        }
+
+        void prefillDone() {
+            prefillEnd = System.nanoTime();
+        }
+
+        /** Records one verification: {@code drafted} proposals of which the first {@code accepted} matched. */
+        void verified(int drafted, int accepted) {
+            this.drafted += drafted;
+            this.accepted += accepted;
+            for (int i = 0; i < accepted && i < acceptedPerPosition.length; i++) {
+                acceptedPerPosition[i]++;
+            }
+        }
+    }
+}

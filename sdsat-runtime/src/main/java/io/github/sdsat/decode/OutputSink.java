@@ -1,0 +1,54 @@
+package io.github.sdsat.decode;
+
+import java.util.Arrays;
+
+/**
+ * Collects emitted tokens and enforces the stop rules every decoder shares: a stop token is emitted and ends
+ * generation; never more than maxNewTokens. Speculative decoders commit several tokens per loop and push them here
+ * one by one, so a stop token in the middle of a block ends generation exactly there (the official code loses
+ * tokens in that case).
+ */
+final class OutputSink {
+    private final GenerationConfig config;
+    private long[] tokens;
+    private int size;
+    private String stopReason;
+
+    OutputSink(GenerationConfig config) {
+        this.config = config;
+        this.tokens = new long[Math.min(config.maxNewTokens(), 1024)];
+    }
+
+    /** Emits a token; returns false when generation is over (then no further token may be emitted). */
+    boolean emit(long token) {
+        if (stopReason != null) {
+            throw new IllegalStateException("token emitted after generation stopped (" + stopReason + ")");
+        }
+        if (size == tokens.length) {
+            tokens = Arrays.copyOf(tokens, Math.min(config.maxNewTokens(), tokens.length * 2));
+        }
+        tokens[size++] = token;
+        if (config.isStop(token)) {
+            stopReason = "eos";
+        } else if (size >= config.maxNewTokens()) {
+            stopReason = "length";
+        }
+        return stopReason == null;
+    }
+
+    boolean done() {
+        return stopReason != null;
+    }
+
+    int size() {
+        return size;
+    }
+
+    long[] tokens() {
+        return Arrays.copyOf(tokens, size);
+    }
+
+    String stopReason() {
+        return stopReason;
+    }
+}

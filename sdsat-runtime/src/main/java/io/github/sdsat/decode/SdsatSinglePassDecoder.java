@@ -1,0 +1,117 @@
+package io.github.sdsat.decode;
+
+import io.github.sdsat.model.KvCache;
+import io.github.sdsat.model.LlamaModel;
+
+import java.util.Arrays;
+
+/**
+ * Single-pass SDSAT greedy (DESIGN §4, beyond the paper): the verify pass of one loop is merged with the draft pass
+ * of the next. Each pass feeds {@code [t, d1..dk]} plus one block of k SATs after every possible acceptance point a
+ * (block a sees the context, t, d1..da and itself, at the positions following da). Once the accepted length a is
+ * known, block a's outputs are the next drafts, so a loop costs one pass of (k+1)² tokens for a+1 tokens.
+ */
+public final class SdsatSinglePassDecoder extends SdsatGreedyDecoder {
+    public static final String NAME = "sdsat-single-pass";
+
+    public SdsatSinglePassDecoder(LlamaModel model, long satToken) {
+        super(model, satToken);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    protected int scratchSlots(GenerationConfig config) {
+        return (config.k() + 1) * (config.k() + 1);
+    }
+
+    @Override
+    protected void decode(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out, Counters counters) {
+        int k = config.k();
+        int p = prompt.length;
+        // Prefill with a SAT block after the prompt: plain causal attention is exactly the SAT block's mask.
+        long[] prefill = Arrays.copyOf(prompt, p + k);
+        Arrays.fill(prefill, p, p + k, satToken);
+        long[] first = passes.argmax(cache, prefill, ModelPasses.range(0, p + k), null, p - 1);
+        counters.prefillDone();
+        cache.truncate(p);
+        long t = first[0];
+        long[] drafts = Arrays.copyOfRange(first, 1, k + 1);
+        int n = p; // position of t
+        if (!out.emit(t)) {
+            return;
+        }
+        int width = (k + 1) * (k + 1);
+        long[] tokens = new long[width];
+        long[] positions = new long[width];
+        while (true) {
+            counters.loops++;
+            int cached = cache.length();
+            tokens[0] = t;
+            System.arraycopy(drafts, 0, tokens, 1, k);
+            for (int i = 0; i <= k; i++) {
+                positions[i] = n + i;
+            }
+            for (int a = 0; a <= k; a++) {
+                for (int i = 1; i <= k; i++) {
+                    int row = blockRow(k, a, i);
+                    tokens[row] = satToken;
+                    positions[row] = n + a + i;
+                }
+            }
+            long[] out1 = passes.argmax(cache, tokens, positions, mask(k, cached), 0);
+            int accepted = 0;
+            while (accepted < k && drafts[accepted] == out1[accepted]) {
+                accepted++;
+            }
+            counters.verified(k, accepted);
+            for (int i = 0; i < accepted; i++) {
+                if (!out.emit(drafts[i])) {
+                    return;
+                }
+            }
+            long bonus = out1[accepted];
+            for (int i = 1; i <= k; i++) {
+                drafts[i - 1] = out1[blockRow(k, accepted, i)];
+            }
+            cache.truncate(cached + accepted + 1); // t and d1..da
+            n += accepted + 1;
+            t = bonus;
+            if (!out.emit(bonus)) {
+                return;
+            }
+        }
+    }
+
+    /** Row of SAT i (1-based) of block a in the pass. */
+    private static int blockRow(int k, int a, int i) {
+        return (k + 1) + a * k + (i - 1);
+    }
+
+    /** Additive mask [(k+1)², cached + (k+1)²]: verify rows causal; block a sees t, d1..da and its own earlier SATs. */
+    static float[] mask(int k, int cached) {
+        int width = (k + 1) * (k + 1);
+        int cols = cached + width;
+        float[] m = new float[width * cols];
+        Arrays.fill(m, Float.NEGATIVE_INFINITY);
+        for (int r = 0; r < width; r++) {
+            Arrays.fill(m, r * cols, r * cols + cached, 0f);
+        }
+        for (int r = 0; r <= k; r++) {
+            Arrays.fill(m, r * cols + cached, r * cols + cached + r + 1, 0f);
+        }
+        for (int a = 0; a <= k; a++) {
+            for (int i = 1; i <= k; i++) {
+                int row = blockRow(k, a, i);
+                Arrays.fill(m, row * cols + cached, row * cols + cached + a + 1, 0f);
+                for (int j = 1; j <= i; j++) {
+                    m[row * cols + cached + blockRow(k, a, j)] = 0f;
+                }
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,250 @@
+package io.github.sdsat.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.github.mustachejava.DefaultMustacheFactory;
+import com.github.mustachejava.Mustache;
+import io.github.sdsat.bench.Environment;
+import io.github.sdsat.bench.PromptRecord;
+import io.github.sdsat.bench.RowSummary;
+import io.github.sdsat.bench.RunResults;
+import java.io.StringWriter;
+import java.lang.reflect.RecordComponent;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The run's {@code index.html}, from the mustache template {@code io/github/sdsat/report/index.mustache}: the
+ * question, an answer per dataset, the summary table in the paper's layout, the charts, the equivalence of
+ * outputs, the configuration and the environment. Self-contained: inline CSS, no scripts, no external
+ * resources; the charts are the PNG files next to it.
+ */
+public final class HtmlReport {
+
+  /** The question every run answers. */
+  public static final String QUESTION =
+      "Does SDSAT decode faster than greedy autoregressive decoding on this model, with identical output?";
+
+  /** Differing prompts listed in the page; the rest are in prompts.csv. */
+  static final int MAX_LISTED_DIFFERENCES = 200;
+
+  private static final String TEMPLATE = "io/github/sdsat/report/index.mustache";
+
+  private HtmlReport() {}
+
+  /** Renders the page of a run whose charts were written under their {@code fileName}s next to it. */
+  public static String render(RunResults results, List<Charts.ChartImage> charts, String runName) {
+    Map<String, Object> scope = new LinkedHashMap<>();
+    Object runId = results.config().get("runId");
+    String name = runId == null ? runName : runId.toString();
+    scope.put("title", "SDSAT run " + name);
+    scope.put("question", QUESTION);
+    scope.put("generated",
+        ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")));
+    Environment environment = results.environment();
+    scope.put("model", environment.modelPath() == null ? "(not recorded)" : environment.modelPath());
+    scope.put("device", environment.device() == null ? "(not recorded)" : environment.device()
+        + (environment.gpu() == null ? "" : " — " + environment.gpu()));
+    scope.put("dtype", environment.dtype() == null ? "(not recorded)" : environment.dtype());
+
+    Set<String> datasets = new LinkedHashSet<>();
+    results.rows().forEach(row -> datasets.add(row.dataset()));
+    List<Map<String, Object>> datasetScopes = new ArrayList<>();
+    boolean anySampling = results.rows().stream().anyMatch(row -> row.sampling() != null);
+    for (String dataset : datasets) {
+      List<RowSummary> rows = results.rows().stream().filter(row -> row.dataset().equals(dataset)).toList();
+      Map<String, Object> datasetScope = new LinkedHashMap<>();
+      datasetScope.put("name", dataset);
+      datasetScope.put("answer", answer(rows));
+      datasetScope.put("rows", rows.stream().map(row -> rowScope(row, anySampling)).toList());
+      List<Map<String, Object>> chartScopes = new ArrayList<>();
+      for (Charts.ChartImage chart : charts) {
+        if (chart.dataset().equals(dataset)) {
+          chartScopes.add(Map.of("file", chart.fileName(), "title", chart.title()));
+        }
+      }
+      datasetScope.put("charts", chartScopes);
+      datasetScope.put("hasCharts", !chartScopes.isEmpty());
+      datasetScopes.add(datasetScope);
+    }
+    scope.put("datasets", datasetScopes);
+    scope.put("hasDatasets", !datasetScopes.isEmpty());
+    scope.put("showSampling", anySampling);
+
+    putEquivalence(scope, results);
+    scope.put("config", entries(results.config()));
+    scope.put("environment", environmentEntries(environment));
+    scope.put("promptCount", results.prompts().size());
+
+    Mustache mustache = new DefaultMustacheFactory().compile(TEMPLATE);
+    StringWriter out = new StringWriter();
+    mustache.execute(out, scope);
+    return out.toString();
+  }
+
+  /** A one-paragraph answer to the question for one dataset. */
+  static String answer(List<RowSummary> rows) {
+    RowSummary baseline = rows.stream()
+        .filter(row -> row.isBaseline() && row.isGreedy()).findFirst().orElse(null);
+    List<RowSummary> greedy = rows.stream().filter(row -> !row.isBaseline() && row.isGreedy()).toList();
+    if (greedy.isEmpty()) {
+      return "No greedy speculative decoder was measured on this dataset, so the question is not answered here.";
+    }
+    if (baseline == null) {
+      return "The greedy autoregressive baseline was not measured on this dataset, so no speedup can be given.";
+    }
+    RowSummary fastest = null;
+    for (RowSummary row : greedy) {
+      if (row.speedup() != null && (fastest == null || row.speedup() > fastest.speedup())) {
+        fastest = row;
+      }
+    }
+    long identical = 0;
+    long compared = 0;
+    for (RowSummary row : greedy) {
+      compared += row.prompts();
+      identical += row.identicalToBaseline() == null ? 0 : row.identicalToBaseline();
+    }
+    StringBuilder text = new StringBuilder();
+    if (fastest == null) {
+      text.append("No greedy row shares prompts with the baseline, so no speedup can be given. ");
+    } else {
+      boolean faster = fastest.speedup() > 1.0;
+      text.append(faster ? "Yes, faster: " : "Not faster: ")
+          .append("the best greedy setting, ").append(fastest.decoder()).append(" at k=").append(fastest.k())
+          .append(", runs at ").append(String.format(Locale.ROOT, "%.2f", fastest.speedup()))
+          .append("× the baseline's speed (mean ")
+          .append(String.format(Locale.ROOT, "%.1f", fastest.meanTimeMs())).append(" ms against ")
+          .append(String.format(Locale.ROOT, "%.1f", baseline.meanTimeMs())).append(" ms per prompt). ");
+    }
+    if (identical == compared) {
+      text.append("Output identical to greedy autoregressive decoding in all ").append(compared)
+          .append(" greedy runs (prompt × setting).");
+    } else {
+      text.append("Output identical in ").append(identical).append(" of ").append(compared)
+          .append(" greedy runs (prompt × setting); the differing prompts are listed under Equivalence.");
+    }
+    return text.toString();
+  }
+
+  private static Map<String, Object> rowScope(RowSummary row, boolean showSampling) {
+    Map<String, Object> scope = new LinkedHashMap<>();
+    scope.put("baseline", row.isBaseline());
+    scope.put("decoder", row.decoder());
+    scope.put("temperature", Charts.formatTemperature(row.temperature()));
+    scope.put("k", row.isBaseline() ? "–" : Integer.toString(row.k()));
+    scope.put("showSampling", showSampling);
+    scope.put("sampling", row.sampling() == null ? "–" : row.sampling());
+    scope.put("meanTime", String.format(Locale.ROOT, "%,.1f", row.meanTimeMs()));
+    scope.put("medianTime", String.format(Locale.ROOT, "%,.1f", row.medianTimeMs()));
+    scope.put("speedup", row.speedup() == null ? "–" : String.format(Locale.ROOT, "%.2f×", row.speedup()));
+    scope.put("faster", row.speedup() != null && row.speedup() > 1.0 && !row.isBaseline());
+    scope.put("slower", row.speedup() != null && row.speedup() < 1.0);
+    scope.put("tokensPerSecond", String.format(Locale.ROOT, "%,.1f", row.tokensPerSecond()));
+    scope.put("tokensPerForward", row.tokensPerForward() == null ? "–"
+        : String.format(Locale.ROOT, "%.2f", row.tokensPerForward()));
+    scope.put("acceptance", row.acceptRate() == null ? "–"
+        : String.format(Locale.ROOT, "%.1f %%", 100 * row.acceptRate()));
+    scope.put("acceptedPerLoop", row.meanAcceptedPerLoop() == null ? "–"
+        : String.format(Locale.ROOT, "%.2f", row.meanAcceptedPerLoop()));
+    scope.put("identical", row.identicalToBaseline() == null
+        ? "n/a (sampling)" : row.identicalToBaseline() + " / " + row.prompts());
+    scope.put("differs", row.identicalToBaseline() != null && row.identicalToBaseline() < row.prompts());
+    scope.put("prompts", row.prompts());
+    return scope;
+  }
+
+  private static void putEquivalence(Map<String, Object> scope, RunResults results) {
+    List<Map<String, Object>> summary = new ArrayList<>();
+    for (RowSummary row : results.rows()) {
+      if (row.isBaseline() || !row.isGreedy()) {
+        continue;
+      }
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("dataset", row.dataset());
+      line.put("decoder", row.decoder());
+      line.put("k", row.k());
+      line.put("identical", row.identicalToBaseline());
+      line.put("prompts", row.prompts());
+      line.put("differs", row.identicalToBaseline() != null && row.identicalToBaseline() < row.prompts());
+      summary.add(line);
+    }
+    List<Map<String, Object>> differences = new ArrayList<>();
+    int differing = 0;
+    int notCompared = 0;
+    for (PromptRecord record : results.prompts()) {
+      if (record.isBaseline() || !record.isGreedy()) {
+        continue;
+      }
+      if (record.identicalToBaseline() == null) {
+        notCompared++;
+      } else if (!record.identicalToBaseline()) {
+        differing++;
+        if (differences.size() < MAX_LISTED_DIFFERENCES) {
+          Map<String, Object> line = new LinkedHashMap<>();
+          line.put("dataset", record.dataset());
+          line.put("taskId", record.taskId());
+          line.put("decoder", record.decoder());
+          line.put("k", record.k());
+          line.put("firstMismatch", record.firstMismatch() == null ? "–" : record.firstMismatch().toString());
+          line.put("newTokens", record.newTokens());
+          differences.add(line);
+        }
+      }
+    }
+    scope.put("equivalenceRows", summary);
+    scope.put("hasEquivalenceRows", !summary.isEmpty());
+    scope.put("differences", differences);
+    scope.put("hasDifferences", !differences.isEmpty());
+    scope.put("differingCount", differing);
+    scope.put("allIdentical", differing == 0 && notCompared == 0 && !summary.isEmpty());
+    scope.put("moreDifferences", differing > differences.size() ? differing - differences.size() : 0);
+    scope.put("hasMoreDifferences", differing > differences.size());
+    scope.put("notCompared", notCompared);
+    scope.put("hasNotCompared", notCompared > 0);
+  }
+
+  private static List<Map<String, Object>> entries(Map<String, Object> map) {
+    List<Map<String, Object>> entries = new ArrayList<>();
+    for (Map.Entry<String, Object> entry : map.entrySet()) {
+      entries.add(Map.of("key", entry.getKey(), "value", display(entry.getValue())));
+    }
+    return entries;
+  }
+
+  private static List<Map<String, Object>> environmentEntries(Environment environment) {
+    List<Map<String, Object>> entries = new ArrayList<>();
+    for (RecordComponent component : Environment.class.getRecordComponents()) {
+      Object value;
+      try {
+        value = component.getAccessor().invoke(environment);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("Cannot read environment field " + component.getName(), e);
+      }
+      entries.add(Map.of("key", component.getName(), "value", display(value)));
+    }
+    return entries;
+  }
+
+  private static String display(Object value) {
+    if (value == null) {
+      return "–";
+    }
+    if (value instanceof String text) {
+      return text;
+    }
+    try {
+      return ResultFiles.mapper().disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      return value.toString();
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.github.sdsat.report;
+
+import io.github.sdsat.bench.RowSummary;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The summary rows as a fixed-width text table, for build logs. */
+public final class SummaryTable {
+
+  private static final String[] HEADERS = {
+    "dataset", "decoder", "T", "k", "sampling", "prompts", "mean ms", "median ms", "speedup", "tok/s",
+    "tok/fwd", "accept", "acc/loop", "identical"
+  };
+
+  private SummaryTable() {}
+
+  /** One header line, one rule line and one line per row; columns padded to their widest cell. */
+  public static String format(List<RowSummary> rows) {
+    List<String[]> lines = new ArrayList<>();
+    lines.add(HEADERS);
+    for (RowSummary row : rows) {
+      lines.add(new String[] {
+        row.dataset(),
+        row.decoder(),
+        Charts.formatTemperature(row.temperature()),
+        Integer.toString(row.k()),
+        row.sampling() == null ? "-" : row.sampling(),
+        Integer.toString(row.prompts()),
+        fixed(row.meanTimeMs(), 1),
+        fixed(row.medianTimeMs(), 1),
+        row.speedup() == null ? "-" : fixed(row.speedup(), 2) + "x",
+        fixed(row.tokensPerSecond(), 1),
+        row.tokensPerForward() == null ? "-" : fixed(row.tokensPerForward(), 2),
+        row.acceptRate() == null ? "-" : fixed(100 * row.acceptRate(), 1) + "%",
+        row.meanAcceptedPerLoop() == null ? "-" : fixed(row.meanAcceptedPerLoop(), 2),
+        row.identicalToBaseline() == null ? "-" : row.identicalToBaseline() + "/" + row.prompts()
+      });
+    }
+    int[] widths = new int[HEADERS.length];
+    for (String[] line : lines) {
+      for (int i = 0; i < line.length; i++) {
+        widths[i] = Math.max(widths[i], line[i].length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (int n = 0; n < lines.size(); n++) {
+      String[] line = lines.get(n);
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < line.length; i++) {
+        if (i > 0) {
+          text.append("  ");
+        }
+        // Names read best left-aligned, numbers right-aligned.
+        boolean leftAligned = i <= 1 || i == 4;
+        String format = "%" + (leftAligned ? "-" : "") + widths[i] + "s";
+        text.append(String.format(Locale.ROOT, format, line[i]));
+      }
+      out.append(text.toString().stripTrailing()).append('\n');
+      if (n == 0) {
+        int total = text.length();
+        out.append("-".repeat(total)).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  private static String fixed(double value, int decimals) {
+    return String.format(Locale.ROOT, "%,." + decimals + "f", value);
+  }
+}

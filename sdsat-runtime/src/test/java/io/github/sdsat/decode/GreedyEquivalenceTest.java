@@ -1,0 +1,154 @@
+package io.github.sdsat.decode;
+
+import io.github.sdsat.model.LlamaConfig;
+import io.github.sdsat.model.LlamaModel;
+import io.github.sdsat.model.TinyModels;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Greedy SDSAT decoders must reproduce autoregressive greedy ids exactly, for any weights. Small vocabularies make
+ * drafts match by chance often, so accepted runs of several drafts (and their KV bookkeeping) are exercised too.
+ */
+class GreedyEquivalenceTest {
+    static final List<LlamaModel> MODELS = new ArrayList<>();
+
+    @BeforeAll
+    static void models() {
+        MODELS.add(TinyModels.model(TinyModels.config(64, 2, 4, 2, 11, false, 10000), 1)); // GQA, tiny vocab
+        MODELS.add(TinyModels.model(TinyModels.config(64, 2, 4, 4, 23, true, 10000), 2)); // MHA, tied
+        MODELS.add(TinyModels.model(TinyModels.config(48, 3, 6, 2, 97, false, 500000), 3)); // GQA 3:1
+    }
+
+    @AfterAll
+    static void close() {
+        MODELS.forEach(LlamaModel::close);
+    }
+
+    static long[] prompt(int length, int vocab, long seed) {
+        Random r = new Random(seed);
+        long[] p = new long[length];
+        for (int i = 0; i < length; i++) {
+            p[i] = r.nextInt(vocab);
+        }
+        return p;
+    }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int m = 0; m < 3; m++) {
+            for (int promptLength : new int[] {1, 9, 30}) {
+                out.add(Arguments.of(m, promptLength));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "model {0}, prompt length {1}, k = 1..8")
+    @MethodSource("cases")
+    void sdsatDecodersEqualArGreedy(int modelIndex, int promptLength) {
+        LlamaModel model = MODELS.get(modelIndex);
+        int vocab = model.config().vocabSize();
+        long[] prompt = prompt(promptLength, vocab, 31L * modelIndex + promptLength);
+        long sat = vocab - 1;
+        GenerationConfig base = GenerationConfig.builder().maxNewTokens(64).build();
+        long[] expected = new AutoregressiveDecoder(model).generate(prompt, base).outputIds();
+        assertThat(expected).hasSize(64);
+        long accepted = 0;
+        for (int k = 1; k <= 8; k++) {
+            GenerationConfig c = base.toBuilder().k(k).build();
+            for (Decoder d : List.of(new SdsatGreedyDecoder(model, sat), new SdsatSinglePassDecoder(model, sat))) {
+                GenerationResult r = d.generate(prompt, c);
+                assertThat(r.outputIds()).as("%s k=%d", d.name(), k).containsExactly(expected);
+                assertThat(r.stopReason()).isEqualTo("length");
+                accepted += r.stats().acceptedTokens();
+            }
+        }
+        if (vocab <= 11) {
+            assertThat(accepted).as("tiny vocabularies accept drafts by chance").isPositive();
+        }
+    }
+
+    /** EOS at each position of the output (so at every offset inside a committed block) and every length. */
+    @Test
+    void stopTokenAndLengthAtEveryPosition() {
+        LlamaModel model = MODELS.get(0);
+        long[] prompt = prompt(5, 11, 99);
+        long sat = 10;
+        long[] free = new AutoregressiveDecoder(model).generate(prompt, GenerationConfig.greedy(40)).outputIds();
+        for (int k : new int[] {1, 3, 6}) {
+            for (int stopAt = 0; stopAt < 16; stopAt++) {
+                long eos = free[stopAt];
+                GenerationConfig byEos = GenerationConfig.builder().maxNewTokens(40).k(k).stopTokenIds(eos).build();
+                GenerationConfig byLength = GenerationConfig.builder().maxNewTokens(stopAt + 1).k(k).build();
+                GenerationResult ar = new AutoregressiveDecoder(model).generate(prompt, byEos);
+                int first = 0;
+                while (free[first] != eos) {
+                    first++;
+                }
+                assertThat(ar.outputIds()).containsExactly(Arrays.copyOf(free, first + 1));
+                assertThat(ar.stopReason()).isEqualTo("eos");
+                GenerationResult arLen = new AutoregressiveDecoder(model).generate(prompt, byLength);
+                assertThat(arLen.outputIds()).containsExactly(Arrays.copyOf(free, stopAt + 1));
+                for (Decoder d : List.of(new SdsatGreedyDecoder(model, sat), new SdsatSinglePassDecoder(model, sat))) {
+                    GenerationResult r = d.generate(prompt, byEos);
+                    assertThat(r.outputIds()).as("%s k=%d eos=%d", d.name(), k, eos).containsExactly(ar.outputIds());
+                    assertThat(r.stopReason()).isEqualTo("eos");
+                    GenerationResult rl = d.generate(prompt, byLength);
+                    assertThat(rl.outputIds()).as("%s k=%d max=%d", d.name(), k, stopAt + 1)
+                            .containsExactly(arLen.outputIds());
+                    assertThat(rl.stats().newTokens()).isEqualTo(stopAt + 1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void statsCountPassesAndDrafts() {
+        LlamaModel model = MODELS.get(0);
+        long[] prompt = prompt(7, 11, 5);
+        GenerationConfig c = GenerationConfig.builder().maxNewTokens(50).k(4).build();
+        GenerationResult ar = new AutoregressiveDecoder(model).generate(prompt, c);
+        assertThat(ar.stats().forwardPasses()).isEqualTo(50);
+        assertThat(ar.stats().tokensPerForward()).isEqualTo(1.0);
+        GenerationResult two = new SdsatGreedyDecoder(model, 10).generate(prompt, c);
+        GenerationStats s = two.stats();
+        // the last loop may end after its draft pass (when t1 ends generation), before verification
+        assertThat(s.draftedTokens()).isBetween(4L * (s.loops() - 1), 4L * s.loops());
+        // each complete loop: 2 passes and 2 + accepted tokens; the prefill emits 1
+        assertThat(s.forwardPasses()).isLessThanOrEqualTo(1 + 2 * s.loops());
+        assertThat(s.acceptedPerPosition()[0]).isGreaterThanOrEqualTo(s.acceptedPerPosition()[3]);
+        assertThat(Arrays.stream(s.acceptedPerPosition()).sum()).isEqualTo(s.acceptedTokens());
+    }
+
+    @Test
+    void badInputsAreRefusedClearly() {
+        LlamaModel model = MODELS.get(0);
+        Decoder ar = new AutoregressiveDecoder(model);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ar.generate(new long[0], GenerationConfig.greedy(4)))
+                .hasMessageContaining("Empty prompt");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ar.generate(new long[] {99}, GenerationConfig.greedy(4)))
+                .hasMessageContaining("outside the model's vocabulary");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ar.generate(new long[600], GenerationConfig.greedy(4)))
+                .hasMessageContaining("exceeds the model's context");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SdsatGreedyDecoder(model, 10)
+                .generate(new long[] {1}, GenerationConfig.builder().k(16).build()))
+                .hasMessageContaining("k from 1 to 15");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder().topP(0).build())
+                .hasMessageContaining("topP");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create("fast", model, 10))
+                .hasMessageContaining("Unknown decoder 'fast'");
+    }
+}
