@@ -187,6 +187,16 @@ public final class Trainer {
             writeModelFolder(sdsatFolder, config, sdsatWeights, tokenizerFolder, satId, recipe,
                     card("sdsat", recipe, corpus, trainingFiles, heldOutFiles, train, heldOut, pretrainResult,
                             satResult, baseMetrics, sdsatMetrics));
+            double acceptedPerLoop = acceptedDraftsPerLoop(sdsatFolder, prompts, satId, tokenizer.specials().eos());
+            log.printf("[train] sdsat: mean accepted drafts per two-step loop (SdsatGreedyDecoder, k=%d, %d "
+                    + "held-out prompts, %d new tokens): %.3f%n", EVALUATION_K, DECODER_PROMPTS, DECODER_NEW_TOKENS,
+                    acceptedPerLoop);
+            TrainFiles.writeText(sdsatFolder.resolve("MODEL_CARD.md"), card("sdsat", recipe, corpus,
+                    trainingFiles, heldOutFiles, train, heldOut, pretrainResult, satResult, baseMetrics, sdsatMetrics)
+                    + String.format("%n## Decoding%n%nMean accepted drafts per two-step loop with "
+                            + "`SdsatGreedyDecoder` at k = %d on %d held-out prompts of %d tokens, %d new tokens "
+                            + "each: **%.3f**%n", EVALUATION_K, DECODER_PROMPTS, prompts[0].length,
+                            DECODER_NEW_TOKENS, acceptedPerLoop));
             log.printf("[train] done in %s: %s and %s%n", TrainingPhase.clock((System.nanoTime() - wallStart) / 1e9),
                     baseFolder, sdsatFolder);
             return new Outcome(baseFolder, sdsatFolder, pretrainResult, satResult, baseMetrics, sdsatMetrics);
@@ -228,6 +238,29 @@ public final class Trainer {
         return prompts;
     }
 
+    /** Prompts and new tokens of the decoder-measured acceptance on the model card (kept small: it runs in CI). */
+    static final int DECODER_PROMPTS = 8;
+    static final int DECODER_NEW_TOKENS = 64;
+
+    /** Accepted drafts per loop of the real SDSAT greedy decoder on the saved folder (what the benchmark measures). */
+    static double acceptedDraftsPerLoop(Path folder, long[][] prompts, long satId, long eos) {
+        long accepted = 0;
+        long loops = 0;
+        try (io.github.sdsat.model.LlamaModel model = io.github.sdsat.model.LlamaModel.load(folder,
+                ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32)) {
+            io.github.sdsat.decode.SdsatGreedyDecoder decoder = new io.github.sdsat.decode.SdsatGreedyDecoder(model,
+                    satId);
+            io.github.sdsat.decode.GenerationConfig config = io.github.sdsat.decode.GenerationConfig.builder()
+                    .maxNewTokens(DECODER_NEW_TOKENS).k(EVALUATION_K).stopTokenIds(eos).build();
+            for (int i = 0; i < Math.min(DECODER_PROMPTS, prompts.length); i++) {
+                io.github.sdsat.decode.GenerationStats stats = decoder.generate(prompts[i], config).stats();
+                accepted += stats.acceptedTokens();
+                loops += stats.loops();
+            }
+        }
+        return loops == 0 ? 0 : (double) accepted / loops;
+    }
+
     static long mostFrequentToken(TokenizedCorpus corpus, int vocab) {
         long[] counts = new long[vocab];
         for (int i = 0; i < corpus.size(); i++) {
@@ -264,7 +297,7 @@ public final class Trainer {
         }
         SafetensorsDtype dtype = SafetensorsDtype.valueOf(recipe.weightsDtype());
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
-        Map<String, long[]> shapes = LlamaParameters.expectedShapes(config);
+        Map<String, long[]> shapes = config.tensorShapes();
         long bytes = 0;
         for (Map.Entry<String, float[]> e : weights.entrySet()) {
             tensors.put(e.getKey(), new SafetensorsWriter.Tensor(dtype, shapes.get(e.getKey()), e.getValue()));
@@ -337,7 +370,8 @@ public final class Trainer {
         b.append(String.format("- %s: %d steps, %d tokens seen, %s wall time, final training loss %.4f "
                 + "(mean of the last 10 steps)%s%n", name, r.steps(), r.tokensSeen(), TrainingPhase.clock(
                         r.wallSeconds()), r.finalTrainingLoss(10), r.stoppedByTimeCap()
-                                ? " — stopped early by the recipe's time cap" : ""));
+                                ? " — the recipe plans " + r.recipeSteps() + " steps; the time cap shortened the "
+                                        + "schedule to fit this machine" : ""));
         if (!r.evaluations().isEmpty()) {
             TrainingPhase.EvalRecord e = r.evaluations().get(r.evaluations().size() - 1);
             b.append(String.format("  - last held-out evaluation (step %d): standard loss %.4f, accuracy %.4f%s%n",

@@ -26,6 +26,11 @@ import java.util.function.LongFunction;
  * {@code step-NNNNNN/optimizer.safetensors} (AdamW moments, F32) and {@code latest.json} (step, tokens seen, elapsed
  * time, loss history, recipe fingerprint), written last and atomically, so a kill at any moment leaves the previous
  * complete state. The random state is the step counter itself: every data draw is a function of (seed, step).
+ *
+ * <p>Time cap: after {@value #REPLAN_AFTER_STEPS} steps of a run the phase knows its step time; if the recipe's
+ * steps would not fit in {@code maxMinutes}, the cosine schedule is shortened to end within the cap (once per
+ * run, never lengthened; the shortened length is part of the saved state, so a resume continues it). A run that
+ * was shortened records it; with the same step count it reproduces exactly.
  */
 public final class TrainingPhase {
     /** One logged step. */
@@ -40,18 +45,21 @@ public final class TrainingPhase {
 
     /** What {@code latest.json} holds. */
     public record State(String phase, String fingerprint, long step, String folder, long tokensSeen,
-            double elapsedSeconds, List<StepRecord> history, List<EvalRecord> evaluations) {
+            double elapsedSeconds, List<StepRecord> history, List<EvalRecord> evaluations, int plannedSteps) {
     }
 
     /** The outcome of a completed (or time-capped) phase. */
     public record Result(long steps, long tokensSeen, double wallSeconds, List<StepRecord> history,
-            List<EvalRecord> evaluations, boolean stoppedByTimeCap) {
+            List<EvalRecord> evaluations, boolean stoppedByTimeCap, int recipeSteps) {
         /** Mean training loss over the last {@code n} steps. */
         public double finalTrainingLoss(int n) {
             return history.subList(Math.max(0, history.size() - n), history.size()).stream()
                     .mapToDouble(StepRecord::loss).average().orElse(Double.NaN);
         }
     }
+
+    /** Steps timed before the schedule is fitted to the time cap. */
+    static final int REPLAN_AFTER_STEPS = 20;
 
     private final String phase;
     private final String fingerprint;
@@ -139,6 +147,8 @@ public final class TrainingPhase {
             log.printf("[%s] resuming from step %d (%s)%n", phase, startStep, folder);
         }
         boolean capped = false;
+        int planned = saved.map(State::plannedSteps).filter(n -> n > 0).orElse(steps);
+        boolean replannedThisRun = false;
         try (TrainingStep step = new TrainingStep(params);
                 AdamW adam = new AdamW(optimiser, params.tensors(), AdamW.decaysLinearWeightsOnly(), manager)) {
             if (optimiserState != null) {
@@ -146,9 +156,10 @@ public final class TrainingPhase {
             }
             long runStart = System.nanoTime();
             long stepsThisRun = 0;
-            for (long s = startStep; s < steps; s++) {
+            for (long s = startStep; s < planned; s++) {
                 TrainingBatch batch = batches.apply(s);
-                double lr = schedule.at(s);
+                double lr = new LearningRateSchedule(schedule.peak(), schedule.warmupSteps(), planned,
+                        schedule.minRatio()).at(s);
                 double[] gradNorm = new double[1];
                 long t0 = System.nanoTime();
                 TrainingStep.Outcome out = step.trainOn(batch, g -> gradNorm[0] = adam.update(g, lr));
@@ -163,16 +174,28 @@ public final class TrainingPhase {
                         out.meanLoss(batch, TrainingBatch.SAT), lr, gradNorm[0], seconds);
                 history.add(record);
                 double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
-                if ((s + 1) % 10 == 0 || s == startStep || s + 1 == steps) {
+                if (!replannedThisRun && stepsThisRun == REPLAN_AFTER_STEPS) {
+                    // Fit the schedule to the time cap once the step time is known, so that a slow (shared)
+                    // machine still ends with a decayed learning rate instead of being cut off mid-schedule.
+                    replannedThisRun = true;
+                    double perStep = (System.nanoTime() - runStart) / 1e9 / stepsThisRun;
+                    long fit = s + 1 + (long) (0.95 * (maxMinutes * 60 - elapsed) / perStep);
+                    if (fit < planned) {
+                        planned = (int) Math.max(s + 2, fit);
+                        log.printf("[%s] %.2f s per step: %d steps do not fit the %.1f-minute cap; the schedule now "
+                                + "ends at step %d%n", phase, perStep, steps, maxMinutes, planned);
+                    }
+                }
+                if ((s + 1) % 10 == 0 || s == startStep || s + 1 == planned) {
                     double runSeconds = (System.nanoTime() - runStart) / 1e9;
                     double perStep = runSeconds / stepsThisRun;
                     double tokensPerSecond = (double) batch.rows() * batch.length() / perStep;
                     log.printf("[%s] step %d/%d loss %.4f (standard %.4f%s) lr %.2e |g| %.2f  %.0f tokens/s  "
-                            + "elapsed %s  ETA %s%n", phase, s + 1, steps, out.loss(), record.standardLoss(),
+                            + "elapsed %s  ETA %s%n", phase, s + 1, planned, out.loss(), record.standardLoss(),
                             Double.isNaN(record.satLoss()) ? "" : String.format(", SAT %.4f", record.satLoss()), lr,
-                            gradNorm[0], tokensPerSecond, clock(elapsed), clock(perStep * (steps - s - 1)));
+                            gradNorm[0], tokensPerSecond, clock(elapsed), clock(perStep * (planned - s - 1)));
                 }
-                boolean last = s + 1 == steps;
+                boolean last = s + 1 == planned;
                 capped = !last && elapsed / 60 > maxMinutes;
                 if ((s + 1) % evalEvery == 0 || last || capped) {
                     EvalRecord e = evaluate(step, s + 1);
@@ -182,7 +205,7 @@ public final class TrainingPhase {
                                     : String.format(", SAT loss %.4f acc %.3f", e.satLoss(), e.satAccuracy()));
                 }
                 if ((s + 1) % checkpointEvery == 0 || last || capped) {
-                    save(params, adam, s + 1, tokensSeen, elapsed, history, evaluations);
+                    save(params, adam, s + 1, tokensSeen, elapsed, history, evaluations, planned);
                 }
                 if (capped) {
                     log.printf("[%s] stopping at step %d: the time cap of %.1f minutes is reached%n", phase, s + 1,
@@ -193,7 +216,7 @@ public final class TrainingPhase {
             double wall = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
             done.accept(params);
             return new Result(history.isEmpty() ? 0 : history.get(history.size() - 1).step(), tokensSeen, wall,
-                    List.copyOf(history), List.copyOf(evaluations), capped);
+                    List.copyOf(history), List.copyOf(evaluations), capped || planned < steps, steps);
         } finally {
             params.close();
         }
@@ -218,7 +241,7 @@ public final class TrainingPhase {
     }
 
     private void save(LlamaParameters params, AdamW adam, long step, long tokensSeen, double elapsed,
-            List<StepRecord> history, List<EvalRecord> evaluations) {
+            List<StepRecord> history, List<EvalRecord> evaluations, int planned) {
         String name = String.format("step-%06d", step);
         Path folder = stateFolder.resolve(name);
         SafetensorsWriter.write(folder.resolve("params.safetensors"), f32(params.toFloatArrays(), params));
@@ -227,7 +250,7 @@ public final class TrainingPhase {
                 new long[] {v.length}, v)));
         SafetensorsWriter.write(folder.resolve("optimizer.safetensors"), moments);
         TrainFiles.writeJson(stateFolder.resolve("latest.json"), new State(phase, fingerprint, step, name,
-                tokensSeen, elapsed, history, evaluations));
+                tokensSeen, elapsed, history, evaluations, planned));
         try (java.util.stream.Stream<Path> old = Files.list(stateFolder)) {
             for (Path p : old.filter(p -> p.getFileName().toString().startsWith("step-")
                     && !p.getFileName().toString().equals(name)).toList()) {

@@ -67,7 +67,7 @@ public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int voc
     public static TrainingRecipe full() {
         return new TrainingRecipe("full", 20240327L, 0, 4096, 256, 688, 4, 4, 4, 1024, 0.02,
                 256, 8, 0.3, 0.5, 1200, 3e-3, 60, 0.1, 0.1, 0.9, 0.95, 1.0,
-                400, 1e-3, 20, 128, 7, 4.0, 1.0, 100, 8, 50, 36.0, 16.0, "F32");
+                400, 1e-3, 20, 128, 7, 4.0, 1.0, 100, 8, 50, 33.0, 14.0, "F32");
     }
 
     /** A tiny version that runs in about a minute (CI, smoke tests). */

@@ -86,10 +86,34 @@ class TrainingResumeTest {
     }
 
     @Test
+    void aPhaseThatCannotFitItsTimeCapShortensItsScheduleAndSaysSo(@TempDir Path dir) {
+        LlamaConfig config = TinyModels.config(32, 1, 4, 2, SatBlocksTest.VOCAB, true, 10000.0);
+        PretrainingSamples samples = new PretrainingSamples(SatBlocksTest.randomCorpus(4, 10, 300),
+                SatBlocksTest.FIM, 16, 0.0, 0.0, SatBlocksTest.PAD, 41);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        // 3 s of budget: the first 20 steps (a few ms each) fit, 2000 steps do not
+        TrainingPhase phase = new TrainingPhase("pretrain", "cap", new LearningRateSchedule(1e-3, 2, 2000, 0.1),
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0), s -> samples.batch(s, 2),
+                List.of(samples.batch(999, 2)), 2000, dir, 5000, 5000, 3.0 / 60, new PrintStream(log));
+        TrainingPhase.Result result;
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
+            result = phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
+            });
+        }
+        assertThat(result.stoppedByTimeCap()).isTrue();
+        assertThat(result.recipeSteps()).isEqualTo(2000);
+        assertThat(result.steps()).isLessThan(2000).isGreaterThanOrEqualTo(TrainingPhase.REPLAN_AFTER_STEPS);
+        assertThat(log.toString()).contains("the schedule now ends at step");
+        // the shortened schedule decayed: the last step ran near the floor, not at the peak
+        var last = result.history().get(result.history().size() - 1);
+        assertThat(last.learningRate()).isLessThan(0.5e-3);
+    }
+
+    @Test
     void aStateFromAnotherRecipeIsRefusedWithAClearMessage(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir);
         TrainFiles.writeJson(dir.resolve("latest.json"), new TrainingPhase.State("pretrain", "other", 3,
-                "step-000003", 10, 1.0, List.of(), List.of()));
+                "step-000003", 10, 1.0, List.of(), List.of(), 0));
         assertThatThrownBy(() -> run(dir, null, new ArrayList<>())).hasMessageContaining("another recipe")
                 .hasMessageContaining("delete that folder");
     }
