@@ -264,7 +264,7 @@ public final class Trainer {
         }
         SafetensorsDtype dtype = SafetensorsDtype.valueOf(recipe.weightsDtype());
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
-        Map<String, long[]> shapes = LlamaParameters.expectedShapes(config);
+        Map<String, long[]> shapes = config.tensorShapes();
         long bytes = 0;
         for (Map.Entry<String, float[]> e : weights.entrySet()) {
             tensors.put(e.getKey(), new SafetensorsWriter.Tensor(dtype, shapes.get(e.getKey()), e.getValue()));

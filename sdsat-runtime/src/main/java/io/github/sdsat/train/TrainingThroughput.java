@@ -49,7 +49,7 @@ public final class TrainingThroughput {
     }
 
     static long parameterCount(LlamaConfig c) {
-        return LlamaParameters.expectedShapes(c).values().stream()
+        return c.tensorShapes().values().stream()
                 .mapToLong(shape -> java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)).sum();
     }
 
