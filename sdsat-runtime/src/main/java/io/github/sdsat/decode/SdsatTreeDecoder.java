@@ -80,8 +80,6 @@ public final class SdsatTreeDecoder extends AbstractDecoder {
         long[] draftInput = new long[k + 1];
         long[][] candidates = new long[k][];
         double[][] draftDistributions = new double[k][];
-        long[][] laidOut = new long[k][];
-        int[] available = new int[k];
         boolean[] present = new boolean[tree.size()];
         while (true) {
             counters.loops++;
@@ -102,17 +100,8 @@ public final class SdsatTreeDecoder extends AbstractDecoder {
                     int[] drawn = Sampler.sampleWithoutReplacement(draftDistributions[d - 1], needed, random);
                     candidates[d - 1] = Arrays.stream(drawn).asLongStream().toArray();
                 }
-                available[d - 1] = candidates[d - 1].length;
-                laidOut[d - 1] = Arrays.copyOf(candidates[d - 1], needed);
-                // a missing rank gets the rank-0 token as filler; present[] keeps it from being accepted
-                Arrays.fill(laidOut[d - 1], available[d - 1], needed, candidates[d - 1][0]);
             }
-            long[] tokens = tree.tokens(root, laidOut);
-            present[0] = true;
-            for (int node = 1; node < tree.size(); node++) {
-                present[node] = present[tree.parentOf(node)]
-                        && tree.rankOf(node) < available[tree.depthOf(node) - 1];
-            }
+            long[] tokens = layOut(tree, root, candidates, present);
             int cached = n + 1; // t's KV is committed; the root sits at n + 1
             float[] verify = passes.logits(cache, tokens, tree.positions(cached), tree.attentionMask(cached), 0);
             SpeculativeSampling.TreeOutcome outcome = SpeculativeSampling.walkTree(tree, tokens, present, verify,
@@ -139,6 +128,31 @@ public final class SdsatTreeDecoder extends AbstractDecoder {
                 return;
             }
         }
+    }
+
+    /**
+     * Node tokens of the tree for a root and the ranked candidates of each depth (index d-1), which may hold fewer
+     * candidates than the tree has ranks. A missing rank gets a filler token (the depth's rank-0 candidate) and is
+     * marked absent in {@code present}, together with its subtree, so that it is never accepted.
+     */
+    static long[] layOut(DraftTree tree, long root, long[][] candidates, boolean[] present) {
+        int k = tree.depth();
+        long[][] full = new long[k][];
+        for (int d = 1; d <= k; d++) {
+            long[] ranked = candidates[d - 1];
+            if (ranked.length == 0) {
+                throw new IllegalArgumentException("no candidate at depth " + d + ": the draft distribution is empty");
+            }
+            int needed = tree.candidatesNeededAtDepth(d);
+            full[d - 1] = Arrays.copyOf(ranked, Math.max(needed, ranked.length));
+            Arrays.fill(full[d - 1], Math.min(ranked.length, needed), needed, ranked[0]);
+        }
+        present[0] = true;
+        for (int node = 1; node < tree.size(); node++) {
+            present[node] = present[tree.parentOf(node)]
+                    && tree.rankOf(node) < candidates[tree.depthOf(node) - 1].length;
+        }
+        return tree.tokens(root, full);
     }
 
     private static long choose(float[] logits, int offset, int vocab, GenerationConfig config,
