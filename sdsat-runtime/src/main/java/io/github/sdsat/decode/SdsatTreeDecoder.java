@@ -103,9 +103,17 @@ public final class SdsatTreeDecoder extends AbstractDecoder {
             }
             long[] tokens = layOut(tree, root, candidates, present);
             int cached = n + 1; // t's KV is committed; the root sits at n + 1
-            float[] verify = passes.logits(cache, tokens, tree.positions(cached), tree.attentionMask(cached), 0);
-            SpeculativeSampling.TreeOutcome outcome = SpeculativeSampling.walkTree(tree, tokens, present, verify,
-                    vocab, draftDistributions, candidates, config, random);
+            long[] positions = tree.positions(cached);
+            float[] mask = tree.attentionMask(cached);
+            SpeculativeSampling.TreeOutcome outcome;
+            if (greedy) { // only the argmax of each node is needed: computed on the tensor side
+                long[] best = passes.argmax(cache, tokens, positions, mask, 0);
+                outcome = SpeculativeSampling.walkGreedy(tree, tokens, present, best);
+            } else {
+                float[] verify = passes.logits(cache, tokens, positions, mask, 0);
+                outcome = SpeculativeSampling.walkTree(tree, tokens, present, verify, vocab, draftDistributions,
+                        candidates, config, random);
+            }
             int[] path = outcome.acceptedNodes();
             counters.verified(k, path.length);
             int[] slots = new int[path.length + 1];

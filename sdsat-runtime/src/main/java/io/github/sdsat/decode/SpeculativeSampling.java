@@ -79,7 +79,11 @@ final class SpeculativeSampling {
     static TreeOutcome walkTree(DraftTree tree, long[] nodeTokens, boolean[] present, float[] logits, int vocab,
             double[][] draftDistributions, long[][] candidates, GenerationConfig config, SplittableRandom random) {
         if (config.isGreedy()) {
-            return walkGreedy(tree, nodeTokens, present, logits, vocab);
+            long[] best = new long[tree.size()];
+            for (int node = 0; node < best.length; node++) {
+                best[node] = Sampler.argmax(logits, node * vocab, vocab);
+            }
+            return walkGreedy(tree, nodeTokens, present, best);
         }
         if (config.sampling() == SamplingMode.PAPER) {
             return walkPaper(tree, nodeTokens, present, logits, vocab, config, random);
@@ -87,23 +91,24 @@ final class SpeculativeSampling {
         return walkLossless(tree, present, logits, vocab, draftDistributions, candidates, config, random);
     }
 
-    /** Follows the child whose token is the target argmax: output equals autoregressive greedy decoding. */
-    private static TreeOutcome walkGreedy(DraftTree tree, long[] nodeTokens, boolean[] present, float[] logits,
-            int vocab) {
+    /**
+     * Follows the child whose token is the target argmax ({@code best[node]}): output equals autoregressive greedy
+     * decoding. Candidates of one depth are distinct, so at most one child matches.
+     */
+    static TreeOutcome walkGreedy(DraftTree tree, long[] nodeTokens, boolean[] present, long[] best) {
         int[] path = new int[tree.depth()];
         int accepted = 0;
         int node = 0;
         while (true) {
-            long best = Sampler.argmax(logits, node * vocab, vocab);
             int next = -1;
             for (int child : tree.children(node)) {
-                if (present[child] && nodeTokens[child] == best) {
+                if (present[child] && nodeTokens[child] == best[node]) {
                     next = child;
                     break;
                 }
             }
             if (next < 0) {
-                return new TreeOutcome(Arrays.copyOf(path, accepted), best);
+                return new TreeOutcome(Arrays.copyOf(path, accepted), best[node]);
             }
             path[accepted++] = next;
             node = next;
