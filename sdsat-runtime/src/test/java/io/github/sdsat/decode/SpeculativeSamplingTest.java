@@ -181,12 +181,16 @@ class SpeculativeSamplingTest {
     }
 
     static DistributionCheck run(Map<Long, Double> exact, int n, long seed, Generator g) {
+        return DistributionCheck.compare(exact, counts(n, seed, g), n);
+    }
+
+    static Map<Long, Integer> counts(int n, long seed, Generator g) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<Long, Integer> counts = DistributionCheck.newCounts();
         for (int i = 0; i < n; i++) {
             DistributionCheck.add(counts, DistributionCheck.key(g.once(random), LENGTH, VOCAB));
         }
-        return DistributionCheck.compare(exact, counts, n);
+        return counts;
     }
 
     static final GenerationConfig PLAIN = GenerationConfig.builder().temperature(1.0).build();
@@ -236,8 +240,16 @@ class SpeculativeSamplingTest {
         GenerationConfig c = PLAIN.toBuilder().sampling(SamplingMode.PAPER).build();
         Map<Long, Double> exact = exact(m, c);
         DistributionCheck chain = run(exact, N, 5, r -> chainOnce(m, draftModel, c, 3, r));
-        DistributionCheck tree = run(exact, N, 6, r -> treeOnce(m, draftModel, c, DraftTree.forDepth(5), r));
+        Map<Long, Integer> paperCounts = counts(N, 6, r -> treeOnce(m, draftModel, c, DraftTree.forDepth(5), r));
+        DistributionCheck tree = DistributionCheck.compare(exact, paperCounts, N);
+        Map<Long, Integer> losslessCounts = counts(N, 8, r -> treeOnce(m, draftModel, PLAIN, DraftTree.forDepth(5),
+                r));
         System.out.printf("synthetic paper %s%n  chain %s%n  tree  %s%n", c, chain, tree);
+        for (int prefix = 1; prefix <= 3; prefix++) {
+            System.out.printf("  first %d tokens: paper tree %s%n                  lossless tree %s%n", prefix,
+                    DistributionCheck.comparePrefix(exact, paperCounts, N, VOCAB, prefix),
+                    DistributionCheck.comparePrefix(exact, losslessCounts, N, VOCAB, prefix));
+        }
         assertThat(chain.passes()).as("paper chain: %s", chain).isTrue();
         assertThat(tree.passes()).as("paper tree is expected to be biased: %s", tree).isFalse();
     }
