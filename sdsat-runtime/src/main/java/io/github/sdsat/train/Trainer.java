@@ -1,0 +1,382 @@
+package io.github.sdsat.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.sdsat.SdsatException;
+import io.github.sdsat.model.LlamaConfig;
+import io.github.sdsat.model.LlamaParameters;
+import io.github.sdsat.model.SafetensorsDtype;
+import io.github.sdsat.model.SafetensorsWriter;
+import io.github.sdsat.tokenizer.SdsatTokenizer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rebuilds the embedded model from scratch: BPE tokenizer on the CPython standard library → pretraining (next-token
+ * loss with FIM samples) → {@code base/} → SDSAT fine-tuning → {@code sdsat/}. Both are ordinary Hugging Face model
+ * folders (config.json, tokenizer.json, tokenizer_config.json, model.safetensors, MODEL_CARD.md).
+ *
+ * <p>Output layout: {@code tokenizer/}, {@code train-state/pretrain}, {@code train-state/sdsat} (resumable states),
+ * {@code base/}, {@code sdsat/}. Rerunning the same command after a kill resumes where the last state was saved.
+ *
+ * <p>Command line: {@code Trainer --output DIR [--quick]} (or {@code -Dsdsat.train.quick=true}); intra-op threads
+ * with {@code -Dai.djl.pytorch.num_threads=2}.
+ */
+public final class Trainer {
+    /** Number of SAT drafts the model card's draft accuracy is measured at (the paper's default k). */
+    public static final int EVALUATION_K = 5;
+    /** Held-out prompts for the draft accuracy. */
+    static final int EVALUATION_PROMPTS = 48;
+    /** Largest model.safetensors shipped (the repository keeps each file small). */
+    static final long MAX_WEIGHTS_BYTES = 25L * 1000 * 1000;
+
+    /** What a run produced. */
+    public record Outcome(Path base, Path sdsat, TrainingPhase.Result pretraining, TrainingPhase.Result satTuning,
+            ModelEvaluation.Metrics baseMetrics, ModelEvaluation.Metrics sdsatMetrics) {
+    }
+
+    private final PrintStream log;
+
+    public Trainer(PrintStream log) {
+        this.log = log;
+    }
+
+    public static void main(String[] args) {
+        Path output = null;
+        boolean quick = Boolean.getBoolean("sdsat.train.quick");
+        Path corpusFolder = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--output" -> output = Path.of(args[++i]);
+                case "--quick" -> quick = true;
+                case "--corpus" -> corpusFolder = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("Unknown argument " + args[i]
+                        + ": usage Trainer --output DIR [--quick] [--corpus PYTHON_SOURCES]");
+            }
+        }
+        if (output == null) {
+            throw new IllegalArgumentException("Missing --output DIR: the folder that receives tokenizer/, "
+                    + "train-state/, base/ and sdsat/");
+        }
+        PythonCorpus corpus = corpusFolder == null ? PythonCorpus.ofInstalledPython() : PythonCorpus.of(corpusFolder);
+        new Trainer(System.out).run(quick ? TrainingRecipe.quick() : TrainingRecipe.full(), corpus, output);
+    }
+
+    /** Runs the whole recipe on the corpus into {@code output}. */
+    public Outcome run(TrainingRecipe recipe, PythonCorpus corpus, Path output) {
+        long wallStart = System.nanoTime();
+        Engine.getInstance();
+        List<PythonCorpus.SourceFile> trainingFiles = corpus.trainingFiles();
+        if (recipe.corpusMaxFiles() > 0 && trainingFiles.size() > recipe.corpusMaxFiles()) {
+            trainingFiles = trainingFiles.subList(0, recipe.corpusMaxFiles());
+        }
+        List<PythonCorpus.SourceFile> heldOutFiles = corpus.heldOutFiles();
+        if (trainingFiles.isEmpty() || heldOutFiles.isEmpty()) {
+            throw new SdsatException("The corpus in " + corpus.root() + " has " + trainingFiles.size()
+                    + " training and " + heldOutFiles.size() + " held-out files: it needs both (pass a larger "
+                    + "folder of Python sources)");
+        }
+        List<String> trainingTexts = trainingFiles.stream().map(corpus::read).toList();
+        List<String> heldOutTexts = heldOutFiles.stream().map(corpus::read).toList();
+        String fingerprint = fingerprint(recipe, corpus, trainingFiles);
+        log.printf("[train] recipe %s, corpus %s: %d training files, %d held-out files, sha256 %s%n", recipe.name(),
+                corpus.root(), trainingFiles.size(), heldOutFiles.size(), corpus.sha256());
+
+        Path tokenizerFolder = output.resolve("tokenizer");
+        if (!Files.isRegularFile(tokenizerFolder.resolve("tokenizer.json"))) {
+            long t0 = System.nanoTime();
+            BpeTokenizerTrainer bpe = new BpeTokenizerTrainer(BpeTokenizerTrainer.Options.withVocabSize(
+                    recipe.vocabSize()));
+            trainingTexts.forEach(bpe::addText);
+            bpe.train().writeTo(tokenizerFolder);
+            log.printf("[train] tokenizer trained in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        }
+        try (SdsatTokenizer tokenizer = SdsatTokenizer.load(tokenizerFolder);
+                NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
+            long satId = tokenizer.specials().sat().orElseThrow(() -> new SdsatException("The tokenizer in "
+                    + tokenizerFolder + " has no <sat> token: delete the folder so it is retrained"));
+            long padId = tokenizer.idOf("<pad>").orElseThrow(() -> new SdsatException("The tokenizer in "
+                    + tokenizerFolder + " has no <pad> token: delete the folder so it is retrained"));
+            FimFormat fim = FimFormat.of(tokenizer.specials());
+            long t0 = System.nanoTime();
+            TokenizedCorpus train = TokenizedCorpus.of(trainingTexts, tokenizer);
+            TokenizedCorpus heldOut = TokenizedCorpus.of(heldOutTexts, tokenizer);
+            log.printf("[train] tokenized in %.1f s: %d training tokens, %d held-out tokens%n",
+                    (System.nanoTime() - t0) / 1e9, train.size(), heldOut.size());
+            LlamaConfig config = recipe.modelConfig(tokenizer.vocabSize(), tokenizer.specials().bos(),
+                    tokenizer.specials().eos());
+            int t = recipe.sequenceLength();
+            PretrainingSamples trainSamples = new PretrainingSamples(train, fim, t, recipe.fimRate(),
+                    recipe.spmShare(), padId, recipe.seed());
+            // held-out evaluation: plain next-token windows (no FIM), fixed draws
+            PretrainingSamples heldOutSamples = new PretrainingSamples(heldOut, fim, t, 0.0, 0.0, padId,
+                    recipe.seed() + 1);
+            List<TrainingBatch> heldOutPlain = new ArrayList<>();
+            for (int i = 0; i < recipe.evalBatches(); i++) {
+                heldOutPlain.add(heldOutSamples.batch(i, recipe.batchRows()));
+            }
+
+            // ---- pretraining
+            TrainingPhase pretrain = new TrainingPhase("pretrain", fingerprint, new LearningRateSchedule(
+                    recipe.pretrainPeakLr(), recipe.pretrainWarmup(), recipe.pretrainSteps(), recipe.minLrRatio()),
+                    recipe.optimiser(), s -> trainSamples.batch(s, recipe.batchRows()), heldOutPlain,
+                    recipe.pretrainSteps(), output.resolve("train-state").resolve("pretrain"),
+                    recipe.checkpointEvery(), recipe.evalEvery(), recipe.pretrainMaxMinutes(), log);
+            Map<String, float[]> baseWeights = new LinkedHashMap<>();
+            TrainingPhase.Result pretrainResult = pretrain.run(config, LlamaParameters.initialize(config, manager,
+                    recipe.seed(), recipe.initStd()), manager, p -> baseWeights.putAll(p.toFloatArrays()));
+
+            long[][] prompts = evaluationPrompts(heldOut, t / 2, recipe.seed() + 2);
+            long mostFrequent = mostFrequentToken(train, tokenizer.vocabSize());
+            ModelEvaluation.Metrics baseMetrics;
+            try (LlamaParameters base = LlamaParameters.load(config, new io.github.sdsat.model.InMemoryWeights(
+                    baseWeights), manager)) {
+                baseMetrics = ModelEvaluation.evaluate(base, heldOutPlain, prompts, satId, EVALUATION_K,
+                        mostFrequent);
+            }
+            log.printf("[train] base: held-out loss %.4f acc %.3f%n", baseMetrics.standardLoss(),
+                    baseMetrics.standardAccuracy());
+            Path baseFolder = output.resolve("base");
+            writeModelFolder(baseFolder, config, baseWeights, tokenizerFolder, satId, recipe,
+                    card("base", recipe, corpus, trainingFiles, heldOutFiles, train, heldOut, pretrainResult, null,
+                            baseMetrics, null));
+
+            // ---- SDSAT fine-tuning
+            SatBlocks satBlocks = new SatBlocks(trainSamples, satId, recipe.satTokensPerRow(),
+                    recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), recipe.seed() + 3);
+            SatBlocks heldOutSat = new SatBlocks(heldOutSamples, satId, recipe.satTokensPerRow(),
+                    recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), recipe.seed() + 4);
+            List<TrainingBatch> heldOutSatBatches = new ArrayList<>();
+            for (int i = 0; i < recipe.evalBatches(); i++) {
+                heldOutSatBatches.add(heldOutSat.batch(i, recipe.batchRows()));
+            }
+            // fine-tuning steps draw windows from a different part of the data sequence than pretraining did
+            long stepOffset = 1_000_000L;
+            TrainingPhase sat = new TrainingPhase("sdsat", fingerprint, new LearningRateSchedule(
+                    recipe.satPeakLr(), recipe.satWarmup(), recipe.satSteps(), recipe.minLrRatio()),
+                    recipe.optimiser(), s -> satBlocks.batch(s + stepOffset, recipe.batchRows()), heldOutSatBatches,
+                    recipe.satSteps(), output.resolve("train-state").resolve("sdsat"), recipe.checkpointEvery(),
+                    recipe.evalEvery(), recipe.satMaxMinutes(), log);
+            Map<String, float[]> sdsatWeights = new LinkedHashMap<>();
+            TrainingPhase.Result satResult = sat.run(config, LlamaParameters.load(config,
+                    new io.github.sdsat.model.InMemoryWeights(baseWeights), manager), manager,
+                    p -> sdsatWeights.putAll(p.toFloatArrays()));
+            ModelEvaluation.Metrics sdsatMetrics;
+            try (LlamaParameters tuned = LlamaParameters.load(config, new io.github.sdsat.model.InMemoryWeights(
+                    sdsatWeights), manager)) {
+                sdsatMetrics = ModelEvaluation.evaluate(tuned, heldOutPlain, prompts, satId, EVALUATION_K,
+                        mostFrequent);
+            }
+            log.printf("[train] sdsat: held-out loss %.4f (base %.4f) acc %.3f; SAT draft accuracy by offset %s; "
+                    + "mean leading matches at k=%d: %.2f%n", sdsatMetrics.standardLoss(), baseMetrics.standardLoss(),
+                    sdsatMetrics.standardAccuracy(), java.util.Arrays.toString(round(sdsatMetrics.draftAccuracy())),
+                    EVALUATION_K, sdsatMetrics.meanLeadingMatches());
+            Path sdsatFolder = output.resolve("sdsat");
+            writeModelFolder(sdsatFolder, config, sdsatWeights, tokenizerFolder, satId, recipe,
+                    card("sdsat", recipe, corpus, trainingFiles, heldOutFiles, train, heldOut, pretrainResult,
+                            satResult, baseMetrics, sdsatMetrics));
+            double acceptedPerLoop = acceptedDraftsPerLoop(sdsatFolder, prompts, satId, tokenizer.specials().eos());
+            log.printf("[train] sdsat: mean accepted drafts per two-step loop (SdsatGreedyDecoder, k=%d, %d "
+                    + "held-out prompts, %d new tokens): %.3f%n", EVALUATION_K, DECODER_PROMPTS, DECODER_NEW_TOKENS,
+                    acceptedPerLoop);
+            TrainFiles.writeText(sdsatFolder.resolve("MODEL_CARD.md"), card("sdsat", recipe, corpus,
+                    trainingFiles, heldOutFiles, train, heldOut, pretrainResult, satResult, baseMetrics, sdsatMetrics)
+                    + String.format("%n## Decoding%n%nMean accepted drafts per two-step loop with "
+                            + "`SdsatGreedyDecoder` at k = %d on %d held-out prompts of %d tokens, %d new tokens "
+                            + "each: **%.3f**%n", EVALUATION_K, DECODER_PROMPTS, prompts[0].length,
+                            DECODER_NEW_TOKENS, acceptedPerLoop));
+            log.printf("[train] done in %s: %s and %s%n", TrainingPhase.clock((System.nanoTime() - wallStart) / 1e9),
+                    baseFolder, sdsatFolder);
+            return new Outcome(baseFolder, sdsatFolder, pretrainResult, satResult, baseMetrics, sdsatMetrics);
+        }
+    }
+
+    private static double[] round(double[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Math.round(values[i] * 1000) / 1000.0;
+        }
+        return out;
+    }
+
+    static String fingerprint(TrainingRecipe recipe, PythonCorpus corpus, List<PythonCorpus.SourceFile> files) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(TrainFiles.JSON.writeValueAsBytes(recipe));
+            digest.update(corpus.sha256().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (PythonCorpus.SourceFile f : files) {
+                digest.update(f.relativePath().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+        } catch (Exception e) {
+            throw new SdsatException("Cannot fingerprint the recipe: " + e.getMessage(), e);
+        }
+    }
+
+    /** Held-out prompts of {@code length} tokens drawn from plain windows (fixed seed). */
+    static long[][] evaluationPrompts(TokenizedCorpus heldOut, int length, long seed) {
+        long[][] prompts = new long[EVALUATION_PROMPTS][length];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        for (int r = 0; r < EVALUATION_PROMPTS; r++) {
+            int start = random.nextInt(heldOut.size() - length);
+            for (int i = 0; i < length; i++) {
+                prompts[r][i] = heldOut.token(start + i);
+            }
+        }
+        return prompts;
+    }
+
+    /** Prompts and new tokens of the decoder-measured acceptance on the model card (kept small: it runs in CI). */
+    static final int DECODER_PROMPTS = 8;
+    static final int DECODER_NEW_TOKENS = 64;
+
+    /** Accepted drafts per loop of the real SDSAT greedy decoder on the saved folder (what the benchmark measures). */
+    static double acceptedDraftsPerLoop(Path folder, long[][] prompts, long satId, long eos) {
+        long accepted = 0;
+        long loops = 0;
+        try (io.github.sdsat.model.LlamaModel model = io.github.sdsat.model.LlamaModel.load(folder,
+                ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32)) {
+            io.github.sdsat.decode.SdsatGreedyDecoder decoder = new io.github.sdsat.decode.SdsatGreedyDecoder(model,
+                    satId);
+            io.github.sdsat.decode.GenerationConfig config = io.github.sdsat.decode.GenerationConfig.builder()
+                    .maxNewTokens(DECODER_NEW_TOKENS).k(EVALUATION_K).stopTokenIds(eos).build();
+            for (int i = 0; i < Math.min(DECODER_PROMPTS, prompts.length); i++) {
+                io.github.sdsat.decode.GenerationStats stats = decoder.generate(prompts[i], config).stats();
+                accepted += stats.acceptedTokens();
+                loops += stats.loops();
+            }
+        }
+        return loops == 0 ? 0 : (double) accepted / loops;
+    }
+
+    static long mostFrequentToken(TokenizedCorpus corpus, int vocab) {
+        long[] counts = new long[vocab];
+        for (int i = 0; i < corpus.size(); i++) {
+            counts[corpus.token(i)]++;
+        }
+        int best = 0;
+        for (int i = 1; i < vocab; i++) {
+            if (counts[i] > counts[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Writes an HF model folder; config.json gets {@code sat_token_id} and {@code pad_token_id} added. */
+    void writeModelFolder(Path folder, LlamaConfig config, Map<String, float[]> weights, Path tokenizerFolder,
+            long satId, TrainingRecipe recipe, String modelCard) {
+        try {
+            Files.createDirectories(folder);
+            Path configFile = folder.resolve("config.json");
+            config.write(configFile);
+            ObjectNode json = (ObjectNode) TrainFiles.JSON.readTree(configFile.toFile());
+            json.put("sat_token_id", satId);
+            TrainFiles.writeJson(configFile, json);
+            for (String name : List.of("tokenizer.json", "tokenizer_config.json")) {
+                Path target = folder.resolve(name);
+                Path temporary = Files.createTempFile(folder, "." + name + ".", ".tmp");
+                Files.copy(tokenizerFolder.resolve(name), temporary, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new SdsatException("Cannot write the model folder " + folder.toAbsolutePath() + " ("
+                    + e.getMessage() + "): check that it is writable", e);
+        }
+        SafetensorsDtype dtype = SafetensorsDtype.valueOf(recipe.weightsDtype());
+        Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
+        Map<String, long[]> shapes = config.tensorShapes();
+        long bytes = 0;
+        for (Map.Entry<String, float[]> e : weights.entrySet()) {
+            tensors.put(e.getKey(), new SafetensorsWriter.Tensor(dtype, shapes.get(e.getKey()), e.getValue()));
+            bytes += (long) e.getValue().length * dtype.bytes();
+        }
+        if (bytes > MAX_WEIGHTS_BYTES) {
+            throw new SdsatException("model.safetensors would take " + bytes + " bytes, over the " + MAX_WEIGHTS_BYTES
+                    + " the repository accepts: use weightsDtype F16 or a smaller model in the recipe");
+        }
+        SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors);
+        TrainFiles.writeText(folder.resolve("MODEL_CARD.md"), modelCard);
+    }
+
+    private String card(String which, TrainingRecipe recipe, PythonCorpus corpus,
+            List<PythonCorpus.SourceFile> trainingFiles, List<PythonCorpus.SourceFile> heldOutFiles,
+            TokenizedCorpus train, TokenizedCorpus heldOut, TrainingPhase.Result pretrain, TrainingPhase.Result sat,
+            ModelEvaluation.Metrics baseMetrics, ModelEvaluation.Metrics sdsatMetrics) {
+        StringBuilder b = new StringBuilder();
+        b.append("# SDSAT embedded model: ").append(which).append("\n\n");
+        b.append(which.equals("base")
+                ? "A small Llama-architecture code model pretrained from scratch by this project's trainer "
+                        + "(next-token loss, 30% fill-in-the-middle samples in PSM and SPM order).\n\n"
+                : "The base model fine-tuned for SDSAT: SAT blocks (truncated-Poisson lengths, appended after the "
+                        + "sequence with explicit positions and a block mask, DESIGN §5), loss = standard + "
+                        + recipe.satLossWeight() + " × SAT.\n\n");
+        b.append("Generated by `io.github.sdsat.train.Trainer` on ").append(Instant.now()).append(".\n\n");
+        b.append("## Corpus\n\n");
+        b.append("- Python sources of the CPython standard library at `").append(corpus.root()).append("`\n");
+        b.append("- corpus SHA-256 (sorted file list and contents): `").append(corpus.sha256()).append("`\n");
+        b.append("- training files: ").append(trainingFiles.size()).append(", held-out files: ")
+                .append(heldOutFiles.size()).append(" (split by a hash of the path)\n");
+        b.append("- training tokens: ").append(train.size()).append(", held-out tokens: ").append(heldOut.size())
+                .append("\n\n");
+        b.append("## Training\n\n");
+        phaseLines(b, "pretraining", pretrain);
+        if (sat != null) {
+            phaseLines(b, "SDSAT fine-tuning", sat);
+        }
+        b.append("\n## Held-out metrics\n\n");
+        b.append("| model | next-token loss | accuracy |\n|---|---|---|\n");
+        b.append(String.format("| base | %.4f | %.4f |%n", baseMetrics.standardLoss(), baseMetrics.standardAccuracy()));
+        if (sdsatMetrics != null) {
+            b.append(String.format("| sdsat | %.4f | %.4f |%n", sdsatMetrics.standardLoss(),
+                    sdsatMetrics.standardAccuracy()));
+            b.append(String.format("%nsdsat's held-out standard-token loss relative to base's: %+.2f%%.%n",
+                    100 * (sdsatMetrics.standardLoss() / baseMetrics.standardLoss() - 1)));
+            b.append("\nSAT draft accuracy at k = ").append(EVALUATION_K).append(" against the model's own greedy "
+                    + "continuation (").append(sdsatMetrics.prompts()).append(" held-out prompts of ")
+                    .append(recipe.sequenceLength() / 2).append(" tokens):\n\n");
+            b.append("| offset | sdsat | base (untrained SAT) | unigram baseline |\n|---|---|---|---|\n");
+            for (int i = 0; i < EVALUATION_K; i++) {
+                b.append(String.format("| %d | %.3f | %.3f | %.3f |%n", i + 1, sdsatMetrics.draftAccuracy()[i],
+                        baseMetrics.draftAccuracy()[i], sdsatMetrics.unigramAccuracy()[i]));
+            }
+            b.append(String.format("%nMean leading matching drafts per prompt (an estimate of accepted drafts "
+                    + "per loop): %.3f%n", sdsatMetrics.meanLeadingMatches()));
+        }
+        b.append("\n## Recipe\n\n```json\n");
+        try {
+            b.append(TrainFiles.JSON.writeValueAsString(recipe));
+        } catch (IOException e) {
+            throw new SdsatException("Cannot serialise the recipe: " + e.getMessage(), e);
+        }
+        b.append("\n```\n\nReproduce: `mvn sdsat:train` (same recipe, corpus and thread count give the same "
+                + "losses).\n");
+        return b.toString();
+    }
+
+    private static void phaseLines(StringBuilder b, String name, TrainingPhase.Result r) {
+        b.append(String.format("- %s: %d steps, %d tokens seen, %s wall time, final training loss %.4f "
+                + "(mean of the last 10 steps)%s%n", name, r.steps(), r.tokensSeen(), TrainingPhase.clock(
+                        r.wallSeconds()), r.finalTrainingLoss(10), r.stoppedByTimeCap()
+                                ? " — the recipe plans " + r.recipeSteps() + " steps; the time cap shortened the "
+                                        + "schedule to fit this machine" : ""));
+        if (!r.evaluations().isEmpty()) {
+            TrainingPhase.EvalRecord e = r.evaluations().get(r.evaluations().size() - 1);
+            b.append(String.format("  - last held-out evaluation (step %d): standard loss %.4f, accuracy %.4f%s%n",
+                    e.step(), e.standardLoss(), e.standardAccuracy(), Double.isNaN(e.satLoss()) ? ""
+                            : String.format(", SAT loss %.4f, SAT accuracy %.4f", e.satLoss(), e.satAccuracy())));
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.github.sdsat.train;
+
+import io.github.sdsat.model.LlamaConfig;
+
+import java.util.List;
+
+/**
+ * Every hyper-parameter and seed of the embedded model's training (tokenizer, pretraining, SDSAT fine-tuning).
+ * Same recipe + same corpus + same thread count → same losses (data draws depend only on seed and step).
+ *
+ * <p>Step counts fix the schedules; {@code pretrainMaxMinutes} / {@code satMaxMinutes} are safety caps that stop a
+ * phase early on a slow machine (the model card then records the steps actually taken, and the run is no longer
+ * step-for-step reproducible).
+ *
+ * @param seed master seed (weights, data order, FIM cuts, SAT insertion points)
+ * @param corpusMaxFiles use only the first this many training files (0 = all)
+ * @param vocabSize BPE vocabulary including the 8 special tokens and 256 byte tokens
+ * @param intermediateSize MLP width
+ * @param initStd standard deviation of the initial weights
+ * @param sequenceLength T: standard tokens per row
+ * @param batchRows rows per optimiser step
+ * @param fimRate share of rows that are fill-in-the-middle samples
+ * @param spmShare share of FIM samples in SPM order
+ * @param satTokensPerRow SAT tokens appended to each row during fine-tuning
+ * @param satMaxBlock L: longest SAT block
+ * @param satPoissonMean λ of the truncated Poisson law of block lengths
+ * @param satLossWeight w in loss = CE(standard) + w · CE(SAT)
+ * @param evalEvery held-out evaluation every this many steps
+ * @param evalBatches held-out batches per evaluation
+ * @param checkpointEvery training state saved every this many steps
+ * @param weightsDtype dtype of the shipped model.safetensors: F32 or F16
+ */
+public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int vocabSize, int hiddenSize,
+        int intermediateSize, int numLayers, int numHeads, int numKvHeads, int maxPositions, double initStd,
+        int sequenceLength, int batchRows, double fimRate, double spmShare, int pretrainSteps, double pretrainPeakLr,
+        int pretrainWarmup, double minLrRatio, double weightDecay, double beta1, double beta2, double maxGradNorm,
+        int satSteps, double satPeakLr, int satWarmup, int satTokensPerRow, int satMaxBlock, double satPoissonMean,
+        double satLossWeight, int evalEvery, int evalBatches, int checkpointEvery, double pretrainMaxMinutes,
+        double satMaxMinutes, String weightsDtype) {
+
+    public TrainingRecipe {
+        if (hiddenSize % numHeads != 0 || numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException("hiddenSize must be a multiple of numHeads and numHeads of "
+                    + "numKvHeads; got " + hiddenSize + ", " + numHeads + ", " + numKvHeads);
+        }
+        if (sequenceLength + satTokensPerRow > maxPositions) {
+            throw new IllegalArgumentException("sequenceLength + satTokensPerRow (" + (sequenceLength
+                    + satTokensPerRow) + ") exceeds maxPositions " + maxPositions);
+        }
+        if (!weightsDtype.equals("F32") && !weightsDtype.equals("F16")) {
+            throw new IllegalArgumentException("weightsDtype must be F32 or F16, got " + weightsDtype);
+        }
+        if (pretrainSteps < 1 || satSteps < 1 || batchRows < 1 || evalEvery < 1 || checkpointEvery < 1
+                || evalBatches < 1) {
+            throw new IllegalArgumentException("Step counts, batchRows, evalEvery, evalBatches and "
+                    + "checkpointEvery must be positive");
+        }
+    }
+
+    /**
+     * The shipped embedded model, sized for about 35 minutes of pretraining and 15 of SAT fine-tuning on a busy
+     * 2-core CPU. {@link TrainingThroughput} measured fwd+bwd+AdamW at T = 256, 8 rows, vocab 4096 (tokens/s, noisy
+     * because other work shared the machine): hidden 256 / 4 layers (4.2M parameters) 2729; hidden 320 / 5 layers
+     * (7.5M) 1220. With about 2.5M tokens affordable, the smaller model sees twice the data, which matters more at
+     * this scale: 1200 steps × 2048 tokens ≈ 2.5M tokens pretraining, 400 SAT steps × 3072 tokens.
+     */
+    public static TrainingRecipe full() {
+        return new TrainingRecipe("full", 20240327L, 0, 4096, 256, 688, 4, 4, 4, 1024, 0.02,
+                256, 8, 0.3, 0.5, 1200, 3e-3, 60, 0.1, 0.1, 0.9, 0.95, 1.0,
+                400, 1e-3, 20, 128, 7, 4.0, 1.0, 100, 8, 50, 33.0, 14.0, "F32");
+    }
+
+    /** A tiny version that runs in about a minute (CI, smoke tests). */
+    public static TrainingRecipe quick() {
+        return new TrainingRecipe("quick", 20240327L, 60, 512, 64, 176, 2, 4, 4, 256, 0.02,
+                64, 8, 0.3, 0.5, 80, 5e-3, 8, 0.1, 0.1, 0.9, 0.95, 1.0,
+                40, 2e-3, 4, 32, 7, 4.0, 1.0, 40, 2, 40, 5.0, 3.0, "F32");
+    }
+
+    /** A copy with other step counts (tests). */
+    public TrainingRecipe withSteps(int pretrain, int sat) {
+        return new TrainingRecipe(name, seed, corpusMaxFiles, vocabSize, hiddenSize, intermediateSize, numLayers,
+                numHeads, numKvHeads, maxPositions, initStd, sequenceLength, batchRows, fimRate, spmShare, pretrain,
+                pretrainPeakLr, pretrainWarmup, minLrRatio, weightDecay, beta1, beta2, maxGradNorm, sat, satPeakLr,
+                satWarmup, satTokensPerRow, satMaxBlock, satPoissonMean, satLossWeight, evalEvery, evalBatches,
+                checkpointEvery, pretrainMaxMinutes, satMaxMinutes, weightsDtype);
+    }
+
+    /** A copy with another checkpoint interval (tests). */
+    public TrainingRecipe withCheckpointEvery(int every) {
+        return new TrainingRecipe(name, seed, corpusMaxFiles, vocabSize, hiddenSize, intermediateSize, numLayers,
+                numHeads, numKvHeads, maxPositions, initStd, sequenceLength, batchRows, fimRate, spmShare,
+                pretrainSteps, pretrainPeakLr, pretrainWarmup, minLrRatio, weightDecay, beta1, beta2, maxGradNorm,
+                satSteps, satPeakLr, satWarmup, satTokensPerRow, satMaxBlock, satPoissonMean, satLossWeight,
+                evalEvery, evalBatches, every, pretrainMaxMinutes, satMaxMinutes, weightsDtype);
+    }
+
+    /** The model config for a tokenizer whose BOS/EOS ids are given (tied embeddings keep the file small). */
+    public LlamaConfig modelConfig(int vocab, int bosId, int eosId) {
+        return new LlamaConfig(hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, hiddenSize / numHeads,
+                vocab, 1e-5, 10000.0, maxPositions, true, bosId, List.of(eosId), weightsDtype.equals("F16")
+                        ? "float16" : "float32");
+    }
+
+    public AdamW.Settings optimiser() {
+        return new AdamW.Settings(beta1, beta2, 1e-8, weightDecay, maxGradNorm);
+    }
+}
