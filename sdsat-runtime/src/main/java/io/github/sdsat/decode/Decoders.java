@@ -11,10 +11,15 @@ public final class Decoders {
 
     /** Names of the decoders this build provides, baseline first. */
     public static List<String> names() {
-        return List.of(AutoregressiveDecoder.NAME, SdsatGreedyDecoder.NAME, SdsatSinglePassDecoder.NAME);
+        return List.of(AutoregressiveDecoder.NAME, SdsatGreedyDecoder.NAME, SdsatSinglePassDecoder.NAME,
+                SdsatTreeDecoder.NAME);
     }
 
     /**
+     * Temperature and sampling mode come with each {@link GenerationConfig}: {@code ar}, {@code sdsat} (chain) and
+     * {@code sdsat-tree} decode greedily at temperature 0 and sample otherwise; {@code sdsat-single-pass} is greedy
+     * only and refuses a sampling config with a message naming the alternatives.
+     *
      * @param satToken id of the model's SAT token (ignored by the autoregressive decoder; may be -1 there)
      */
     public static Decoder create(String name, LlamaModel model, long satToken) {
@@ -25,6 +30,8 @@ public final class Decoders {
                 return new SdsatGreedyDecoder(model, requireSat(name, satToken));
             case SdsatSinglePassDecoder.NAME:
                 return new SdsatSinglePassDecoder(model, requireSat(name, satToken));
+            case SdsatTreeDecoder.NAME:
+                return new SdsatTreeDecoder(model, requireSat(name, satToken));
             default:
                 throw new IllegalArgumentException("Unknown decoder '" + name + "': use one of " + names());
         }

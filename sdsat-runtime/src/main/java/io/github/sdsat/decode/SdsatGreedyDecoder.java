@@ -3,11 +3,19 @@ package io.github.sdsat.decode;
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
 
+import java.util.SplittableRandom;
+
 /**
- * SDSAT's two-step scheme under greedy search (DESIGN §4): a draft pass over {@code [t, SAT×k]} and a verify pass
- * over {@code [t1, d2..d(k+1)]} per loop, committing 2..k+2 tokens per two passes. The output equals
- * autoregressive greedy decoding token for token, because every committed token is the argmax of a pass whose
- * context is exactly the committed prefix.
+ * SDSAT's two-step scheme (DESIGN §4): a draft pass over {@code [t, SAT×k]} and a verify pass over
+ * {@code [t1, d2..d(k+1)]} per loop, committing 2..k+2 tokens per two passes.
+ *
+ * <p>At temperature 0 the output equals autoregressive greedy decoding token for token, because every committed
+ * token is the argmax of a pass whose context is exactly the committed prefix. At temperature &gt; 0 (chain
+ * sampling) t's row of the draft pass is the exact distribution of t1, which is sampled; SAT row j gives the draft
+ * distribution q_j (processed with the same temperature/top-k/top-p) from which draft d_(j+1) is drawn, and the
+ * verify rows give the targets p_j; the drafts are then accepted by {@link SamplingMode} ({@code lossless}: output
+ * distributed exactly as autoregressive sampling). The name is historical: this class is the two-step decoder for
+ * both greedy search and sampling.
  */
 public class SdsatGreedyDecoder extends AbstractDecoder {
     public static final String NAME = "sdsat";
@@ -39,14 +47,19 @@ public class SdsatGreedyDecoder extends AbstractDecoder {
             throw new IllegalArgumentException(name() + " supports k from 1 to " + MAX_K + " SAT tokens, got k = "
                     + config.k());
         }
-        if (!config.isGreedy()) {
-            throw new IllegalArgumentException(name() + " at temperature " + config.temperature()
-                    + " needs a sampling decoder: use decoder sdsat-tree (sampling paper|lossless) or temperature 0");
-        }
     }
 
     @Override
     protected void decode(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out, Counters counters) {
+        if (config.isGreedy()) {
+            decodeGreedy(prompt, config, cache, out, counters);
+        } else {
+            decodeSampled(prompt, config, cache, out, counters);
+        }
+    }
+
+    private void decodeGreedy(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out,
+            Counters counters) {
         int k = config.k();
         long t = passes.argmax(cache, prompt, ModelPasses.range(0, prompt.length), null, prompt.length - 1)[0];
         counters.prefillDone();
@@ -86,6 +99,58 @@ public class SdsatGreedyDecoder extends AbstractDecoder {
             n += 2 + accepted;
             t = bonus;
             if (!out.emit(bonus)) {
+                return;
+            }
+        }
+    }
+
+    /** Chain sampling: the same two passes per loop, drafts sampled and accepted per {@link SamplingMode}. */
+    private void decodeSampled(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out,
+            Counters counters) {
+        int k = config.k();
+        int vocab = passes.vocab;
+        SplittableRandom random = new SplittableRandom(config.seed());
+        float[] prefill = passes.logits(cache, prompt, ModelPasses.range(0, prompt.length), null, prompt.length - 1);
+        long t = Sampler.sample(Sampler.distribution(prefill, 0, vocab, config), random);
+        counters.prefillDone();
+        int n = prompt.length; // position of t, whose KV is not yet computed
+        if (!out.emit(t)) {
+            return;
+        }
+        long[] draftInput = new long[k + 1];
+        long[] verifyInput = new long[k + 1];
+        long[] drafts = new long[k];
+        double[][] draftDistributions = new double[k][];
+        while (true) {
+            counters.loops++;
+            draftInput[0] = t;
+            java.util.Arrays.fill(draftInput, 1, k + 1, satToken);
+            float[] draft = passes.logits(cache, draftInput, ModelPasses.range(n, k + 1), null, 0);
+            cache.truncate(n + 1); // keep t, drop the SATs
+            long t1 = Sampler.sample(Sampler.distribution(draft, 0, vocab, config), random);
+            if (!out.emit(t1)) {
+                return;
+            }
+            for (int j = 0; j < k; j++) {
+                draftDistributions[j] = Sampler.distribution(draft, (j + 1) * vocab, vocab, config);
+                drafts[j] = Sampler.sample(draftDistributions[j], random);
+            }
+            verifyInput[0] = t1;
+            System.arraycopy(drafts, 0, verifyInput, 1, k);
+            float[] verify = passes.logits(cache, verifyInput, ModelPasses.range(n + 1, k + 1), null, 0);
+            SpeculativeSampling.ChainOutcome outcome = SpeculativeSampling.verifyChain(drafts, draftDistributions,
+                    verify, vocab, config, random);
+            int accepted = outcome.accepted();
+            counters.verified(k, accepted);
+            for (int i = 0; i < accepted; i++) {
+                if (!out.emit(drafts[i])) {
+                    return;
+                }
+            }
+            cache.truncate(n + 2 + accepted); // t, t1 and the accepted drafts are committed
+            n += 2 + accepted;
+            t = outcome.next();
+            if (!out.emit(t)) {
                 return;
             }
         }

@@ -24,6 +24,16 @@ public final class SdsatSinglePassDecoder extends SdsatGreedyDecoder {
     }
 
     @Override
+    protected void validateConfig(GenerationConfig config) {
+        super.validateConfig(config);
+        if (!config.isGreedy()) {
+            throw new IllegalArgumentException(NAME + " is greedy only, but temperature is " + config.temperature()
+                    + ": use temperature 0, or decoder sdsat (chain sampling) or sdsat-tree (tree sampling) with "
+                    + "sampling paper|lossless");
+        }
+    }
+
+    @Override
     protected int scratchSlots(GenerationConfig config) {
         return (config.k() + 1) * (config.k() + 1);
     }
