@@ -14,6 +14,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * Generates one completion of a prompt and prints the generated text, then the generation's statistics as one
@@ -92,6 +93,13 @@ public class GenerateMojo extends AbstractSdsatMojo {
         getLog().info("Generated text:\n" + text + outcome.text());
         getLog().info(json);
         if (statsFile != null) {
+            Path folder = statsFile.toPath().toAbsolutePath().getParent();
+            try {
+                Files.createDirectories(folder);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("Cannot create the folder of sdsat.statsFile " + folder + " (" + e
+                        + "): choose a writable location", e);
+            }
             ResultFiles.writeAtomically(statsFile.toPath(), (json + "\n").getBytes(StandardCharsets.UTF_8));
             getLog().info("Stats written to " + statsFile.getAbsolutePath());
         }
