@@ -20,6 +20,11 @@ abstract class AbstractDecoder implements Decoder {
     protected void validateConfig(GenerationConfig config) {
     }
 
+    @Override
+    public final void validate(GenerationConfig config) {
+        validateConfig(config);
+    }
+
     protected abstract void decode(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out,
             Counters counters);
 

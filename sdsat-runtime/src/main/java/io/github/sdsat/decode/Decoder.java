@@ -7,4 +7,14 @@ public interface Decoder {
 
     /** Generates a continuation of {@code promptIds} (fed as is: add BOS before calling). */
     GenerationResult generate(long[] promptIds, GenerationConfig config);
+
+    /**
+     * Checks, without generating, that this decoder can run {@code config} (its k, its temperature and sampling
+     * rule); {@link #generate} performs the same check. Callers that plan many runs (the benchmark) use it to
+     * refuse a bad parameter before any work starts, without duplicating each decoder's limits.
+     *
+     * @throws IllegalArgumentException naming the unsupported value and the values that are supported
+     */
+    default void validate(GenerationConfig config) {
+    }
 }

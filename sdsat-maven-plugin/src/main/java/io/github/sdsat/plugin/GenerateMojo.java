@@ -1,0 +1,126 @@
+package io.github.sdsat.plugin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.sdsat.bench.TextGeneration;
+import io.github.sdsat.decode.GenerationConfig;
+import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.report.ResultFiles;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Generates one completion of a prompt and prints the generated text, then the generation's statistics as one
+ * JSON object on one line: {@code newTokens}, {@code forwardPasses}, {@code draftedTokens},
+ * {@code acceptedTokens}, {@code acceptedPerPosition}, {@code prefillMs}, {@code decodeMs},
+ * {@code tokensPerSecond}, {@code loops}, {@code promptIds} (as fed to the model, BOS included),
+ * {@code outputIds}, {@code decoder}, {@code k}, {@code temperature}, {@code sampling}, {@code stopReason}
+ * ({@code eos} or {@code length}), {@code device}, {@code dtype}.
+ *
+ * <p>Example: {@code mvn sdsat:generate -Dsdsat.prompt="def add(a, b):" -Dsdsat.k=5}
+ */
+@Mojo(name = "generate", requiresProject = false, aggregator = true, threadSafe = true)
+public class GenerateMojo extends AbstractSdsatMojo {
+
+    /** The text to continue. Give this or {@code sdsat.promptFile}. */
+    @Parameter(property = "sdsat.prompt")
+    String prompt;
+
+    /** A UTF-8 file whose whole content is the prompt (instead of {@code sdsat.prompt}). */
+    @Parameter(property = "sdsat.promptFile")
+    File promptFile;
+
+    /**
+     * Decoding strategy: {@code ar} (plain autoregressive, the baseline), {@code sdsat} (the paper's two-step
+     * draft/verify scheme), {@code sdsat-single-pass} (verify and draft merged into one pass), and whatever
+     * else this build provides (e.g. {@code sdsat-tree}); an unknown name fails and lists the available ones.
+     */
+    @Parameter(property = "sdsat.decoder", defaultValue = "sdsat")
+    String decoder;
+
+    /** Number of SAT tokens per draft (SDSAT decoders; {@code sdsat} accepts 1..15). Ignored by {@code ar}. */
+    @Parameter(property = "sdsat.k", defaultValue = "5")
+    int k;
+
+    /** Sampling temperature; 0 is greedy decoding (SDSAT's output then equals {@code ar}'s token for token). */
+    @Parameter(property = "sdsat.temperature", defaultValue = "0")
+    double temperature;
+
+    /** Nucleus sampling: keep the smallest set of tokens with this much probability mass; 1 turns it off. */
+    @Parameter(property = "sdsat.topP", defaultValue = "1.0")
+    double topP;
+
+    /** Keep only the most likely this many tokens when sampling; 0 turns it off. */
+    @Parameter(property = "sdsat.topK", defaultValue = "0")
+    int topK;
+
+    /**
+     * How sampled drafts are accepted: {@code lossless} (exact speculative sampling; the output distribution
+     * equals {@code ar}'s) or {@code paper} (the paper's rule, which is not distribution-preserving).
+     */
+    @Parameter(property = "sdsat.sampling", defaultValue = "lossless")
+    String sampling;
+
+    /** Upper limit on generated tokens; generation also ends at the model's EOS token. */
+    @Parameter(property = "sdsat.maxNewTokens", defaultValue = "128")
+    int maxNewTokens;
+
+    /** Also write the stats JSON object to this file (written to a temporary name and moved into place). */
+    @Parameter(property = "sdsat.statsFile")
+    File statsFile;
+
+    @Override
+    protected void run() throws MojoExecutionException {
+        String text = promptText();
+        GenerationConfig generation = GenerationConfig.builder().maxNewTokens(maxNewTokens).temperature(temperature)
+                .topP(topP).topK(topK).seed(seed).k(k).sampling(SamplingMode.parse(sampling)).build();
+        TextGeneration.Request request = new TextGeneration.Request(modelFolder(), device, dtype, satToken, text,
+                decoder, generation);
+        TextGeneration.Outcome outcome = TextGeneration.run(request);
+        String json;
+        try {
+            json = new ObjectMapper().writeValueAsString(outcome.stats());
+        } catch (JsonProcessingException e) {
+            throw new MojoExecutionException("Cannot write the stats as JSON: " + e.getMessage(), e);
+        }
+        getLog().info("Generated text:\n" + text + outcome.text());
+        getLog().info(json);
+        if (statsFile != null) {
+            Path folder = statsFile.toPath().toAbsolutePath().getParent();
+            try {
+                Files.createDirectories(folder);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("Cannot create the folder of sdsat.statsFile " + folder + " (" + e
+                        + "): choose a writable location", e);
+            }
+            ResultFiles.writeAtomically(statsFile.toPath(), (json + "\n").getBytes(StandardCharsets.UTF_8));
+            getLog().info("Stats written to " + statsFile.getAbsolutePath());
+        }
+    }
+
+    private String promptText() {
+        if (prompt != null && promptFile != null) {
+            throw new IllegalArgumentException("Both sdsat.prompt and sdsat.promptFile are set: give only one");
+        }
+        if (promptFile != null) {
+            try {
+                return Files.readString(promptFile.toPath(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("Cannot read sdsat.promptFile " + promptFile.getAbsolutePath()
+                        + " (" + e + "): give a readable UTF-8 file", e);
+            }
+        }
+        if (prompt == null || prompt.isEmpty()) {
+            throw new IllegalArgumentException("No prompt: set -Dsdsat.prompt=\"def add(a, b):\" or "
+                    + "-Dsdsat.promptFile=<file>");
+        }
+        return prompt;
+    }
+}

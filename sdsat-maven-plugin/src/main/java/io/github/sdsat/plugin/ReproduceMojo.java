@@ -1,0 +1,151 @@
+package io.github.sdsat.plugin;
+
+import io.github.sdsat.bench.ReproductionConfig;
+import io.github.sdsat.bench.ReproductionRun;
+import io.github.sdsat.bench.Shard;
+import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.report.SummaryTable;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+import java.io.File;
+
+/**
+ * Runs the paper's speed protocol and writes a report: per prompt, the autoregressive baseline and every SDSAT
+ * configuration, interleaved, in one process, after a warm-up; each method generates exactly as many tokens as the
+ * baseline did, and greedy outputs are compared with the baseline's id by id. Writes
+ * {@code <outputDirectory>/<runId>/} with {@code results.json}, {@code results.csv}, {@code prompts.csv}, PNG
+ * charts and {@code index.html}, points {@code <outputDirectory>/latest} at it, logs per-prompt progress with an
+ * ETA and a summary table at the end, and prints the path of {@code index.html}.
+ *
+ * <p>Rows: the baseline ({@code ar}, k 0) at every temperature; at temperature 0, each of {@code sdsat.decoders}
+ * with each k of {@code sdsat.kList}; at each temperature above 0, each of {@code sdsat.samplingDecoders} with
+ * each k of {@code sdsat.samplingKList} and each rule of {@code sdsat.samplingModes}. All parameters are checked
+ * before any work starts.
+ *
+ * <p>Scale-out: {@code -Dsdsat.shard=i/n} runs every n-th prompt starting at i (0-based) and writes
+ * {@code <outputDirectory>/<runId>-shard-<i>-of-<n>/}; {@code sdsat:merge -Dsdsat.runId=<runId>} joins the shards.
+ */
+@Mojo(name = "reproduce", requiresProject = false, aggregator = true, threadSafe = true)
+public class ReproduceMojo extends AbstractSdsatMojo {
+
+    /**
+     * Datasets, comma-separated: {@code humaneval} (164 code-completion prompts), {@code infilling} (single-line
+     * fill-in-the-middle tasks built from HumanEval solutions, SPM order, ends at {@code <EOT>}), or paths to JSONL
+     * files with {@code {"id","prompt"}} or {@code {"id","prefix","suffix"}} objects.
+     */
+    @Parameter(property = "sdsat.datasets", defaultValue = "humaneval,infilling")
+    String datasets;
+
+    /** Leading fraction of each dataset to run, in (0, 1]; the paper runs the first half (0.5). */
+    @Parameter(property = "sdsat.dataLimit", defaultValue = "0.5")
+    double dataLimit;
+
+    /**
+     * k values (SAT tokens per draft) of the greedy rows, comma-separated; {@code a..b} is a range (e.g.
+     * {@code 1..13}, the paper's sweep). The default keeps the run on the embedded model near 15 minutes on a
+     * 2-core CPU. The baseline (k 0) always runs.
+     */
+    @Parameter(property = "sdsat.kList", defaultValue = "1,2,3,5,7,9,11,13")
+    String kList;
+
+    /** SDSAT decoders of the greedy rows, comma-separated (e.g. {@code sdsat,sdsat-single-pass}). */
+    @Parameter(property = "sdsat.decoders", defaultValue = ReproductionRun.DEFAULT_DECODER)
+    String decoders;
+
+    /**
+     * Temperatures, comma-separated: 0 runs the greedy rows, each value above 0 the sampling rows (the paper uses
+     * 0.2 and 1.0). Default: {@code 0,0.2,1.0} when this build has a sampling decoder ({@code sdsat-tree}),
+     * else {@code 0}.
+     */
+    @Parameter(property = "sdsat.temperatures")
+    String temperatures;
+
+    /** Decoders of the sampling rows; default: {@code sdsat-tree} when this build has it, else none. */
+    @Parameter(property = "sdsat.samplingDecoders")
+    String samplingDecoders;
+
+    /** k values of the sampling rows (the paper's trees: 5,7,9,11,13). */
+    @Parameter(property = "sdsat.samplingKList", defaultValue = "5,7,9,11,13")
+    String samplingKList;
+
+    /**
+     * Acceptance rules of the sampling rows: {@code paper} (the paper's rule), {@code lossless} (exact
+     * speculative sampling), or both.
+     */
+    @Parameter(property = "sdsat.samplingModes", defaultValue = "paper")
+    String samplingModes;
+
+    /** New tokens per completion prompt (the baseline's limit; each method then generates as many as it did). */
+    @Parameter(property = "sdsat.maxNewTokens", defaultValue = "128")
+    int maxNewTokens;
+
+    /** New tokens per infilling prompt (the paper's 50); generation also ends at {@code <EOT>}. */
+    @Parameter(property = "sdsat.infillMaxNewTokens", defaultValue = "50")
+    int infillMaxNewTokens;
+
+    /** Report root; the run writes a folder named after the run id in it. */
+    @Parameter(property = "sdsat.outputDirectory", defaultValue = "${maven.multiModuleProjectDirectory}/reports")
+    File outputDirectory;
+
+    /** Name of the run's folder; default: the local time, e.g. {@code 20240327-142501}. */
+    @Parameter(property = "sdsat.runId")
+    String runId;
+
+    /** Run one shard of the prompts: {@code i/n}, 0-based (e.g. {@code 0/4} .. {@code 3/4}). */
+    @Parameter(property = "sdsat.shard", defaultValue = "0/1")
+    String shard;
+
+    /** Prompts run through every configuration before measuring (results discarded). */
+    @Parameter(property = "sdsat.warmup", defaultValue = "1")
+    int warmup;
+
+    @Override
+    protected void run() {
+        ReproductionConfig.Builder builder = ReproductionConfig.builder()
+                .model(modelFolder())
+                .device(device)
+                .dtype(dtype)
+                .satToken(satToken)
+                .datasets(ParameterLists.strings("sdsat.datasets", datasets))
+                .dataLimit(dataLimit)
+                .kList(ParameterLists.ints("sdsat.kList", kList))
+                .decoders(ParameterLists.strings("sdsat.decoders", decoders))
+                .samplingKList(ParameterLists.ints("sdsat.samplingKList", samplingKList))
+                .samplingModes(ParameterLists.strings("sdsat.samplingModes", samplingModes).stream()
+                        .map(SamplingMode::parse).toList())
+                .maxNewTokens(maxNewTokens)
+                .infillMaxNewTokens(infillMaxNewTokens)
+                .seed(seed)
+                .runId(runId)
+                .shard(Shard.parse(shard))
+                .outputDirectory(outputDirectory.toPath())
+                .warmup(warmup);
+        if (temperatures != null) {
+            builder.temperatures(ParameterLists.doubles("sdsat.temperatures", temperatures));
+        }
+        if (samplingDecoders != null) {
+            builder.samplingDecoders(ParameterLists.strings("sdsat.samplingDecoders", samplingDecoders));
+        }
+        ReproductionConfig config = builder.build();
+        getLog().info("SDSAT reproduction " + config.runId() + ": model " + config.model() + ", datasets "
+                + config.datasets() + " (first " + config.dataLimit() + "), greedy k " + config.kList() + " for "
+                + config.decoders() + ", temperatures " + config.temperatures()
+                + (config.samplingTemperatures().isEmpty() ? "" : ", sampling k " + config.samplingKList() + " for "
+                + config.samplingDecoders() + " " + config.samplingModes()));
+        ReproductionRun.Outcome outcome = ReproductionRun.run(config, new ReproductionRun.Listener() {
+            @Override
+            public void info(String message) {
+                getLog().info(message);
+            }
+
+            @Override
+            public void progress(ReproductionRun.Progress progress) {
+                getLog().info(progress.describe());
+            }
+        });
+        getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
+                + SummaryTable.format(outcome.rows()));
+        getLog().info("Report: " + outcome.indexHtml().toAbsolutePath());
+    }
+}

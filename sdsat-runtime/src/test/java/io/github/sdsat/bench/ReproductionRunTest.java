@@ -1,0 +1,188 @@
+package io.github.sdsat.bench;
+
+import io.github.sdsat.SdsatException;
+import io.github.sdsat.model.DjlOffline;
+import io.github.sdsat.report.ResultFiles;
+import io.github.sdsat.report.ShardFolders;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The protocol on a random-weight tiny model: 2 prompts per dataset, k {1, 2}, 16 new tokens. */
+class ReproductionRunTest {
+    /** 2 of HumanEval's 164 problems. */
+    static final double TWO_PROMPTS = 2.0 / HumanEval.PROBLEM_COUNT;
+
+    @TempDir
+    static Path shared;
+    static Path model;
+
+    @BeforeAll
+    static void model() {
+        DjlOffline.enable();
+        model = TinyModelFolder.write(shared.resolve("tiny"), 7);
+    }
+
+    static ReproductionConfig.Builder small(Path reports) {
+        return ReproductionConfig.builder().model(model).device("cpu").dtype("auto")
+                .datasets(List.of("humaneval", "infilling")).dataLimit(TWO_PROMPTS).kList(List.of(1, 2))
+                .decoders(List.of("sdsat", "sdsat-single-pass")).temperatures(List.of(0.0)).maxNewTokens(16)
+                .infillMaxNewTokens(16).warmup(1).warmupMaxNewTokens(4).outputDirectory(reports).runId("unit");
+    }
+
+    @Test
+    void greedyRunWritesTheReportWithIdenticalOutputsAndEqualLengths(@TempDir Path reports) throws IOException {
+        List<ReproductionRun.Progress> progress = new ArrayList<>();
+        List<String> infos = new ArrayList<>();
+        ReproductionRun.Outcome outcome = ReproductionRun.run(small(reports).build(), new ReproductionRun.Listener() {
+            @Override
+            public void info(String message) {
+                infos.add(message);
+            }
+
+            @Override
+            public void progress(ReproductionRun.Progress p) {
+                progress.add(p);
+            }
+        });
+
+        assertThat(outcome.runDir()).isEqualTo(reports.resolve("unit"));
+        assertThat(outcome.indexHtml()).isRegularFile();
+        assertThat(outcome.runDir().resolve(ResultFiles.RESULTS_JSON)).isRegularFile();
+        assertThat(outcome.runDir().resolve(ResultFiles.RESULTS_CSV)).isRegularFile();
+        try (Stream<Path> files = Files.list(outcome.runDir())) {
+            assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".png"));
+        }
+        assertThat(Files.readSymbolicLink(reports.resolve(ResultFiles.LATEST))).isEqualTo(Path.of("unit"));
+
+        // 2 datasets x 2 prompts x (baseline + 2 decoders x 2 k) = 20 records; rows per dataset: 1 + 4.
+        RunResults results = ResultFiles.read(outcome.runDir());
+        assertThat(results.prompts()).hasSize(20);
+        assertThat(results.rows()).hasSize(10);
+        for (RowSummary row : results.rows()) {
+            assertThat(row.prompts()).isEqualTo(2);
+            assertThat(row.identicalToBaseline()).as(row.toString()).isEqualTo(2);
+            if (row.isBaseline()) {
+                assertThat(row.speedup()).isEqualTo(1.0);
+            } else {
+                assertThat(row.speedup()).isPositive();
+                assertThat(row.acceptRate()).as(row.toString()).isNotNull().isBetween(0.0, 1.0);
+            }
+        }
+        Map<String, PromptRecord> baselines = results.prompts().stream().filter(PromptRecord::isBaseline)
+                .collect(Collectors.toMap(r -> r.dataset() + "/" + r.taskId(), r -> r));
+        for (PromptRecord record : results.prompts()) {
+            PromptRecord baseline = baselines.get(record.dataset() + "/" + record.taskId());
+            assertThat(record.newTokens()).as("same length as the baseline").isEqualTo(baseline.newTokens());
+            assertThat(record.promptTokens()).isEqualTo(baseline.promptTokens());
+            assertThat(record.identicalToBaseline()).isTrue();
+            assertThat(record.firstMismatch()).isNull();
+            assertThat(record.newTokens()).isBetween(1, 16);
+        }
+        assertThat(results.config()).containsEntry("runId", "unit").containsEntry("kList", List.of(1, 2));
+        assertThat(results.environment().modelSha()).hasSize(64);
+        assertThat(progress).hasSize(4);
+        assertThat(progress.get(3).promptsDone()).isEqualTo(4);
+        assertThat(progress.get(3).etaSeconds()).isZero();
+        assertThat(progress.get(0).describe()).contains("[1/4] humaneval HumanEval/0").contains("ETA");
+        assertThat(infos).anyMatch(m -> m.startsWith("Warm-up"));
+    }
+
+    @Test
+    void infillingPromptsFollowSpmOrderAndStopAtEndOfInfill() {
+        try (var tokenizer = LoadedModel.openTokenizer(model)) {
+            PromptEncoder encoder = new PromptEncoder(tokenizer, List.of(1));
+            Task task = Task.infill("t", "infilling", "def f(x):\n", "    return y\n", null);
+            long[] ids = encoder.encode(task);
+            var s = tokenizer.specials();
+            long[] suffix = tokenizer.encode("    return y\n");
+            long[] prefix = tokenizer.encode("def f(x):\n");
+            List<Long> expected = new ArrayList<>(List.of((long) s.bos(), (long) s.fimPrefix().getAsInt(),
+                    (long) s.fimSuffix().getAsInt()));
+            for (long id : suffix) {
+                expected.add(id);
+            }
+            expected.add((long) s.fimMiddle().getAsInt());
+            for (long id : prefix) {
+                expected.add(id);
+            }
+            assertThat(ids).containsExactly(expected.stream().mapToLong(Long::longValue).toArray());
+            assertThat(encoder.stopTokens(task)).contains(s.fimEndOfInfill().getAsInt(), s.eos());
+            assertThat(encoder.stopTokens(Task.completion("c", "d", "x"))).containsExactly(s.eos());
+        }
+    }
+
+    @Test
+    void everyBadParameterIsReportedBeforeAnyWork(@TempDir Path reports) throws IOException {
+        Path file = Files.writeString(reports.resolve("a-file"), "not a folder");
+        ReproductionConfig config = small(file.resolve("sub"))
+                .model(reports.resolve("no-such-model"))
+                .kList(List.of(0, 2))
+                .decoders(List.of("sdsat", "medusa"))
+                .datasets(List.of("humaneval", reports.resolve("missing.jsonl").toString()))
+                .build();
+        assertThatThrownBy(() -> ReproductionRun.run(config, null))
+                .isInstanceOf(SdsatException.class)
+                .hasMessageContaining("sdsat.kList: k = 0")
+                .hasMessageContaining("unknown decoder 'medusa'")
+                .hasMessageContaining("missing.jsonl does not exist")
+                .hasMessageContaining("sdsat.outputDirectory")
+                .hasMessageNotContaining("no-such-model");
+    }
+
+    @Test
+    void aKTheDecoderCannotServeFailsBeforeAnyGeneration(@TempDir Path reports) {
+        ReproductionConfig config = small(reports).kList(List.of(2, 16)).build();
+        assertThatThrownBy(() -> ReproductionRun.run(config, null))
+                .isInstanceOf(SdsatException.class)
+                .hasMessageContaining("sdsat with k = 16")
+                .hasMessageContaining("sdsat-single-pass with k = 16")
+                .hasMessageContaining("1 to 15");
+        assertThat(reports.resolve("unit")).doesNotExist();
+    }
+
+    @Test
+    void samplingWithoutASamplingDecoderIsRefused(@TempDir Path reports) {
+        ReproductionConfig config = small(reports).temperatures(List.of(0.0, 0.2)).samplingDecoders(List.of())
+                .build();
+        assertThatThrownBy(() -> ReproductionRun.validate(config))
+                .hasMessageContaining("sdsat.temperatures [0.2] asks for sampling rows");
+    }
+
+    @Test
+    void shardsRunDisjointPromptsAndMergeIntoTheWholeRun(@TempDir Path reports) {
+        for (int i = 0; i < 2; i++) {
+            ReproductionRun.run(small(reports).datasets(List.of("humaneval")).decoders(List.of("sdsat"))
+                    .kList(List.of(1)).warmup(0).runId("sharded").shard(new Shard(i, 2)).build(), null);
+        }
+        assertThat(reports.resolve("sharded-shard-0-of-2").resolve(ResultFiles.RESULTS_JSON)).isRegularFile();
+        assertThat(reports.resolve("sharded-shard-1-of-2").resolve(ResultFiles.RESULTS_JSON)).isRegularFile();
+        assertThat(reports.resolve("sharded")).doesNotExist();
+
+        RunResults merged = ShardFolders.mergeRun(reports, "sharded");
+        assertThat(merged.prompts()).extracting(PromptRecord::taskId).containsOnly("HumanEval/0", "HumanEval/1");
+        assertThat(merged.prompts()).hasSize(4);
+        assertThat(merged.rows()).hasSize(2).allSatisfy(row -> assertThat(row.prompts()).isEqualTo(2));
+        assertThat(reports.resolve("sharded").resolve(ResultFiles.INDEX_HTML)).isRegularFile();
+    }
+
+    @Test
+    void mergeRefusesAMissingShard(@TempDir Path reports) {
+        ReproductionRun.run(small(reports).datasets(List.of("humaneval")).decoders(List.of("sdsat"))
+                .kList(List.of(1)).warmup(0).runId("partial").shard(new Shard(1, 2)).build(), null);
+        assertThatThrownBy(() -> ShardFolders.mergeRun(reports, "partial"))
+                .hasMessageContaining("shard(s) [0] are missing");
+    }
+}
