@@ -70,6 +70,37 @@ public final class EmbeddedModels {
         return folder;
     }
 
+    /**
+     * Copies a trained model folder into a source tree's resources as the embedded model {@code name}, so the next
+     * build ships it ({@code sdsat:train -Dsdsat.train.install=true} does this for base and sdsat).
+     *
+     * @param resourcesRoot e.g. {@code sdsat-runtime/src/main/resources}
+     */
+    public static Path install(Path modelFolder, String name, Path resourcesRoot) {
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("Unknown embedded model name '" + name + "': use one of " + NAMES);
+        }
+        Path target = resourcesRoot.resolve(RESOURCE_ROOT).resolve(name);
+        try {
+            Files.createDirectories(target);
+            for (String file : FILES) {
+                Path source = modelFolder.resolve(file);
+                if (!Files.isRegularFile(source)) {
+                    throw new SdsatException("Cannot install " + modelFolder + " as embedded model '" + name
+                            + "': " + file + " is missing (train it completely first)");
+                }
+                Path tmp = target.resolve(file + ".tmp");
+                Files.copy(source, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, target.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (java.io.IOException e) {
+            throw new SdsatException("Cannot install embedded model '" + name + "' into " + target + ": "
+                    + e.getMessage(), e);
+        }
+        return target;
+    }
+
     /** Whether the embedded model {@code name} is packaged in this build. */
     public static boolean isAvailable(String name) {
         return EmbeddedModels.class.getClassLoader().getResource(RESOURCE_ROOT + name + "/" + WEIGHTS) != null;
