@@ -25,6 +25,7 @@ public final class AllureEnvironment implements LauncherSessionListener {
 
     @Override
     public void launcherSessionOpened(LauncherSession session) {
+        removeEarlierResults();
         try (InputStream in = AllureEnvironment.class.getResourceAsStream("/allure-categories.json")) {
             if (in == null) {
                 throw new IllegalStateException("allure-categories.json is missing from the test resources");
@@ -39,6 +40,24 @@ public final class AllureEnvironment implements LauncherSessionListener {
     public void launcherSessionClosed(LauncherSession session) {
         writeAtomically(resultsDirectory().resolve("environment.properties"),
                 properties(environment()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Deletes the files an earlier run left in the results directory, so the report shows this run only (Allure
+     * merges every result file it finds). Only plain files directly inside the directory are removed.
+     */
+    static void removeEarlierResults() {
+        Path dir = resultsDirectory();
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot clear earlier Allure results in " + dir, e);
+        }
     }
 
     public static Path resultsDirectory() {

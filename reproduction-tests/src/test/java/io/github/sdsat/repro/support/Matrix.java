@@ -27,12 +27,31 @@ public final class Matrix {
         return Boolean.parseBoolean(System.getProperty(FULL_PROPERTY, "false").trim());
     }
 
+    /** Completion prompts of the matrix; {@code -Dsdsat.completionPrompts=N} overrides (quicker local runs). */
     public static int completionPrompts() {
-        return full() ? 164 : 20;
+        return count("sdsat.completionPrompts", full() ? 164 : 20);
     }
 
+    /** Infilling prompts of the matrix; {@code -Dsdsat.infillingPrompts=N} overrides. */
     public static int infillingPrompts() {
-        return full() ? 164 : 10;
+        return count("sdsat.infillingPrompts", full() ? 164 : 10);
+    }
+
+    private static int count(String property, int defaultValue) {
+        String value = System.getProperty(property, "").trim();
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n < 0 || n > 164) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + property + "=" + value + " must be a number of prompts from 0 "
+                    + "to 164");
+        }
     }
 
     public static int maxNewTokens() {
