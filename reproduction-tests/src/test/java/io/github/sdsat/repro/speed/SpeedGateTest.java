@@ -61,6 +61,8 @@ class SpeedGateTest {
     private static final int WARM_UP_PROMPTS = 2;
 
     private final Map<String, String> measured = new TreeMap<>();
+    /** Per-prompt records of every wall-clock configuration, for the combined table and chart. */
+    private final List<PromptRecord> allRecords = new ArrayList<>();
 
     private ReproModel model() {
         return ReproModel.sdsat();
@@ -160,6 +162,7 @@ class SpeedGateTest {
         double speedup = median(baselineMs) / median(methodMs);
         String key = "speed.wallclock.minSpeedup." + decoderName + ".k" + k;
         measured.put(key + ".measured", String.format(Locale.ROOT, "%.3f", speedup));
+        addToCombined(records);
         List<RowSummary> rows = Aggregator.summarise(records);
         String table = SummaryTable.format(rows) + String.format(Locale.ROOT,
                 "%nratio of medians: baseline %.1f ms / %s k=%d %.1f ms = %.3fx (%d generations each)%n",
@@ -173,6 +176,12 @@ class SpeedGateTest {
         double floor = Thresholds.number(key);
         assertThat(speedup).as("%s k=%d: wall-clock speedup (ratio of medians) %.3fx over %d prompts (threshold %s = %.2f)",
                 decoderName, k, speedup, prompts.size(), key, floor).isGreaterThanOrEqualTo(floor);
+    }
+
+    /** Adds a configuration's records; the baseline's only once (the first configuration's), one row per task. */
+    private void addToCombined(List<PromptRecord> records) {
+        boolean haveBaseline = allRecords.stream().anyMatch(PromptRecord::isBaseline);
+        records.stream().filter(r -> !(haveBaseline && r.isBaseline())).forEach(allRecords::add);
     }
 
     private static PromptRecord record(ReproPrompt p, String decoder, int k, GenerationResult r, double medianMs,
@@ -192,6 +201,18 @@ class SpeedGateTest {
 
     static double median(List<Double> values) {
         return median(values.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    @AfterAll
+    void attachCombinedSpeedupTableAndChart() {
+        if (allRecords.isEmpty()) {
+            return;
+        }
+        List<RowSummary> rows = Aggregator.summarise(allRecords);
+        Attach.text("speedup table (all wall-clock configurations)", SummaryTable.format(rows));
+        for (Charts.ChartImage chart : Charts.render(rows)) {
+            Attach.png(chart.title() + " (all configurations)", chart.png());
+        }
     }
 
     @AfterAll
