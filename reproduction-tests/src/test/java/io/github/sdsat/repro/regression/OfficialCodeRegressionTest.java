@@ -1,0 +1,211 @@
+package io.github.sdsat.repro.regression;
+
+import io.github.sdsat.decode.AutoregressiveDecoder;
+import io.github.sdsat.decode.Decoder;
+import io.github.sdsat.decode.Decoders;
+import io.github.sdsat.decode.DraftTree;
+import io.github.sdsat.decode.GenerationConfig;
+import io.github.sdsat.decode.GenerationResult;
+import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.repro.support.BaselineCache;
+import io.github.sdsat.repro.support.Matrix;
+import io.github.sdsat.repro.support.Prompts;
+import io.github.sdsat.repro.support.ReproModel;
+import io.github.sdsat.repro.support.ReproPrompt;
+import io.qameta.allure.Epic;
+import io.qameta.allure.Feature;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Regression tests for bugs of the official SDSAT code (DESIGN §4/§7): a stop token inside an accepted block, the
+ * baseline's token count, padded tree paths, what the timings cover, and sampled output truncation. Messages start
+ * with {@code [regression]} (the Allure category).
+ */
+@Epic("SDSAT reproduction")
+@Feature("Regressions of the official code")
+class OfficialCodeRegressionTest {
+    private static final int NEW_TOKENS = 48;
+
+    static List<String> greedyDecoders() {
+        return Matrix.speculativeDecoders();
+    }
+
+    static List<String> allDecoders() {
+        return Decoders.names();
+    }
+
+    private static int kFor(String decoder) {
+        return 5; // also a valid tree depth
+    }
+
+    private static ReproPrompt prompt() {
+        return Prompts.completions(ReproModel.sdsat(), 3, NEW_TOKENS).get(1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("greedyDecoders")
+    @DisplayName("a stop token inside a committed block is emitted and ends generation there")
+    void stopTokenInsideBlockEndsGeneration(String decoderName) {
+        ReproModel model = ReproModel.sdsat();
+        ReproPrompt prompt = prompt();
+        long[] baseline = BaselineCache.greedy(model, prompt, NEW_TOKENS).outputIds();
+        Decoder decoder = Decoders.create(decoderName, model.model(), model.satId());
+        // Every distinct token of the baseline after the first, as a stop token: with a block of several tokens per
+        // loop, most of them land inside a block (not at its end).
+        Set<Long> stops = new LinkedHashSet<>();
+        for (int i = 1; i < baseline.length && stops.size() < 12; i++) {
+            stops.add(baseline[i]);
+        }
+        int insideLoops = 0;
+        for (long stop : stops) {
+            int first = indexOf(baseline, stop);
+            long[] expected = Arrays.copyOf(baseline, first + 1);
+            GenerationConfig config = GenerationConfig.builder().maxNewTokens(NEW_TOKENS).k(kFor(decoderName))
+                    .stopTokenIds(prompt.stopTokenIds()[0], stop).build();
+            GenerationResult result = decoder.generate(prompt.ids(), config);
+            boolean earlierStop = indexOf(expected, prompt.stopTokenIds()[0]) >= 0
+                    && indexOf(expected, prompt.stopTokenIds()[0]) < first;
+            if (earlierStop) {
+                continue;
+            }
+            assertThat(result.outputIds()).as("[regression] %s with stop token %d (%s, first at position %d): output "
+                    + "must be the baseline up to and including it", decoderName, stop, model.tokenText(stop), first)
+                    .containsExactly(expected);
+            assertThat(result.stopReason()).as("[regression] stop reason").isEqualTo("eos");
+            if (result.stats().forwardPasses() < result.outputIds().length) {
+                insideLoops++;
+            }
+        }
+        // Two-step loops emit [t1, accepted drafts, bonus], so a stop at t1 is inside a block even with nothing
+        // accepted; with accepted drafts (tokens > passes) the stop can also sit among the drafts.
+        io.github.sdsat.repro.support.Attach.text("stop tokens checked (" + decoderName + ")", stops.size()
+                + " stop tokens; runs with more tokens than passes (drafts accepted): " + insideLoops);
+    }
+
+    @ParameterizedTest(name = "maxNewTokens={0}")
+    @ValueSource(ints = {1, 2, 17, 64})
+    @DisplayName("without stop tokens every decoder emits exactly maxNewTokens (no off-by-one)")
+    void exactlyMaxNewTokens(int maxNewTokens) {
+        ReproModel model = ReproModel.sdsat();
+        ReproPrompt prompt = prompt();
+        for (String decoderName : allDecoders()) {
+            Decoder decoder = Decoders.create(decoderName, model.model(), model.satId());
+            for (int k : decoderName.equals("ar") ? List.of(1) : List.of(1, 5)) {
+                if (decoderName.equals(Matrix.TREE_DECODER) && k == 1) {
+                    continue;
+                }
+                GenerationConfig config = GenerationConfig.builder().maxNewTokens(maxNewTokens).k(k).build();
+                GenerationResult result = decoder.generate(prompt.ids(), config);
+                assertThat(result.outputIds()).as("[regression] %s k=%d: tokens emitted with maxNewTokens %d",
+                        decoderName, k, maxNewTokens).hasSize(maxNewTokens);
+                assertThat(result.stopReason()).isEqualTo("length");
+                if (decoderName.equals(AutoregressiveDecoder.NAME)) {
+                    assertThat(result.stats().forwardPasses()).as("[regression] ar: one pass per token, the prefill "
+                            + "emitting the first (no extra pass after the last)").isEqualTo(maxNewTokens);
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("padded tree paths never alias a real node")
+    void paddedTreePathsNeverAliasRealNodes() {
+        assertThat(DraftTree.PAD).as("[regression] PAD is negative, never a node index").isNegative();
+        for (int depth : DraftTree.supportedDepths()) {
+            DraftTree tree = DraftTree.forDepth(depth);
+            for (int[] path : tree.leafPaths()) {
+                assertThat(path).as("[regression] depth %d: leaf path length", depth).hasSize(tree.depth() + 1);
+                int real = 0;
+                while (real < path.length && path[real] != DraftTree.PAD) {
+                    assertThat(path[real]).as("[regression] depth %d: node index", depth).isBetween(0, tree.size() - 1);
+                    real++;
+                }
+                for (int i = real; i < path.length; i++) {
+                    assertThat(path[i]).as("[regression] depth %d: padding only after the leaf, as PAD", depth)
+                            .isEqualTo(DraftTree.PAD);
+                }
+                int leaf = path[real - 1];
+                assertThat(tree.isLeaf(leaf)).as("[regression] depth %d: path ends at a leaf", depth).isTrue();
+                assertThat(Arrays.copyOf(path, real)).as("[regression] depth %d: path is the root-to-leaf chain", depth)
+                        .containsExactly(tree.pathTo(leaf));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allDecoders")
+    @DisplayName("timing covers the same work for every decoder (prefill included)")
+    void timingCoversPrefillAndDecode(String decoderName) {
+        ReproModel model = ReproModel.sdsat();
+        ReproPrompt prompt = prompt();
+        Decoder decoder = Decoders.create(decoderName, model.model(), model.satId());
+        GenerationConfig config = BaselineCache.config(prompt, NEW_TOKENS, 5);
+        decoder.generate(prompt.ids(), config); // warm-up
+        long start = System.nanoTime();
+        GenerationResult result = decoder.generate(prompt.ids(), config);
+        double outsideMs = (System.nanoTime() - start) / 1e6;
+        var s = result.stats();
+        assertThat(s.prefillMs()).as("[regression] %s: prefill time is measured", decoderName).isPositive();
+        assertThat(s.decodeMs()).as("[regression] %s: decode time", decoderName).isGreaterThanOrEqualTo(0);
+        assertThat(s.totalMs()).as("[regression] %s: total = prefill + decode", decoderName)
+                .isEqualTo(s.prefillMs() + s.decodeMs());
+        assertThat(s.tokensPerSecond()).as("[regression] %s: tokens per second counts the prefill", decoderName)
+                .isCloseTo(s.newTokens() / (s.totalMs() / 1000), org.assertj.core.data.Percentage.withPercentage(0.01));
+        // The timed span lies inside generate(); only argument checks and cache allocation are outside it.
+        assertThat(s.totalMs()).as("[regression] %s: timed span within the call", decoderName)
+                .isLessThanOrEqualTo(outsideMs);
+        assertThat(s.totalMs()).as("[regression] %s: timed span covers most of the call", decoderName)
+                .isGreaterThanOrEqualTo(0.5 * outsideMs);
+    }
+
+    @Test
+    @DisplayName("nucleus-sampled output is truncated at the stop token and at maxNewTokens")
+    void nucleusOutputTruncatedAtStopAndLength() {
+        ReproModel model = ReproModel.sdsat();
+        ReproPrompt prompt = prompt();
+        List<Decoder> samplers = new ArrayList<>();
+        samplers.add(new AutoregressiveDecoder(model.model()));
+        if (Matrix.available(Matrix.TREE_DECODER)) {
+            samplers.add(Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId()));
+        }
+        for (Decoder decoder : samplers) {
+            for (SamplingMode mode : SamplingMode.values()) {
+                GenerationConfig free = GenerationConfig.builder().maxNewTokens(NEW_TOKENS).temperature(1.0).topP(0.9)
+                        .seed(7).k(5).sampling(mode).build();
+                long[] full = decoder.generate(prompt.ids(), free).outputIds();
+                assertThat(full).as("[regression] %s %s: sampled output without stop tokens", decoder.name(), mode)
+                        .hasSize(NEW_TOKENS);
+                long stop = full[NEW_TOKENS / 3];
+                int first = indexOf(full, stop);
+                GenerationResult stopped = decoder.generate(prompt.ids(), free.toBuilder().stopTokenIds(stop).build());
+                assertThat(stopped.outputIds()).as("[regression] %s %s: output ends at the first stop token",
+                        decoder.name(), mode).containsExactly(Arrays.copyOf(full, first + 1));
+                assertThat(stopped.stopReason()).isEqualTo("eos");
+                if (decoder instanceof AutoregressiveDecoder) {
+                    break; // the acceptance rule only matters for speculative sampling
+                }
+            }
+        }
+    }
+
+    private static int indexOf(long[] values, long value) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
