@@ -3,8 +3,8 @@ package io.github.sdsat.bench;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
 import io.github.sdsat.tokenizer.SpecialTokens;
+import io.github.sdsat.train.FimFormat;
 
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,9 +14,8 @@ import java.util.Set;
  *
  * <ul>
  *   <li>Completion: {@code <s>} + the prompt's tokens; generation stops at EOS.
- *   <li>Infilling, SPM order as CodeLlama and santacoder-fim-task use it ({@link PromptLayout#spm}):
- *       {@code <s> <PRE> <SUF> suffix <MID> prefix}; prefix and suffix are encoded separately, so the ids are
- *       those of {@code io.github.sdsat.train.FimFormat#spmPrompt} for the embedded model's training. The model
+ *   <li>Infilling, SPM order as CodeLlama and santacoder-fim-task use it ({@link FimFormat#spmPrompt}, the layout
+ *       the embedded model was trained on): {@code <s> <PRE> <SUF> suffix <MID> prefix}. The model
  *       writes the middle and ends it with {@code <EOT>}; generation stops at {@code <EOT>} or EOS.
  * </ul>
  */
@@ -58,20 +57,7 @@ public final class PromptEncoder {
             return tokenizer.encodeWithBos(task.prompt());
         }
         checkSupports(List.of(task));
-        List<long[]> parts = new ArrayList<>();
-        parts.add(new long[] {specials.bos()});
-        for (PromptLayout.Segment segment : PromptLayout.spm(task.prefix(), task.suffix())) {
-            parts.add(segment.isSentinel() ? new long[] {sentinelId(segment.sentinel())} : tokenizer.encode(
-                    segment.text()));
-        }
-        int length = parts.stream().mapToInt(p -> p.length).sum();
-        long[] ids = new long[length];
-        int at = 0;
-        for (long[] part : parts) {
-            System.arraycopy(part, 0, ids, at, part.length);
-            at += part.length;
-        }
-        return ids;
+        return FimFormat.of(specials).spmPrompt(tokenizer.encode(task.prefix()), tokenizer.encode(task.suffix()));
     }
 
     /** Tokens that end generation for a task: EOS, and for infilling also {@code <EOT>}. */
@@ -82,18 +68,5 @@ public final class PromptEncoder {
             return stops;
         }
         return eosIds.clone();
-    }
-
-    private long sentinelId(PromptLayout.Sentinel sentinel) {
-        switch (sentinel) {
-            case PRE:
-                return specials.fimPrefix().getAsInt();
-            case SUF:
-                return specials.fimSuffix().getAsInt();
-            case MID:
-                return specials.fimMiddle().getAsInt();
-            default:
-                throw new IllegalStateException("Unknown sentinel " + sentinel);
-        }
     }
 }

@@ -165,14 +165,4 @@ class DatasetsTest {
           .hasMessageContaining(badCase[1]);
     }
   }
-
-  @Test
-  void spmLayoutPutsTheSuffixFirst() {
-    assertThat(PromptLayout.spm("pre", "suf")).extracting(segment -> segment.isSentinel()
-            ? "<" + segment.sentinel() + ">" : segment.text())
-        .containsExactly("<PRE>", "<SUF>", "suf", "<MID>", "pre");
-    assertThat(PromptLayout.psm("pre", "suf")).extracting(segment -> segment.isSentinel()
-            ? "<" + segment.sentinel() + ">" : segment.text())
-        .containsExactly("<PRE>", "pre", "<SUF>", "suf", "<MID>");
-  }
 }

@@ -1,10 +1,10 @@
 package io.github.sdsat.repro.support;
 
 import io.github.sdsat.bench.HumanEval;
-import io.github.sdsat.bench.PromptLayout;
 import io.github.sdsat.bench.Task;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
 import io.github.sdsat.tokenizer.SpecialTokens;
+import io.github.sdsat.train.FimFormat;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Turns HumanEval tasks into token prompts for a model. Completion: {@code <s> prompt}, stop at EOS. Infilling: the
- * SPM layout of {@link PromptLayout#spm} ({@code <s> <PRE> <SUF> suffix <MID> prefix}, the layout the embedded model
+ * SPM layout of {@link FimFormat#spmPrompt} ({@code <s> <PRE> <SUF> suffix <MID> prefix}, the layout the embedded model
  * is trained on), stop at {@code <EOT>} or EOS.
  *
  * <p>Prompts are cut to fit {@code context - maxNewTokens - reserve}: a completion prompt keeps BOS and its last
@@ -88,25 +88,10 @@ public final class Prompts {
                 prefix = Arrays.copyOfRange(prefix, 1, prefix.length);
             }
         }
-        // PromptLayout.spm lists PRE, SUF, suffix text, MID, prefix text: its text segments are suffix, then prefix.
-        List<long[]> parts = new ArrayList<>();
-        parts.add(new long[] {bos});
-        long[][] texts = {suffix, prefix};
-        int textIndex = 0;
-        for (PromptLayout.Segment segment : PromptLayout.spm(task.prefix(), task.suffix())) {
-            parts.add(segment.isSentinel() ? new long[] {sentinel(specials, segment.sentinel())} : texts[textIndex++]);
-        }
+        long[] ids = FimFormat.of(specials).spmPrompt(prefix, suffix);
         long[] stops = specials.fimEndOfInfill().isPresent()
                 ? new long[] {specials.fimEndOfInfill().getAsInt(), eos} : new long[] {eos};
-        return new ReproPrompt(task.dataset(), task.id(), concat(parts.toArray(long[][]::new)), stops, cut);
-    }
-
-    private static long sentinel(SpecialTokens specials, PromptLayout.Sentinel sentinel) {
-        return switch (sentinel) {
-            case PRE -> specials.fimPrefix().getAsInt();
-            case SUF -> specials.fimSuffix().getAsInt();
-            case MID -> specials.fimMiddle().getAsInt();
-        };
+        return new ReproPrompt(task.dataset(), task.id(), ids, stops, cut);
     }
 
     static long[] concat(long[]... parts) {

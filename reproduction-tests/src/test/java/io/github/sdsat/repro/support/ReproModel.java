@@ -1,5 +1,6 @@
 package io.github.sdsat.repro.support;
 
+import io.github.sdsat.model.EmbeddedModels;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import io.github.sdsat.model.LlamaConfig;
@@ -7,8 +8,6 @@ import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
 
 import java.io.File;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -28,7 +27,6 @@ public final class ReproModel {
     public static final String MODEL_PROPERTY = "sdsat.model";
     public static final String BASE_MODEL_PROPERTY = "sdsat.baseModel";
     public static final String RANDOM_FIXTURE = "fixture:random";
-    static final String EMBEDDED_MODELS_CLASS = "io.github.sdsat.model.EmbeddedModels";
     /** Seed of the random fixture; base and sdsat fixtures share it, so the fixture's "fine-tune" changes nothing. */
     static final long FIXTURE_SEED = 20240327L;
 
@@ -90,41 +88,7 @@ public final class ReproModel {
             }
             return new ReproModel(role, "folder " + folder, folder);
         }
-        return new ReproModel(role, "embedded " + role, embedded(role, property));
-    }
-
-    /** {@code EmbeddedModels.resolve(role)} through reflection: the class arrives with the embedded model. */
-    private static Path embedded(String role, String property) {
-        Class<?> type;
-        try {
-            type = Class.forName(EMBEDDED_MODELS_CLASS);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("No " + role + " model to test: " + EMBEDDED_MODELS_CLASS + " (the "
-                    + "embedded model) is not in this build and -D" + property + " is not set. Pass -D" + property
-                    + "=<model folder>, or -D" + property + "=" + RANDOM_FIXTURE + " to exercise the harness on "
-                    + "random weights (its speed and accuracy gates then mean nothing)", e);
-        }
-        try {
-            Method resolve = type.getMethod("resolve", String.class);
-            Object result = resolve.invoke(null, role);
-            if (result instanceof Path path) {
-                return path;
-            }
-            if (result instanceof File file) {
-                return file.toPath();
-            }
-            if (result instanceof String text) {
-                return Path.of(text);
-            }
-            throw new IllegalStateException(EMBEDDED_MODELS_CLASS + ".resolve(\"" + role + "\") returned "
-                    + result + ", not a folder path");
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            throw new IllegalStateException(EMBEDDED_MODELS_CLASS + " has no public static resolve(String): "
-                    + "update ReproModel to its API", e);
-        } catch (InvocationTargetException e) {
-            throw new IllegalStateException("Resolving the embedded " + role + " model failed: " + e.getCause(),
-                    e.getCause());
-        }
+        return new ReproModel(role, "embedded " + role, EmbeddedModels.resolve(role));
     }
 
     static Path fixtureDirectory() {
