@@ -7,6 +7,8 @@ import io.github.sdsat.model.LlamaModel;
 abstract class AbstractDecoder implements Decoder {
     protected final LlamaModel model;
     protected final ModelPasses passes;
+    /** Test hook: sees the cache each time a loop has committed tokens (cache = prompt + tokens decided so far). */
+    java.util.function.Consumer<KvCache> afterCommit;
 
     AbstractDecoder(LlamaModel model) {
         this.model = model;
@@ -64,6 +66,13 @@ abstract class AbstractDecoder implements Decoder {
         GenerationStats stats = new GenerationStats(out.size(), passes.passes(), counters.drafted, counters.accepted,
                 counters.acceptedPerPosition, prefillMs, decodeMs, out.size() / seconds, counters.loops);
         return new GenerationResult(promptIds.clone(), out.tokens(), stats, out.stopReason());
+    }
+
+    /** Called by strategies after each loop's cache bookkeeping (truncation or compaction). */
+    protected final void committed(KvCache cache) {
+        if (afterCommit != null) {
+            afterCommit.accept(cache);
+        }
     }
 
     /** Mutable counters a decode run fills in. */

@@ -96,6 +96,7 @@ public class SdsatGreedyDecoder extends AbstractDecoder {
             }
             long bonus = verify[accepted];
             cache.truncate(n + 2 + accepted); // t, t1 and the accepted drafts are committed
+            committed(cache);
             n += 2 + accepted;
             t = bonus;
             if (!out.emit(bonus)) {
@@ -148,6 +149,7 @@ public class SdsatGreedyDecoder extends AbstractDecoder {
                 }
             }
             cache.truncate(n + 2 + accepted); // t, t1 and the accepted drafts are committed
+            committed(cache);
             n += 2 + accepted;
             t = outcome.next();
             if (!out.emit(t)) {

@@ -88,6 +88,7 @@ public final class SdsatSinglePassDecoder extends SdsatGreedyDecoder {
                 drafts[i - 1] = out1[blockRow(k, accepted, i)];
             }
             cache.truncate(cached + accepted + 1); // t and d1..da
+            committed(cache);
             n += accepted + 1;
             t = bonus;
             if (!out.emit(bonus)) {

@@ -5,7 +5,6 @@ import io.github.sdsat.model.LlamaModel;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
 
 /**
  * SDSAT tree decoding (DESIGN §4, the paper's nucleus mode), for greedy search and sampling. Each loop:
@@ -33,8 +32,6 @@ import java.util.function.Consumer;
 public final class SdsatTreeDecoder extends AbstractDecoder {
     public static final String NAME = "sdsat-tree";
     private final long satToken;
-    /** Test hook: sees the cache after each loop's compaction (committed = prompt + emitted tokens so far). */
-    Consumer<KvCache> afterCommit;
 
     public SdsatTreeDecoder(LlamaModel model, long satToken) {
         super(model);
@@ -122,9 +119,7 @@ public final class SdsatTreeDecoder extends AbstractDecoder {
                 slots[i + 1] = cached + path[i];
             }
             cache.compact(cached, slots);
-            if (afterCommit != null) {
-                afterCommit.accept(cache);
-            }
+            committed(cache);
             for (int node : path) {
                 if (!out.emit(tokens[node])) {
                     return;

@@ -48,10 +48,10 @@ public final class FoldedWeights implements AutoCloseable {
             return a;
         };
         NDArray qScale = manager.create((float) (1.0 / Math.sqrt(c.headDim())));
-        NDArray embed = attach(p.get("model.embed_tokens.weight"), manager, device, dtype, true);
+        NDArray embed = attach(p.get("model.embed_tokens.weight"), manager, device, dtype);
         NDArray finalNorm = own.apply(p.get("model.norm.weight").reshape(1, c.hiddenSize()));
         NDArray head = c.tieWordEmbeddings() ? p.get("model.embed_tokens.weight") : p.get("lm_head.weight");
-        NDArray lmHead = attach(own.apply(head.mul(finalNorm)), manager, device, dtype, false);
+        NDArray lmHead = attach(own.apply(head.mul(finalNorm)), manager, device, dtype);
         FoldedWeights w = new FoldedWeights(c.numLayers(), embed, lmHead, manager);
         for (int i = 0; i < c.numLayers(); i++) {
             String l = "model.layers." + i + ".";
@@ -60,21 +60,21 @@ public final class FoldedWeights implements AutoCloseable {
             NDArray q = own.apply(p.get(l + "self_attn.q_proj.weight").mul(qScale));
             NDArray qkv = own.apply(NDArrays.concat(new NDList(q, p.get(l + "self_attn.k_proj.weight"),
                     p.get(l + "self_attn.v_proj.weight")), 0));
-            w.qkv[i] = attach(own.apply(qkv.mul(inNorm)), manager, device, dtype, false);
-            w.o[i] = attach(p.get(l + "self_attn.o_proj.weight"), manager, device, dtype, true);
+            w.qkv[i] = attach(own.apply(qkv.mul(inNorm)), manager, device, dtype);
+            w.o[i] = attach(p.get(l + "self_attn.o_proj.weight"), manager, device, dtype);
             NDArray gateUp = own.apply(NDArrays.concat(new NDList(p.get(l + "mlp.gate_proj.weight"),
                     p.get(l + "mlp.up_proj.weight")), 0));
-            w.gateUp[i] = attach(own.apply(gateUp.mul(postNorm)), manager, device, dtype, false);
-            w.down[i] = attach(p.get(l + "mlp.down_proj.weight"), manager, device, dtype, true);
+            w.gateUp[i] = attach(own.apply(gateUp.mul(postNorm)), manager, device, dtype);
+            w.down[i] = attach(p.get(l + "mlp.down_proj.weight"), manager, device, dtype);
         }
         return w;
     }
 
     /**
-     * Moves an array to the target device and dtype in {@code manager}. A raw parameter used as is ({@code
-     * isParameter}) is returned unchanged when nothing needs converting, so that gradients flow to it directly.
+     * Moves an array to the target device and dtype in {@code manager}. An array already there is returned
+     * unchanged (a raw parameter stays connected to its gradient).
      */
-    private static NDArray attach(NDArray a, NDManager manager, Device device, DataType dtype, boolean isParameter) {
+    private static NDArray attach(NDArray a, NDManager manager, Device device, DataType dtype) {
         NDArray r = a;
         if (!a.getDevice().equals(device) || a.getDataType() != dtype) {
             r = a.toDevice(device, false).toType(dtype, false);
