@@ -46,7 +46,7 @@ public class ReproduceMojo extends AbstractSdsatMojo {
      * {@code 1..13}, the paper's sweep). The default keeps the run on the embedded model near 15 minutes on a
      * 2-core CPU. The baseline (k 0) always runs.
      */
-    @Parameter(property = "sdsat.kList", defaultValue = "1,2,3,5,7,9,11,13")
+    @Parameter(property = "sdsat.kList", defaultValue = "1,3,5")
     String kList;
 
     /** SDSAT decoders of the greedy rows, comma-separated (e.g. {@code sdsat,sdsat-single-pass}). */
@@ -66,7 +66,7 @@ public class ReproduceMojo extends AbstractSdsatMojo {
     String samplingDecoders;
 
     /** k values of the sampling rows (the paper's trees: 5,7,9,11,13). */
-    @Parameter(property = "sdsat.samplingKList", defaultValue = "5,7,9,11,13")
+    @Parameter(property = "sdsat.samplingKList", defaultValue = "5,7")
     String samplingKList;
 
     /**
@@ -77,7 +77,7 @@ public class ReproduceMojo extends AbstractSdsatMojo {
     String samplingModes;
 
     /** New tokens per completion prompt (the baseline's limit; each method then generates as many as it did). */
-    @Parameter(property = "sdsat.maxNewTokens", defaultValue = "128")
+    @Parameter(property = "sdsat.maxNewTokens", defaultValue = "96")
     int maxNewTokens;
 
     /** New tokens per infilling prompt (the paper's 50); generation also ends at {@code <EOT>}. */
