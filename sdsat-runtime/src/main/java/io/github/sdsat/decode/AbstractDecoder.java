@@ -68,6 +68,15 @@ abstract class AbstractDecoder implements Decoder {
         return new GenerationResult(promptIds.clone(), out.tokens(), stats, out.stopReason());
     }
 
+    /** The SAT token id, checked against the model's vocabulary (SDSAT decoders feed it in every draft). */
+    static long requireSatToken(LlamaModel model, long satToken) {
+        if (satToken < 0 || satToken >= model.config().vocabSize()) {
+            throw new IllegalArgumentException("SAT token id " + satToken + " is outside the vocabulary [0, "
+                    + model.config().vocabSize() + "): pass the id of the model's <sat> token (sdsat.satToken)");
+        }
+        return satToken;
+    }
+
     /** Called by strategies after each loop's cache bookkeeping (truncation or compaction). */
     protected final void committed(KvCache cache) {
         if (afterCommit != null) {

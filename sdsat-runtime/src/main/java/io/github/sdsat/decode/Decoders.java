@@ -11,7 +11,7 @@ public final class Decoders {
 
     /** Names of the decoders this build provides, baseline first. */
     public static List<String> names() {
-        return List.of(AutoregressiveDecoder.NAME, SdsatGreedyDecoder.NAME, SdsatSinglePassDecoder.NAME,
+        return List.of(AutoregressiveDecoder.NAME, SdsatTwoStepDecoder.NAME, SdsatSinglePassDecoder.NAME,
                 SdsatTreeDecoder.NAME);
     }
 
@@ -26,8 +26,8 @@ public final class Decoders {
         switch (name) {
             case AutoregressiveDecoder.NAME:
                 return new AutoregressiveDecoder(model);
-            case SdsatGreedyDecoder.NAME:
-                return new SdsatGreedyDecoder(model, requireSat(name, satToken));
+            case SdsatTwoStepDecoder.NAME:
+                return new SdsatTwoStepDecoder(model, requireSat(name, satToken));
             case SdsatSinglePassDecoder.NAME:
                 return new SdsatSinglePassDecoder(model, requireSat(name, satToken));
             case SdsatTreeDecoder.NAME:

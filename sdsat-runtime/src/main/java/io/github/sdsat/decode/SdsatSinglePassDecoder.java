@@ -11,7 +11,7 @@ import java.util.Arrays;
  * (block a sees the context, t, d1..da and itself, at the positions following da). Once the accepted length a is
  * known, block a's outputs are the next drafts, so a loop costs one pass of (k+1)² tokens for a+1 tokens.
  */
-public final class SdsatSinglePassDecoder extends SdsatGreedyDecoder {
+public final class SdsatSinglePassDecoder extends SdsatTwoStepDecoder {
     public static final String NAME = "sdsat-single-pass";
 
     public SdsatSinglePassDecoder(LlamaModel model, long satToken) {

@@ -35,11 +35,7 @@ public final class SdsatTreeDecoder extends AbstractDecoder {
 
     public SdsatTreeDecoder(LlamaModel model, long satToken) {
         super(model);
-        if (satToken < 0 || satToken >= model.config().vocabSize()) {
-            throw new IllegalArgumentException("SAT token id " + satToken + " is outside the vocabulary [0, "
-                    + model.config().vocabSize() + "): pass the id of the model's <sat> token (sdsat.satToken)");
-        }
-        this.satToken = satToken;
+        this.satToken = requireSatToken(model, satToken);
     }
 
     @Override

@@ -188,13 +188,13 @@ public final class Trainer {
                     card("sdsat", recipe, corpus, trainingFiles, heldOutFiles, train, heldOut, pretrainResult,
                             satResult, baseMetrics, sdsatMetrics));
             double acceptedPerLoop = acceptedDraftsPerLoop(sdsatFolder, prompts, satId, tokenizer.specials().eos());
-            log.printf("[train] sdsat: mean accepted drafts per two-step loop (SdsatGreedyDecoder, k=%d, %d "
+            log.printf("[train] sdsat: mean accepted drafts per two-step loop (SdsatTwoStepDecoder, k=%d, %d "
                     + "held-out prompts, %d new tokens): %.3f%n", EVALUATION_K, DECODER_PROMPTS, DECODER_NEW_TOKENS,
                     acceptedPerLoop);
             TrainFiles.writeText(sdsatFolder.resolve("MODEL_CARD.md"), card("sdsat", recipe, corpus,
                     trainingFiles, heldOutFiles, train, heldOut, pretrainResult, satResult, baseMetrics, sdsatMetrics)
                     + String.format("%n## Decoding%n%nMean accepted drafts per two-step loop with "
-                            + "`SdsatGreedyDecoder` at k = %d on %d held-out prompts of %d tokens, %d new tokens "
+                            + "`SdsatTwoStepDecoder` at k = %d on %d held-out prompts of %d tokens, %d new tokens "
                             + "each: **%.3f**%n", EVALUATION_K, DECODER_PROMPTS, prompts[0].length,
                             DECODER_NEW_TOKENS, acceptedPerLoop));
             log.printf("[train] done in %s: %s and %s%n", TrainingPhase.clock((System.nanoTime() - wallStart) / 1e9),
@@ -248,7 +248,7 @@ public final class Trainer {
         long loops = 0;
         try (io.github.sdsat.model.LlamaModel model = io.github.sdsat.model.LlamaModel.load(folder,
                 ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32)) {
-            io.github.sdsat.decode.SdsatGreedyDecoder decoder = new io.github.sdsat.decode.SdsatGreedyDecoder(model,
+            io.github.sdsat.decode.SdsatTwoStepDecoder decoder = new io.github.sdsat.decode.SdsatTwoStepDecoder(model,
                     satId);
             io.github.sdsat.decode.GenerationConfig config = io.github.sdsat.decode.GenerationConfig.builder()
                     .maxNewTokens(DECODER_NEW_TOKENS).k(EVALUATION_K).stopTokenIds(eos).build();

@@ -69,7 +69,7 @@ class GreedyEquivalenceTest {
         long accepted = 0;
         for (int k = 1; k <= 8; k++) {
             GenerationConfig c = base.toBuilder().k(k).build();
-            for (Decoder d : List.of(new SdsatGreedyDecoder(model, sat), new SdsatSinglePassDecoder(model, sat))) {
+            for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat))) {
                 GenerationResult r = d.generate(prompt, c);
                 assertThat(r.outputIds()).as("%s k=%d", d.name(), k).containsExactly(expected);
                 assertThat(r.stopReason()).isEqualTo("length");
@@ -102,7 +102,7 @@ class GreedyEquivalenceTest {
                 assertThat(ar.stopReason()).isEqualTo("eos");
                 GenerationResult arLen = new AutoregressiveDecoder(model).generate(prompt, byLength);
                 assertThat(arLen.outputIds()).containsExactly(Arrays.copyOf(free, stopAt + 1));
-                for (Decoder d : List.of(new SdsatGreedyDecoder(model, sat), new SdsatSinglePassDecoder(model, sat))) {
+                for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat))) {
                     GenerationResult r = d.generate(prompt, byEos);
                     assertThat(r.outputIds()).as("%s k=%d eos=%d", d.name(), k, eos).containsExactly(ar.outputIds());
                     assertThat(r.stopReason()).isEqualTo("eos");
@@ -123,7 +123,7 @@ class GreedyEquivalenceTest {
         GenerationResult ar = new AutoregressiveDecoder(model).generate(prompt, c);
         assertThat(ar.stats().forwardPasses()).isEqualTo(50);
         assertThat(ar.stats().tokensPerForward()).isEqualTo(1.0);
-        GenerationResult two = new SdsatGreedyDecoder(model, 10).generate(prompt, c);
+        GenerationResult two = new SdsatTwoStepDecoder(model, 10).generate(prompt, c);
         GenerationStats s = two.stats();
         // the last loop may end after its draft pass (when t1 ends generation), before verification
         assertThat(s.draftedTokens()).isBetween(4L * (s.loops() - 1), 4L * s.loops());
@@ -143,7 +143,7 @@ class GreedyEquivalenceTest {
                 .hasMessageContaining("outside the model's vocabulary");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ar.generate(new long[600], GenerationConfig.greedy(4)))
                 .hasMessageContaining("exceeds the model's context");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SdsatGreedyDecoder(model, 10)
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SdsatTwoStepDecoder(model, 10)
                 .generate(new long[] {1}, GenerationConfig.builder().k(16).build()))
                 .hasMessageContaining("k from 1 to 15");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder().topP(0).build())

@@ -41,8 +41,8 @@ class KvAfterAcceptanceTest {
         GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(40).k(5).build();
         GenerationConfig sampled = greedy.toBuilder().temperature(1.0).seed(3).build();
         return Stream.of(
-                Arguments.of("sdsat greedy", (AbstractDecoder) new SdsatGreedyDecoder(model, SAT), greedy),
-                Arguments.of("sdsat lossless T=1", new SdsatGreedyDecoder(model, SAT), sampled),
+                Arguments.of("sdsat greedy", (AbstractDecoder) new SdsatTwoStepDecoder(model, SAT), greedy),
+                Arguments.of("sdsat lossless T=1", new SdsatTwoStepDecoder(model, SAT), sampled),
                 Arguments.of("sdsat-single-pass", new SdsatSinglePassDecoder(model, SAT), greedy),
                 Arguments.of("sdsat-tree greedy", new SdsatTreeDecoder(model, SAT), greedy),
                 Arguments.of("sdsat-tree lossless T=1", new SdsatTreeDecoder(model, SAT),

@@ -85,7 +85,7 @@ class SamplingDistributionTest {
         GenerationConfig c = GenerationConfig.builder().temperature(0.3).topK(6).topP(0.95).k(5)
                 .sampling(SamplingMode.LOSSLESS).build();
         Map<Long, Double> exact = exact(c);
-        DistributionCheck chain = sample(new SdsatGreedyDecoder(model, SAT), c, exact);
+        DistributionCheck chain = sample(new SdsatTwoStepDecoder(model, SAT), c, exact);
         DistributionCheck tree = sample(new SdsatTreeDecoder(model, SAT), c, exact);
         System.out.printf("model, N = %d, %s%n  chain %s%n  tree  %s%n", N, c, chain, tree);
         assertThat(chain.passes()).as("lossless chain: %s", chain).isTrue();

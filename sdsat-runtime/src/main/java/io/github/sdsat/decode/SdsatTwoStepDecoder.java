@@ -14,21 +14,16 @@ import java.util.SplittableRandom;
  * sampling) t's row of the draft pass is the exact distribution of t1, which is sampled; SAT row j gives the draft
  * distribution q_j (processed with the same temperature/top-k/top-p) from which draft d_(j+1) is drawn, and the
  * verify rows give the targets p_j; the drafts are then accepted by {@link SamplingMode} ({@code lossless}: output
- * distributed exactly as autoregressive sampling). The name is historical: this class is the two-step decoder for
- * both greedy search and sampling.
+ * distributed exactly as autoregressive sampling).
  */
-public class SdsatGreedyDecoder extends AbstractDecoder {
+public class SdsatTwoStepDecoder extends AbstractDecoder {
     public static final String NAME = "sdsat";
     public static final int MAX_K = 15;
     protected final long satToken;
 
-    public SdsatGreedyDecoder(LlamaModel model, long satToken) {
+    public SdsatTwoStepDecoder(LlamaModel model, long satToken) {
         super(model);
-        if (satToken < 0 || satToken >= model.config().vocabSize()) {
-            throw new IllegalArgumentException("SAT token id " + satToken + " is outside the vocabulary [0, "
-                    + model.config().vocabSize() + "): pass the id of the model's <sat> token (sdsat.satToken)");
-        }
-        this.satToken = satToken;
+        this.satToken = requireSatToken(model, satToken);
     }
 
     @Override
