@@ -2,6 +2,7 @@ package io.github.sdsat.plugin;
 
 import io.github.sdsat.bench.ReproductionConfig;
 import io.github.sdsat.bench.ReproductionRun;
+import io.github.sdsat.bench.RunResults;
 import io.github.sdsat.bench.Shard;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.report.SummaryTable;
@@ -96,6 +97,14 @@ public class ReproduceMojo extends AbstractSdsatMojo {
     @Parameter(property = "sdsat.shard", defaultValue = "0/1")
     String shard;
 
+    /**
+     * Devices to run shards on in parallel in this process, one shard each, comma-separated (e.g.
+     * {@code gpu0,gpu1} on a machine with two GPUs); the shards are merged into {@code reports/<runId>/}.
+     * Overrides {@code sdsat.shard} and {@code sdsat.device}.
+     */
+    @Parameter(property = "sdsat.devices")
+    String devices;
+
     /** Prompts run through every configuration before measuring (results discarded). */
     @Parameter(property = "sdsat.warmup", defaultValue = "1")
     int warmup;
@@ -133,7 +142,7 @@ public class ReproduceMojo extends AbstractSdsatMojo {
                 + config.decoders() + ", temperatures " + config.temperatures()
                 + (config.samplingTemperatures().isEmpty() ? "" : ", sampling k " + config.samplingKList() + " for "
                 + config.samplingDecoders() + " " + config.samplingModes()));
-        ReproductionRun.Outcome outcome = ReproductionRun.run(config, new ReproductionRun.Listener() {
+        ReproductionRun.Listener listener = new ReproductionRun.Listener() {
             @Override
             public void info(String message) {
                 getLog().info(message);
@@ -143,7 +152,16 @@ public class ReproduceMojo extends AbstractSdsatMojo {
             public void progress(ReproductionRun.Progress progress) {
                 getLog().info(progress.describe());
             }
-        });
+        };
+        if (devices != null && !devices.isBlank()) {
+            java.util.List<String> list = ParameterLists.strings("sdsat.devices", devices);
+            RunResults merged = ReproductionRun.runOnDevices(config, list, listener);
+            getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
+                    + SummaryTable.format(merged.rows()));
+            getLog().info("Report: " + config.outputDirectory().resolve(config.runId()).resolve("index.html"));
+            return;
+        }
+        ReproductionRun.Outcome outcome = ReproductionRun.run(config, listener);
         getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
                 + SummaryTable.format(outcome.rows()));
         getLog().info("Report: " + outcome.indexHtml().toAbsolutePath());

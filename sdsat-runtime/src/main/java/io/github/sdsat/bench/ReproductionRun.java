@@ -117,6 +117,50 @@ public final class ReproductionRun {
     }
 
     /**
+     * Runs one shard per device in parallel in this process (each device loads its own copy of the model), then
+     * merges the shards into one report under {@code config.runId()}: {@code -Dsdsat.devices=gpu0,gpu1}. The shard
+     * of {@code config} is ignored; shard i of n runs on the i-th device. Timings of shards that share a device (or
+     * CPU cores) disturb each other, so give each shard its own GPU.
+     */
+    public static RunResults runOnDevices(ReproductionConfig config, List<String> devices, Listener listener) {
+        if (devices.isEmpty()) {
+            throw new IllegalArgumentException("sdsat.devices is empty: list one device per shard, e.g. gpu0,gpu1");
+        }
+        int n = devices.size();
+        java.util.List<ReproductionConfig> shards = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ReproductionConfig c = config;
+            shards.add(new ReproductionConfig(c.model(), devices.get(i), c.dtype(), c.satToken(), c.datasets(),
+                    c.dataLimit(), c.kList(), c.decoders(), c.temperatures(), c.samplingDecoders(), c.samplingKList(),
+                    c.samplingModes(), c.maxNewTokens(), c.infillMaxNewTokens(), c.seed(), c.runId(), new Shard(i, n),
+                    c.outputDirectory(), c.warmup(), c.warmupMaxNewTokens()));
+        }
+        shards.forEach(ReproductionRun::validate); // every problem reported before any model loads
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            java.util.List<java.util.concurrent.Future<Outcome>> running = new java.util.ArrayList<>();
+            for (ReproductionConfig shard : shards) {
+                running.add(pool.submit(() -> run(shard, listener)));
+            }
+            for (java.util.concurrent.Future<Outcome> f : running) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SdsatException("Interrupted while shards were running", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new SdsatException("A shard failed: " + cause, cause);
+        } finally {
+            pool.shutdownNow();
+        }
+        return io.github.sdsat.report.ShardFolders.mergeRun(config.outputDirectory(), config.runId());
+    }
+
+    /**
      * Checks every parameter that can be checked without the model, and loads the datasets.
      *
      * @return the tasks of this shard, per dataset in the given order

@@ -178,6 +178,19 @@ class ReproductionRunTest {
         assertThat(reports.resolve("sharded").resolve(ResultFiles.INDEX_HTML)).isRegularFile();
     }
 
+    /** sdsat.devices: one shard per device, in parallel, merged (two CPU "devices" stand in for two GPUs). */
+    @Test
+    void devicesRunOneShardEachAndMerge(@TempDir Path reports) {
+        RunResults merged = ReproductionRun.runOnDevices(small(reports).datasets(List.of("humaneval"))
+                .decoders(List.of("sdsat")).kList(List.of(1)).warmup(0).runId("parallel").build(),
+                List.of("cpu", "cpu"), null);
+        assertThat(reports.resolve("parallel-shard-0-of-2")).isDirectory();
+        assertThat(reports.resolve("parallel-shard-1-of-2")).isDirectory();
+        assertThat(merged.prompts()).extracting(PromptRecord::taskId).containsOnly("HumanEval/0", "HumanEval/1");
+        assertThat(merged.rows()).hasSize(2).allSatisfy(row -> assertThat(row.prompts()).isEqualTo(2));
+        assertThat(reports.resolve("parallel").resolve(ResultFiles.INDEX_HTML)).isRegularFile();
+    }
+
     @Test
     void mergeRefusesAMissingShard(@TempDir Path reports) {
         ReproductionRun.run(small(reports).datasets(List.of("humaneval")).decoders(List.of("sdsat"))
