@@ -69,7 +69,8 @@ public final class FimFormat {
         return concat(psmPrompt(prefix, suffix), middle, new long[] {endOfInfill});
     }
 
-    private static long[] concat(long[]... parts) {
+    /** The parts one after another (token id sequences). */
+    public static long[] concat(long[]... parts) {
         int n = 0;
         for (long[] p : parts) {
             n += p.length;

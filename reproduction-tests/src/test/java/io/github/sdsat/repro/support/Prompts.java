@@ -75,7 +75,7 @@ public final class Prompts {
             long[] text = tokenizer.encode(task.prompt());
             boolean cut = text.length + 1 > budget;
             long[] kept = cut ? Arrays.copyOfRange(text, text.length - (budget - 1), text.length) : text;
-            return new ReproPrompt(task.dataset(), task.id(), concat(new long[] {bos}, kept), new long[] {eos}, cut);
+            return new ReproPrompt(task.dataset(), task.id(), FimFormat.concat(new long[] {bos}, kept), new long[] {eos}, cut);
         }
         long[] prefix = tokenizer.encode(task.prefix());
         long[] suffix = tokenizer.encode(task.suffix());
@@ -92,19 +92,5 @@ public final class Prompts {
         long[] stops = specials.fimEndOfInfill().isPresent()
                 ? new long[] {specials.fimEndOfInfill().getAsInt(), eos} : new long[] {eos};
         return new ReproPrompt(task.dataset(), task.id(), ids, stops, cut);
-    }
-
-    static long[] concat(long[]... parts) {
-        int n = 0;
-        for (long[] p : parts) {
-            n += p.length;
-        }
-        long[] out = new long[n];
-        int at = 0;
-        for (long[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 }
