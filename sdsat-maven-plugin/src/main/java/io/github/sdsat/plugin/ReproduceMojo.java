@@ -67,7 +67,7 @@ public class ReproduceMojo extends AbstractSdsatMojo {
     String samplingDecoders;
 
     /** k values of the sampling rows (the paper's trees: 5,7,9,11,13). */
-    @Parameter(property = "sdsat.samplingKList", defaultValue = "5,7")
+    @Parameter(property = "sdsat.samplingKList", defaultValue = "5")
     String samplingKList;
 
     /**

@@ -55,12 +55,12 @@ public record ReproductionConfig(Path model, String device, String dtype, String
     public static final double DEFAULT_DATA_LIMIT = 0.5;
     /**
      * Default greedy k sweep. The paper sweeps 1..13; on the embedded model acceptance is flat beyond k = 3
-     * (measured), and 1, 3, 5 keep the default run (82 + 82 prompts, two greedy decoders, two tree sizes at two
+     * (measured), and 1, 3, 5 keep the default run (82 + 82 prompts, two greedy decoders, the depth-5 tree at two
      * temperatures) within about 15 minutes on a 2-core CPU. {@code -Dsdsat.kList=1..13} runs the paper's sweep.
      */
     public static final List<Integer> DEFAULT_K_LIST = List.of(1, 3, 5);
-    /** Tree sizes for nucleus sampling by default (the paper uses 5..13; the run-time budget keeps two). */
-    public static final List<Integer> DEFAULT_SAMPLING_K_LIST = List.of(5, 7);
+    /** Tree size for nucleus sampling by default (the paper uses 5..13; the 15-minute budget keeps the paper's default 5). */
+    public static final List<Integer> DEFAULT_SAMPLING_K_LIST = List.of(5);
     /** The paper's sampling temperatures (used when a sampling decoder is available). */
     public static final List<Double> DEFAULT_SAMPLING_TEMPERATURES = List.of(0.2, 1.0);
     /** Default tokens for completion (the paper allows 512; 96 keeps the default run within its CPU budget). */
