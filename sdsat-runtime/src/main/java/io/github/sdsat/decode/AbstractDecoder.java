@@ -54,7 +54,7 @@ abstract class AbstractDecoder implements Decoder {
         }
         passes.resetCount();
         OutputSink out = new OutputSink(config);
-        Counters counters = new Counters(Math.max(1, config.k()));
+        Counters counters = new Counters(Math.max(1, config.k()), out);
         try (KvCache cache = model.newCache(needed)) {
             counters.start = System.nanoTime();
             decode(promptIds.clone(), config, cache, out, counters);
@@ -65,7 +65,7 @@ abstract class AbstractDecoder implements Decoder {
         double seconds = (end - counters.start) / 1e9;
         GenerationStats stats = new GenerationStats(out.size(), passes.passes(), counters.drafted, counters.accepted,
                 counters.acceptedPerPosition, prefillMs, decodeMs, out.size() / seconds, counters.loops);
-        return new GenerationResult(promptIds.clone(), out.tokens(), stats, out.stopReason());
+        return new GenerationResult(promptIds.clone(), out.tokens(), stats, out.stopReason(), out.fromDraft());
     }
 
     /** The SAT token id, checked against the model's vocabulary (SDSAT decoders feed it in every draft). */
@@ -92,17 +92,23 @@ abstract class AbstractDecoder implements Decoder {
         long accepted;
         int loops;
         final long[] acceptedPerPosition;
+        private final OutputSink out;
 
-        Counters(int positions) {
+        Counters(int positions, OutputSink out) {
             acceptedPerPosition = new long[positions];
+            this.out = out;
         }
 
         void prefillDone() {
             prefillEnd = System.nanoTime();
         }
 
-        /** Records one verification: {@code drafted} proposals of which the first {@code accepted} matched. */
+        /**
+         * Records one verification: {@code drafted} proposals of which the first {@code accepted} matched. The
+         * strategy emits those accepted drafts next, so the sink marks them as such.
+         */
         void verified(int drafted, int accepted) {
+            out.expectAcceptedDrafts(accepted);
             this.drafted += drafted;
             this.accepted += accepted;
             for (int i = 0; i < accepted && i < acceptedPerPosition.length; i++) {

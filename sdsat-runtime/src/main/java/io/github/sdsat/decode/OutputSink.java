@@ -13,6 +13,9 @@ final class OutputSink {
     private long[] tokens;
     private int size;
     private String stopReason;
+    /** Which emitted tokens were drafts accepted by verification (rather than tokens a pass decided itself). */
+    private final java.util.BitSet fromDraft = new java.util.BitSet();
+    private int pendingDrafts;
 
     OutputSink(GenerationConfig config) {
         this.config = config;
@@ -27,6 +30,10 @@ final class OutputSink {
         if (size == tokens.length) {
             tokens = Arrays.copyOf(tokens, Math.min(config.maxNewTokens(), tokens.length * 2));
         }
+        if (pendingDrafts > 0) {
+            fromDraft.set(size);
+            pendingDrafts--;
+        }
         tokens[size++] = token;
         if (config.isStop(token)) {
             stopReason = "eos";
@@ -34,6 +41,20 @@ final class OutputSink {
             stopReason = "length";
         }
         return stopReason == null;
+    }
+
+    /** The next {@code count} emitted tokens are accepted drafts (called when a verification accepts them). */
+    void expectAcceptedDrafts(int count) {
+        pendingDrafts = count;
+    }
+
+    /** Per emitted token: was it an accepted draft. */
+    boolean[] fromDraft() {
+        boolean[] out = new boolean[size];
+        for (int i = fromDraft.nextSetBit(0); i >= 0 && i < size; i = fromDraft.nextSetBit(i + 1)) {
+            out[i] = true;
+        }
+        return out;
     }
 
     boolean done() {

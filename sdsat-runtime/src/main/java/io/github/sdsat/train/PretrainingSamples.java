@@ -15,8 +15,14 @@ import java.util.SplittableRandom;
  * <p>Every draw depends only on (seed, step, row), so a resumed run sees the same data as an uninterrupted one.
  */
 public final class PretrainingSamples {
-    /** One window: {@code length + 1} ids (inputs are [0, length), targets [1, length]) and how many are real. */
-    public record Window(long[] ids, int realTokens) {
+    /**
+     * One window: {@code length + 1} ids (inputs are [0, length), targets [1, length]), how many are real, and
+     * whether its standard inputs are trained (false for {@link SelfGeneratedText} rows: context only).
+     */
+    public record Window(long[] ids, int realTokens, boolean trainStandard) {
+        public Window(long[] ids, int realTokens) {
+            this(ids, realTokens, true);
+        }
     }
 
     private final TokenizedCorpus corpus;

@@ -16,8 +16,14 @@ import java.util.SplittableRandom;
  *
  * <p>Insertion points are uniform over the inputs that leave at least one target; block lengths follow a Poisson
  * law truncated to 1..{@code maxBlock}; the last block of a row is cut short to fill the row exactly, so all rows
- * have length T + satTokensPerRow. Loss = mean CE over standard targets + {@code satWeight} × mean CE over SAT
- * targets (per batch).
+ * have length T + satTokensPerRow. Loss = mean CE over standard targets + {@code satWeight} × mean SAT term (per
+ * batch), where the SAT term is (1 - α) × CE against the true token + α × CE against the model's own next-token
+ * distribution at the standard input that predicts the same token ({@code distillation} = α, self-distillation).
+ *
+ * <p>Why distil: greedy verification accepts a draft when it equals the model's own argmax, not the text's next
+ * token; the model's distribution given the true prefix is a less noisy target for that than the one-hot data
+ * token (Medusa-2 and DistillSpec use the same idea). The teacher rows are in the same forward pass, so it costs one
+ * extra softmax over the SAT rows. α = 0 is the plain method of DESIGN §5.
  */
 public final class SatBlocks {
     private final PretrainingSamples windows;
@@ -26,18 +32,24 @@ public final class SatBlocks {
     private final int maxBlock;
     private final double[] lengthCdf;
     private final double satWeight;
+    private final double distillation;
     private final long seed;
+    private SelfGeneratedText generated;
+    private double generatedShare;
 
     /**
      * @param poissonMean λ of the Poisson law, before truncation to 1..maxBlock
+     * @param distillation α in [0, 1]: share of the SAT term taken against the model's own distribution
      */
     public SatBlocks(PretrainingSamples windows, long satId, int satTokensPerRow, int maxBlock, double poissonMean,
-            double satWeight, long seed) {
-        if (satTokensPerRow < 1 || maxBlock < 1 || !(poissonMean > 0) || !(satWeight >= 0)) {
+            double satWeight, double distillation, long seed) {
+        if (satTokensPerRow < 1 || maxBlock < 1 || !(poissonMean > 0) || !(satWeight >= 0)
+                || !(distillation >= 0 && distillation <= 1)) {
             throw new IllegalArgumentException("SAT fine-tuning needs satTokensPerRow >= 1, maxBlock (L) >= 1, "
-                    + "poissonMean > 0 and satWeight >= 0; got " + satTokensPerRow + ", " + maxBlock + ", "
-                    + poissonMean + ", " + satWeight);
+                    + "poissonMean > 0, satWeight >= 0 and distillation in [0, 1]; got " + satTokensPerRow + ", "
+                    + maxBlock + ", " + poissonMean + ", " + satWeight + ", " + distillation);
         }
+        this.distillation = distillation;
         this.windows = windows;
         this.satId = satId;
         this.satTokensPerRow = satTokensPerRow;
@@ -45,6 +57,29 @@ public final class SatBlocks {
         this.satWeight = satWeight;
         this.seed = seed;
         this.lengthCdf = truncatedPoissonCdf(poissonMean, maxBlock);
+    }
+
+    /**
+     * Draws a share of the rows from the model's own greedy text instead of the corpus (see
+     * {@link SelfGeneratedText}); which rows do depends only on (seed, step, row).
+     */
+    public SatBlocks mixing(SelfGeneratedText text, double share) {
+        if (!(share >= 0 && share <= 1)) {
+            throw new IllegalArgumentException("The share of self-generated rows must lie in [0, 1], got " + share);
+        }
+        this.generated = text;
+        this.generatedShare = share;
+        return this;
+    }
+
+    private PretrainingSamples.Window window(long step, int row) {
+        if (generated != null && generatedShare > 0) {
+            SplittableRandom pick = PretrainingSamples.randomFor(seed ^ 0x6E7L, step, row);
+            if (pick.nextDouble() < generatedShare) {
+                return generated.window(pick.nextInt(generated.size()));
+            }
+        }
+        return windows.window(step, row);
     }
 
     /** Cumulative probabilities of block lengths 1..max under Poisson(λ) conditioned on 1 ≤ len ≤ max. */
@@ -89,10 +124,12 @@ public final class SatBlocks {
         long[] positions = new long[n];
         long[] targets = new long[n];
         byte[] kinds = new byte[n];
+        int[] teacher = new int[n];
+        Arrays.fill(teacher, -1);
         float[] mask = new float[n * len];
         Arrays.fill(mask, Float.NEGATIVE_INFINITY);
         for (int r = 0; r < rows; r++) {
-            PretrainingSamples.Window w = windows.window(step, r);
+            PretrainingSamples.Window w = window(step, r);
             SplittableRandom random = PretrainingSamples.randomFor(seed ^ 0x5A7L, step, r);
             int rowBase = r * len;
             long maskBase = (long) r * len * len;
@@ -100,7 +137,8 @@ public final class SatBlocks {
                 tokens[rowBase + s] = w.ids()[s];
                 positions[rowBase + s] = s;
                 targets[rowBase + s] = w.ids()[s + 1];
-                kinds[rowBase + s] = s + 1 < w.realTokens() ? TrainingBatch.STANDARD : TrainingBatch.IGNORED;
+                kinds[rowBase + s] = s + 1 < w.realTokens() && w.trainStandard() ? TrainingBatch.STANDARD
+                        : TrainingBatch.IGNORED;
                 Arrays.fill(mask, (int) (maskBase + (long) s * len), (int) (maskBase + (long) s * len + s + 1), 0f);
             }
             // the last index whose token can be a target
@@ -117,6 +155,8 @@ public final class SatBlocks {
                     positions[rowBase + at] = j + i;
                     targets[rowBase + at] = hasTarget ? w.ids()[j + i + 1] : 0;
                     kinds[rowBase + at] = hasTarget ? TrainingBatch.SAT : TrainingBatch.IGNORED;
+                    // the standard input j + i predicts ids[j + i + 1] too
+                    teacher[rowBase + at] = hasTarget ? rowBase + j + i : -1;
                     int rowMask = (int) (maskBase + (long) at * len);
                     Arrays.fill(mask, rowMask, rowMask + j + 1, 0f); // standard inputs 0..j
                     Arrays.fill(mask, rowMask + blockStart, rowMask + at + 1, 0f); // SATs 1..i of this block
@@ -131,10 +171,15 @@ public final class SatBlocks {
             sat += k == TrainingBatch.SAT ? 1 : 0;
         }
         float[] weights = new float[n];
+        float[] softWeights = distillation > 0 ? new float[n] : null;
         for (int i = 0; i < n; i++) {
+            boolean isSat = kinds[i] == TrainingBatch.SAT;
             weights[i] = kinds[i] == TrainingBatch.STANDARD ? 1f / standard
-                    : kinds[i] == TrainingBatch.SAT ? (float) (satWeight / sat) : 0f;
+                    : isSat ? (float) ((1 - distillation) * satWeight / sat) : 0f;
+            if (softWeights != null && isSat) {
+                softWeights[i] = (float) (distillation * satWeight / sat);
+            }
         }
-        return new TrainingBatch(rows, len, tokens, positions, mask, targets, weights, kinds);
+        return new TrainingBatch(rows, len, tokens, positions, mask, targets, weights, kinds, teacher, softWeights);
     }
 }

@@ -4,6 +4,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.bench.DraftingEvaluation;
+import io.github.sdsat.bench.LoadedModel;
+import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
 import io.github.sdsat.model.SafetensorsDtype;
@@ -44,7 +47,8 @@ public final class Trainer {
 
     /** What a run produced. */
     public record Outcome(Path base, Path sdsat, TrainingPhase.Result pretraining, TrainingPhase.Result satTuning,
-            ModelEvaluation.Metrics baseMetrics, ModelEvaluation.Metrics sdsatMetrics) {
+            ModelEvaluation.Metrics baseMetrics, ModelEvaluation.Metrics sdsatMetrics,
+            DraftingEvaluation.Result drafting) {
     }
 
     private final PrintStream log;
@@ -57,25 +61,65 @@ public final class Trainer {
         Path output = null;
         boolean quick = Boolean.getBoolean("sdsat.train.quick");
         Path corpusFolder = null;
+        Integer satSteps = null;
+        Integer satTokensPerRow = null;
+        Double satDistillation = null;
+        Double satMinutes = null;
+        Integer draftingPrompts = null;
+        String usage = ": usage Trainer --output DIR [--quick] [--corpus PYTHON_SOURCES] [--sat-steps N] "
+                + "[--sat-tokens-per-row N] [--sat-distillation ALPHA] [--sat-minutes CAP] [--drafting-prompts N]";
         for (int i = 0; i < args.length; i++) {
+            if (i + 1 >= args.length && !args[i].equals("--quick")) {
+                throw new IllegalArgumentException("Missing value after " + args[i] + usage);
+            }
             switch (args[i]) {
                 case "--output" -> output = Path.of(args[++i]);
                 case "--quick" -> quick = true;
                 case "--corpus" -> corpusFolder = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("Unknown argument " + args[i]
-                        + ": usage Trainer --output DIR [--quick] [--corpus PYTHON_SOURCES]");
+                case "--sat-steps" -> satSteps = Integer.parseInt(args[++i]);
+                case "--sat-tokens-per-row" -> satTokensPerRow = Integer.parseInt(args[++i]);
+                case "--sat-distillation" -> satDistillation = Double.parseDouble(args[++i]);
+                case "--sat-minutes" -> satMinutes = Double.parseDouble(args[++i]);
+                case "--drafting-prompts" -> draftingPrompts = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("Unknown argument " + args[i] + usage);
             }
         }
         if (output == null) {
             throw new IllegalArgumentException("Missing --output DIR: the folder that receives tokenizer/, "
                     + "train-state/, base/ and sdsat/");
         }
+        TrainingRecipe recipe = quick ? TrainingRecipe.quick() : TrainingRecipe.full();
+        recipe = recipe.withSatTuning(satSteps == null ? recipe.satSteps() : satSteps,
+                satTokensPerRow == null ? recipe.satTokensPerRow() : satTokensPerRow,
+                satDistillation == null ? recipe.satDistillation() : satDistillation,
+                satMinutes == null ? recipe.satMaxMinutes() : satMinutes);
+        DraftingSettings drafting = DraftingSettings.of(recipe);
+        if (draftingPrompts != null) {
+            drafting = new DraftingSettings(draftingPrompts, drafting.newTokens(), drafting.kList());
+        }
         PythonCorpus corpus = corpusFolder == null ? PythonCorpus.ofInstalledPython() : PythonCorpus.of(corpusFolder);
-        new Trainer(System.out).run(quick ? TrainingRecipe.quick() : TrainingRecipe.full(), corpus, output);
+        new Trainer(System.out).run(recipe, corpus, output, drafting);
+    }
+
+    /**
+     * The model card's decoding evaluation ({@link DraftingEvaluation}): two-step greedy decoding on the first
+     * {@code prompts} HumanEval prompts (0 skips it).
+     */
+    public record DraftingSettings(int prompts, int newTokens, int[] kList) {
+        /** The protocol for the full recipe (82 prompts, 256 new tokens, k = 1..8); a token run for quick. */
+        public static DraftingSettings of(TrainingRecipe recipe) {
+            return recipe.name().equals("quick") ? new DraftingSettings(2, 24, new int[] {1, 3})
+                    : new DraftingSettings(82, 256, new int[] {1, 2, 3, 4, 5, 6, 7, 8});
+        }
+    }
+
+    /** Runs the whole recipe on the corpus into {@code output}, with the recipe's drafting evaluation. */
+    public Outcome run(TrainingRecipe recipe, PythonCorpus corpus, Path output) {
+        return run(recipe, corpus, output, DraftingSettings.of(recipe));
     }
 
     /** Runs the whole recipe on the corpus into {@code output}. */
-    public Outcome run(TrainingRecipe recipe, PythonCorpus corpus, Path output) {
+    public Outcome run(TrainingRecipe recipe, PythonCorpus corpus, Path output, DraftingSettings drafting) {
         long wallStart = System.nanoTime();
         Engine.getInstance();
         List<PythonCorpus.SourceFile> trainingFiles = corpus.trainingFiles();
@@ -91,6 +135,7 @@ public final class Trainer {
         List<String> trainingTexts = trainingFiles.stream().map(corpus::read).toList();
         List<String> heldOutTexts = heldOutFiles.stream().map(corpus::read).toList();
         String fingerprint = fingerprint(recipe, corpus, trainingFiles);
+        String pretrainFingerprint = fingerprint(recipe.pretrainingSettings(), corpus, trainingFiles);
         log.printf("[train] recipe %s, corpus %s: %d training files, %d held-out files, sha256 %s%n", recipe.name(),
                 corpus.root(), trainingFiles.size(), heldOutFiles.size(), corpus.sha256());
 
@@ -129,7 +174,7 @@ public final class Trainer {
             }
 
             // ---- pretraining
-            TrainingPhase pretrain = new TrainingPhase("pretrain", fingerprint, new LearningRateSchedule(
+            TrainingPhase pretrain = new TrainingPhase("pretrain", pretrainFingerprint, new LearningRateSchedule(
                     recipe.pretrainPeakLr(), recipe.pretrainWarmup(), recipe.pretrainSteps(), recipe.minLrRatio()),
                     recipe.optimiser(), s -> trainSamples.batch(s, recipe.batchRows()), heldOutPlain,
                     recipe.pretrainSteps(), output.resolve("train-state").resolve("pretrain"),
@@ -155,12 +200,28 @@ public final class Trainer {
 
             // ---- SDSAT fine-tuning
             SatBlocks satBlocks = new SatBlocks(trainSamples, satId, recipe.satTokensPerRow(),
-                    recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), recipe.seed() + 3);
+                    recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), recipe.satDistillation(),
+                    recipe.seed() + 3);
             SatBlocks heldOutSat = new SatBlocks(heldOutSamples, satId, recipe.satTokensPerRow(),
-                    recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), recipe.seed() + 4);
+                    recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), 0.0, recipe.seed() + 4);
             List<TrainingBatch> heldOutSatBatches = new ArrayList<>();
             for (int i = 0; i < recipe.evalBatches(); i++) {
                 heldOutSatBatches.add(heldOutSat.batch(i, recipe.batchRows()));
+            }
+            if (recipe.satGeneratedRows() > 0 && recipe.satGeneratedShare() > 0) {
+                Map<String, Object> generationSettings = new LinkedHashMap<>(recipe.pretrainingSettings());
+                generationSettings.put("satGeneratedRows", recipe.satGeneratedRows());
+                generationSettings.put("satGeneratedPromptTokens", recipe.satGeneratedPromptTokens());
+                SelfGeneratedText generated;
+                try (io.github.sdsat.model.LlamaModel baseModel = io.github.sdsat.model.LlamaModel.fromSource(config,
+                        new io.github.sdsat.model.InMemoryWeights(baseWeights), ai.djl.Device.cpu(),
+                        ai.djl.ndarray.types.DataType.FLOAT32)) {
+                    generated = SelfGeneratedText.loadOrGenerate(output.resolve("train-state")
+                            .resolve("self-generated.json"), fingerprint(generationSettings, corpus, trainingFiles),
+                            baseModel, train, t, recipe.satGeneratedRows(), recipe.satGeneratedPromptTokens(),
+                            new long[] {tokenizer.specials().eos()}, padId, recipe.seed() + 5, log);
+                }
+                satBlocks.mixing(generated, recipe.satGeneratedShare());
             }
             // fine-tuning steps draw windows from a different part of the data sequence than pretraining did
             long stepOffset = 1_000_000L;
@@ -187,19 +248,21 @@ public final class Trainer {
             writeModelFolder(sdsatFolder, config, sdsatWeights, tokenizerFolder, satId, recipe,
                     card("sdsat", recipe, corpus, trainingFiles, heldOutFiles, train, heldOut, pretrainResult,
                             satResult, baseMetrics, sdsatMetrics));
-            double acceptedPerLoop = acceptedDraftsPerLoop(sdsatFolder, prompts, satId, tokenizer.specials().eos());
-            log.printf("[train] sdsat: mean accepted drafts per two-step loop (SdsatTwoStepDecoder, k=%d, %d "
-                    + "held-out prompts, %d new tokens): %.3f%n", EVALUATION_K, DECODER_PROMPTS, DECODER_NEW_TOKENS,
-                    acceptedPerLoop);
-            TrainFiles.writeText(sdsatFolder.resolve("MODEL_CARD.md"), card("sdsat", recipe, corpus,
-                    trainingFiles, heldOutFiles, train, heldOut, pretrainResult, satResult, baseMetrics, sdsatMetrics)
-                    + String.format("%n## Decoding%n%nMean accepted drafts per two-step loop with "
-                            + "`SdsatTwoStepDecoder` at k = %d on %d held-out prompts of %d tokens, %d new tokens "
-                            + "each: **%.3f**%n", EVALUATION_K, DECODER_PROMPTS, prompts[0].length,
-                            DECODER_NEW_TOKENS, acceptedPerLoop));
+            DraftingEvaluation.Result draftingResult = null;
+            if (drafting.prompts() > 0) {
+                try (LoadedModel loaded = LoadedModel.open(sdsatFolder, DeviceChoice.resolve("cpu", "float32"),
+                        null)) {
+                    draftingResult = DraftingEvaluation.evaluate(loaded, drafting.prompts(), drafting.newTokens(),
+                            drafting.kList(), log);
+                }
+                TrainFiles.writeText(sdsatFolder.resolve("MODEL_CARD.md"), card("sdsat", recipe, corpus,
+                        trainingFiles, heldOutFiles, train, heldOut, pretrainResult, satResult, baseMetrics,
+                        sdsatMetrics) + "\n## Decoding\n\n" + draftingResult.markdown());
+            }
             log.printf("[train] done in %s: %s and %s%n", TrainingPhase.clock((System.nanoTime() - wallStart) / 1e9),
                     baseFolder, sdsatFolder);
-            return new Outcome(baseFolder, sdsatFolder, pretrainResult, satResult, baseMetrics, sdsatMetrics);
+            return new Outcome(baseFolder, sdsatFolder, pretrainResult, satResult, baseMetrics, sdsatMetrics,
+                    draftingResult);
         }
     }
 
@@ -211,7 +274,8 @@ public final class Trainer {
         return out;
     }
 
-    static String fingerprint(TrainingRecipe recipe, PythonCorpus corpus, List<PythonCorpus.SourceFile> files) {
+    /** Hash of the settings (a recipe, or part of one), the corpus and the file list: guards resumed states. */
+    static String fingerprint(Object recipe, PythonCorpus corpus, List<PythonCorpus.SourceFile> files) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(TrainFiles.JSON.writeValueAsBytes(recipe));
@@ -236,29 +300,6 @@ public final class Trainer {
             }
         }
         return prompts;
-    }
-
-    /** Prompts and new tokens of the decoder-measured acceptance on the model card (kept small: it runs in CI). */
-    static final int DECODER_PROMPTS = 8;
-    static final int DECODER_NEW_TOKENS = 64;
-
-    /** Accepted drafts per loop of the real SDSAT greedy decoder on the saved folder (what the benchmark measures). */
-    static double acceptedDraftsPerLoop(Path folder, long[][] prompts, long satId, long eos) {
-        long accepted = 0;
-        long loops = 0;
-        try (io.github.sdsat.model.LlamaModel model = io.github.sdsat.model.LlamaModel.load(folder,
-                ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32)) {
-            io.github.sdsat.decode.SdsatTwoStepDecoder decoder = new io.github.sdsat.decode.SdsatTwoStepDecoder(model,
-                    satId);
-            io.github.sdsat.decode.GenerationConfig config = io.github.sdsat.decode.GenerationConfig.builder()
-                    .maxNewTokens(DECODER_NEW_TOKENS).k(EVALUATION_K).stopTokenIds(eos).build();
-            for (int i = 0; i < Math.min(DECODER_PROMPTS, prompts.length); i++) {
-                io.github.sdsat.decode.GenerationStats stats = decoder.generate(prompts[i], config).stats();
-                accepted += stats.acceptedTokens();
-                loops += stats.loops();
-            }
-        }
-        return loops == 0 ? 0 : (double) accepted / loops;
     }
 
     static long mostFrequentToken(TokenizedCorpus corpus, int vocab) {
@@ -322,7 +363,14 @@ public final class Trainer {
                         + "(next-token loss, 30% fill-in-the-middle samples in PSM and SPM order).\n\n"
                 : "The base model fine-tuned for SDSAT: SAT blocks (truncated-Poisson lengths, appended after the "
                         + "sequence with explicit positions and a block mask, DESIGN §5), loss = standard + "
-                        + recipe.satLossWeight() + " × SAT.\n\n");
+                        + recipe.satLossWeight() + " × SAT term, the SAT term being " + (1 - recipe.satDistillation())
+                        + " × cross-entropy against the true token + " + recipe.satDistillation() + " × cross-entropy "
+                        + "against the model's own next-token distribution for that place (self-distillation, see "
+                        + "`SatBlocks`)." + (recipe.satGeneratedRows() > 0 && recipe.satGeneratedShare() > 0
+                                ? " A share of " + recipe.satGeneratedShare() + " of the fine-tuning rows is the base "
+                                        + "model's own greedy continuation of " + recipe.satGeneratedPromptTokens()
+                                        + "-token corpus prompts (" + recipe.satGeneratedRows() + " rows generated; "
+                                        + "SAT targets only, see `SelfGeneratedText`)." : "") + "\n\n");
         b.append("Generated by `io.github.sdsat.train.Trainer` on ").append(Instant.now()).append(".\n\n");
         b.append("## Corpus\n\n");
         b.append("- Python sources of the CPython standard library at `").append(corpus.root()).append("`\n");
@@ -376,7 +424,8 @@ public final class Trainer {
             TrainingPhase.EvalRecord e = r.evaluations().get(r.evaluations().size() - 1);
             b.append(String.format("  - last held-out evaluation (step %d): standard loss %.4f, accuracy %.4f%s%n",
                     e.step(), e.standardLoss(), e.standardAccuracy(), Double.isNaN(e.satLoss()) ? ""
-                            : String.format(", SAT loss %.4f, SAT accuracy %.4f", e.satLoss(), e.satAccuracy())));
+                            : String.format(", SAT loss %.4f, SAT accuracy %.4f, SAT agreement with the model's own argmax "
+                                    + "%.4f", e.satLoss(), e.satAccuracy(), e.satAgreement())));
         }
     }
 }

@@ -38,9 +38,14 @@ public final class TrainingPhase {
             double gradNorm, double seconds) {
     }
 
-    /** One held-out evaluation. */
+    /**
+     * One held-out evaluation.
+     *
+     * @param satAgreement share of SAT inputs whose argmax equals the model's own argmax for the same place
+     *     (the standard input predicting the same token): the draft greedy verification would accept
+     */
     public record EvalRecord(long step, double standardLoss, double standardAccuracy, double satLoss,
-            double satAccuracy) {
+            double satAccuracy, double satAgreement) {
     }
 
     /** What {@code latest.json} holds. */
@@ -100,8 +105,9 @@ public final class TrainingPhase {
         State s = TrainFiles.readJson(latest, State.class);
         if (!s.fingerprint().equals(fingerprint) || !s.phase().equals(phase)) {
             throw new SdsatException("The training state in " + stateFolder.toAbsolutePath() + " was made by "
-                    + "another recipe or phase (" + s.phase() + ", " + s.fingerprint() + "): delete that folder to "
-                    + "start over, or rerun with the recipe that made it");
+                    + "another recipe or phase (" + s.phase() + ", fingerprint " + s.fingerprint() + "; this run: "
+                    + phase + ", " + fingerprint + "): delete that folder to start over, or rerun with the recipe "
+                    + "that made it");
         }
         return java.util.Optional.of(s);
     }
@@ -202,7 +208,8 @@ public final class TrainingPhase {
                     evaluations.add(e);
                     log.printf("[%s] held-out at step %d: standard loss %.4f acc %.3f%s%n", phase, s + 1,
                             e.standardLoss(), e.standardAccuracy(), Double.isNaN(e.satLoss()) ? ""
-                                    : String.format(", SAT loss %.4f acc %.3f", e.satLoss(), e.satAccuracy()));
+                                    : String.format(", SAT loss %.4f acc %.3f, agreement with own argmax %.3f",
+                                            e.satLoss(), e.satAccuracy(), e.satAgreement()));
                 }
                 if ((s + 1) % checkpointEvery == 0 || last || capped) {
                     save(params, adam, s + 1, tokensSeen, elapsed, history, evaluations, planned);
@@ -225,8 +232,15 @@ public final class TrainingPhase {
     private EvalRecord evaluate(TrainingStep step, long at) {
         double[] sums = new double[4];
         int[] counts = new int[4];
+        double agreement = 0;
+        int agreementBatches = 0;
         for (TrainingBatch b : heldOut) {
             TrainingStep.Outcome o = step.evaluate(b);
+            double a = o.teacherAgreement(b, TrainingBatch.SAT);
+            if (!Double.isNaN(a)) {
+                agreement += a;
+                agreementBatches++;
+            }
             for (int i = 0; i < b.kinds().length; i++) {
                 int k = b.kinds()[i] == TrainingBatch.STANDARD ? 0 : b.kinds()[i] == TrainingBatch.SAT ? 2 : -1;
                 if (k >= 0) {
@@ -237,7 +251,8 @@ public final class TrainingPhase {
             }
         }
         return new EvalRecord(at, sums[0] / counts[0], sums[1] / counts[0],
-                counts[2] == 0 ? Double.NaN : sums[2] / counts[2], counts[2] == 0 ? Double.NaN : sums[3] / counts[2]);
+                counts[2] == 0 ? Double.NaN : sums[2] / counts[2], counts[2] == 0 ? Double.NaN : sums[3] / counts[2],
+                agreementBatches == 0 ? Double.NaN : agreement / agreementBatches);
     }
 
     private void save(LlamaParameters params, AdamW adam, long step, long tokensSeen, double elapsed,

@@ -25,7 +25,7 @@ import java.util.Map;
  */
 public final class TrainingStep implements AutoCloseable {
     /** Per-token outcomes of one forward pass, copied to Java. */
-    public record Outcome(float[] crossEntropy, boolean[] argmaxCorrect, double loss) {
+    public record Outcome(float[] crossEntropy, boolean[] argmaxCorrect, boolean[] agreesWithTeacher, double loss) {
         /** Mean cross-entropy over the inputs of one kind ({@link TrainingBatch#kinds()}); NaN if there are none. */
         public double meanLoss(TrainingBatch batch, byte kind) {
             double sum = 0;
@@ -37,6 +37,25 @@ public final class TrainingStep implements AutoCloseable {
                 }
             }
             return n == 0 ? Double.NaN : sum / n;
+        }
+
+        /**
+         * Share of inputs of one kind with a teacher whose argmax equals the teacher's argmax (for SAT inputs: the
+         * draft the model itself would accept when the prefix is the true text); NaN if there are none.
+         */
+        public double teacherAgreement(TrainingBatch batch, byte kind) {
+            if (batch.teacher() == null) {
+                return Double.NaN;
+            }
+            int hit = 0;
+            int n = 0;
+            for (int i = 0; i < agreesWithTeacher.length; i++) {
+                if (batch.kinds()[i] == kind && batch.teacher()[i] >= 0) {
+                    hit += agreesWithTeacher[i] ? 1 : 0;
+                    n++;
+                }
+            }
+            return n == 0 ? Double.NaN : (double) hit / n;
         }
 
         /** Share of inputs of one kind whose argmax is the target; NaN if there are none. */
@@ -146,6 +165,9 @@ public final class TrainingStep implements AutoCloseable {
         NDArray crossEntropy = picked.neg();
         NDArray weights = step.create(batch.weights(), new Shape(n));
         NDArray loss = crossEntropy.mul(weights).sum();
+        if (batch.softWeights() != null) {
+            loss = loss.add(distillationLoss(batch, logProbs, step));
+        }
         NDArray argmax = flat.argMax(-1);
         for (NDArray a : new NDArray[] {crossEntropy, loss, argmax}) {
             a.attach(step);
@@ -153,14 +175,45 @@ public final class TrainingStep implements AutoCloseable {
         return new NDArray[] {loss, crossEntropy, argmax};
     }
 
+    /**
+     * Σ softWeight · CE(teacher distribution, student) over the inputs with a soft weight, the teacher rows detached
+     * so that the distillation term moves the SAT rows only.
+     */
+    private static NDArray distillationLoss(TrainingBatch batch, PtNDArray logProbs, NDManager step) {
+        int n = batch.softWeights().length;
+        int count = 0;
+        for (float w : batch.softWeights()) {
+            count += w != 0 ? 1 : 0;
+        }
+        long[] students = new long[count];
+        long[] teachers = new long[count];
+        float[] weights = new float[count];
+        int c = 0;
+        for (int i = 0; i < n; i++) {
+            if (batch.softWeights()[i] != 0) {
+                students[c] = i;
+                teachers[c] = batch.teacher()[i];
+                weights[c] = batch.softWeights()[i];
+                c++;
+            }
+        }
+        NDArray student = logProbs.get(step.create(students));
+        NDArray teacher = logProbs.get(step.create(teachers)).stopGradient().exp();
+        NDArray perInput = teacher.mul(student).sum(new int[] {1}).neg();
+        return perInput.mul(step.create(weights)).sum();
+    }
+
     private static Outcome outcomeOf(NDArray[] lossAndCe, TrainingBatch batch) {
         float[] ce = lossAndCe[1].toFloatArray();
         long[] argmax = lossAndCe[2].toLongArray();
         boolean[] correct = new boolean[argmax.length];
+        boolean[] agrees = new boolean[argmax.length];
         for (int i = 0; i < argmax.length; i++) {
             correct[i] = argmax[i] == batch.targets()[i];
+            agrees[i] = batch.teacher() != null && batch.teacher()[i] >= 0
+                    && argmax[i] == argmax[batch.teacher()[i]];
         }
-        return new Outcome(ce, correct, lossAndCe[0].getFloat());
+        return new Outcome(ce, correct, agrees, lossAndCe[0].getFloat());
     }
 
     @Override

@@ -74,6 +74,14 @@ class GreedyEquivalenceTest {
                 assertThat(r.outputIds()).as("%s k=%d", d.name(), k).containsExactly(expected);
                 assertThat(r.stopReason()).isEqualTo("length");
                 accepted += r.stats().acceptedTokens();
+                // accepted drafts are flagged as such (the last loop may stop emitting before all of its drafts)
+                long flagged = 0;
+                for (boolean f : r.fromDraft()) {
+                    flagged += f ? 1 : 0;
+                }
+                assertThat(flagged).as("%s k=%d flagged drafts", d.name(), k)
+                        .isBetween(r.stats().acceptedTokens() - k, r.stats().acceptedTokens());
+                assertThat(r.fromDraft()[0]).as("the prefill's token is not a draft").isFalse();
             }
         }
         if (vocab <= 11) {
@@ -123,6 +131,7 @@ class GreedyEquivalenceTest {
         GenerationResult ar = new AutoregressiveDecoder(model).generate(prompt, c);
         assertThat(ar.stats().forwardPasses()).isEqualTo(50);
         assertThat(ar.stats().tokensPerForward()).isEqualTo(1.0);
+        assertThat(ar.fromDraft()).hasSize(50).containsOnly(false);
         GenerationResult two = new SdsatTwoStepDecoder(model, 10).generate(prompt, c);
         GenerationStats s = two.stats();
         // the last loop may end after its draft pass (when t1 ends generation), before verification

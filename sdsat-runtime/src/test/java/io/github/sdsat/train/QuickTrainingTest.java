@@ -41,6 +41,10 @@ class QuickTrainingTest {
                 .run(TrainingRecipe.quick(), corpus, dir.resolve("out"));
         String log = logBytes.toString(StandardCharsets.UTF_8);
         assertThat(log).contains("tokens/s").contains("ETA").contains("held-out");
+        // fine-tuning mixed in the base model's own greedy text, and the card got the decoder-measured acceptance
+        assertThat(log).contains("[self-generated] 16/16 rows").contains("[drafting] k=1").contains("[drafting] k=3");
+        assertThat(outcome.drafting().perK()).hasSize(2);
+        assertThat(outcome.drafting().outputTokens()).isPositive();
 
         // pretraining loss falls
         var history = outcome.pretraining().history();
@@ -70,7 +74,8 @@ class QuickTrainingTest {
             }
         }
         String card = Files.readString(outcome.sdsat().resolve("MODEL_CARD.md"));
-        assertThat(card).contains(corpus.sha256()).contains("SAT draft accuracy").contains("\"seed\"");
+        assertThat(card).contains(corpus.sha256()).contains("SAT draft accuracy").contains("\"seed\"")
+                .contains("## Decoding").contains("accepted drafts per loop").contains("self-distillation");
     }
 
     /** Plain greedy decoding through the KV cache of the loaded folder. */

@@ -40,7 +40,7 @@ class SatBlocksTest {
     void layoutPutsSatIAtThePositionOfXjPlusIPredictingTheNextTokenWithTheBlockMask() {
         int t = 32;
         PretrainingSamples windows = new PretrainingSamples(randomCorpus(1, 20, 100), FIM, t, 0.3, 0.5, PAD, 11);
-        SatBlocks blocks = new SatBlocks(windows, SAT, 24, 7, 4.0, 1.0, 12);
+        SatBlocks blocks = new SatBlocks(windows, SAT, 24, 7, 4.0, 1.0, 0.0, 12);
         TrainingBatch batch = blocks.batch(3, 4);
         int len = blocks.rowLength();
         assertThat(len).isEqualTo(t + 24);
@@ -111,7 +111,7 @@ class SatBlocksTest {
         LlamaConfig config = TinyModels.config(64, 2, 4, 2, VOCAB, false, 10000.0);
         int t = 40;
         PretrainingSamples windows = new PretrainingSamples(randomCorpus(2, 10, 200), FIM, t, 0.3, 0.5, PAD, 21);
-        SatBlocks blocks = new SatBlocks(windows, SAT, 20, 7, 4.0, 1.0, 22);
+        SatBlocks blocks = new SatBlocks(windows, SAT, 20, 7, 4.0, 1.0, 0.0, 22);
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
                 LlamaParameters params = LlamaParameters.initialize(config, manager, 5, 0.08);
                 TrainingStep step = new TrainingStep(params);
@@ -161,5 +161,90 @@ class SatBlocksTest {
             }
             assertThat(checked).isEqualTo(6);
         }
+    }
+
+    @Test
+    void teacherOfEverySatInputIsTheStandardInputPredictingTheSameTokenAndDistillationSplitsTheWeight() {
+        int t = 32;
+        PretrainingSamples windows = new PretrainingSamples(randomCorpus(3, 20, 100), FIM, t, 0.3, 0.5, PAD, 31);
+        SatBlocks blocks = new SatBlocks(windows, SAT, 24, 7, 4.0, 2.0, 0.75, 32);
+        TrainingBatch batch = blocks.batch(5, 4);
+        int len = blocks.rowLength();
+        double hard = 0;
+        double soft = 0;
+        int sats = 0;
+        for (int at = 0; at < batch.kinds().length; at++) {
+            int teacher = batch.teacher()[at];
+            if (batch.kinds()[at] == TrainingBatch.SAT) {
+                sats++;
+                assertThat(teacher / len).as("same row").isEqualTo(at / len);
+                assertThat(teacher % len).as("a standard input").isLessThan(t);
+                assertThat(batch.kinds()[teacher]).isEqualTo(TrainingBatch.STANDARD);
+                assertThat(batch.positions()[teacher]).isEqualTo(batch.positions()[at]);
+                assertThat(batch.targets()[teacher]).isEqualTo(batch.targets()[at]);
+                hard += batch.weights()[at];
+                soft += batch.softWeights()[at];
+            } else {
+                assertThat(teacher).isEqualTo(-1);
+                assertThat(batch.softWeights()[at]).isZero();
+            }
+        }
+        assertThat(sats).isGreaterThan(60);
+        assertThat(hard).isCloseTo(0.25 * 2.0, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(soft).isCloseTo(0.75 * 2.0, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(new SatBlocks(windows, SAT, 24, 7, 4.0, 2.0, 0.0, 32).batch(5, 4).softWeights()).isNull();
+    }
+
+    @Test
+    void distillationLossIsTheCrossEntropyAgainstTheDetachedTeacherDistribution() {
+        LlamaConfig config = TinyModels.config(32, 1, 2, 2, VOCAB, false, 10000.0);
+        int t = 24;
+        PretrainingSamples windows = new PretrainingSamples(randomCorpus(4, 10, 120), FIM, t, 0.0, 0.5, PAD, 41);
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+                LlamaParameters params = LlamaParameters.initialize(config, manager, 6, 0.3);
+                TrainingStep step = new TrainingStep(params);
+                NDManager scratch = manager.newSubManager()) {
+            TrainingBatch distilled = new SatBlocks(windows, SAT, 12, 7, 4.0, 1.0, 1.0, 42).batch(2, 3);
+            TrainingBatch hardOnly = new SatBlocks(windows, SAT, 12, 7, 4.0, 1.0, 0.0, 42).batch(2, 3);
+            float[] logits = step.logits(distilled, scratch).toFloatArray();
+            double expectedSoft = 0;
+            double standardPart = 0;
+            for (int at = 0; at < distilled.kinds().length; at++) {
+                double[] student = logSoftmax(logits, at);
+                if (distilled.kinds()[at] == TrainingBatch.STANDARD) {
+                    standardPart += distilled.weights()[at] * -student[(int) distilled.targets()[at]];
+                }
+                if (distilled.softWeights()[at] != 0) {
+                    double[] teacher = logSoftmax(logits, distilled.teacher()[at]);
+                    double ce = 0;
+                    for (int v = 0; v < VOCAB; v++) {
+                        ce -= Math.exp(teacher[v]) * student[v];
+                    }
+                    expectedSoft += distilled.softWeights()[at] * ce;
+                }
+            }
+            TrainingStep.Outcome outcome = step.evaluate(distilled);
+            assertThat(outcome.loss()).isCloseTo(standardPart + expectedSoft, org.assertj.core.data.Offset.offset(
+                    1e-4));
+            // the soft target differs from the one-hot one, so the two losses differ
+            assertThat(Math.abs(step.evaluate(hardOnly).loss() - outcome.loss())).isGreaterThan(1e-3);
+            assertThat(outcome.teacherAgreement(distilled, TrainingBatch.SAT)).isBetween(0.0, 1.0);
+        }
+    }
+
+    private static double[] logSoftmax(float[] logits, int row) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < VOCAB; v++) {
+            max = Math.max(max, logits[row * VOCAB + v]);
+        }
+        double sum = 0;
+        for (int v = 0; v < VOCAB; v++) {
+            sum += Math.exp(logits[row * VOCAB + v] - max);
+        }
+        double[] out = new double[VOCAB];
+        for (int v = 0; v < VOCAB; v++) {
+            out[v] = logits[row * VOCAB + v] - max - Math.log(sum);
+        }
+        return out;
     }
 }
