@@ -23,7 +23,8 @@ import java.util.Set;
  * of the output are the same for every k; those of the accepted drafts are not.
  *
  * <p>Command line: {@code DraftingEvaluation [--model sdsat|FOLDER] [--prompts 82] [--new-tokens 256]
- * [--k 1,2,...,8]}.
+ * [--k 1,2,...,8] [--append-to-card]}; {@code --append-to-card} writes the table into the folder's MODEL_CARD.md
+ * as its "Decoding" section (replacing an earlier one), as {@code Trainer} does after training.
  */
 public final class DraftingEvaluation {
     /** n of the repetition check: an accepted token "repeats" when its n-gram already occurred in the context. */
@@ -180,16 +181,18 @@ public final class DraftingEvaluation {
         int prompts = 82;
         int newTokens = 256;
         int[] kList = {1, 2, 3, 4, 5, 6, 7, 8};
+        boolean appendToCard = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> model = args[++i];
                 case "--prompts" -> prompts = Integer.parseInt(args[++i]);
                 case "--new-tokens" -> newTokens = Integer.parseInt(args[++i]);
+                case "--append-to-card" -> appendToCard = true;
                 case "--k" -> kList = java.util.Arrays.stream(args[++i].split(",")).map(String::strip)
                         .mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("Unknown argument " + args[i] + ": usage "
                         + "DraftingEvaluation [--model sdsat|FOLDER] [--prompts 82] [--new-tokens 256] "
-                        + "[--k 1,2,3,4,5,6,7,8]");
+                        + "[--k 1,2,3,4,5,6,7,8] [--append-to-card]");
             }
         }
         Path folder = EmbeddedModels.resolve(model);
@@ -197,6 +200,30 @@ public final class DraftingEvaluation {
             Result result = evaluate(loaded, prompts, newTokens, kList, System.out);
             System.out.println();
             System.out.println(result.markdown());
+            if (appendToCard) {
+                Path card = folder.resolve("MODEL_CARD.md");
+                try {
+                    String text = java.nio.file.Files.isRegularFile(card) ? java.nio.file.Files.readString(card) : "";
+                    java.nio.file.Files.writeString(card, withDecodingSection(text, result));
+                } catch (java.io.IOException e) {
+                    throw new io.github.sdsat.SdsatException("Cannot write " + card + ": " + e.getMessage(), e);
+                }
+            }
         }
+    }
+
+    /** The model card text with its "Decoding" section (up to the next section or the end) set to the result. */
+    public static String withDecodingSection(String card, Result result) {
+        String heading = "## Decoding\n";
+        int at = card.indexOf(heading);
+        String before = at < 0 ? card : card.substring(0, at);
+        String after = "";
+        if (at >= 0) {
+            int next = card.indexOf("\n## ", at + heading.length());
+            after = next < 0 ? "" : card.substring(next + 1);
+        }
+        String body = heading + "\n" + result.markdown();
+        return (before.endsWith("\n\n") || before.isEmpty() ? before : before.stripTrailing() + "\n\n") + body
+                + (after.isEmpty() ? "" : "\n" + after);
     }
 }

@@ -257,7 +257,7 @@ public final class Trainer {
                 }
                 TrainFiles.writeText(sdsatFolder.resolve("MODEL_CARD.md"), card("sdsat", recipe, corpus,
                         trainingFiles, heldOutFiles, train, heldOut, pretrainResult, satResult, baseMetrics,
-                        sdsatMetrics) + "\n## Decoding\n\n" + draftingResult.markdown());
+                        sdsatMetrics) + "\n" + DraftingEvaluation.withDecodingSection("", draftingResult));
             }
             log.printf("[train] done in %s: %s and %s%n", TrainingPhase.clock((System.nanoTime() - wallStart) / 1e9),
                     baseFolder, sdsatFolder);

@@ -36,4 +36,22 @@ class DraftingEvaluationTest {
         assertThat(table).contains("`" + SdsatTwoStepDecoder.NAME + "`", "first 3 HumanEval prompts", "40.0%",
                 "| 5 | 50 | 2.000 | 1.485 | 90.0% | 0.200 |", "| 1 | 100 | 0.400 | 0.746 | 75.0% | 0.100 |");
     }
+
+    @Test
+    void decodingSectionIsAppendedOnceAndReplacedOnRerun() {
+        DraftingEvaluation.Result first = new DraftingEvaluation.Result(2, 16, 32, 4, List.of(
+                new DraftingEvaluation.KResult(1, 20, 5, 1, 32, 41, new long[] {5})), 1.0);
+        DraftingEvaluation.Result second = new DraftingEvaluation.Result(2, 16, 32, 4, List.of(
+                new DraftingEvaluation.KResult(1, 20, 7, 1, 32, 41, new long[] {7})), 1.0);
+        String card = "# Model\n\n## Recipe\n\ntext\n";
+        String once = DraftingEvaluation.withDecodingSection(card, first);
+        assertThat(once).startsWith(card + "\n## Decoding\n").contains("| 1 | 20 | 0.250 |");
+        String twice = DraftingEvaluation.withDecodingSection(once, second);
+        assertThat(twice).contains("| 1 | 20 | 0.350 |").doesNotContain("| 1 | 20 | 0.250 |");
+        assertThat(twice.split("## Decoding", -1)).hasSize(2);
+        // a section after Decoding survives the replacement
+        String withTail = once + "\n## Notes\n\nkept\n";
+        assertThat(DraftingEvaluation.withDecodingSection(withTail, second)).contains("## Notes\n\nkept")
+                .contains("0.350");
+    }
 }
