@@ -177,6 +177,7 @@ public final class DraftingEvaluation {
     }
 
     public static void main(String[] args) {
+        io.github.sdsat.model.DjlOffline.enable(); // before the first engine call: no telemetry traffic
         String model = EmbeddedModels.DEFAULT;
         int prompts = 82;
         int newTokens = 256;

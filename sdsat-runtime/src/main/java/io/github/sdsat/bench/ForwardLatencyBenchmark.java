@@ -96,6 +96,7 @@ public final class ForwardLatencyBenchmark {
     }
 
     public static void main(String[] args) {
+        io.github.sdsat.model.DjlOffline.enable(); // before the first engine call: no telemetry traffic
         int hidden = args.length > 0 ? Integer.parseInt(args[0]) : 256;
         int layers = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int heads = args.length > 2 ? Integer.parseInt(args[2]) : 4;

@@ -58,6 +58,7 @@ public final class Trainer {
     }
 
     public static void main(String[] args) {
+        io.github.sdsat.model.DjlOffline.enable(); // before the first engine call: no telemetry traffic
         Path output = null;
         boolean quick = Boolean.getBoolean("sdsat.train.quick");
         Path corpusFolder = null;

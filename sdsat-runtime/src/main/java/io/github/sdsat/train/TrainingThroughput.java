@@ -21,6 +21,7 @@ public final class TrainingThroughput {
     }
 
     public static void main(String[] args) {
+        io.github.sdsat.model.DjlOffline.enable(); // before the first engine call: no telemetry traffic
         int vocab = 4096;
         int rows = 8;
         int length = 256;
