@@ -68,13 +68,18 @@ abstract class AbstractDecoder implements Decoder {
         return new GenerationResult(promptIds.clone(), out.tokens(), stats, out.stopReason(), out.fromDraft());
     }
 
-    /** The SAT token id, checked against the model's vocabulary (SDSAT decoders feed it in every draft). */
-    static long requireSatToken(LlamaModel model, long satToken) {
-        if (satToken < 0 || satToken >= model.config().vocabSize()) {
-            throw new IllegalArgumentException("SAT token id " + satToken + " is outside the vocabulary [0, "
-                    + model.config().vocabSize() + "): pass the id of the model's <sat> token (sdsat.satToken)");
+    /**
+     * The token after {@code tokens} (fed at {@code positions}, KV appended to the cache): the argmax on the tensor
+     * side when greedy (no logits copied to Java), else a sample of the processed distribution of the last row.
+     */
+    protected final long nextToken(KvCache cache, long[] tokens, long[] positions, GenerationConfig config,
+            java.util.SplittableRandom random) {
+        int last = tokens.length - 1;
+        if (config.isGreedy()) {
+            return passes.argmax(cache, tokens, positions, null, last)[0];
         }
-        return satToken;
+        float[] logits = passes.logits(cache, tokens, positions, null, last);
+        return Sampler.sample(Sampler.distribution(logits, 0, passes.vocab, config), random);
     }
 
     /** Called by strategies after each loop's cache bookkeeping (truncation or compaction). */

@@ -26,24 +26,14 @@ public final class AutoregressiveDecoder extends AbstractDecoder {
     @Override
     protected void decode(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out, Counters counters) {
         SplittableRandom random = new SplittableRandom(config.seed());
-        long next = choose(cache, prompt, ModelPasses.range(0, prompt.length), config, random);
+        long next = nextToken(cache, prompt, ModelPasses.range(0, prompt.length), config, random);
         counters.prefillDone();
         long position = prompt.length;
         // Emit first, then compute: the pass for a token happens only if generation goes on (no token too many).
         while (out.emit(next)) {
-            next = choose(cache, new long[] {next}, new long[] {position}, config, random);
+            next = nextToken(cache, new long[] {next}, new long[] {position}, config, random);
             position++;
             counters.loops++;
         }
-    }
-
-    private long choose(KvCache cache, long[] tokens, long[] positions, GenerationConfig config,
-            SplittableRandom random) {
-        int last = tokens.length - 1;
-        if (config.isGreedy()) {
-            return passes.argmax(cache, tokens, positions, null, last)[0];
-        }
-        float[] logits = passes.logits(cache, tokens, positions, null, last);
-        return Sampler.sample(Sampler.distribution(logits, 0, passes.vocab, config), random);
     }
 }

@@ -29,13 +29,11 @@ import java.util.SplittableRandom;
  * <p>A node whose rank exceeds the number of candidates its depth could supply (top-k/top-p left fewer tokens
  * with mass than the tree has ranks) gets a filler token and is never accepted; the tree keeps its fixed shape.
  */
-public final class SdsatTreeDecoder extends AbstractDecoder {
+public final class SdsatTreeDecoder extends SatDecoder {
     public static final String NAME = "sdsat-tree";
-    private final long satToken;
 
     public SdsatTreeDecoder(LlamaModel model, long satToken) {
-        super(model);
-        this.satToken = requireSatToken(model, satToken);
+        super(model, satToken);
     }
 
     @Override
@@ -63,8 +61,7 @@ public final class SdsatTreeDecoder extends AbstractDecoder {
         int vocab = passes.vocab;
         boolean greedy = config.isGreedy();
         SplittableRandom random = new SplittableRandom(config.seed());
-        float[] prefill = passes.logits(cache, prompt, ModelPasses.range(0, prompt.length), null, prompt.length - 1);
-        long t = choose(prefill, 0, vocab, config, random);
+        long t = nextToken(cache, prompt, ModelPasses.range(0, prompt.length), config, random);
         counters.prefillDone();
         int n = prompt.length; // position of t, whose KV is not yet computed
         if (!out.emit(t)) {

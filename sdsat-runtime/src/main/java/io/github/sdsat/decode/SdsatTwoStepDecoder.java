@@ -16,14 +16,12 @@ import java.util.SplittableRandom;
  * verify rows give the targets p_j; the drafts are then accepted by {@link SamplingMode} ({@code lossless}: output
  * distributed exactly as autoregressive sampling).
  */
-public class SdsatTwoStepDecoder extends AbstractDecoder {
+public class SdsatTwoStepDecoder extends SatDecoder {
     public static final String NAME = "sdsat";
     public static final int MAX_K = 15;
-    protected final long satToken;
 
     public SdsatTwoStepDecoder(LlamaModel model, long satToken) {
-        super(model);
-        this.satToken = requireSatToken(model, satToken);
+        super(model, satToken);
     }
 
     @Override
@@ -56,7 +54,7 @@ public class SdsatTwoStepDecoder extends AbstractDecoder {
     private void decodeGreedy(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out,
             Counters counters) {
         int k = config.k();
-        long t = passes.argmax(cache, prompt, ModelPasses.range(0, prompt.length), null, prompt.length - 1)[0];
+        long t = nextToken(cache, prompt, ModelPasses.range(0, prompt.length), config, null);
         counters.prefillDone();
         int n = prompt.length; // position of t, whose KV is not yet computed
         if (!out.emit(t)) {
@@ -106,8 +104,7 @@ public class SdsatTwoStepDecoder extends AbstractDecoder {
         int k = config.k();
         int vocab = passes.vocab;
         SplittableRandom random = new SplittableRandom(config.seed());
-        float[] prefill = passes.logits(cache, prompt, ModelPasses.range(0, prompt.length), null, prompt.length - 1);
-        long t = Sampler.sample(Sampler.distribution(prefill, 0, vocab, config), random);
+        long t = nextToken(cache, prompt, ModelPasses.range(0, prompt.length), config, random);
         counters.prefillDone();
         int n = prompt.length; // position of t, whose KV is not yet computed
         if (!out.emit(t)) {
