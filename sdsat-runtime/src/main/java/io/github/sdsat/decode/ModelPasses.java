@@ -1,16 +1,11 @@
 package io.github.sdsat.decode;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
 
 /**
- * Runs one forward pass from Java arrays and brings back only what the decoder needs (argmax ids or logits), with
- * every temporary in a sub-manager that is closed before returning, and counts passes.
+ * Runs one forward pass from Java arrays through {@link LlamaModel#logits} / {@link LlamaModel#argmax} and counts
+ * passes.
  */
 final class ModelPasses {
     final LlamaModel model;
@@ -30,30 +25,16 @@ final class ModelPasses {
         passes = 0;
     }
 
-    /** Greedy choice for each logits row (rows from {@code logitsFrom} on); argmax runs on the tensor side. */
+    /** Greedy choice for each logits row (rows from {@code logitsFrom} on). */
     long[] argmax(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
-        try (NDManager step = model.manager().newSubManager()) {
-            NDArray logits = run(step, cache, tokens, positions, mask, logitsFrom);
-            return JniUtils.argMax((PtNDArray) logits, -1, false).toLongArray();
-        }
+        passes++;
+        return model.argmax(cache, tokens, positions, mask, logitsFrom);
     }
 
     /** Logits rows [tokens.length - logitsFrom, vocab], flattened. */
     float[] logits(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
-        try (NDManager step = model.manager().newSubManager()) {
-            return run(step, cache, tokens, positions, mask, logitsFrom).toFloatArray();
-        }
-    }
-
-    private NDArray run(NDManager step, KvCache cache, long[] tokens, long[] positions, float[] mask,
-            int logitsFrom) {
         passes++;
-        NDArray maskArray = null;
-        if (mask != null) {
-            int total = cache.length() + tokens.length;
-            maskArray = step.create(mask, new Shape(tokens.length, total));
-        }
-        return model.forward(step.create(tokens), step.create(positions), maskArray, cache, logitsFrom);
+        return model.logits(cache, tokens, positions, mask, logitsFrom);
     }
 
     static long[] range(long from, int n) {

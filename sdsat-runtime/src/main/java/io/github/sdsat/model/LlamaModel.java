@@ -141,6 +141,37 @@ public final class LlamaModel implements AutoCloseable {
         return new KvCache(manager, config, capacity, dtype);
     }
 
+    /**
+     * The decoders' pass: feeds {@code tokens} at {@code positions} after the cached ones and returns the logits rows
+     * from {@code logitsFrom} on, flattened as float32 [tokens.length - logitsFrom, vocab]. The new tokens' K/V are
+     * appended to the cache.
+     *
+     * @param mask additive float mask [tokens.length, cache.length() + tokens.length] row-major, or null for causal
+     */
+    public float[] logits(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
+        try (NDManager step = manager.newSubManager()) {
+            return forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom).toFloatArray();
+        }
+    }
+
+    /** Greedy choice (argmax) of each logits row from {@code logitsFrom} on; see {@link #logits}. */
+    public long[] argmax(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
+        try (NDManager step = manager.newSubManager()) {
+            NDArray logits = forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom);
+            return JniUtils.argMax((PtNDArray) logits, -1, false).toLongArray();
+        }
+    }
+
+    private NDArray forwardFromArrays(NDManager step, KvCache cache, long[] tokens, long[] positions, float[] mask,
+            int logitsFrom) {
+        NDArray maskArray = null;
+        if (mask != null) {
+            int total = cache.length() + tokens.length;
+            maskArray = step.create(mask, new Shape(tokens.length, total));
+        }
+        return forward(step.create(tokens), step.create(positions), maskArray, cache, logitsFrom);
+    }
+
     /** Logits for every new token: see {@link #forward(FoldedWeights, NDArray, NDArray, NDArray, KvCache, long)}. */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray mask, KvCache cache) {
         return forward(weights, tokens, positions, mask, cache, 0);
