@@ -14,11 +14,18 @@ import ai.djl.pytorch.jni.JniUtils;
  * <p>Slots {@code [0, length)} are committed. A forward pass writes its new tokens' K/V at {@code [length, length+n)}
  * and advances the length; speculative decoders then {@link #truncate} rejected slots away or {@link #compact} an
  * accepted tree path into place. Nothing is ever concatenated, so a step costs no copy of the whole cache.
+ *
+ * <p>Two storages, chosen by the model that creates the cache: DJL tensors [capacity, kvHeads, headDim] per layer
+ * (the DJL forward pass, GPU or CPU) or Java arrays of the same layout (the Java CPU forward pass, {@link
+ * CpuForward}). Exactly one of the two is non-null.
  */
 public final class KvCache implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
+    /** Java storage: per layer [capacity, kvHeads, headDim] row-major; null for tensor storage. */
+    final float[][] keyRows;
+    final float[][] valueRows;
     private final int capacity;
     private final int kvHeads;
     private final int headDim;
@@ -39,6 +46,32 @@ public final class KvCache implements AutoCloseable {
             keys[i] = manager.zeros(shape, dtype);
             values[i] = manager.zeros(shape, dtype);
         }
+        this.keyRows = null;
+        this.valueRows = null;
+    }
+
+    /** A cache in Java arrays for the CPU forward pass. */
+    KvCache(LlamaConfig config, int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
+        }
+        this.manager = null;
+        this.capacity = capacity;
+        this.kvHeads = config.numKvHeads();
+        this.headDim = config.headDim();
+        this.keys = null;
+        this.values = null;
+        long floats = (long) capacity * kvHeads * headDim;
+        if (floats > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("A KV cache of " + capacity + " tokens is too large for the CPU path: "
+                    + "lower maxNewTokens or the prompt length");
+        }
+        this.keyRows = new float[config.numLayers()][(int) floats];
+        this.valueRows = new float[config.numLayers()][(int) floats];
+    }
+
+    boolean inArrays() {
+        return keyRows != null;
     }
 
     public int length() {
@@ -84,7 +117,19 @@ public final class KvCache implements AutoCloseable {
         for (int i = 0; i < slots.length; i++) {
             inPlace &= slots[i] == prefix + i;
         }
-        if (!inPlace) {
+        if (!inPlace && inArrays()) {
+            int row = kvHeads * headDim;
+            float[] gathered = new float[slots.length * row];
+            for (float[][] storage : new float[][][] {keyRows, valueRows}) {
+                for (float[] layer : storage) {
+                    // Gather first (a copy), then write: safe even when source and destination slots overlap.
+                    for (int i = 0; i < slots.length; i++) {
+                        System.arraycopy(layer, slots[i] * row, gathered, i * row, row);
+                    }
+                    System.arraycopy(gathered, 0, layer, prefix * row, slots.length * row);
+                }
+            }
+        } else if (!inPlace) {
             try (NDManager step = manager.newSubManager()) {
                 long[] idx = new long[slots.length];
                 for (int i = 0; i < slots.length; i++) {
@@ -119,6 +164,15 @@ public final class KvCache implements AutoCloseable {
                 new long[] {1});
     }
 
+    /** Which storage this cache uses, for the forward pass to refuse a cache of another model. */
+    void requireStorage(boolean arrays) {
+        if (arrays != inArrays()) {
+            throw new IllegalArgumentException("This KV cache holds " + (inArrays() ? "Java arrays" : "DJL tensors")
+                    + " but the model runs the " + (arrays ? "Java CPU" : "DJL") + " forward pass: create the cache "
+                    + "with the same model's newCache");
+        }
+    }
+
     void advance(long n) {
         length += (int) n;
     }
@@ -136,12 +190,18 @@ public final class KvCache implements AutoCloseable {
 
     /** Copy of the committed keys of one layer as floats [length, kvHeads, headDim] (for tests and debugging). */
     public float[] committedKeys(int layer) {
+        if (inArrays()) {
+            return java.util.Arrays.copyOf(keyRows[layer], length * kvHeads * headDim);
+        }
         try (NDManager step = manager.newSubManager()) {
             return keys(layer, length, step).toType(DataType.FLOAT32, false).toFloatArray();
         }
     }
 
     public float[] committedValues(int layer) {
+        if (inArrays()) {
+            return java.util.Arrays.copyOf(valueRows[layer], length * kvHeads * headDim);
+        }
         try (NDManager step = manager.newSubManager()) {
             return values(layer, length, step).toType(DataType.FLOAT32, false).toFloatArray();
         }
@@ -149,6 +209,8 @@ public final class KvCache implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        if (manager != null) {
+            manager.close();
+        }
     }
 }

@@ -10,6 +10,8 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
+import java.util.Arrays;
+
 /**
  * A Llama-architecture causal LM (Hugging Face conventions, DESIGN §3) on DJL's PyTorch engine.
  *
@@ -34,8 +36,16 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray eps;
     private NDArray causal;
     private final int ropeRows;
+    /** The Java CPU pass ({@link CpuForward}) when this model runs on it, else null (the DJL pass). */
+    private final CpuForward cpu;
 
     private LlamaModel(LlamaConfig config, NDManager manager, Device device, DataType dtype, FoldedWeights weights) {
+        this(config, manager, device, dtype, weights, null);
+    }
+
+    private LlamaModel(LlamaConfig config, NDManager manager, Device device, DataType dtype, FoldedWeights weights,
+            CpuForward cpu) {
+        this.cpu = cpu;
         this.config = config;
         this.manager = manager;
         this.device = device;
@@ -90,21 +100,82 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Builds an inference model from any weight source (a checkpoint, trained parameters, random weights). */
     public static LlamaModel fromSource(LlamaConfig config, WeightSource source, Device device, DataType dtype) {
+        return fromSource(config, source, device, dtype, System.getProperty("sdsat.cpuKernels", "java"), cpuThreads());
+    }
+
+    /**
+     * As {@link #fromSource(LlamaConfig, WeightSource, Device, DataType)} with the CPU pass chosen explicitly (tests
+     * and benchmarks compare them in one JVM).
+     *
+     * @param cpuKernels {@code java} (vector API when available), {@code scalar} or {@code djl}
+     */
+    static LlamaModel fromSource(LlamaConfig config, WeightSource source, Device device, DataType dtype,
+            String cpuKernels, int threads) {
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
             throw new IllegalArgumentException("Unsupported compute dtype " + dtype + ": use float32 or float16");
         }
+        CpuKernels kernels = cpuKernelsFor(cpuKernels, device, dtype); // checked before any expensive work
         Engine engine = Engine.getEngine("PyTorch");
         NDManager manager = engine.newBaseManager(device);
         try {
             JniUtils.setGradMode(false);
             try (LlamaParameters params = LlamaParameters.load(config, source, manager)) {
                 FoldedWeights folded = FoldedWeights.fold(params, manager.newSubManager(), device, dtype).ownAll();
-                return new LlamaModel(config, manager, device, dtype, folded);
+                if (kernels == null) {
+                    return new LlamaModel(config, manager, device, dtype, folded);
+                }
+                CpuForward cpu = CpuForward.fromFolded(config, folded, kernels, threads);
+                folded.close(); // the Java pass keeps its own packed copy: no second copy of the weights
+                return new LlamaModel(config, manager, device, dtype, null, cpu);
             }
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * The Java CPU kernels when this model should run on them: on the CPU in float32, unless {@code
+     * -Dsdsat.cpuKernels=djl} asks for the DJL pass ({@code scalar} forces the plain-Java kernels).
+     */
+    private static CpuKernels cpuKernelsFor(String choice, Device device, DataType dtype) {
+        if (!java.util.List.of("java", "scalar", "djl").contains(choice)) {
+            throw new IllegalArgumentException("Unknown sdsat.cpuKernels '" + choice + "': use java (default: the "
+                    + "vector-API CPU pass), scalar (its plain-Java fallback) or djl (PyTorch through DJL)");
+        }
+        if ("djl".equals(choice) || !Device.Type.CPU.equals(device.getDeviceType()) || dtype != DataType.FLOAT32) {
+            return null;
+        }
+        return "scalar".equals(choice) ? new ScalarCpuKernels() : CpuKernels.best();
+    }
+
+    /** Threads of the Java CPU pass: {@code -Dsdsat.cpuThreads}, default every available processor. */
+    private static int cpuThreads() {
+        String value = System.getProperty("sdsat.cpuThreads");
+        int available = Runtime.getRuntime().availableProcessors();
+        if (value == null || value.isBlank()) {
+            return available;
+        }
+        try {
+            int threads = Integer.parseInt(value.trim());
+            if (threads >= 1) {
+                return threads;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("sdsat.cpuThreads must be a positive integer (this machine has "
+                + available + " processors), got '" + value + "'");
+    }
+
+    /** Which forward pass runs: "djl (cpu, float32)" or "java vector (512-bit), 2 threads" (for reports). */
+    public String backend() {
+        return cpu != null ? cpu.describe() : "djl (" + device + ", " + dtype + ")";
+    }
+
+    /** Bytes of weights a pass reads, for the roofline; -1 on the DJL pass (not measured there). */
+    public long weightBytesPerPass() {
+        return cpu != null ? cpu.weightBytesPerPass() : -1;
     }
 
     /**
@@ -138,7 +209,7 @@ public final class LlamaModel implements AutoCloseable {
             throw new IllegalArgumentException("KV cache capacity " + capacity + " exceeds the model's "
                     + "max_position_embeddings " + ropeRows);
         }
-        return new KvCache(manager, config, capacity, dtype);
+        return cpu != null ? new KvCache(config, capacity) : new KvCache(manager, config, capacity, dtype);
     }
 
     /**
@@ -149,6 +220,9 @@ public final class LlamaModel implements AutoCloseable {
      * @param mask additive float mask [tokens.length, cache.length() + tokens.length] row-major, or null for causal
      */
     public float[] logits(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
+        if (cpu != null) {
+            return cpu.forward(cache, tokens, positions, mask, logitsFrom);
+        }
         try (NDManager step = manager.newSubManager()) {
             return forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom).toFloatArray();
         }
@@ -156,10 +230,28 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Greedy choice (argmax) of each logits row from {@code logitsFrom} on; see {@link #logits}. */
     public long[] argmax(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
+        if (cpu != null) {
+            return argmaxRows(cpu.forward(cache, tokens, positions, mask, logitsFrom), config.vocabSize());
+        }
         try (NDManager step = manager.newSubManager()) {
             NDArray logits = forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom);
             return JniUtils.argMax((PtNDArray) logits, -1, false).toLongArray();
         }
+    }
+
+    /** Index of the first maximum of each row (torch.argmax's tie rule), rows of {@code vocab} values. */
+    static long[] argmaxRows(float[] logits, int vocab) {
+        long[] ids = new long[logits.length / vocab];
+        for (int r = 0; r < ids.length; r++) {
+            int best = r * vocab;
+            for (int v = best + 1; v < (r + 1) * vocab; v++) {
+                if (logits[v] > logits[best]) {
+                    best = v;
+                }
+            }
+            ids[r] = best - (long) r * vocab;
+        }
+        return ids;
     }
 
     private NDArray forwardFromArrays(NDManager step, KvCache cache, long[] tokens, long[] positions, float[] mask,
@@ -174,12 +266,57 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Logits for every new token: see {@link #forward(FoldedWeights, NDArray, NDArray, NDArray, KvCache, long)}. */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray mask, KvCache cache) {
-        return forward(weights, tokens, positions, mask, cache, 0);
+        return forward(tokens, positions, mask, cache, 0);
     }
 
     /** Logits for the new tokens from row {@code logitsFrom} on (prefill needs only the last row). */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray mask, KvCache cache, long logitsFrom) {
+        if (cpu != null) {
+            return forwardOnCpu(tokens, positions, mask, cache, (int) logitsFrom);
+        }
         return forward(weights, tokens, positions, mask, cache, logitsFrom);
+    }
+
+    /** The NDArray form of a pass on the Java CPU path (tests, tools): arrays in, logits NDArray out. */
+    private NDArray forwardOnCpu(NDArray tokens, NDArray positions, NDArray mask, KvCache cache, int logitsFrom) {
+        Shape ts = tokens.getShape();
+        if (!positions.getShape().equals(ts) || ts.dimension() < 1 || ts.dimension() > 2) {
+            throw new IllegalArgumentException("tokens must be [n] or [batch, n] with positions of the same shape, "
+                    + "got " + ts + " and " + positions.getShape());
+        }
+        boolean batched = ts.dimension() == 2;
+        if (cache != null && batched) {
+            throw new IllegalArgumentException("A KV cache serves one sequence: pass tokens as [n]");
+        }
+        int b = batched ? (int) ts.get(0) : 1;
+        int n = (int) ts.get(ts.dimension() - 1);
+        long[] ids = tokens.toType(DataType.INT64, false).toLongArray();
+        long[] pos = positions.toType(DataType.INT64, false).toLongArray();
+        float[] masks = mask == null ? null : mask.toType(DataType.FLOAT32, false).toFloatArray();
+        int rows = n - logitsFrom;
+        int vocab = config.vocabSize();
+        float[] logits = new float[b * rows * vocab];
+        for (int s = 0; s < b; s++) {
+            KvCache own = cache != null ? cache : newCache(n);
+            try {
+                int total = own.length() + n;
+                float[] rowMask = null;
+                if (masks != null) {
+                    // a [n, total] mask serves every sequence; a [batch, n, n] mask has one block per sequence
+                    int per = n * total;
+                    rowMask = masks.length == per ? masks : Arrays.copyOfRange(masks, s * per, (s + 1) * per);
+                }
+                float[] one = cpu.forward(own, Arrays.copyOfRange(ids, s * n, (s + 1) * n),
+                        Arrays.copyOfRange(pos, s * n, (s + 1) * n), rowMask, logitsFrom);
+                System.arraycopy(one, 0, logits, s * rows * vocab, one.length);
+            } finally {
+                if (own != cache) {
+                    own.close();
+                }
+            }
+        }
+        Shape shape = batched ? new Shape(b, rows, vocab) : new Shape(rows, vocab);
+        return tokens.getManager().create(logits, shape);
     }
 
     /**
@@ -197,6 +334,9 @@ public final class LlamaModel implements AutoCloseable {
      */
     public NDArray forward(FoldedWeights w, NDArray tokens, NDArray positions, NDArray mask, KvCache cache,
             long logitsFrom) {
+        if (cache != null) {
+            cache.requireStorage(false);
+        }
         Shape ts = tokens.getShape();
         boolean batched = ts.dimension() == 2;
         if (!batched && ts.dimension() != 1) {
@@ -338,6 +478,9 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
+        if (cpu != null) {
+            cpu.close();
+        }
         manager.close();
     }
 }

@@ -1,0 +1,320 @@
+package io.github.sdsat.model;
+
+import java.util.Arrays;
+
+/**
+ * The Llama forward pass in plain Java arrays for the CPU: the same math as {@link LlamaModel}'s DJL pass (folded
+ * weights, rotate-half RoPE, additive masks over cache slots), logits equal to it to float rounding.
+ *
+ * <p>Why: on a CPU the DJL pass is bound by per-op overhead (about 140 JNI calls per pass) and by PyTorch's
+ * matrix-multiply path, which repacks the weights on every call from two rows on, so a 2-token pass costs about two
+ * 1-token passes (docs/PERFORMANCE.md). Here every linear layer streams its packed weights once per pass whatever the
+ * number of rows ({@link PackedMatrix}, {@link CpuKernels}), split over the cores by weight tiles ({@link CpuWorkers}),
+ * and nothing else costs more than a few microseconds.
+ *
+ * <p>One pass at a time per model: the scratch buffers belong to the model, so {@link #forward} is synchronized.
+ */
+final class CpuForward implements AutoCloseable {
+    private final LlamaConfig config;
+    private final CpuKernels kernels;
+    private final CpuWorkers workers;
+    /** [vocab, hidden] row-major: the embedding table is read by row, never multiplied. */
+    private final float[] embed;
+    private final PackedMatrix[] qkv;
+    private final PackedMatrix[] o;
+    private final PackedMatrix[] gateUp;
+    private final PackedMatrix[] down;
+    private final PackedMatrix lmHead;
+    private final float epsilon;
+    /** RoPE inverse frequencies θ^(-2j/headDim), j < headDim/2, in double as the DJL path computes its tables. */
+    private final double[] inverseFrequencies;
+    /** cos/sin per position [rows, headDim/2], grown on demand up to the context length. */
+    private float[] cosTable = new float[0];
+    private float[] sinTable = new float[0];
+    private int tableRows;
+
+    // Scratch, grown to the largest pass seen (n = new tokens of the pass).
+    private int scratchRows = -1;
+    private float[] x; // [n, hidden] residual stream
+    private float[] normed; // [n, max(hidden, intermediate)] normalized rows fed to a linear
+    private float[] qkvOut; // [n, qkv.paddedOut]
+    private float[] attention; // [n, heads * headDim]
+    private float[] projected; // [n, max(o, down).paddedOut]
+    private float[] gateUpOut; // [n, gateUp.paddedOut]
+    private float[] logitsPadded; // [n, lmHead.paddedOut]
+
+    private CpuForward(LlamaConfig config, CpuKernels kernels, int threads, float[] embed, PackedMatrix[] qkv,
+            PackedMatrix[] o, PackedMatrix[] gateUp, PackedMatrix[] down, PackedMatrix lmHead) {
+        this.config = config;
+        this.kernels = kernels;
+        this.embed = embed;
+        this.qkv = qkv;
+        this.o = o;
+        this.gateUp = gateUp;
+        this.down = down;
+        this.lmHead = lmHead;
+        this.epsilon = (float) config.rmsNormEps();
+        int half = config.headDim() / 2;
+        this.inverseFrequencies = new double[half];
+        for (int j = 0; j < half; j++) {
+            inverseFrequencies[j] = Math.pow(config.ropeTheta(), -2.0 * j / config.headDim());
+        }
+        this.workers = new CpuWorkers(threads);
+    }
+
+    /** Copies the folded weights (float32, CPU) into packed Java arrays; the caller may close them afterwards. */
+    static CpuForward fromFolded(LlamaConfig c, FoldedWeights w, CpuKernels kernels, int threads) {
+        int layers = c.numLayers();
+        int tile = kernels.tileWidth();
+        int hidden = c.hiddenSize();
+        int qkvRows = (c.numHeads() + 2 * c.numKvHeads()) * c.headDim();
+        PackedMatrix[] qkv = new PackedMatrix[layers];
+        PackedMatrix[] o = new PackedMatrix[layers];
+        PackedMatrix[] gateUp = new PackedMatrix[layers];
+        PackedMatrix[] down = new PackedMatrix[layers];
+        for (int l = 0; l < layers; l++) {
+            qkv[l] = PackedMatrix.pack(w.qkv[l].toFloatArray(), qkvRows, hidden, tile);
+            o[l] = PackedMatrix.pack(w.o[l].toFloatArray(), hidden, c.attentionSize(), tile);
+            gateUp[l] = PackedMatrix.pack(w.gateUp[l].toFloatArray(), 2 * c.intermediateSize(), hidden, tile);
+            down[l] = PackedMatrix.pack(w.down[l].toFloatArray(), hidden, c.intermediateSize(), tile);
+        }
+        PackedMatrix head = PackedMatrix.pack(w.lmHead.toFloatArray(), c.vocabSize(), hidden, tile);
+        return new CpuForward(c, kernels, threads, w.embed.toFloatArray(), qkv, o, gateUp, down, head);
+    }
+
+    String describe() {
+        return "java " + kernels.name() + ", " + workers.threads() + " thread" + (workers.threads() > 1 ? "s" : "");
+    }
+
+    /** Bytes of weights one pass streams (every linear layer and the LM head; the embedding rows are negligible). */
+    long weightBytesPerPass() {
+        long bytes = lmHead.bytes();
+        for (int l = 0; l < qkv.length; l++) {
+            bytes += qkv[l].bytes() + o[l].bytes() + gateUp[l].bytes() + down[l].bytes();
+        }
+        return bytes;
+    }
+
+    /**
+     * One pass: feeds {@code tokens} at {@code positions} after the cache's committed slots, appends their K/V and
+     * returns the logits rows from {@code logitsFrom} on, [tokens.length - logitsFrom, vocab] row-major.
+     *
+     * @param mask additive [n, cached + n] row-major (0 = attend, -inf = blocked), or null for causal
+     */
+    synchronized float[] forward(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
+        int n = tokens.length;
+        int cached = cache.length();
+        int total = cached + n;
+        check(cache, tokens, positions, mask, logitsFrom, total);
+        ensureScratch(n);
+        int hidden = config.hiddenSize();
+        int headDim = config.headDim();
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int inter = config.intermediateSize();
+        int maxPosition = 0;
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(embed, (int) tokens[i] * hidden, x, i * hidden, hidden);
+            maxPosition = (int) Math.max(maxPosition, positions[i]);
+        }
+        ensureRope(maxPosition + 1);
+        for (int layer = 0; layer < qkv.length; layer++) {
+            // --- attention ---
+            rmsNormalize(x, normed, n, hidden);
+            matmul(normed, n, qkv[layer], qkvOut);
+            int qkvStride = qkv[layer].paddedOut();
+            float[] keys = cache.keyRows[layer];
+            float[] values = cache.valueRows[layer];
+            int kvRow = kvHeads * headDim;
+            for (int i = 0; i < n; i++) {
+                int row = i * qkvStride;
+                for (int h = 0; h < heads + kvHeads; h++) {
+                    rotate(qkvOut, row + h * headDim, (int) positions[i]);
+                }
+                System.arraycopy(qkvOut, row + heads * headDim, keys, (cached + i) * kvRow, kvRow);
+                System.arraycopy(qkvOut, row + (heads + kvHeads) * headDim, values, (cached + i) * kvRow, kvRow);
+            }
+            workers.forRange(heads, (from, to) -> attend(from, to, n, cached, mask, qkvStride, keys, values));
+            matmul(attention, n, o[layer], projected);
+            addInto(x, projected, n, hidden, o[layer].paddedOut());
+            // --- MLP: down(silu(gate) * up) ---
+            rmsNormalize(x, normed, n, hidden);
+            matmul(normed, n, gateUp[layer], gateUpOut);
+            int guStride = gateUp[layer].paddedOut();
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < inter; j++) {
+                    float gate = gateUpOut[i * guStride + j];
+                    float sigmoid = (float) (1.0 / (1.0 + Math.exp(-gate)));
+                    normed[i * inter + j] = gate * sigmoid * gateUpOut[i * guStride + inter + j];
+                }
+            }
+            matmul(normed, n, down[layer], projected);
+            addInto(x, projected, n, hidden, down[layer].paddedOut());
+        }
+        cache.advance(n);
+        int rows = n - logitsFrom;
+        rmsNormalize(Arrays.copyOfRange(x, logitsFrom * hidden, n * hidden), normed, rows, hidden);
+        matmul(normed, rows, lmHead, logitsPadded);
+        int vocab = config.vocabSize();
+        int stride = lmHead.paddedOut();
+        float[] logits = new float[rows * vocab];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(logitsPadded, r * stride, logits, r * vocab, vocab);
+        }
+        return logits;
+    }
+
+    private void check(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom, int total) {
+        cache.requireStorage(true);
+        int n = tokens.length;
+        if (n == 0 || positions.length != n) {
+            throw new IllegalArgumentException("A pass needs at least one token and one position per token, got "
+                    + n + " tokens and " + positions.length + " positions");
+        }
+        if (cache.remaining() < n) {
+            throw new IllegalArgumentException("KV cache full: " + cache.length() + " cached + " + n
+                    + " new tokens exceed its capacity " + cache.capacity());
+        }
+        if (logitsFrom < 0 || logitsFrom >= n) {
+            throw new IllegalArgumentException("logitsFrom " + logitsFrom + " must be in [0, " + n + ")");
+        }
+        if (mask != null && mask.length != n * total) {
+            throw new IllegalArgumentException("Attention mask has " + mask.length + " values but the pass needs [" + n
+                    + ", " + total + "] (new tokens × cached + new)");
+        }
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("Token id " + tokens[i] + " is outside the vocabulary [0, "
+                        + config.vocabSize() + ")");
+            }
+            if (positions[i] < 0 || positions[i] >= config.maxPositions()) {
+                throw new IllegalArgumentException("Position " + positions[i] + " is outside the model's context [0, "
+                        + config.maxPositions() + ")");
+            }
+        }
+    }
+
+    /** Heads [from, to) of every new row: softmax(q·K + mask) · V into {@link #attention}. */
+    private void attend(int from, int to, int n, int cached, float[] mask, int qkvStride, float[] keys,
+            float[] values) {
+        int headDim = config.headDim();
+        int kvHeads = config.numKvHeads();
+        int group = config.numHeads() / kvHeads;
+        int total = cached + n;
+        int kvRow = kvHeads * headDim;
+        int attentionWidth = config.attentionSize();
+        float[] scores = new float[total]; // [cached + n] for one row and head
+        for (int h = from; h < to; h++) {
+            int kvHead = h / group;
+            for (int i = 0; i < n; i++) {
+                int q = i * qkvStride + h * headDim;
+                int visible = mask == null ? cached + i + 1 : total; // causal: up to the row's own slot
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < visible; j++) {
+                    float add = mask == null ? 0f : mask[i * total + j];
+                    float s = add == Float.NEGATIVE_INFINITY ? add
+                            : kernels.dot(qkvOut, q, keys, j * kvRow + kvHead * headDim, headDim) + add;
+                    scores[j] = s;
+                    max = Math.max(max, s);
+                }
+                float sum = 0f;
+                for (int j = 0; j < visible; j++) {
+                    float e = (float) Math.exp(scores[j] - max);
+                    scores[j] = e;
+                    sum += e;
+                }
+                int out = i * attentionWidth + h * headDim;
+                Arrays.fill(attention, out, out + headDim, 0f);
+                for (int j = 0; j < visible; j++) {
+                    float p = scores[j] / sum;
+                    if (p != 0f) {
+                        kernels.axpy(p, values, j * kvRow + kvHead * headDim, attention, out, headDim);
+                    }
+                }
+            }
+        }
+    }
+
+    private void matmul(float[] input, int rows, PackedMatrix w, float[] output) {
+        workers.forRange(w.tiles, (from, to) -> kernels.matmul(input, rows, w, output, from, to));
+    }
+
+    /** HF's LlamaRMSNorm without its weight (folded into the next linear): x / sqrt(mean(x²) + eps). */
+    private void rmsNormalize(float[] in, float[] out, int rows, int width) {
+        for (int r = 0; r < rows; r++) {
+            int off = r * width;
+            double squares = 0;
+            for (int i = 0; i < width; i++) {
+                float v = in[off + i];
+                squares += v * v;
+            }
+            float rms = (float) Math.sqrt((float) (squares / width) + epsilon);
+            for (int i = 0; i < width; i++) {
+                out[off + i] = in[off + i] / rms;
+            }
+        }
+    }
+
+    private static void addInto(float[] x, float[] y, int rows, int width, int yStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < width; i++) {
+                x[r * width + i] += y[r * yStride + i];
+            }
+        }
+    }
+
+    /** rotate-half RoPE of one head vector in place, as the DJL pass: x·cos + rotate_half(x)·sin. */
+    private void rotate(float[] v, int off, int position) {
+        int half = config.headDim() / 2;
+        int t = position * half;
+        for (int j = 0; j < half; j++) {
+            float c = cosTable[t + j];
+            float s = sinTable[t + j];
+            float a = v[off + j];
+            float b = v[off + j + half];
+            v[off + j] = a * c + (-b) * s;
+            v[off + j + half] = b * c + a * s;
+        }
+    }
+
+    private void ensureRope(int rows) {
+        if (rows <= tableRows) {
+            return;
+        }
+        int grown = Math.min(config.maxPositions(), Math.max(rows, Math.max(256, 2 * tableRows)));
+        int half = config.headDim() / 2;
+        float[] cos = Arrays.copyOf(cosTable, grown * half);
+        float[] sin = Arrays.copyOf(sinTable, grown * half);
+        for (int p = tableRows; p < grown; p++) {
+            for (int j = 0; j < half; j++) {
+                double angle = p * inverseFrequencies[j];
+                cos[p * half + j] = (float) Math.cos(angle);
+                sin[p * half + j] = (float) Math.sin(angle);
+            }
+        }
+        cosTable = cos;
+        sinTable = sin;
+        tableRows = grown;
+    }
+
+    private void ensureScratch(int n) {
+        if (n <= scratchRows) {
+            return;
+        }
+        int rows = Math.max(n, 16);
+        int hidden = config.hiddenSize();
+        x = new float[rows * hidden];
+        normed = new float[rows * Math.max(hidden, config.intermediateSize())];
+        qkvOut = new float[rows * qkv[0].paddedOut()];
+        attention = new float[rows * config.attentionSize()];
+        projected = new float[rows * Math.max(o[0].paddedOut(), down[0].paddedOut())];
+        gateUpOut = new float[rows * gateUp[0].paddedOut()];
+        logitsPadded = new float[rows * lmHead.paddedOut()];
+        scratchRows = rows;
+    }
+
+    @Override
+    public void close() {
+        workers.close();
+    }
+}

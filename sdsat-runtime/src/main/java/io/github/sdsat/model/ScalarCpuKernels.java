@@ -1,0 +1,53 @@
+package io.github.sdsat.model;
+
+/** Plain-Java kernels: the fallback without the vector module, and the reference the vector kernels are tested on. */
+final class ScalarCpuKernels implements CpuKernels {
+    private static final int TILE = 64;
+
+    @Override
+    public int tileWidth() {
+        return TILE;
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void matmul(float[] x, int rows, PackedMatrix w, float[] y, int fromTile, int toTile) {
+        int in = w.in;
+        int stride = w.paddedOut();
+        float[] acc = new float[TILE];
+        for (int t = fromTile; t < toTile; t++) {
+            int base = t * in * TILE;
+            for (int r = 0; r < rows; r++) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int i = 0; i < in; i++) {
+                    float xi = x[r * in + i];
+                    int wi = base + i * TILE;
+                    for (int c = 0; c < TILE; c++) {
+                        acc[c] += w.data[wi + c] * xi;
+                    }
+                }
+                System.arraycopy(acc, 0, y, r * stride + t * TILE, TILE);
+            }
+        }
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+}
