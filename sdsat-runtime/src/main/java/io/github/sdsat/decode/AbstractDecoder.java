@@ -64,7 +64,8 @@ abstract class AbstractDecoder implements Decoder {
         double decodeMs = (end - counters.prefillEnd) / 1e6;
         double seconds = (end - counters.start) / 1e9;
         GenerationStats stats = new GenerationStats(out.size(), passes.passes(), counters.drafted, counters.accepted,
-                counters.acceptedPerPosition, prefillMs, decodeMs, out.size() / seconds, counters.loops);
+                counters.acceptedPerPosition, prefillMs, decodeMs, out.size() / seconds, counters.loops,
+                passes.decodePassesByWidth());
         return new GenerationResult(promptIds.clone(), out.tokens(), stats, out.stopReason(), out.fromDraft());
     }
 

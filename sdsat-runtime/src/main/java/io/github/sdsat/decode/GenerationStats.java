@@ -12,9 +12,13 @@ package io.github.sdsat.decode;
  * @param decodeMs wall time after the prefill until the last token was chosen
  * @param tokensPerSecond newTokens / (prefill + decode) seconds
  * @param loops decoding loops after the prefill (one per draft/verify cycle; one per token for autoregressive)
+ * @param decodePassesByWidth passes after the prefill by their number of new tokens (index = width): with the
+ *     runtime's cost curve T(width) this gives what the generation would cost with zero loop overhead, the
+ *     decoder's speedup ceiling (docs/PERFORMANCE.md)
  */
 public record GenerationStats(int newTokens, int forwardPasses, long draftedTokens, long acceptedTokens,
-        long[] acceptedPerPosition, double prefillMs, double decodeMs, double tokensPerSecond, int loops) {
+        long[] acceptedPerPosition, double prefillMs, double decodeMs, double tokensPerSecond, int loops,
+        long[] decodePassesByWidth) {
 
     /** Accepted drafts / drafted tokens, or 0 when nothing was drafted. */
     public double acceptRate() {

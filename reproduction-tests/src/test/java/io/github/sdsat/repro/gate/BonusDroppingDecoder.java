@@ -95,7 +95,7 @@ final class BonusDroppingDecoder implements Decoder {
         }
         long[] ids = out.stream().mapToLong(Long::longValue).toArray();
         GenerationStats stats = new GenerationStats(ids.length, passes, drafted, accepted, new long[k], 0.001, 0.001,
-                0, passes - 1);
+                0, passes - 1, new long[0]);
         return new GenerationResult(promptIds.clone(), ids, stats, stop);
     }
 
