@@ -6,18 +6,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Writes files under a temporary name next to the target and moves them into place, so readers never see half a file. */
-final class AtomicFiles {
+/**
+ * Writes files under a temporary name next to the target and moves them into place, so readers never see half a file.
+ * Public because result writers outside this package (benchmarks) need the same guarantee.
+ */
+public final class AtomicFiles {
     private AtomicFiles() {
     }
 
     /** Writing code that receives the temporary path to fill. */
     @FunctionalInterface
-    interface Writer {
+    public interface Writer {
         void writeTo(Path temporary) throws IOException;
     }
 
-    static void write(Path target, Writer writer) throws IOException {
+    /** Fills a temporary file beside {@code target} with {@code writer}, then renames it over {@code target}. */
+    public static void write(Path target, Writer writer) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path folder = absolute.getParent();
         Files.createDirectories(folder);
