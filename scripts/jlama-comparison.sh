@@ -65,7 +65,7 @@ if [ ! -f "$target/runtime-classpath.txt" ]; then
   exit 1
 fi
 # --add-modules: Jlama's kernels (and ours) use the vector API; force_panama: never jlama-native, whose 0.8.4
-# kernels gave wrong logits here (shared/notes/jlama.md); the two access flags only silence JDK 24+ warnings
+# kernels gave wrong logits here (docs/DESIGN.md §10); the two access flags only silence JDK 24+ warnings
 # about DJL's JNI loading and jctools' sun.misc.Unsafe use.
 exec "$jdk/bin/java" --add-modules jdk.incubator.vector \
   --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The paper's speed protocol (DESIGN §6), behind {@code mvn sdsat:reproduce}.
+ * The paper's speed protocol (docs/DESIGN.md §6), behind {@code mvn sdsat:reproduce}.
  *
  * <p>Per prompt, in one process and one after the other: the autoregressive baseline, then every method
  * configuration (decoder, k, temperature, sampling rule) on the same prompt, so that slow drift of the machine

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * falls back to plain loops in a JVM started without {@code --add-modules jdk.incubator.vector}.
  *
  * <p>Both loops are branch-free with independent accumulators: the JIT keeps vectors in registers only in such simple
- * loops (see shared/notes/cpu-roofline.md), and one accumulator would measure the add latency, not the throughput.
+ * loops (see docs/PERFORMANCE.md), and one accumulator would measure the add latency, not the throughput.
  */
 final class RooflineVectorKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;

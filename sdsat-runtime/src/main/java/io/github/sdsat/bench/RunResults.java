@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything a run produced, the content of {@code results.json} (DESIGN §9): the run's configuration, where it
+ * Everything a run produced, the content of {@code results.json} (docs/DESIGN.md §9): the run's configuration, where it
  * ran, the summary rows and the per-prompt records.
  *
  * @param config the run's parameters by name (datasets, dataLimit, kList, decoders, temperatures, seed,

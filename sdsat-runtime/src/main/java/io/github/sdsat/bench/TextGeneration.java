@@ -16,7 +16,7 @@ import java.util.Objects;
 /**
  * One completion from a text prompt, behind {@code mvn sdsat:generate}: the prompt is encoded as BOS + its tokens,
  * generation stops at EOS or after {@code maxNewTokens}, and the result carries the text and the stats object of
- * DESIGN §9.
+ * docs/DESIGN.md §9.
  */
 public final class TextGeneration {
     private TextGeneration() {

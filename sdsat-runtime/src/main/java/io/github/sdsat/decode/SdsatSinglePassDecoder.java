@@ -6,9 +6,9 @@ import io.github.sdsat.model.LlamaModel;
 import java.util.Arrays;
 
 /**
- * Single-pass SDSAT greedy (DESIGN §4, beyond the paper): the verify pass of one loop is merged with the draft pass
- * of the next. Each pass feeds {@code [t, d1..dk]} plus one block of k SATs after every possible acceptance point a
- * (block a sees the context, t, d1..da and itself, at the positions following da). Once the accepted length a is
+ * Single-pass SDSAT greedy (docs/DESIGN.md §4, beyond the paper): the verify pass of one loop is merged with the draft
+ * pass of the next. Each pass feeds {@code [t, d1..dk]} plus one block of k SATs after every possible acceptance point
+ * a (block a sees the context, t, d1..da and itself, at the positions following da). Once the accepted length a is
  * known, block a's outputs are the next drafts, so a loop costs one pass of (k+1)² tokens for a+1 tokens.
  */
 public final class SdsatSinglePassDecoder extends SdsatTwoStepDecoder {

@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * SDSAT tree decoding (DESIGN §4, the paper's nucleus mode), for greedy search and sampling. Each loop:
+ * SDSAT tree decoding (docs/DESIGN.md §4, the paper's nucleus mode), for greedy search and sampling. Each loop:
  * <ol>
  * <li>Draft pass over {@code [t, SAT×k]} at positions n..n+k (t at n), causal. t's row gives the root token t1
  * (argmax, or a sample from the target distribution p); SAT row d gives the ranked candidates of tree depth d: at

@@ -6,7 +6,7 @@ import io.github.sdsat.model.LlamaModel;
 import java.util.SplittableRandom;
 
 /**
- * SDSAT's two-step scheme (DESIGN §4): a draft pass over {@code [t, SAT×k]} and a verify pass over
+ * SDSAT's two-step scheme (docs/DESIGN.md §4): a draft pass over {@code [t, SAT×k]} and a verify pass over
  * {@code [t1, d2..d(k+1)]} per loop, committing 2..k+2 tokens per two passes.
  *
  * <p>At temperature 0 the output equals autoregressive greedy decoding token for token, because every committed

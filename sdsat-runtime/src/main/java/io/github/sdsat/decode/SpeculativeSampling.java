@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Acceptance rules for sampled drafts (DESIGN §4), on processed distributions ({@link Sampler#distribution}), kept
- * apart from the forward passes so that they can be checked statistically on synthetic distributions.
+ * Acceptance rules for sampled drafts (docs/DESIGN.md §4), on processed distributions ({@link Sampler#distribution}),
+ * kept apart from the forward passes so that they can be checked statistically on synthetic distributions.
  *
  * <p>Two rules exist ({@link SamplingMode}):
  * <ul>

@@ -13,7 +13,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.Arrays;
 
 /**
- * A Llama-architecture causal LM (Hugging Face conventions, DESIGN §3) on DJL's PyTorch engine.
+ * A Llama-architecture causal LM (Hugging Face conventions, docs/DESIGN.md §3) on DJL's PyTorch engine.
  *
  * <p>{@link #forward} takes explicit positions and an optional additive attention mask over (cached + new) tokens,
  * because speculative decoding feeds non-consecutive positions (draft trees) and non-causal masks (SAT blocks).
@@ -21,7 +21,7 @@ import java.util.Arrays;
  * KvCache, long)} with weights folded from trainable parameters).
  *
  * <p>Ops go through {@link JniUtils} on {@link PtNDArray}s directly: the public NDArray API adds Java work per call
- * that is a measurable share of a 4 ms pass on a small model (see shared/notes/djl-forward.md).
+ * that is a measurable share of a 4 ms pass on a small model (see docs/PERFORMANCE.md).
  */
 public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;

@@ -23,7 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The files of a run folder {@code reports/<runId>/}: {@value #RESULTS_JSON} (the DESIGN §9 contract),
+ * The files of a run folder {@code reports/<runId>/}: {@value #RESULTS_JSON} (the docs/DESIGN.md §9 contract),
  * {@value #RESULTS_CSV} (the summary rows), {@value #PROMPTS_CSV} (the per-prompt records), one PNG per chart
  * ({@code <dataset>-<metric>.png}) and {@value #INDEX_HTML}, plus the {@code latest} pointer of the reports
  * folder.

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Builds SDSAT fine-tuning rows in the "equivalent layout" of DESIGN §5: the T standard inputs of a window first,
- * then {@code satTokensPerRow} SAT tokens forming blocks, one forward pass for both losses.
+ * Builds SDSAT fine-tuning rows in the "equivalent layout" of docs/DESIGN.md §5: the T standard inputs of a window
+ * first, then {@code satTokensPerRow} SAT tokens forming blocks, one forward pass for both losses.
  *
  * <p>With 0-based indices: the standard input at index s stands at position s and predicts {@code ids[s + 1]}. A
  * block inserted after the standard input j holds SAT tokens i = 1..len; SAT i stands at position j + i (where
@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * <p>Why distil: greedy verification accepts a draft when it equals the model's own argmax, not the text's next
  * token; the model's distribution given the true prefix is a less noisy target for that than the one-hot data
  * token (Medusa-2 and DistillSpec use the same idea). The teacher rows are in the same forward pass, so it costs one
- * extra softmax over the SAT rows. α = 0 is the plain method of DESIGN §5.
+ * extra softmax over the SAT rows. α = 0 is the plain method of docs/DESIGN.md §5.
  */
 public final class SatBlocks {
     private final PretrainingSamples windows;

@@ -12,7 +12,7 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** DJL logits against the independent scalar double-precision reference (HF Llama conventions, DESIGN §3). */
+/** DJL logits against the independent scalar double-precision reference (HF Llama conventions, docs/DESIGN.md §3). */
 class ForwardMatchesReferenceTest {
 
     @ParameterizedTest(name = "hidden={0} layers={1} heads={2} kv={3} tied={4} theta={5}")

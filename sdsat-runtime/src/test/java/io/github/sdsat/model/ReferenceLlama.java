@@ -10,7 +10,7 @@ import java.util.Random;
  * no code with the runtime (no DJL, no {@code LlamaConfig}), so that a mistake in the runtime cannot be
  * reproduced here by construction.
  *
- * <p>The math follows DESIGN.md section 3 literally:
+ * <p>The math follows docs/DESIGN.md §3 literally:
  * <ul>
  *   <li>RMSNorm: {@code x * 1/sqrt(mean(x^2) + eps) * w};</li>
  *   <li>linear weights are {@code [out, in]} row-major, {@code y = x . W^T};</li>

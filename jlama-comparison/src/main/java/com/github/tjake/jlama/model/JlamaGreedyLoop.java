@@ -40,7 +40,7 @@ public final class JlamaGreedyLoop {
                     + promptIds.length + " prompt ids and " + newTokens + " new tokens");
         }
         int context = model.c.contextLength;
-        // Jlama's RoPE table lookup runs a little past the position (shared/notes/jlama.md, pitfall 6), so refuse
+        // Jlama's RoPE table lookup runs a little past the position (docs/DESIGN.md §10), so refuse
         // to get close to the end of the context rather than risk an index error mid-benchmark.
         int margin = 2 * model.c.numberOfHeads;
         if (promptIds.length + newTokens + margin > context) {

@@ -29,8 +29,8 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Regression tests for bugs of the official SDSAT code (DESIGN §4/§7): a stop token inside an accepted block, the
- * baseline's token count, padded tree paths, what the timings cover, and sampled output truncation. Messages start
+ * Regression tests for bugs of the official SDSAT code (docs/DESIGN.md §4, §7): a stop token inside an accepted block,
+ * the baseline's token count, padded tree paths, what the timings cover, and sampled output truncation. Messages start
  * with {@code [regression]} (the Allure category).
  */
 @Epic("SDSAT reproduction")
