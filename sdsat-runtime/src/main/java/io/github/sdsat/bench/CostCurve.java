@@ -101,10 +101,11 @@ public final class CostCurve {
      * @param curves             one per cached length that fits the context
      * @param skipped            one line per cached length left out, saying why
      * @param arTokensPerSecond  median autoregressive greedy tokens/s (100-token prompt, 128 new), null if not run
+     * @param backend            the forward pass measured ({@link LlamaModel#backend()})
      */
     public record ModelCurve(String model, LlamaConfig config, int bytesPerWeight, long matmulParameters,
                              int threads, int rounds, List<Curve> curves, List<String> skipped,
-                             Double arTokensPerSecond) {
+                             Double arTokensPerSecond, String backend) {
     }
 
     /**
@@ -225,7 +226,7 @@ public final class CostCurve {
             curves.add(new Curve(cached, points));
         }
         return new ModelCurve(name, config, bytesPerWeight, matmulParameters(config), threads, rounds, curves,
-                skipped, null);
+                skipped, null, model.backend());
     }
 
     /** Samples in ms by cached length, then by n; one per timed round. */
@@ -359,10 +360,10 @@ public final class CostCurve {
         LlamaConfig c = m.config();
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "### %s: hidden %d, %d layers, %d heads, intermediate %d, vocab %d "
-                        + "(%.1fM matmul weights, %.0f MB read per pass), %d thread(s), median of %d round(s)%n%n",
+                        + "(%.1fM matmul weights, %.0f MB read per pass), %s, median of %d round(s)%n%n",
                 m.model(), c.hiddenSize(), c.numLayers(), c.numHeads(), c.intermediateSize(), c.vocabSize(),
                 m.matmulParameters() / 1e6, m.matmulParameters() * (double) m.bytesPerWeight() / 1e6,
-                m.threads(), m.rounds()));
+                m.backend(), m.rounds()));
         for (String s : m.skipped()) {
             out.append("- ").append(s).append('\n');
         }
@@ -469,6 +470,7 @@ public final class CostCurve {
                     + threads + ": drop one of them or make them equal");
         }
         System.setProperty(THREADS_PROPERTY, Integer.toString(threads));
+        System.setProperty("sdsat.cpuThreads", Integer.toString(threads)); // the Java CPU pass
         if (System.getProperty(INTEROP_PROPERTY) == null) {
             System.setProperty(INTEROP_PROPERTY, "1"); // one pass at a time: no inter-op parallelism to use
         }
@@ -489,7 +491,7 @@ public final class CostCurve {
                 if (options.arRuns() > 0) {
                     curve = new ModelCurve(curve.model(), curve.config(), curve.bytesPerWeight(),
                             curve.matmulParameters(), curve.threads(), curve.rounds(), curve.curves(),
-                            curve.skipped(), arTokensPerSecond(model, 100, 128, options.arRuns()));
+                            curve.skipped(), arTokensPerSecond(model, 100, 128, options.arRuns()), curve.backend());
                 }
                 System.out.println(markdown(curve));
                 curves.add(curve);

@@ -79,6 +79,7 @@ final class CpuForward implements AutoCloseable {
             down[l] = PackedMatrix.pack(w.down[l].toFloatArray(), hidden, c.intermediateSize(), tile);
         }
         PackedMatrix head = PackedMatrix.pack(w.lmHead.toFloatArray(), c.vocabSize(), hidden, tile);
+        CpuKernels.warmUp(kernels);
         return new CpuForward(c, kernels, threads, w.embed.toFloatArray(), qkv, o, gateUp, down, head);
     }
 
@@ -209,13 +210,15 @@ final class CpuForward implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 int q = i * qkvStride + h * headDim;
                 int visible = mask == null ? cached + i + 1 : total; // causal: up to the row's own slot
+                kernels.scores(qkvOut, q, keys, kvHead * headDim, kvRow, visible, headDim, scores);
                 float max = Float.NEGATIVE_INFINITY;
+                if (mask != null) {
+                    for (int j = 0; j < visible; j++) {
+                        scores[j] += mask[i * total + j];
+                    }
+                }
                 for (int j = 0; j < visible; j++) {
-                    float add = mask == null ? 0f : mask[i * total + j];
-                    float s = add == Float.NEGATIVE_INFINITY ? add
-                            : kernels.dot(qkvOut, q, keys, j * kvRow + kvHead * headDim, headDim) + add;
-                    scores[j] = s;
-                    max = Math.max(max, s);
+                    max = Math.max(max, scores[j]);
                 }
                 float sum = 0f;
                 for (int j = 0; j < visible; j++) {
@@ -223,14 +226,11 @@ final class CpuForward implements AutoCloseable {
                     scores[j] = e;
                     sum += e;
                 }
-                int out = i * attentionWidth + h * headDim;
-                Arrays.fill(attention, out, out + headDim, 0f);
                 for (int j = 0; j < visible; j++) {
-                    float p = scores[j] / sum;
-                    if (p != 0f) {
-                        kernels.axpy(p, values, j * kvRow + kvHead * headDim, attention, out, headDim);
-                    }
+                    scores[j] /= sum;
                 }
+                kernels.weightedSum(scores, visible, values, kvHead * headDim, kvRow, headDim, attention,
+                        i * attentionWidth + h * headDim);
             }
         }
     }

@@ -29,14 +29,58 @@ interface CpuKernels {
     /** y[yOff + i] += alpha · x[xOff + i] for i < n. */
     void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 
+    /**
+     * Attention scores of one query against {@code count} cached keys: scores[j] = q · keys[keyOff + j·stride ..
+     * + width) for j < count.
+     */
+    void scores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int width, float[] scores);
+
+    /**
+     * The attention output of one query: out[outOff + d] = Σ_j weights[j] · values[valueOff + j·stride + d] for d <
+     * width, j < count (out is overwritten).
+     */
+    void weightedSum(float[] weights, int count, float[] values, int valueOff, int stride, int width, float[] out,
+            int outOff);
+
     /** The vector kernels when the JVM has the vector module, else the scalar ones (logged once). */
     static CpuKernels best() {
         return Holder.BEST;
     }
 
+    /**
+     * Runs every row-count kernel and the vector helpers on a small matrix until the JIT has compiled them, once per
+     * JVM. Why: interpreted vector-API code allocates an object per vector and runs ~100x slower, and a benchmark or
+     * a decoder that first meets a 5-row pass would otherwise time the interpreter (measured: a 3-round cost curve
+     * showed T(2) = 6 T(1) before this warm-up).
+     */
+    static void warmUp(CpuKernels kernels) {
+        synchronized (Holder.class) {
+            if (Holder.warm.contains(kernels.getClass())) {
+                return;
+            }
+            int in = 64;
+            int out = 2 * kernels.tileWidth();
+            PackedMatrix w = PackedMatrix.pack(new float[out * in], out, in, kernels.tileWidth());
+            float[] x = new float[8 * in];
+            float[] y = new float[8 * w.paddedOut()];
+            for (int iteration = 0; iteration < 1500; iteration++) {
+                for (int rows = 1; rows <= 8; rows++) {
+                    kernels.matmul(x, rows, w, y, 0, w.tiles);
+                }
+                kernels.dot(x, 0, x, in, in);
+                kernels.axpy(0.5f, x, 0, y, 0, in);
+                kernels.scores(x, 0, x, 0, 64, 4, 64, y);
+                kernels.weightedSum(x, 4, x, 0, 64, 64, y, 0);
+            }
+            Holder.warm.add(kernels.getClass());
+        }
+    }
+
     /** Why: loading the vector class in a JVM without the module would throw NoClassDefFoundError. */
     final class Holder {
         static final CpuKernels BEST = choose();
+        /** Kernel classes already warmed up in this JVM. */
+        static final java.util.Set<Class<?>> warm = new java.util.HashSet<>();
 
         private Holder() {
         }

@@ -86,6 +86,61 @@ final class VectorCpuKernels implements CpuKernels {
         }
     }
 
+    @Override
+    public void scores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int width,
+            float[] scores) {
+        if (width == 4 * L) {
+            // The common head size (64 with AVX-512, 32 with AVX2): the query stays in four registers.
+            FloatVector q0 = FloatVector.fromArray(S, q, qOff);
+            FloatVector q1 = FloatVector.fromArray(S, q, qOff + L);
+            FloatVector q2 = FloatVector.fromArray(S, q, qOff + 2 * L);
+            FloatVector q3 = FloatVector.fromArray(S, q, qOff + 3 * L);
+            for (int j = 0; j < count; j++) {
+                int k = keyOff + j * stride;
+                FloatVector acc = q0.mul(FloatVector.fromArray(S, keys, k));
+                acc = q1.fma(FloatVector.fromArray(S, keys, k + L), acc);
+                acc = q2.fma(FloatVector.fromArray(S, keys, k + 2 * L), acc);
+                acc = q3.fma(FloatVector.fromArray(S, keys, k + 3 * L), acc);
+                scores[j] = acc.reduceLanes(VectorOperators.ADD);
+            }
+            return;
+        }
+        for (int j = 0; j < count; j++) {
+            scores[j] = dot(q, qOff, keys, keyOff + j * stride, width);
+        }
+    }
+
+    @Override
+    public void weightedSum(float[] weights, int count, float[] values, int valueOff, int stride, int width,
+            float[] out, int outOff) {
+        int d = 0;
+        // Four output vectors at a time stay in registers across all j: out is written once.
+        for (; d + 4 * L <= width; d += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            for (int j = 0; j < count; j++) {
+                FloatVector w = FloatVector.broadcast(S, weights[j]);
+                int v = valueOff + j * stride + d;
+                a0 = FloatVector.fromArray(S, values, v).fma(w, a0);
+                a1 = FloatVector.fromArray(S, values, v + L).fma(w, a1);
+                a2 = FloatVector.fromArray(S, values, v + 2 * L).fma(w, a2);
+                a3 = FloatVector.fromArray(S, values, v + 3 * L).fma(w, a3);
+            }
+            a0.intoArray(out, outOff + d);
+            a1.intoArray(out, outOff + d + L);
+            a2.intoArray(out, outOff + d + 2 * L);
+            a3.intoArray(out, outOff + d + 3 * L);
+        }
+        if (d < width) {
+            java.util.Arrays.fill(out, outOff + d, outOff + width, 0f);
+            for (int j = 0; j < count; j++) {
+                axpy(weights[j], values, valueOff + j * stride + d, out, outOff + d, width - d);
+            }
+        }
+    }
+
     /** 1 row of x times one tile; accumulators a[row][vector] stay in registers. */
     private static void rows1(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff,
             int yStride) {
