@@ -227,8 +227,9 @@ class GreedyEquivalenceTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create("lookup", model, -1)
                 .generate(new long[] {1}, GenerationConfig.builder().k(0).build()))
                 .hasMessageContaining("lookup proposes up to k draft tokens per pass, k from 1 to 64, got k = 0");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder().lookupMaxNgram(0).build())
-                .hasMessageContaining("lookupMaxNgram");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder().lookupMaxNgram(0)
+                .build()).hasMessageContaining("lookupMaxNgram (longest n-gram prompt lookup matches) must be in "
+                        + "1..16");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.oracle(model, new long[] {1, 11}))
                 .hasMessageContaining("outside the model's vocabulary");
     }
