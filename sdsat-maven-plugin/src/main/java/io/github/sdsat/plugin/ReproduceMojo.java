@@ -50,7 +50,7 @@ public class ReproduceMojo extends AbstractSdsatMojo {
     @Parameter(property = "sdsat.kList", defaultValue = "1,3,5")
     String kList;
 
-    /** SDSAT decoders of the greedy rows, comma-separated (e.g. {@code sdsat,sdsat-single-pass}). */
+    /** Speculative decoders of the greedy rows, comma-separated (default {@code sdsat,sdsat-single-pass,lookup}). */
     @Parameter(property = "sdsat.decoders", defaultValue = ReproductionRun.DEFAULT_DECODER)
     String decoders;
 

@@ -34,6 +34,9 @@ import java.util.Objects;
  *   <li>{@code identicalToBaseline}: for greedy rows (temperature 0, no sampling rule), the number of records
  *       whose {@code identicalToBaseline} is true; the baseline row counts all its prompts. Null for sampling
  *       rows.
+ *   <li>{@code repeatedAcceptedShare}: total {@code repeatedAcceptedTokens} / total accepted tokens, both over
+ *       the records that carry {@code repeatedAcceptedTokens} (older results do not); null when those records
+ *       accepted nothing.
  * </ul>
  *
  * Rows are ordered by dataset (first appearance), temperature, the baseline before other decoders, decoder
@@ -124,6 +127,8 @@ public final class Aggregator {
     long drafted = 0;
     long accepted = 0;
     long loops = 0;
+    long repeated = 0;
+    long acceptedWhereMeasured = 0;
     int identical = 0;
     int i = 0;
     for (PromptRecord record : group.values()) {
@@ -133,6 +138,10 @@ public final class Aggregator {
       drafted += record.draftedTokens();
       accepted += record.acceptedTokens();
       loops += record.loops();
+      if (record.repeatedAcceptedTokens() != null) {
+        repeated += record.repeatedAcceptedTokens();
+        acceptedWhereMeasured += record.acceptedTokens();
+      }
       if (Boolean.TRUE.equals(record.identicalToBaseline())) {
         identical++;
       }
@@ -187,7 +196,8 @@ public final class Aggregator {
         forwardPasses > 0 ? (double) newTokens / forwardPasses : null,
         drafted > 0 ? (double) accepted / drafted : null,
         drafted > 0 && loops > 0 ? (double) accepted / loops : null,
-        identicalCount);
+        identicalCount,
+        acceptedWhereMeasured > 0 ? (double) repeated / acceptedWhereMeasured : null);
   }
 
   /** Median of the values (mean of the two middle ones for an even count); the array is sorted in place. */

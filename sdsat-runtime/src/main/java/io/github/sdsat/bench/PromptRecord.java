@@ -9,7 +9,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param dataset dataset name ({@code humaneval}, {@code infilling} or a custom name)
  * @param taskId the task's id within the dataset
  * @param decoder {@code ar} (the autoregressive baseline), {@code sdsat}, {@code sdsat-single-pass},
- *     {@code sdsat-tree}, ...
+ *     {@code sdsat-tree}, {@code lookup}, ...
  * @param k number of semantic adaptive tokens per draft; 0 for {@code ar}
  * @param temperature sampling temperature; 0 is greedy
  * @param sampling sampling acceptance rule: null for greedy, {@code paper} or {@code lossless}
@@ -26,6 +26,10 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  *     sampling runs, where outputs are not expected to be equal
  * @param firstMismatch index into the generated tokens of the first difference from the baseline, or null
  * @param loops draft-verify iterations (decode steps for {@code ar})
+ * @param repeatedAcceptedTokens emitted accepted drafts whose 4-gram (the token and the three before it, over
+ *     prompt + output) already occurred earlier in the context ({@link DraftingEvaluation#NGRAM}): drafts that
+ *     merely copied text, which a lookup drafter would have found as well; 0 for {@code ar}; null in results written
+ *     before this field existed
  */
 public record PromptRecord(
     String dataset,
@@ -45,7 +49,8 @@ public record PromptRecord(
     double tokensPerSecond,
     Boolean identicalToBaseline,
     Integer firstMismatch,
-    int loops) {
+    int loops,
+    Long repeatedAcceptedTokens) {
 
   /** Decoder name of the autoregressive baseline. */
   public static final String BASELINE_DECODER = "ar";
@@ -72,7 +77,21 @@ public record PromptRecord(
     if (firstMismatch != null && firstMismatch < 0) {
       throw new IllegalArgumentException(what + ": firstMismatch " + firstMismatch + " must be >= 0 or null");
     }
+    if (repeatedAcceptedTokens != null && (repeatedAcceptedTokens < 0 || repeatedAcceptedTokens > acceptedTokens)) {
+      throw new IllegalArgumentException(what + ": repeatedAcceptedTokens " + repeatedAcceptedTokens
+          + " must be between 0 and acceptedTokens " + acceptedTokens + " (or null when not measured)");
+    }
     acceptedPerPosition = acceptedPerPosition == null ? new long[0] : acceptedPerPosition.clone();
+  }
+
+  /** A record without the repetition count (not measured: {@code repeatedAcceptedTokens} null). */
+  public PromptRecord(String dataset, String taskId, String decoder, int k, double temperature, String sampling,
+      int promptTokens, int newTokens, int forwardPasses, long draftedTokens, long acceptedTokens,
+      long[] acceptedPerPosition, double timeMs, double prefillMs, double tokensPerSecond,
+      Boolean identicalToBaseline, Integer firstMismatch, int loops) {
+    this(dataset, taskId, decoder, k, temperature, sampling, promptTokens, newTokens, forwardPasses, draftedTokens,
+        acceptedTokens, acceptedPerPosition, timeMs, prefillMs, tokensPerSecond, identicalToBaseline, firstMismatch,
+        loops, null);
   }
 
   private static void requireName(String value, String field) {

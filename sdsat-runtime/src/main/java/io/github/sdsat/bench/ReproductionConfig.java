@@ -237,8 +237,9 @@ public record ReproductionConfig(Path model, String device, String dtype, String
 
         /**
          * Builds the configuration. Unset decoder lists and temperatures default to what this build provides:
-         * greedy rows with {@code sdsat}; sampling rows at {@link #DEFAULT_SAMPLING_TEMPERATURES} with every
-         * available sampling decoder ({@link ReproductionRun#availableSamplingDecoders()}), none when there is none.
+         * greedy rows with {@link ReproductionRun#DEFAULT_DECODER}; sampling rows at
+         * {@link #DEFAULT_SAMPLING_TEMPERATURES} with every available sampling decoder
+         * ({@link ReproductionRun#availableSamplingDecoders()}), none when there is none.
          */
         public ReproductionConfig build() {
             List<String> sampling = samplingDecoders != null ? samplingDecoders

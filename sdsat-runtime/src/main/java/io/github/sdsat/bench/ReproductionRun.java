@@ -37,9 +37,11 @@ import java.util.SplittableRandom;
  * {@link ResultFiles}, and {@code latest} is pointed at an unsharded run.
  */
 public final class ReproductionRun {
-    /** Greedy decoder run by default. */
-    /** Greedy decoders of the default run (comma-separated: also the Mojo's default value). */
-    public static final String DEFAULT_DECODER = "sdsat,sdsat-single-pass";
+    /**
+     * Greedy decoders of the default run (comma-separated: also the Mojo's default value). {@code lookup} (prompt
+     * lookup, no draft pass) is the yardstick for SDSAT's drafts: its rows cost one pass per loop.
+     */
+    public static final String DEFAULT_DECODER = "sdsat,sdsat-single-pass,lookup";
     /** The paper's decoder for nucleus sampling, used for sampling rows when this build has it. */
     public static final String TREE_DECODER = "sdsat-tree";
 
@@ -261,7 +263,7 @@ public final class ReproductionRun {
     private static void checkDecoders(String name, List<String> decoders, List<String> problems) {
         for (String decoder : decoders) {
             if (decoder.equals(AutoregressiveDecoder.NAME)) {
-                problems.add(name + ": '" + decoder + "' is the baseline, which always runs; list only SDSAT "
+                problems.add(name + ": '" + decoder + "' is the baseline, which always runs; list only speculative "
                         + "decoders (" + sdsatDecoders() + ")");
             } else if (!Decoders.names().contains(decoder)) {
                 problems.add(name + ": unknown decoder '" + decoder + "'; this build has " + sdsatDecoders());
@@ -521,7 +523,30 @@ public final class ReproductionRun {
         return new PromptRecord(task.dataset(), task.id(), decoder, k, temperature, sampling,
                 measured.result.promptIds().length, stats.newTokens(), stats.forwardPasses(), stats.draftedTokens(),
                 stats.acceptedTokens(), stats.acceptedPerPosition(), measured.wallMs, stats.prefillMs(),
-                seconds > 0 ? stats.newTokens() / seconds : 0.0, identical, firstMismatch, stats.loops());
+                seconds > 0 ? stats.newTokens() / seconds : 0.0, identical, firstMismatch, stats.loops(),
+                repeatedAcceptedTokens(measured.result));
+    }
+
+    /**
+     * Emitted accepted drafts whose 4-gram already occurred in prompt + output before them: the part of a
+     * decoder's acceptance that copying the context explains (the same count as {@link DraftingEvaluation}'s).
+     */
+    static long repeatedAcceptedTokens(GenerationResult result) {
+        boolean[] fromDraft = result.fromDraft();
+        boolean anyDraft = false;
+        for (boolean f : fromDraft) {
+            anyDraft |= f;
+        }
+        if (!anyDraft) {
+            return 0;
+        }
+        boolean[] repeats = DraftingEvaluation.repeatsContext(result.promptIds(), result.outputIds(),
+                DraftingEvaluation.NGRAM);
+        long count = 0;
+        for (int i = 0; i < repeats.length; i++) {
+            count += repeats[i] && fromDraft[i] ? 1 : 0;
+        }
+        return count;
     }
 
     /** The run's configuration as written to results.json (shards of one run differ only in shard). */

@@ -22,6 +22,10 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param acceptRate total accepted / total drafted tokens; null when nothing was drafted ({@code ar})
  * @param meanAcceptedPerLoop total accepted tokens / total draft-verify loops; null when nothing was drafted
  * @param identicalToBaseline prompts whose output equals the baseline's, for greedy rows; null for sampling rows
+ * @param repeatedAcceptedShare share of the accepted drafts that copied a 4-gram already in the context: total
+ *     repeated accepted drafts / total accepted drafts over the prompts that measured it; null when nothing was
+ *     accepted or no record measured it (results written before the field existed). A high share means the
+ *     acceptance comes from text the model repeats, which a lookup drafter finds as well.
  */
 public record RowSummary(
     String dataset,
@@ -38,7 +42,8 @@ public record RowSummary(
     Double tokensPerForward,
     Double acceptRate,
     Double meanAcceptedPerLoop,
-    Integer identicalToBaseline) {
+    Integer identicalToBaseline,
+    Double repeatedAcceptedShare) {
 
   /** Whether this is the autoregressive baseline row. */
   @JsonIgnore

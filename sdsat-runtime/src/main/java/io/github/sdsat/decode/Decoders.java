@@ -12,15 +12,16 @@ public final class Decoders {
     /** Names of the decoders this build provides, baseline first. */
     public static List<String> names() {
         return List.of(AutoregressiveDecoder.NAME, SdsatTwoStepDecoder.NAME, SdsatSinglePassDecoder.NAME,
-                SdsatTreeDecoder.NAME);
+                SdsatTreeDecoder.NAME, DraftVerifyDecoder.LOOKUP);
     }
 
     /**
      * Temperature and sampling mode come with each {@link GenerationConfig}: {@code ar}, {@code sdsat} (chain) and
      * {@code sdsat-tree} decode greedily at temperature 0 and sample otherwise; {@code sdsat-single-pass} is greedy
-     * only and refuses a sampling config with a message naming the alternatives.
+     * only and refuses a sampling config with a message naming the alternatives. {@code lookup} (prompt lookup: drafts
+     * copied from the context, verified in one pass) does both and needs no SAT token.
      *
-     * @param satToken id of the model's SAT token (ignored by the autoregressive decoder; may be -1 there)
+     * @param satToken id of the model's SAT token (ignored by {@code ar} and {@code lookup}; may be -1 there)
      */
     public static Decoder create(String name, LlamaModel model, long satToken) {
         switch (name) {
@@ -32,9 +33,35 @@ public final class Decoders {
                 return new SdsatSinglePassDecoder(model, requireSat(name, satToken));
             case SdsatTreeDecoder.NAME:
                 return new SdsatTreeDecoder(model, requireSat(name, satToken));
+            case DraftVerifyDecoder.LOOKUP:
+                return DraftVerifyDecoder.lookup(model);
             default:
                 throw new IllegalArgumentException("Unknown decoder '" + name + "': use one of " + names());
         }
+    }
+
+    /**
+     * Benchmark-only decoder {@code oracle} (not among {@link #names()}): drafts the next k tokens of
+     * {@code referenceOutput} and verifies them like {@code lookup}. With the autoregressive output of the same
+     * prompt as reference, every draft is accepted (greedy), which measures the verification loop's ceiling.
+     *
+     * @param referenceOutput output ids to draft from, e.g. a previous {@code ar} run's {@code outputIds()}
+     */
+    public static Decoder oracle(LlamaModel model, long[] referenceOutput) {
+        if (referenceOutput == null) {
+            throw new IllegalArgumentException("Decoder " + DraftVerifyDecoder.ORACLE + " needs a reference output: "
+                    + "pass the output ids of a previous run on the same prompt");
+        }
+        int vocab = model.config().vocabSize();
+        for (long id : referenceOutput) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("Reference token id " + id + " of decoder "
+                        + DraftVerifyDecoder.ORACLE + " is outside the model's vocabulary [0, " + vocab + "): pass "
+                        + "output ids of this model");
+            }
+        }
+        long[] reference = referenceOutput.clone();
+        return new DraftVerifyDecoder(model, DraftVerifyDecoder.ORACLE, config -> new OracleDrafter(reference));
     }
 
     private static long requireSat(String decoder, long satToken) {

@@ -10,12 +10,26 @@ import java.util.Arrays;
  * @param topK keep the k most likely tokens (0 = off)
  * @param topP nucleus mass in (0, 1] (1 = off)
  * @param seed RNG seed for sampling
- * @param k number of SAT tokens (draft length) for SDSAT decoders; ignored by autoregressive decoding
+ * @param k draft length: SAT tokens for SDSAT decoders, the most tokens proposed per loop for {@code lookup} and
+ *     {@code oracle}; ignored by autoregressive decoding
  * @param sampling acceptance rule for sampled drafts
  * @param stopTokenIds generation ends after emitting any of these (EOS, end-of-infill)
+ * @param lookupMaxNgram longest suffix n-gram the {@code lookup} decoder matches against earlier context (it tries
+ *     n = lookupMaxNgram down to 1); ignored by the other decoders
  */
 public record GenerationConfig(int maxNewTokens, double temperature, int topK, double topP, long seed, int k,
-        SamplingMode sampling, long[] stopTokenIds) {
+        SamplingMode sampling, long[] stopTokenIds, int lookupMaxNgram) {
+
+    /** Default of {@link #lookupMaxNgram}: the reference prompt-lookup implementation's n = 3 down to 1. */
+    public static final int DEFAULT_LOOKUP_MAX_NGRAM = 3;
+    /** Upper bound of {@link #lookupMaxNgram}: longer suffixes almost never recur exactly and cost index memory. */
+    public static final int MAX_LOOKUP_NGRAM = 16;
+
+    /** Settings without a lookup n-gram size (the form before lookup existed): {@link #DEFAULT_LOOKUP_MAX_NGRAM}. */
+    public GenerationConfig(int maxNewTokens, double temperature, int topK, double topP, long seed, int k,
+            SamplingMode sampling, long[] stopTokenIds) {
+        this(maxNewTokens, temperature, topK, topP, seed, k, sampling, stopTokenIds, DEFAULT_LOOKUP_MAX_NGRAM);
+    }
 
     public GenerationConfig {
         if (maxNewTokens < 1) {
@@ -31,7 +45,12 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
             throw new IllegalArgumentException("topP must be in (0, 1] (1 = off), got " + topP);
         }
         if (k < 0) {
-            throw new IllegalArgumentException("k (number of SAT tokens) must be >= 0, got " + k);
+            throw new IllegalArgumentException("k (draft length) must be >= 0, got " + k);
+        }
+        if (lookupMaxNgram < 1 || lookupMaxNgram > MAX_LOOKUP_NGRAM) {
+            throw new IllegalArgumentException("lookupMaxNgram (longest n-gram prompt lookup matches) must be in 1.."
+                    + MAX_LOOKUP_NGRAM + ", got " + lookupMaxNgram + ": use " + DEFAULT_LOOKUP_MAX_NGRAM
+                    + " (the default) or another value in that range");
         }
         stopTokenIds = stopTokenIds == null ? new long[0] : stopTokenIds.clone();
         sampling = sampling == null ? SamplingMode.LOSSLESS : sampling;
@@ -56,7 +75,7 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
 
     public Builder toBuilder() {
         return new Builder().maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed)
-                .k(k).sampling(sampling).stopTokenIds(stopTokenIds);
+                .k(k).sampling(sampling).stopTokenIds(stopTokenIds).lookupMaxNgram(lookupMaxNgram);
     }
 
     public static Builder builder() {
@@ -67,10 +86,10 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
     public String toString() {
         return "GenerationConfig[maxNewTokens=" + maxNewTokens + ", temperature=" + temperature + ", topK=" + topK
                 + ", topP=" + topP + ", seed=" + seed + ", k=" + k + ", sampling=" + sampling.id()
-                + ", stopTokenIds=" + Arrays.toString(stopTokenIds) + "]";
+                + ", stopTokenIds=" + Arrays.toString(stopTokenIds) + ", lookupMaxNgram=" + lookupMaxNgram + "]";
     }
 
-    /** Fluent builder with the defaults greedy, 128 tokens, k = 5, lossless sampling, seed 0. */
+    /** Fluent builder with the defaults greedy, 128 tokens, k = 5, lossless sampling, seed 0, lookup n-grams &le; 3. */
     public static final class Builder {
         private int maxNewTokens = 128;
         private double temperature;
@@ -80,6 +99,7 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
         private int k = 5;
         private SamplingMode sampling = SamplingMode.LOSSLESS;
         private long[] stopTokenIds = new long[0];
+        private int lookupMaxNgram = DEFAULT_LOOKUP_MAX_NGRAM;
 
         public Builder maxNewTokens(int v) {
             maxNewTokens = v;
@@ -121,8 +141,14 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
             return this;
         }
 
+        public Builder lookupMaxNgram(int v) {
+            lookupMaxNgram = v;
+            return this;
+        }
+
         public GenerationConfig build() {
-            return new GenerationConfig(maxNewTokens, temperature, topK, topP, seed, k, sampling, stopTokenIds);
+            return new GenerationConfig(maxNewTokens, temperature, topK, topP, seed, k, sampling, stopTokenIds,
+                    lookupMaxNgram);
         }
     }
 }

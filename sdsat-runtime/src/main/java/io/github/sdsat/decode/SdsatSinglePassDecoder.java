@@ -73,10 +73,7 @@ public final class SdsatSinglePassDecoder extends SdsatTwoStepDecoder {
                 }
             }
             long[] out1 = passes.argmax(cache, tokens, positions, mask(k, cached), 0);
-            int accepted = 0;
-            while (accepted < k && drafts[accepted] == out1[accepted]) {
-                accepted++;
-            }
+            int accepted = SpeculativeSampling.greedyPrefix(drafts, 0, out1, k);
             counters.verified(k, accepted);
             for (int i = 0; i < accepted; i++) {
                 if (!out.emit(drafts[i])) {

@@ -77,10 +77,7 @@ public class SdsatTwoStepDecoder extends SatDecoder {
             verifyInput[0] = t1;
             System.arraycopy(draft, 1, verifyInput, 1, k);
             long[] verify = passes.argmax(cache, verifyInput, ModelPasses.range(n + 1, k + 1), null, 0);
-            int accepted = 0;
-            while (accepted < k && verifyInput[accepted + 1] == verify[accepted]) {
-                accepted++;
-            }
+            int accepted = SpeculativeSampling.greedyPrefix(verifyInput, 1, verify, k);
             counters.verified(k, accepted);
             for (int i = 1; i <= accepted; i++) {
                 if (!out.emit(verifyInput[i])) {

@@ -37,6 +37,22 @@ final class SpeculativeSampling {
     }
 
     /**
+     * Greedy acceptance of a chain: how many leading drafts equal the target's argmax at their position, i.e.
+     * {@code drafts[draftsFrom + i] == targets[i]} for i below the result (at most {@code count}). The target after
+     * the accepted drafts, {@code targets[result]}, is the next token, so the output equals autoregressive greedy
+     * decoding. The one greedy rule of every chain decoder (two-step, single-pass, draft-verify).
+     *
+     * @param targets argmax of each verify row: targets[i] follows the first i drafts
+     */
+    static int greedyPrefix(long[] drafts, int draftsFrom, long[] targets, int count) {
+        int accepted = 0;
+        while (accepted < count && drafts[draftsFrom + accepted] == targets[accepted]) {
+            accepted++;
+        }
+        return accepted;
+    }
+
+    /**
      * Verifies sampled drafts of a chain.
      *
      * @param drafts drafts[j] was drawn from {@code draftDistributions[j]}

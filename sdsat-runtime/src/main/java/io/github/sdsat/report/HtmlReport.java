@@ -154,6 +154,8 @@ public final class HtmlReport {
         : String.format(Locale.ROOT, "%.1f %%", 100 * row.acceptRate()));
     scope.put("acceptedPerLoop", row.meanAcceptedPerLoop() == null ? "–"
         : String.format(Locale.ROOT, "%.2f", row.meanAcceptedPerLoop()));
+    scope.put("repeatedShare", row.repeatedAcceptedShare() == null ? "–"
+        : String.format(Locale.ROOT, "%.1f %%", 100 * row.repeatedAcceptedShare()));
     scope.put("identical", row.identicalToBaseline() == null
         ? "n/a (sampling)" : row.identicalToBaseline() + " / " + row.prompts());
     scope.put("differs", row.identicalToBaseline() != null && row.identicalToBaseline() < row.prompts());

@@ -10,7 +10,7 @@ public final class SummaryTable {
 
   private static final String[] HEADERS = {
     "dataset", "decoder", "T", "k", "sampling", "prompts", "mean ms", "median ms", "speedup", "tok/s",
-    "tok/fwd", "accept", "acc/loop", "identical"
+    "tok/fwd", "accept", "acc/loop", "copied", "identical"
   };
 
   private SummaryTable() {}
@@ -34,6 +34,7 @@ public final class SummaryTable {
         row.tokensPerForward() == null ? "-" : fixed(row.tokensPerForward(), 2),
         row.acceptRate() == null ? "-" : fixed(100 * row.acceptRate(), 1) + "%",
         row.meanAcceptedPerLoop() == null ? "-" : fixed(row.meanAcceptedPerLoop(), 2),
+        row.repeatedAcceptedShare() == null ? "-" : fixed(100 * row.repeatedAcceptedShare(), 1) + "%",
         row.identicalToBaseline() == null ? "-" : row.identicalToBaseline() + "/" + row.prompts()
       });
     }

@@ -54,6 +54,31 @@ class AggregatorTest {
   }
 
   @Test
+  void repeatedShareCountsOnlyRecordsThatMeasuredIt() {
+    List<PromptRecord> records = List.of(
+        baseline("humaneval", "t0", 100, 50),
+        baseline("humaneval", "t1", 100, 50),
+        baseline("humaneval", "t2", 100, 50),
+        Records.withRepeats(baseline("humaneval", "t3", 100, 50), 0L),
+        Records.withRepeats(greedy("humaneval", "t0", "lookup", 3, 50, 50, 20, 60, 30, 19, true), 24L),
+        Records.withRepeats(greedy("humaneval", "t1", "lookup", 3, 50, 50, 20, 60, 10, 19, true), 1L),
+        // written before the field existed: its 40 accepted drafts stay out of the denominator
+        greedy("humaneval", "t2", "lookup", 3, 50, 50, 20, 60, 40, 19, true),
+        Records.withRepeats(greedy("humaneval", "t0", "sdsat", 5, 50, 50, 20, 60, 0, 19, true), 0L),
+        greedy("humaneval", "t0", "sdsat", 1, 50, 50, 20, 60, 10, 19, true));
+    List<RowSummary> rows = Aggregator.summarise(records);
+    assertThat(rows).extracting(RowSummary::decoder, RowSummary::k)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("ar", 0), org.assertj.core.groups.Tuple.tuple("lookup", 3),
+            org.assertj.core.groups.Tuple.tuple("sdsat", 1), org.assertj.core.groups.Tuple.tuple("sdsat", 5));
+    assertThat(rows.get(0).repeatedAcceptedShare()).as("ar accepts nothing").isNull();
+    assertThat(rows.get(1).repeatedAcceptedShare()).isCloseTo(25.0 / 40, within(EPS));
+    assertThat(rows.get(2).repeatedAcceptedShare()).as("not measured").isNull();
+    assertThat(rows.get(3).repeatedAcceptedShare()).as("nothing accepted").isNull();
+    assertThatThrownBy(() -> Records.withRepeats(greedy("humaneval", "t0", "lookup", 3, 50, 50, 20, 60, 10, 19,
+        true), 11L)).hasMessageContaining("repeatedAcceptedTokens 11 must be between 0 and acceptedTokens 10");
+  }
+
+  @Test
   void speedupUsesOnlyThePromptsTheRowShares() {
     List<PromptRecord> records = List.of(
         baseline("humaneval", "t0", 100, 10),

@@ -18,6 +18,14 @@ public final class Records {
     return greedy(dataset, taskId, "ar", 0, timeMs, newTokens, newTokens, 0, 0, newTokens, Boolean.TRUE);
   }
 
+  /** The same record with {@code repeated} of its accepted drafts counted as copies of a context 4-gram. */
+  public static PromptRecord withRepeats(PromptRecord r, Long repeated) {
+    return new PromptRecord(r.dataset(), r.taskId(), r.decoder(), r.k(), r.temperature(), r.sampling(),
+        r.promptTokens(), r.newTokens(), r.forwardPasses(), r.draftedTokens(), r.acceptedTokens(),
+        r.acceptedPerPosition(), r.timeMs(), r.prefillMs(), r.tokensPerSecond(), r.identicalToBaseline(),
+        r.firstMismatch(), r.loops(), repeated);
+  }
+
   /** A sampling record at temperature {@code t}. */
   public static PromptRecord sampled(String dataset, String taskId, String decoder, int k, double t,
       String sampling, double timeMs, int newTokens, int forwardPasses, long drafted, long accepted, int loops) {

@@ -46,7 +46,8 @@ class ReproductionRunTest {
     void greedyRunWritesTheReportWithIdenticalOutputsAndEqualLengths(@TempDir Path reports) throws IOException {
         List<ReproductionRun.Progress> progress = new ArrayList<>();
         List<String> infos = new ArrayList<>();
-        ReproductionRun.Outcome outcome = ReproductionRun.run(small(reports).build(), new ReproductionRun.Listener() {
+        ReproductionRun.Outcome outcome = ReproductionRun.run(small(reports)
+                .decoders(List.of("sdsat", "sdsat-single-pass", "lookup")).build(), new ReproductionRun.Listener() {
             @Override
             public void info(String message) {
                 infos.add(message);
@@ -67,10 +68,11 @@ class ReproductionRunTest {
         }
         assertThat(Files.readSymbolicLink(reports.resolve(ResultFiles.LATEST))).isEqualTo(Path.of("unit"));
 
-        // 2 datasets x 2 prompts x (baseline + 2 decoders x 2 k) = 20 records; rows per dataset: 1 + 4.
+        // 2 datasets x 2 prompts x (baseline + 3 decoders x 2 k) = 28 records; rows per dataset: 1 + 6.
         RunResults results = ResultFiles.read(outcome.runDir());
-        assertThat(results.prompts()).hasSize(20);
-        assertThat(results.rows()).hasSize(10);
+        assertThat(results.prompts()).hasSize(28);
+        assertThat(results.rows()).hasSize(14);
+        assertThat(results.rows()).extracting(RowSummary::decoder).contains("lookup");
         for (RowSummary row : results.rows()) {
             assertThat(row.prompts()).isEqualTo(2);
             assertThat(row.identicalToBaseline()).as(row.toString()).isEqualTo(2);
@@ -79,6 +81,9 @@ class ReproductionRunTest {
             } else {
                 assertThat(row.speedup()).isPositive();
                 assertThat(row.acceptRate()).as(row.toString()).isNotNull().isBetween(0.0, 1.0);
+            }
+            if (row.repeatedAcceptedShare() != null) {
+                assertThat(row.repeatedAcceptedShare()).isBetween(0.0, 1.0);
             }
         }
         Map<String, PromptRecord> baselines = results.prompts().stream().filter(PromptRecord::isBaseline)
@@ -90,6 +95,8 @@ class ReproductionRunTest {
             assertThat(record.identicalToBaseline()).isTrue();
             assertThat(record.firstMismatch()).isNull();
             assertThat(record.newTokens()).isBetween(1, 16);
+            assertThat(record.repeatedAcceptedTokens()).as("measured for every record").isNotNull()
+                    .isBetween(0L, record.acceptedTokens());
         }
         assertThat(results.config()).containsEntry("runId", "unit").containsEntry("kList", List.of(1, 2));
         assertThat(results.environment().modelSha()).hasSize(64);

@@ -58,7 +58,7 @@ class GreedyEquivalenceTest {
 
     @ParameterizedTest(name = "model {0}, prompt length {1}, k = 1..8")
     @MethodSource("cases")
-    void sdsatDecodersEqualArGreedy(int modelIndex, int promptLength) {
+    void speculativeDecodersEqualArGreedy(int modelIndex, int promptLength) {
         LlamaModel model = MODELS.get(modelIndex);
         int vocab = model.config().vocabSize();
         long[] prompt = prompt(promptLength, vocab, 31L * modelIndex + promptLength);
@@ -69,7 +69,8 @@ class GreedyEquivalenceTest {
         long accepted = 0;
         for (int k = 1; k <= 8; k++) {
             GenerationConfig c = base.toBuilder().k(k).build();
-            for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat))) {
+            for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat),
+                    DraftVerifyDecoder.lookup(model))) {
                 GenerationResult r = d.generate(prompt, c);
                 assertThat(r.outputIds()).as("%s k=%d", d.name(), k).containsExactly(expected);
                 assertThat(r.stopReason()).isEqualTo("length");
@@ -87,6 +88,69 @@ class GreedyEquivalenceTest {
         if (vocab <= 11) {
             assertThat(accepted).as("tiny vocabularies accept drafts by chance").isPositive();
         }
+    }
+
+    /**
+     * A prompt that repeats itself (a random phrase three times) on every model: lookup finds its suffix earlier in
+     * the context from the first loop on, accepts copied drafts, and needs fewer passes than AR for the same ids.
+     */
+    @ParameterizedTest(name = "model {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 2})
+    void lookupAcceptsCopiesOnARepetitivePrompt(int modelIndex) {
+        LlamaModel model = MODELS.get(modelIndex);
+        int vocab = model.config().vocabSize();
+        long[] phrase = prompt(8, vocab, 700 + modelIndex);
+        long[] prompt = new long[phrase.length * 3];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = phrase[i % phrase.length];
+        }
+        GenerationConfig c = GenerationConfig.builder().maxNewTokens(48).k(4).build();
+        GenerationResult ar = new AutoregressiveDecoder(model).generate(prompt, c);
+        GenerationResult lookup = Decoders.create("lookup", model, -1).generate(prompt, c);
+        assertThat(lookup.outputIds()).containsExactly(ar.outputIds());
+        GenerationStats s = lookup.stats();
+        System.out.printf("lookup, model %d: %d passes (ar %d), %d of %d drafts accepted, %d loops%n", modelIndex,
+                s.forwardPasses(), ar.stats().forwardPasses(), s.acceptedTokens(), s.draftedTokens(), s.loops());
+        assertThat(s.acceptedTokens()).as("accepted drafts").isPositive();
+        assertThat(s.forwardPasses()).as("passes vs ar").isLessThan(ar.stats().forwardPasses());
+        // one pass per loop plus the prefill; every emitted token is a pass's choice or an accepted draft
+        assertThat(s.forwardPasses()).isEqualTo(1 + s.loops());
+        assertThat(Arrays.stream(s.acceptedPerPosition()).sum()).isEqualTo(s.acceptedTokens());
+        assertThat(s.acceptedPerPosition()).hasSize(4);
+        assertThat(s.draftedTokens()).isLessThanOrEqualTo(4L * s.loops());
+        long flagged = 0;
+        for (boolean f : lookup.fromDraft()) {
+            flagged += f ? 1 : 0;
+        }
+        assertThat(flagged).isBetween(s.acceptedTokens() - 4, s.acceptedTokens());
+    }
+
+    /** The oracle drafts the AR output itself: every draft is accepted, k + 1 tokens per pass after the prefill. */
+    @ParameterizedTest(name = "k = {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3, 5, 8})
+    void oracleWithTheArOutputAcceptsEveryDraft(int k) {
+        LlamaModel model = MODELS.get(2);
+        long[] prompt = prompt(9, model.config().vocabSize(), 4242);
+        int tokens = 40;
+        GenerationConfig c = GenerationConfig.builder().maxNewTokens(tokens).k(k).build();
+        long[] reference = new AutoregressiveDecoder(model).generate(prompt, c).outputIds();
+        Decoder oracle = Decoders.oracle(model, reference);
+        assertThat(oracle.name()).isEqualTo("oracle");
+        GenerationResult r = oracle.generate(prompt, c);
+        assertThat(r.outputIds()).containsExactly(reference);
+        GenerationStats s = r.stats();
+        assertThat(s.acceptedTokens()).isEqualTo(s.draftedTokens());
+        // the prefill emits 1 token, then each pass k + 1 (k drafts + the bonus)
+        assertThat(s.forwardPasses()).isEqualTo(1 + (tokens - 1 + k) / (k + 1));
+        int flagged = 0;
+        for (boolean f : r.fromDraft()) {
+            flagged += f ? 1 : 0;
+        }
+        // the tokens not flagged are the prefill's and the emitted bonuses (the last pass's may be cut by length)
+        assertThat(flagged).isBetween(tokens - s.forwardPasses(), tokens - s.forwardPasses() + 1);
+        // a second run reuses the decoder: the drafter starts again from the reference's beginning
+        assertThat(oracle.generate(prompt, c).stats().forwardPasses()).isEqualTo(s.forwardPasses());
+        assertThat(Decoders.names()).contains("lookup").doesNotContain("oracle");
     }
 
     /** EOS at each position of the output (so at every offset inside a committed block) and every length. */
@@ -110,7 +174,8 @@ class GreedyEquivalenceTest {
                 assertThat(ar.stopReason()).isEqualTo("eos");
                 GenerationResult arLen = new AutoregressiveDecoder(model).generate(prompt, byLength);
                 assertThat(arLen.outputIds()).containsExactly(Arrays.copyOf(free, stopAt + 1));
-                for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat))) {
+                for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat),
+                        DraftVerifyDecoder.lookup(model), Decoders.oracle(model, free))) {
                     GenerationResult r = d.generate(prompt, byEos);
                     assertThat(r.outputIds()).as("%s k=%d eos=%d", d.name(), k, eos).containsExactly(ar.outputIds());
                     assertThat(r.stopReason()).isEqualTo("eos");
@@ -159,5 +224,13 @@ class GreedyEquivalenceTest {
                 .hasMessageContaining("topP");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create("fast", model, 10))
                 .hasMessageContaining("Unknown decoder 'fast'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create("lookup", model, -1)
+                .generate(new long[] {1}, GenerationConfig.builder().k(0).build()))
+                .hasMessageContaining("lookup proposes up to k draft tokens per pass, k from 1 to 64, got k = 0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder().lookupMaxNgram(0)
+                .build()).hasMessageContaining("lookupMaxNgram (longest n-gram prompt lookup matches) must be in "
+                        + "1..16");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.oracle(model, new long[] {1, 11}))
+                .hasMessageContaining("outside the model's vocabulary");
     }
 }

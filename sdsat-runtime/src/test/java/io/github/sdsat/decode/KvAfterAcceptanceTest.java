@@ -46,7 +46,9 @@ class KvAfterAcceptanceTest {
                 Arguments.of("sdsat-single-pass", new SdsatSinglePassDecoder(model, SAT), greedy),
                 Arguments.of("sdsat-tree greedy", new SdsatTreeDecoder(model, SAT), greedy),
                 Arguments.of("sdsat-tree lossless T=1", new SdsatTreeDecoder(model, SAT),
-                        sampled.toBuilder().k(7).build()));
+                        sampled.toBuilder().k(7).build()),
+                Arguments.of("lookup greedy", DraftVerifyDecoder.lookup(model), greedy),
+                Arguments.of("lookup lossless T=1", DraftVerifyDecoder.lookup(model), sampled));
     }
 
     @ParameterizedTest(name = "{0}")

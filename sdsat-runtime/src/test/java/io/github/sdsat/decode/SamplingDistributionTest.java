@@ -43,11 +43,16 @@ class SamplingDistributionTest {
 
     /** Exact probability of every LENGTH-token continuation of PROMPT under autoregressive sampling. */
     static Map<Long, Double> exact(GenerationConfig c) {
+        return exact(c, PROMPT);
+    }
+
+    /** Exact probability of every LENGTH-token continuation of {@code prompt} under autoregressive sampling. */
+    static Map<Long, Double> exact(GenerationConfig c, long[] prompt) {
         ModelPasses passes = new ModelPasses(model);
         Map<Long, Double> out = new HashMap<>();
-        try (KvCache cache = model.newCache(PROMPT.length + LENGTH)) {
-            float[] logits = passes.logits(cache, PROMPT, ModelPasses.range(0, PROMPT.length), null,
-                    PROMPT.length - 1);
+        try (KvCache cache = model.newCache(prompt.length + LENGTH)) {
+            float[] logits = passes.logits(cache, prompt, ModelPasses.range(0, prompt.length), null,
+                    prompt.length - 1);
             enumerate(passes, cache, c, Sampler.distribution(logits, 0, VOCAB, c), new long[LENGTH], 0, 1.0, out);
         }
         return out;
@@ -72,9 +77,13 @@ class SamplingDistributionTest {
     }
 
     static DistributionCheck sample(Decoder decoder, GenerationConfig c, Map<Long, Double> exact) {
+        return sample(decoder, c, exact, PROMPT);
+    }
+
+    static DistributionCheck sample(Decoder decoder, GenerationConfig c, Map<Long, Double> exact, long[] prompt) {
         Map<Long, Integer> counts = DistributionCheck.newCounts();
         for (int i = 0; i < N; i++) {
-            GenerationResult r = decoder.generate(PROMPT, c.toBuilder().maxNewTokens(LENGTH).seed(1000L + i).build());
+            GenerationResult r = decoder.generate(prompt, c.toBuilder().maxNewTokens(LENGTH).seed(1000L + i).build());
             DistributionCheck.add(counts, DistributionCheck.key(r.outputIds(), LENGTH, VOCAB));
         }
         return DistributionCheck.compare(exact, counts, N);
@@ -90,6 +99,43 @@ class SamplingDistributionTest {
         System.out.printf("model, N = %d, %s%n  chain %s%n  tree  %s%n", N, c, chain, tree);
         assertThat(chain.passes()).as("lossless chain: %s", chain).isTrue();
         assertThat(tree.passes()).as("lossless tree: %s", tree).isTrue();
+    }
+
+    /**
+     * Prompt lookup under both chain rules (with a point-mass proposal both are exact), and the oracle drafting a
+     * fixed sequence. The prompt repeats short n-grams so that most generations verify copied drafts, and the
+     * oracle's reference is a likely continuation, so drafts are accepted as well as rejected.
+     */
+    @Test
+    void lookupAndOracleSampleLikeAutoregressive() {
+        long[] prompt = {1, 4, 2, 1, 4, 3, 1, 4};
+        GenerationConfig c = GenerationConfig.builder().temperature(0.6).topK(6).topP(0.95).k(3).build();
+        Map<Long, Double> exact = exact(c, prompt);
+        long drafted = 0;
+        for (int i = 0; i < 20; i++) {
+            drafted += Decoders.create("lookup", model, -1)
+                    .generate(prompt, c.toBuilder().maxNewTokens(LENGTH).seed(1000L + i).build()).stats()
+                    .draftedTokens();
+        }
+        assertThat(drafted).as("lookup drafts on this prompt").isPositive();
+        DistributionCheck lossless = sample(Decoders.create("lookup", model, -1), c, exact, prompt);
+        DistributionCheck paper = sample(Decoders.create("lookup", model, -1),
+                c.toBuilder().sampling(SamplingMode.PAPER).build(), exact, prompt);
+        long[] likely = exact.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> {
+            long[] ids = new long[LENGTH];
+            long key = e.getKey();
+            for (int i = 0; i < LENGTH; i++) {
+                ids[i] = key % VOCAB;
+                key /= VOCAB;
+            }
+            return ids;
+        }).orElseThrow();
+        DistributionCheck oracle = sample(Decoders.oracle(model, likely), c, exact, prompt);
+        System.out.printf("model, N = %d, %s%n  lookup lossless %s%n  lookup paper    %s%n  oracle lossless %s%n", N,
+                c, lossless, paper, oracle);
+        assertThat(lossless.passes()).as("lookup lossless: %s", lossless).isTrue();
+        assertThat(paper.passes()).as("lookup paper chain rule: %s", paper).isTrue();
+        assertThat(oracle.passes()).as("oracle lossless: %s", oracle).isTrue();
     }
 
     /**

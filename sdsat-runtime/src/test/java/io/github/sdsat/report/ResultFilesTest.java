@@ -42,7 +42,8 @@ class ResultFilesTest {
     assertThat(rows.size()).isEqualTo(SAMPLE.rows().size());
     for (JsonNode row : rows) {
       for (String field : List.of("dataset", "decoder", "temperature", "k", "prompts", "meanTimeMs", "speedup",
-          "tokensPerSecond", "tokensPerForward", "acceptRate", "meanAcceptedPerLoop", "identicalToBaseline")) {
+          "tokensPerSecond", "tokensPerForward", "acceptRate", "meanAcceptedPerLoop", "identicalToBaseline",
+          "repeatedAcceptedShare")) {
         assertThat(row.has(field)).as(field).isTrue();
       }
     }
@@ -69,6 +70,26 @@ class ResultFilesTest {
     assertThat(first.has("timeMs")).isTrue();
 
     assertThat(ResultFiles.read(runDir)).usingRecursiveComparison().isEqualTo(SAMPLE);
+  }
+
+  /** results.json written before the copied-4-gram counts existed still reads: the new fields come back null. */
+  @Test
+  void readsResultsWithoutTheRepetitionFields() throws IOException {
+    Path runDir = folder.resolve("reports").resolve("old-run");
+    ResultFiles.write(runDir, SAMPLE);
+    Path json = runDir.resolve("results.json");
+    ObjectMapper mapper = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode root =
+        (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(json.toFile());
+    root.path("rows").forEach(row -> ((com.fasterxml.jackson.databind.node.ObjectNode) row)
+        .remove("repeatedAcceptedShare"));
+    root.path("prompts").forEach(p -> ((com.fasterxml.jackson.databind.node.ObjectNode) p)
+        .remove("repeatedAcceptedTokens"));
+    mapper.writeValue(json.toFile(), root);
+    assertThat(java.nio.file.Files.readString(json)).doesNotContain("repeatedAccepted");
+    RunResults read = ResultFiles.read(runDir);
+    assertThat(read.prompts()).allMatch(p -> p.repeatedAcceptedTokens() == null);
+    assertThat(read).usingRecursiveComparison().isEqualTo(SAMPLE);
   }
 
   @Test
