@@ -37,6 +37,9 @@ import java.util.Objects;
  *   <li>{@code repeatedAcceptedShare}: total {@code repeatedAcceptedTokens} / total accepted tokens, both over
  *       the records that carry {@code repeatedAcceptedTokens} (older results do not); null when those records
  *       accepted nothing.
+ *   <li>{@code ceilingSpeedup}: Σ(prefillMs + modelledArDecodeMs) / Σ(prefillMs + modelledDecodeMs) over the
+ *       group's records: the speedup its passes would give with zero loop overhead on the run's cost curve. Null
+ *       unless every record carries modelled times.
  * </ul>
  *
  * Rows are ordered by dataset (first appearance), temperature, the baseline before other decoders, decoder
@@ -129,6 +132,9 @@ public final class Aggregator {
     long loops = 0;
     long repeated = 0;
     long acceptedWhereMeasured = 0;
+    double ceilingAr = 0;
+    double ceilingRow = 0;
+    boolean modelled = true;
     int identical = 0;
     int i = 0;
     for (PromptRecord record : group.values()) {
@@ -144,6 +150,12 @@ public final class Aggregator {
       }
       if (Boolean.TRUE.equals(record.identicalToBaseline())) {
         identical++;
+      }
+      if (record.modelledDecodeMs() == null || record.modelledArDecodeMs() == null) {
+        modelled = false;
+      } else {
+        ceilingAr += record.prefillMs() + record.modelledArDecodeMs();
+        ceilingRow += record.prefillMs() + record.modelledDecodeMs();
       }
     }
     double totalTimeMs = Arrays.stream(times).sum();
@@ -197,7 +209,8 @@ public final class Aggregator {
         drafted > 0 ? (double) accepted / drafted : null,
         drafted > 0 && loops > 0 ? (double) accepted / loops : null,
         identicalCount,
-        acceptedWhereMeasured > 0 ? (double) repeated / acceptedWhereMeasured : null);
+        acceptedWhereMeasured > 0 ? (double) repeated / acceptedWhereMeasured : null,
+        modelled && ceilingRow > 0 ? ceilingAr / ceilingRow : null);
   }
 
   /** Median of the values (mean of the two middle ones for an even count); the array is sorted in place. */

@@ -229,6 +229,17 @@ public final class CostCurve {
                 skipped, null, model.backend());
     }
 
+    /**
+     * Median ms of one pass of each width with {@code cached} tokens in the cache (random tokens; the cost does not
+     * depend on them), widths interleaved in a shuffled order per round after a warm-up round.
+     */
+    public static Map<Integer, Double> medians(LlamaModel model, int cached, List<Integer> widths, int rounds) {
+        Map<Integer, Double> out = new LinkedHashMap<>();
+        time(model, List.of(cached), widths, rounds).get(cached).forEach((n, samples) -> out.put(n,
+                median(samples)));
+        return out;
+    }
+
     /** Samples in ms by cached length, then by n; one per timed round. */
     private static Map<Integer, Map<Integer, List<Double>>> time(LlamaModel model, List<Integer> cachedValues,
             List<Integer> newTokens, int rounds) {

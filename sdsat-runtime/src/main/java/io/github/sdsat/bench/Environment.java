@@ -21,6 +21,11 @@ import java.util.Properties;
  * @param modelPath model folder as given
  * @param modelSha checksum identifying the weights, null when not computed
  * @param parameterCount number of model parameters, null when not known
+ * @param backend the forward pass that ran ({@code LlamaModel.backend()}, e.g. "java vector (512-bit), 2
+ *     threads" or "djl (cpu(), float32)"); null in results written before this field existed
+ * @param costCurveCachedTokens tokens in the cache when the run measured its cost curve; null when not measured
+ * @param costCurveMs the run's cost curve: median ms of one pass by its number of new tokens, every width the run's
+ *     decoders used (measured after the prompts, on the same model, in the same JVM); null when not measured
  */
 public record Environment(
     String device,
@@ -32,7 +37,28 @@ public record Environment(
     String gpu,
     String modelPath,
     String modelSha,
-    Long parameterCount) {
+    Long parameterCount,
+    String backend,
+    Integer costCurveCachedTokens,
+    java.util.Map<Integer, Double> costCurveMs) {
+
+  public Environment {
+    costCurveMs = costCurveMs == null ? null
+        : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(costCurveMs));
+  }
+
+  /** An environment without backend and cost curve (results written before they existed). */
+  public Environment(String device, String dtype, String javaVersion, String djlVersion, String os, String cpu,
+      String gpu, String modelPath, String modelSha, Long parameterCount) {
+    this(device, dtype, javaVersion, djlVersion, os, cpu, gpu, modelPath, modelSha, parameterCount, null, null,
+        null);
+  }
+
+  /** This environment with the forward pass and the run's cost curve filled in. */
+  public Environment with(String backend, Integer cachedTokens, java.util.Map<Integer, Double> msByWidth) {
+    return new Environment(device, dtype, javaVersion, djlVersion, os, cpu, gpu, modelPath, modelSha,
+        parameterCount, backend, cachedTokens, msByWidth);
+  }
 
   /**
    * The environment of this JVM with the run's own facts filled in; Java, DJL, OS and CPU are read here.

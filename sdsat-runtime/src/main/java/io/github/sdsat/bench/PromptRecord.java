@@ -30,6 +30,13 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  *     prompt + output) already occurred earlier in the context ({@link DraftingEvaluation#NGRAM}): drafts that
  *     merely copied text, which a lookup drafter would have found as well; 0 for {@code ar}; null in results written
  *     before this field existed
+ * @param decodePassesByWidth passes after the prefill by number of new tokens (index = width); null in results
+ *     written before this field existed
+ * @param modelledDecodeMs what those passes cost on the run's own cost curve T(width) with zero loop overhead:
+ *     Σ_w passes(w)·T(w); null when not modelled
+ * @param modelledArDecodeMs what autoregressive decoding of the same tokens costs on that curve: (newTokens -
+ *     1)·T(1) (the prefill emits the first token); null when not modelled. With the measured prefill, these two give
+ *     the row's speedup ceiling ({@link Aggregator})
  */
 public record PromptRecord(
     String dataset,
@@ -50,7 +57,10 @@ public record PromptRecord(
     Boolean identicalToBaseline,
     Integer firstMismatch,
     int loops,
-    Long repeatedAcceptedTokens) {
+    Long repeatedAcceptedTokens,
+    long[] decodePassesByWidth,
+    Double modelledDecodeMs,
+    Double modelledArDecodeMs) {
 
   /** Decoder name of the autoregressive baseline. */
   public static final String BASELINE_DECODER = "ar";
@@ -81,7 +91,48 @@ public record PromptRecord(
       throw new IllegalArgumentException(what + ": repeatedAcceptedTokens " + repeatedAcceptedTokens
           + " must be between 0 and acceptedTokens " + acceptedTokens + " (or null when not measured)");
     }
+    if ((modelledDecodeMs != null && !(modelledDecodeMs >= 0)) || (modelledArDecodeMs != null
+        && !(modelledArDecodeMs >= 0))) {
+      throw new IllegalArgumentException(what + ": modelled times must be >= 0 or null");
+    }
     acceptedPerPosition = acceptedPerPosition == null ? new long[0] : acceptedPerPosition.clone();
+    decodePassesByWidth = decodePassesByWidth == null ? null : decodePassesByWidth.clone();
+  }
+
+  /** A record without the pass widths and modelled times (results written before they existed). */
+  public PromptRecord(String dataset, String taskId, String decoder, int k, double temperature, String sampling,
+      int promptTokens, int newTokens, int forwardPasses, long draftedTokens, long acceptedTokens,
+      long[] acceptedPerPosition, double timeMs, double prefillMs, double tokensPerSecond,
+      Boolean identicalToBaseline, Integer firstMismatch, int loops, Long repeatedAcceptedTokens) {
+    this(dataset, taskId, decoder, k, temperature, sampling, promptTokens, newTokens, forwardPasses, draftedTokens,
+        acceptedTokens, acceptedPerPosition, timeMs, prefillMs, tokensPerSecond, identicalToBaseline, firstMismatch,
+        loops, repeatedAcceptedTokens, null, null, null);
+  }
+
+  /**
+   * This record with its zero-overhead times modelled on a cost curve ({@code msByWidth.get(w)} = T(w)); unchanged
+   * when it has no pass widths.
+   *
+   * @throws IllegalArgumentException when the curve lacks a width the record used
+   */
+  public PromptRecord withModelledTimes(java.util.Map<Integer, Double> msByWidth) {
+    if (decodePassesByWidth == null) {
+      return this;
+    }
+    double decode = 0;
+    for (int w = 1; w < decodePassesByWidth.length; w++) {
+      if (decodePassesByWidth[w] > 0) {
+        Double t = msByWidth.get(w);
+        if (t == null) {
+          throw new IllegalArgumentException("The cost curve has no pass of " + w + " tokens, used by " + decoder);
+        }
+        decode += decodePassesByWidth[w] * t;
+      }
+    }
+    double ar = Math.max(0, newTokens - 1) * msByWidth.get(1);
+    return new PromptRecord(dataset, taskId, decoder, k, temperature, sampling, promptTokens, newTokens,
+        forwardPasses, draftedTokens, acceptedTokens, acceptedPerPosition, timeMs, prefillMs, tokensPerSecond,
+        identicalToBaseline, firstMismatch, loops, repeatedAcceptedTokens, decodePassesByWidth, decode, ar);
   }
 
   /** A record without the repetition count (not measured: {@code repeatedAcceptedTokens} null). */
@@ -91,7 +142,7 @@ public record PromptRecord(
       Boolean identicalToBaseline, Integer firstMismatch, int loops) {
     this(dataset, taskId, decoder, k, temperature, sampling, promptTokens, newTokens, forwardPasses, draftedTokens,
         acceptedTokens, acceptedPerPosition, timeMs, prefillMs, tokensPerSecond, identicalToBaseline, firstMismatch,
-        loops, null);
+        loops, null, null, null, null);
   }
 
   private static void requireName(String value, String field) {

@@ -322,10 +322,14 @@ public final class ReproductionRun {
 
             warmUp(decoders, methods, tasks, prompts, encoder);
             List<PromptRecord> records = measure(decoders, methods, tasks, prompts, encoder);
+            int curveCache = costCurveCache(prompts, tasks, loaded);
+            Map<Integer, Double> curve = measureCostCurve(loaded, records, curveCache);
+            records = records.stream().map(r -> r.withModelledTimes(curve)).toList();
 
             Environment environment = Environment.detect(choice.device().toString(), choice.dtypeName(),
                     choice.device().isGpu() ? choice.device().toString() : null, config.model().toString(), sha,
-                    loaded.model().config().parameterCount());
+                    loaded.model().config().parameterCount())
+                    .with(loaded.model().backend(), curveCache, curve);
             Map<String, Object> configMap = describe(loaded.satToken());
             RunResults results = RunResults.of(configMap, environment, records);
             Path runDir = config.outputDirectory().resolve(config.runFolderName());
@@ -336,6 +340,42 @@ public final class ReproductionRun {
             }
             return new Outcome(runDir, runDir.resolve(ResultFiles.INDEX_HTML), results);
         }
+    }
+
+    /** Rounds of the run's cost curve: each width's median over this many passes (after a warm-up round). */
+    static final int COST_CURVE_ROUNDS = 7;
+
+    /**
+     * The cache length the cost curve is measured at: the median prompt length plus half the mean generation
+     * length, the typical context of a decode pass in this run (bounded by the model's context).
+     */
+    private int costCurveCache(List<long[]> prompts, List<Task> tasks, LoadedModel loaded) {
+        double[] lengths = prompts.stream().mapToDouble(p -> p.length).toArray();
+        double meanNew = tasks.stream().mapToInt(this::maxNewTokens).average().orElse(0);
+        int cached = (int) Math.round(Aggregator.median(lengths) + meanNew / 2);
+        return Math.max(1, Math.min(cached, loaded.model().config().maxPositions() / 2));
+    }
+
+    /**
+     * T(width) for every pass width the records used, measured now on the loaded model: the input of each row's
+     * speedup ceiling (docs/PERFORMANCE.md). Measured after the prompts so the JIT and caches are as warm as for
+     * the measured passes.
+     */
+    private Map<Integer, Double> measureCostCurve(LoadedModel loaded, List<PromptRecord> records, int cached) {
+        java.util.TreeSet<Integer> widths = new java.util.TreeSet<>(List.of(1));
+        for (PromptRecord r : records) {
+            long[] byWidth = r.decodePassesByWidth();
+            for (int w = 1; byWidth != null && w < byWidth.length; w++) {
+                if (byWidth[w] > 0) {
+                    widths.add(w);
+                }
+            }
+        }
+        int room = loaded.model().config().maxPositions() - widths.last();
+        int at = Math.max(0, Math.min(cached, room));
+        listener.info("Cost curve: " + widths.size() + " pass widths (1.." + widths.last() + ") at " + at
+                + " cached tokens, median of " + COST_CURVE_ROUNDS);
+        return CostCurve.medians(loaded.model(), at, new ArrayList<>(widths), COST_CURVE_ROUNDS);
     }
 
     private List<Double> baselineTemperatures() {
@@ -524,7 +564,7 @@ public final class ReproductionRun {
                 measured.result.promptIds().length, stats.newTokens(), stats.forwardPasses(), stats.draftedTokens(),
                 stats.acceptedTokens(), stats.acceptedPerPosition(), measured.wallMs, stats.prefillMs(),
                 seconds > 0 ? stats.newTokens() / seconds : 0.0, identical, firstMismatch, stats.loops(),
-                repeatedAcceptedTokens(measured.result));
+                repeatedAcceptedTokens(measured.result), stats.decodePassesByWidth(), null, null);
     }
 
     /**

@@ -26,6 +26,9 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  *     repeated accepted drafts / total accepted drafts over the prompts that measured it; null when nothing was
  *     accepted or no record measured it (results written before the field existed). A high share means the
  *     acceptance comes from text the model repeats, which a lookup drafter finds as well.
+ * @param ceilingSpeedup the speedup a zero-overhead loop would get from the run's own cost curve and this row's
+ *     passes: Σ(prefill + modelledArDecodeMs) / Σ(prefill + modelledDecodeMs) over the row's prompts (the measured
+ *     prefill, the passes' modelled cost; {@link PromptRecord}); null when the records carry no modelled times
  */
 public record RowSummary(
     String dataset,
@@ -43,7 +46,24 @@ public record RowSummary(
     Double acceptRate,
     Double meanAcceptedPerLoop,
     Integer identicalToBaseline,
-    Double repeatedAcceptedShare) {
+    Double repeatedAcceptedShare,
+    Double ceilingSpeedup) {
+
+  /** A row without a ceiling (results written before it existed). */
+  public RowSummary(String dataset, String decoder, double temperature, int k, String sampling, int prompts,
+      double meanTimeMs, double medianTimeMs, Double speedup, Double medianSpeedup, double tokensPerSecond,
+      Double tokensPerForward, Double acceptRate, Double meanAcceptedPerLoop, Integer identicalToBaseline,
+      Double repeatedAcceptedShare) {
+    this(dataset, decoder, temperature, k, sampling, prompts, meanTimeMs, medianTimeMs, speedup, medianSpeedup,
+        tokensPerSecond, tokensPerForward, acceptRate, meanAcceptedPerLoop, identicalToBaseline,
+        repeatedAcceptedShare, null);
+  }
+
+  /** Measured speedup / ceiling: how much of what the passes allow the decoder delivers; null without both. */
+  @JsonIgnore
+  public Double shareOfCeiling() {
+    return speedup == null || ceilingSpeedup == null || ceilingSpeedup <= 0 ? null : speedup / ceilingSpeedup;
+  }
 
   /** Whether this is the autoregressive baseline row. */
   @JsonIgnore

@@ -145,6 +145,9 @@ public final class HtmlReport {
     scope.put("meanTime", String.format(Locale.ROOT, "%,.1f", row.meanTimeMs()));
     scope.put("medianTime", String.format(Locale.ROOT, "%,.1f", row.medianTimeMs()));
     scope.put("speedup", row.speedup() == null ? "–" : String.format(Locale.ROOT, "%.2f×", row.speedup()));
+    scope.put("ceiling", row.ceilingSpeedup() == null ? "–" : String.format(Locale.ROOT, "%.2f×", row.ceilingSpeedup())
+        + (row.shareOfCeiling() == null || row.isBaseline() ? ""
+            : String.format(Locale.ROOT, " (%.0f %%)", 100 * row.shareOfCeiling())));
     scope.put("faster", row.speedup() != null && row.speedup() > 1.0 && !row.isBaseline());
     scope.put("slower", row.speedup() != null && row.speedup() < 1.0);
     scope.put("tokensPerSecond", String.format(Locale.ROOT, "%,.1f", row.tokensPerSecond()));

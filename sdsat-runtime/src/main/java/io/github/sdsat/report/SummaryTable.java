@@ -9,7 +9,7 @@ import java.util.Locale;
 public final class SummaryTable {
 
   private static final String[] HEADERS = {
-    "dataset", "decoder", "T", "k", "sampling", "prompts", "mean ms", "median ms", "speedup", "tok/s",
+    "dataset", "decoder", "T", "k", "sampling", "prompts", "mean ms", "median ms", "speedup", "ceiling", "tok/s",
     "tok/fwd", "accept", "acc/loop", "copied", "identical"
   };
 
@@ -30,6 +30,8 @@ public final class SummaryTable {
         fixed(row.meanTimeMs(), 1),
         fixed(row.medianTimeMs(), 1),
         row.speedup() == null ? "-" : fixed(row.speedup(), 2) + "x",
+        row.ceilingSpeedup() == null ? "-" : fixed(row.ceilingSpeedup(), 2) + "x"
+            + (row.shareOfCeiling() == null ? "" : " (" + fixed(100 * row.shareOfCeiling(), 0) + "%)"),
         fixed(row.tokensPerSecond(), 1),
         row.tokensPerForward() == null ? "-" : fixed(row.tokensPerForward(), 2),
         row.acceptRate() == null ? "-" : fixed(100 * row.acceptRate(), 1) + "%",

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AggregatorTest {
@@ -76,6 +77,35 @@ class AggregatorTest {
     assertThat(rows.get(3).repeatedAcceptedShare()).as("nothing accepted").isNull();
     assertThatThrownBy(() -> Records.withRepeats(greedy("humaneval", "t0", "lookup", 3, 50, 50, 20, 60, 10, 19,
         true), 11L)).hasMessageContaining("repeatedAcceptedTokens 11 must be between 0 and acceptedTokens 10");
+  }
+
+  @Test
+  void ceilingIsModelledArOverModelledPassesWithTheMeasuredPrefill() {
+    // T(1) = 1 ms, T(4) = 1.5 ms. A 9-token generation: ar = 8 passes of 1; the method = 2 passes of 4 tokens.
+    Map<Integer, Double> curve = Map.of(1, 1.0, 4, 1.5);
+    PromptRecord ar = withWidths(baseline("d", "t0", 100, 9), new long[] {0, 8}).withModelledTimes(curve);
+    PromptRecord method = withWidths(Records.greedy("d", "t0", "lookup", 3, 50, 9, 3, 6, 6, 2, true),
+        new long[] {0, 0, 0, 0, 2}).withModelledTimes(curve);
+    assertThat(method.modelledDecodeMs()).isEqualTo(3.0);
+    assertThat(method.modelledArDecodeMs()).isEqualTo(8.0);
+    List<RowSummary> rows = Aggregator.summarise(List.of(ar, method));
+    // prefill is timeMs / 10 in these records: ar 10 ms, the method 5 ms
+    assertThat(rows.get(0).ceilingSpeedup()).isEqualTo(1.0);
+    assertThat(rows.get(1).ceilingSpeedup()).isCloseTo((5 + 8.0) / (5 + 3.0), within(1e-12));
+    assertThat(rows.get(1).shareOfCeiling()).isCloseTo(2.0 / (13.0 / 8.0), within(1e-12));
+    // a record without modelled times leaves the row without a ceiling rather than a partial one
+    List<RowSummary> partial = Aggregator.summarise(List.of(ar, method,
+        Records.greedy("d", "t1", "lookup", 3, 50, 9, 3, 6, 6, 2, true), baseline("d", "t1", 100, 9)));
+    assertThat(partial.get(1).ceilingSpeedup()).isNull();
+    assertThatThrownBy(() -> withWidths(ar, new long[] {0, 0, 7}).withModelledTimes(curve))
+        .hasMessageContaining("no pass of 2 tokens");
+  }
+
+  private static PromptRecord withWidths(PromptRecord r, long[] widths) {
+    return new PromptRecord(r.dataset(), r.taskId(), r.decoder(), r.k(), r.temperature(), r.sampling(),
+        r.promptTokens(), r.newTokens(), r.forwardPasses(), r.draftedTokens(), r.acceptedTokens(),
+        r.acceptedPerPosition(), r.timeMs(), r.prefillMs(), r.tokensPerSecond(), r.identicalToBaseline(),
+        r.firstMismatch(), r.loops(), r.repeatedAcceptedTokens(), widths, null, null);
   }
 
   @Test

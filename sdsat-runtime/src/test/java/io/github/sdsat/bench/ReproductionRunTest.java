@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The protocol on a random-weight tiny model: 2 prompts per dataset, k {1, 2}, 16 new tokens. */
@@ -85,7 +86,15 @@ class ReproductionRunTest {
             if (row.repeatedAcceptedShare() != null) {
                 assertThat(row.repeatedAcceptedShare()).isBetween(0.0, 1.0);
             }
+            // every row has a ceiling from the run's own cost curve; the baseline's is 1 by construction
+            assertThat(row.ceilingSpeedup()).as(row.toString()).isNotNull().isPositive();
+            if (row.isBaseline()) {
+                assertThat(row.ceilingSpeedup()).isCloseTo(1.0, within(1e-9));
+            }
         }
+        Map<Integer, Double> curve = results.environment().costCurveMs();
+        assertThat(results.environment().backend()).isNotBlank();
+        assertThat(results.environment().costCurveCachedTokens()).isPositive();
         Map<String, PromptRecord> baselines = results.prompts().stream().filter(PromptRecord::isBaseline)
                 .collect(Collectors.toMap(r -> r.dataset() + "/" + r.taskId(), r -> r));
         for (PromptRecord record : results.prompts()) {
@@ -97,6 +106,19 @@ class ReproductionRunTest {
             assertThat(record.newTokens()).isBetween(1, 16);
             assertThat(record.repeatedAcceptedTokens()).as("measured for every record").isNotNull()
                     .isBetween(0L, record.acceptedTokens());
+            // passes after the prefill, by width: they add up to the counted passes, each width is on the curve
+            long[] widths = record.decodePassesByWidth();
+            assertThat(java.util.Arrays.stream(widths).sum()).isEqualTo(record.forwardPasses() - 1);
+            double modelled = 0;
+            for (int w = 1; w < widths.length; w++) {
+                if (widths[w] > 0) {
+                    assertThat(curve).containsKey(w);
+                    modelled += widths[w] * curve.get(w);
+                }
+            }
+            assertThat(record.modelledDecodeMs()).isCloseTo(modelled, within(1e-9));
+            assertThat(record.modelledArDecodeMs()).isCloseTo((record.newTokens() - 1) * curve.get(1),
+                    within(1e-9));
         }
         assertThat(results.config()).containsEntry("runId", "unit").containsEntry("kList", List.of(1, 2));
         assertThat(results.environment().modelSha()).hasSize(64);
