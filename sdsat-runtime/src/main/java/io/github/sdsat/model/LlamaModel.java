@@ -149,12 +149,19 @@ public final class LlamaModel implements AutoCloseable {
         return "scalar".equals(choice) ? new ScalarCpuKernels() : CpuKernels.best();
     }
 
-    /** Threads of the Java CPU pass: {@code -Dsdsat.cpuThreads}, default every available processor. */
-    private static int cpuThreads() {
+    /**
+     * Threads of the Java CPU pass: {@code -Dsdsat.cpuThreads}, default half the available processors (at least 1).
+     *
+     * <p>Why half: cloud vCPUs come in SMT pairs of one physical core (on the 2-vCPU machine of docs/PERFORMANCE.md
+     * two threads add no multiply-add throughput), and a second thread that the OS deschedules stalls every product
+     * of the pass: with one vCPU busy elsewhere, two threads decoded at 711 tokens/s against 1,727 for one thread.
+     * More threads pay on memory-bound models on an idle machine; set the property there.
+     */
+    static int cpuThreads() {
         String value = System.getProperty("sdsat.cpuThreads");
         int available = Runtime.getRuntime().availableProcessors();
         if (value == null || value.isBlank()) {
-            return available;
+            return Math.max(1, available / 2);
         }
         try {
             int threads = Integer.parseInt(value.trim());
