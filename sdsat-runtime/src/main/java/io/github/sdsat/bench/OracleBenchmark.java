@@ -47,8 +47,8 @@ import java.util.TreeSet;
  */
 public final class OracleBenchmark {
     static final String USAGE = "usage: OracleBenchmark [--random-shape hidden:layers:heads:intermediate:vocab:context "
-            + "(default " + CostCurve.DEFAULT_RANDOM_SHAPE + ")] [--prompts 3] [--prompt-length 100] [--new-tokens 128] "
-            + "[--one-pass-k 1,3,5,7] [--two-step-k 3,5] [--curve-rounds 5] [--threads 1] "
+            + "(default " + CostCurve.DEFAULT_RANDOM_SHAPE + ")] [--prompts 3] [--prompt-length 100] "
+            + "[--new-tokens 128] [--one-pass-k 1,3,5,7] [--two-step-k 3,5] [--curve-rounds 5] [--threads 1] "
             + "[--json target/oracle-benchmark.json]";
 
     private OracleBenchmark() {
