@@ -241,7 +241,7 @@ public final class CostCurve {
     }
 
     /** Samples in ms by cached length, then by n; one per timed round. */
-    private static Map<Integer, Map<Integer, List<Double>>> time(LlamaModel model, List<Integer> cachedValues,
+    static Map<Integer, Map<Integer, List<Double>>> time(LlamaModel model, List<Integer> cachedValues,
             List<Integer> newTokens, int rounds) {
         Random random = new Random(1);
         int vocab = model.config().vocabSize();

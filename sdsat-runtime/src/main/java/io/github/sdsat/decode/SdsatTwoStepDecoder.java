@@ -18,15 +18,28 @@ import java.util.SplittableRandom;
  */
 public class SdsatTwoStepDecoder extends SatDecoder {
     public static final String NAME = "sdsat";
+    /** The benchmark's two-step oracle ({@link Decoders#oracleTwoStep}; not in {@link Decoders#names()}). */
+    public static final String ORACLE_NAME = "oracle-two-step";
     public static final int MAX_K = 15;
 
+    /**
+     * Benchmark only: when not null, the drafts d2..d(k+1) of each loop are this output's next k tokens instead of
+     * the SAT rows' argmax (the draft pass still runs, at the same width, for t1 and its cost), [referenceLength].
+     */
+    private final long[] reference;
+
     public SdsatTwoStepDecoder(LlamaModel model, long satToken) {
+        this(model, satToken, null);
+    }
+
+    SdsatTwoStepDecoder(LlamaModel model, long satToken, long[] reference) {
         super(model, satToken);
+        this.reference = reference;
     }
 
     @Override
     public String name() {
-        return NAME;
+        return reference == null ? NAME : ORACLE_NAME;
     }
 
     @Override
@@ -39,6 +52,11 @@ public class SdsatTwoStepDecoder extends SatDecoder {
         if (config.k() < 1 || config.k() > MAX_K) {
             throw new IllegalArgumentException(name() + " supports k from 1 to " + MAX_K + " SAT tokens, got k = "
                     + config.k());
+        }
+        if (reference != null && !config.isGreedy()) {
+            throw new IllegalArgumentException(ORACLE_NAME + " is greedy only (a benchmark of the two-step loop when "
+                    + "every draft is accepted), but temperature is " + config.temperature() + ": use temperature 0, "
+                    + "or the one-pass oracle (Decoders.oracle), which also samples");
         }
     }
 
@@ -76,6 +94,14 @@ public class SdsatTwoStepDecoder extends SatDecoder {
             // Verify pass over [t1, d2..d(k+1)]: row i predicts position n + 2 + i.
             verifyInput[0] = t1;
             System.arraycopy(draft, 1, verifyInput, 1, k);
+            if (reference != null) {
+                // the oracle's drafts: the reference's tokens at the next output indices (a filler past its end,
+                // which verification rejects or the length limit never reaches)
+                for (int j = 0; j < k; j++) {
+                    int index = out.size() + j;
+                    verifyInput[1 + j] = index < reference.length ? reference[index] : 0;
+                }
+            }
             long[] verify = passes.argmax(cache, verifyInput, ModelPasses.range(n + 1, k + 1), null, 0);
             int accepted = SpeculativeSampling.greedyPrefix(verifyInput, 1, verify, k);
             counters.verified(k, accepted);

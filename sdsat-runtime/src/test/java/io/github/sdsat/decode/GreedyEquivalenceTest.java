@@ -70,7 +70,8 @@ class GreedyEquivalenceTest {
         for (int k = 1; k <= 8; k++) {
             GenerationConfig c = base.toBuilder().k(k).build();
             for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat),
-                    DraftVerifyDecoder.lookup(model))) {
+                    DraftVerifyDecoder.lookup(model), SdsatChainDecoder.chain(model, sat),
+                    SdsatChainDecoder.withLookup(model, sat), Decoders.oracleTwoStep(model, expected))) {
                 GenerationResult r = d.generate(prompt, c);
                 assertThat(r.outputIds()).as("%s k=%d", d.name(), k).containsExactly(expected);
                 assertThat(r.stopReason()).isEqualTo("length");
@@ -175,7 +176,9 @@ class GreedyEquivalenceTest {
                 GenerationResult arLen = new AutoregressiveDecoder(model).generate(prompt, byLength);
                 assertThat(arLen.outputIds()).containsExactly(Arrays.copyOf(free, stopAt + 1));
                 for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat),
-                        DraftVerifyDecoder.lookup(model), Decoders.oracle(model, free))) {
+                        DraftVerifyDecoder.lookup(model), Decoders.oracle(model, free),
+                        SdsatChainDecoder.chain(model, sat), SdsatChainDecoder.withLookup(model, sat),
+                        Decoders.oracleTwoStep(model, free))) {
                     GenerationResult r = d.generate(prompt, byEos);
                     assertThat(r.outputIds()).as("%s k=%d eos=%d", d.name(), k, eos).containsExactly(ar.outputIds());
                     assertThat(r.stopReason()).isEqualTo("eos");
@@ -232,5 +235,25 @@ class GreedyEquivalenceTest {
                         + "1..16");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.oracle(model, new long[] {1, 11}))
                 .hasMessageContaining("outside the model's vocabulary");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.oracleTwoStep(model, new long[] {-1}))
+                .hasMessageContaining("Reference token id -1 of decoder oracle-two-step is outside the model's "
+                        + "vocabulary [0, 11)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.oracleTwoStep(model, new long[] {1})
+                .generate(new long[] {1}, GenerationConfig.builder().k(2).temperature(1).build()))
+                .hasMessageContaining("oracle-two-step is greedy only").hasMessageContaining("Decoders.oracle");
+        for (String name : List.of("sdsat-chain", "sdsat-lookup")) {
+            Decoder d = Decoders.create(name, model, 10);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(new long[] {1},
+                    GenerationConfig.builder().k(0).build()))
+                    .hasMessageContaining(name + " supports k from 1 to 15").hasMessageContaining("got k = 0");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(new long[] {1},
+                    GenerationConfig.builder().k(16).build())).hasMessageContaining("got k = 16");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(new long[] {1},
+                    GenerationConfig.builder().k(3).temperature(0.5).build()))
+                    .hasMessageContaining(name + " is greedy only, but temperature is 0.5")
+                    .hasMessageContaining("decoder sdsat (chain sampling), sdsat-tree (tree sampling) or lookup");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create(name, model, -1))
+                    .hasMessageContaining("Decoder " + name + " needs a SAT token");
+        }
     }
 }

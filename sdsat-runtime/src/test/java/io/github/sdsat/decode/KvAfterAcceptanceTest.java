@@ -48,7 +48,15 @@ class KvAfterAcceptanceTest {
                 Arguments.of("sdsat-tree lossless T=1", new SdsatTreeDecoder(model, SAT),
                         sampled.toBuilder().k(7).build()),
                 Arguments.of("lookup greedy", DraftVerifyDecoder.lookup(model), greedy),
-                Arguments.of("lookup lossless T=1", DraftVerifyDecoder.lookup(model), sampled));
+                Arguments.of("lookup lossless T=1", DraftVerifyDecoder.lookup(model), sampled),
+                Arguments.of("sdsat-chain k=5", SdsatChainDecoder.chain(model, SAT), greedy),
+                Arguments.of("sdsat-chain k=1", SdsatChainDecoder.chain(model, SAT), greedy.toBuilder().k(1).build()),
+                Arguments.of("sdsat-lookup k=5", SdsatChainDecoder.withLookup(model, SAT), greedy),
+                Arguments.of("sdsat-lookup k=2", SdsatChainDecoder.withLookup(model, SAT),
+                        greedy.toBuilder().k(2).build()),
+                Arguments.of("oracle-two-step", (AbstractDecoder) Decoders.oracleTwoStep(model,
+                        new AutoregressiveDecoder(model).generate(GreedyEquivalenceTest.prompt(6, VOCAB, 17), greedy)
+                                .outputIds()), greedy));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,0 +1,292 @@
+package io.github.sdsat.bench;
+
+import io.github.sdsat.SdsatException;
+import io.github.sdsat.decode.AutoregressiveDecoder;
+import io.github.sdsat.decode.Decoder;
+import io.github.sdsat.decode.Decoders;
+import io.github.sdsat.decode.GenerationConfig;
+import io.github.sdsat.decode.GenerationResult;
+import io.github.sdsat.model.AtomicFiles;
+import io.github.sdsat.model.DjlOffline;
+import io.github.sdsat.model.LlamaConfig;
+import io.github.sdsat.model.LlamaModel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+
+/**
+ * What the speculative loops deliver when every draft is accepted: autoregressive greedy decoding against the
+ * one-pass oracle ({@link Decoders#oracle}: k drafts verified in one pass of k+1 tokens, as {@code lookup} does) and
+ * the two-step oracle ({@link Decoders#oracleTwoStep}: SDSAT's draft pass and verify pass of k+1 tokens each), with
+ * the AR output of the same prompt as the reference, on a random-weight model of a memory-bound shape.
+ *
+ * <p>Each row is set against its ceiling, the speedup with zero loop overhead given the measured pass costs T(n)
+ * ({@link CostCurve}'s timing, same process, at the cached length of mid-generation): one-pass
+ * (k+1)·T(1)/T(k+1) (k+1 tokens per pass of k+1 tokens against k+1 one-token passes), two-step
+ * (k+2)·T(1)/(2·T(k+1)). A row far below its ceiling spends its time outside the passes.
+ *
+ * <p>Protocol: random prompts (seeded), one warm-up prompt through every configuration first (discarded: JIT), then
+ * per prompt the AR run (its output is the oracles' reference) followed by every oracle configuration, so drift of a
+ * shared machine hits all rows alike. Per row: the median over prompts of tokens/s (prefill included) and of tokens
+ * per pass; speedup = the row's median tokens/s / AR's median tokens/s. Every oracle output is checked against the AR
+ * output id by id ({@link Row#identical}).
+ *
+ * <p>Run (takes the given threads for a few minutes on the default shape): {@code mvn -pl sdsat-runtime exec:java
+ * -Dexec.mainClass=io.github.sdsat.bench.OracleBenchmark -Dexec.args="--threads 2 --json
+ * target/oracle-benchmark.json"} (see {@link #USAGE}).
+ */
+public final class OracleBenchmark {
+    static final String USAGE = "usage: OracleBenchmark [--random-shape hidden:layers:heads:intermediate:vocab:context "
+            + "(default " + CostCurve.DEFAULT_RANDOM_SHAPE + ")] [--prompts 3] [--prompt-length 100] "
+            + "[--new-tokens 128] [--one-pass-k 1,3,5,7] [--two-step-k 3,5] [--curve-rounds 5] [--threads 1] "
+            + "[--json target/oracle-benchmark.json]";
+
+    private OracleBenchmark() {
+    }
+
+    /**
+     * One configuration's medians.
+     *
+     * @param decoder        {@code ar}, {@code oracle} (one pass per loop) or {@code oracle-two-step}
+     * @param k              drafts per loop (0 for AR)
+     * @param tokensPerSecond median over prompts, prefill included
+     * @param speedup        tokensPerSecond / AR's tokensPerSecond
+     * @param tokensPerPass  median over prompts of new tokens / forward passes (prefill counted)
+     * @param ceiling        the zero-overhead speedup from the measured T(n) (class comment); 1 for AR
+     * @param identical      prompts whose output ids equal AR's
+     * @param samples        tokens/s per prompt, in prompt order
+     */
+    public record Row(String decoder, int k, double tokensPerSecond, double speedup, double tokensPerPass,
+                      double ceiling, int identical, List<Double> samples) {
+    }
+
+    /**
+     * A whole run.
+     *
+     * @param passMs  T(n) in ms by n (median over the curve rounds) at {@code cached} tokens in the cache
+     */
+    public record Report(String measuredAt, String javaVersion, String backend, LlamaConfig config, int prompts,
+                         int promptLength, int newTokens, int cached, Map<Integer, Double> passMs, List<Row> rows) {
+    }
+
+    /** The benchmark's settings (the command line's, or a test's). */
+    public record Options(LlamaConfig shape, int prompts, int promptLength, int newTokens, List<Integer> onePassK,
+                          List<Integer> twoStepK, int curveRounds, int threads, Path json) {
+        public Options {
+            if (prompts < 1 || promptLength < 1 || newTokens < 2 || curveRounds < 1 || threads < 1) {
+                throw new IllegalArgumentException("prompts, prompt length, curve rounds and threads must be at least "
+                        + "1 and new tokens at least 2; got prompts " + prompts + ", prompt length " + promptLength
+                        + ", new tokens " + newTokens + ", curve rounds " + curveRounds + ", threads " + threads
+                        + "; " + USAGE);
+            }
+            for (int k : concat(onePassK, twoStepK)) {
+                if (k < 1 || k > 15) {
+                    throw new IllegalArgumentException("k = " + k + " is not a draft length: give k from 1 to 15 in "
+                            + "--one-pass-k and --two-step-k");
+                }
+            }
+            if (onePassK.isEmpty() && twoStepK.isEmpty()) {
+                throw new IllegalArgumentException("--one-pass-k and --two-step-k are both empty: give at least one k");
+            }
+            onePassK = List.copyOf(onePassK);
+            twoStepK = List.copyOf(twoStepK);
+        }
+
+        static Options parse(String[] args) {
+            String shape = CostCurve.DEFAULT_RANDOM_SHAPE;
+            int prompts = 3;
+            int promptLength = 100;
+            int newTokens = 128;
+            List<Integer> onePass = List.of(1, 3, 5, 7);
+            List<Integer> twoStep = List.of(3, 5);
+            int curveRounds = 5;
+            int threads = 1;
+            Path json = Path.of("target", "oracle-benchmark.json");
+            for (int i = 0; i < args.length; i++) {
+                String flag = args[i];
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(flag + " needs a value; " + USAGE);
+                }
+                String value = args[++i];
+                switch (flag) {
+                    case "--random-shape" -> shape = value;
+                    case "--prompts" -> prompts = integer(flag, value);
+                    case "--prompt-length" -> promptLength = integer(flag, value);
+                    case "--new-tokens" -> newTokens = integer(flag, value);
+                    case "--one-pass-k" -> onePass = ks(flag, value);
+                    case "--two-step-k" -> twoStep = ks(flag, value);
+                    case "--curve-rounds" -> curveRounds = integer(flag, value);
+                    case "--threads" -> threads = integer(flag, value);
+                    case "--json" -> json = Path.of(value);
+                    default -> throw new IllegalArgumentException("unknown argument " + flag + "; " + USAGE);
+                }
+            }
+            return new Options(CostCurve.randomShape(shape), prompts, promptLength, newTokens, onePass, twoStep,
+                    curveRounds, threads, json);
+        }
+
+        private static int integer(String flag, String value) {
+            try {
+                return Integer.parseInt(value.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(flag + " takes an integer, got '" + value + "'; " + USAGE);
+            }
+        }
+
+        /** A comma-separated list of k; empty text gives no k (that kind of oracle is skipped). */
+        private static List<Integer> ks(String flag, String value) {
+            List<Integer> out = new ArrayList<>();
+            for (String part : value.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(integer(flag, part));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Measures every configuration on {@code model} (any weights: with the AR output as reference every oracle draft
+     * is accepted, whatever the model computes).
+     *
+     * @throws IllegalArgumentException when prompt + new tokens + the largest k do not fit the model's context
+     */
+    public static Report run(LlamaModel model, Options o) {
+        LlamaConfig config = model.config();
+        int kMax = concat(o.onePassK(), o.twoStepK()).stream().mapToInt(Integer::intValue).max().orElse(1);
+        int needed = o.promptLength() + o.newTokens() + kMax + 3; // the decoders' scratch slots
+        if (needed > config.maxPositions()) {
+            throw new IllegalArgumentException("prompt length " + o.promptLength() + " + new tokens " + o.newTokens()
+                    + " + scratch for k = " + kMax + " need " + needed + " positions, more than the model's context "
+                    + config.maxPositions() + ": lower --prompt-length, --new-tokens or k");
+        }
+        // T(n) at mid-generation, for the ceilings
+        int cached = o.promptLength() + o.newTokens() / 2;
+        TreeSet<Integer> widths = new TreeSet<>();
+        widths.add(1);
+        concat(o.onePassK(), o.twoStepK()).forEach(k -> widths.add(k + 1));
+        Map<Integer, Double> passMs = new LinkedHashMap<>();
+        CostCurve.time(model, List.of(cached), List.copyOf(widths), o.curveRounds()).get(cached)
+                .forEach((n, samples) -> passMs.put(n, CostCurve.median(samples)));
+
+        List<String> names = new ArrayList<>(); // configuration labels, in run order: ar first
+        List<Integer> ks = new ArrayList<>();
+        names.add(AutoregressiveDecoder.NAME);
+        ks.add(0);
+        for (int k : o.onePassK()) {
+            names.add("oracle");
+            ks.add(k);
+        }
+        for (int k : o.twoStepK()) {
+            names.add("oracle-two-step");
+            ks.add(k);
+        }
+        int configs = names.size();
+        List<List<Double>> rates = new ArrayList<>(); // [configs][prompts] tokens/s
+        List<List<Double>> perPass = new ArrayList<>(); // [configs][prompts] tokens per pass
+        int[] identical = new int[configs];
+        for (int c = 0; c < configs; c++) {
+            rates.add(new ArrayList<>());
+            perPass.add(new ArrayList<>());
+        }
+        Random random = new Random(11);
+        AutoregressiveDecoder ar = new AutoregressiveDecoder(model);
+        for (int p = -1; p < o.prompts(); p++) { // prompt -1 warms every configuration up and is discarded
+            long[] prompt = random.longs(o.promptLength(), 0, config.vocabSize()).toArray(); // [promptLength]
+            GenerationResult base = null;
+            for (int c = 0; c < configs; c++) {
+                GenerationConfig gc = GenerationConfig.builder().maxNewTokens(o.newTokens()).k(Math.max(1, ks.get(c)))
+                        .build();
+                GenerationResult r;
+                if (c == 0) {
+                    r = ar.generate(prompt, gc);
+                    base = r;
+                } else {
+                    long[] reference = base.outputIds();
+                    Decoder d = names.get(c).equals("oracle") ? Decoders.oracle(model, reference)
+                            : Decoders.oracleTwoStep(model, reference);
+                    r = d.generate(prompt, gc);
+                }
+                if (p >= 0) {
+                    rates.get(c).add(r.stats().tokensPerSecond());
+                    perPass.get(c).add(r.stats().tokensPerForward());
+                    identical[c] += Arrays.equals(r.outputIds(), base.outputIds()) ? 1 : 0;
+                }
+            }
+        }
+        double arRate = CostCurve.median(rates.get(0));
+        double t1 = passMs.get(1);
+        List<Row> rows = new ArrayList<>();
+        for (int c = 0; c < configs; c++) {
+            int k = ks.get(c);
+            double ceiling = k == 0 ? 1.0
+                    : names.get(c).equals("oracle") ? (k + 1) * t1 / passMs.get(k + 1)
+                    : (k + 2) * t1 / (2 * passMs.get(k + 1));
+            double rate = CostCurve.median(rates.get(c));
+            rows.add(new Row(names.get(c), k, rate, rate / arRate, CostCurve.median(perPass.get(c)), ceiling,
+                    identical[c], List.copyOf(rates.get(c))));
+        }
+        return new Report(Instant.now().toString(), System.getProperty("java.version"), model.backend(), config,
+                o.prompts(), o.promptLength(), o.newTokens(), cached, passMs, rows);
+    }
+
+    /** The report as markdown: a heading line, T(n), and one table row per configuration. */
+    public static String markdown(Report r) {
+        LlamaConfig c = r.config();
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "### Oracle loops: hidden %d, %d layers, %d heads, intermediate %d, "
+                        + "vocab %d, %s; %d prompt(s) of %d tokens, %d new tokens, greedy%n%n", c.hiddenSize(),
+                c.numLayers(), c.numHeads(), c.intermediateSize(), c.vocabSize(), r.backend(), r.prompts(),
+                r.promptLength(), r.newTokens()));
+        out.append(String.format("T(n) at %d cached tokens:", r.cached()));
+        double t1 = r.passMs().get(1);
+        r.passMs().forEach((n, ms) -> out.append(String.format(Locale.ROOT, " T(%d) %.2f ms (%.2fx)", n, ms, ms / t1)));
+        out.append("\n\n| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |\n");
+        out.append("|---|---|---|---|---|---|---|\n");
+        for (Row row : r.rows()) {
+            out.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.2fx | %.2f | %.2fx | %d/%d |%n", row.decoder(),
+                    row.k(), row.tokensPerSecond(), row.speedup(), row.tokensPerPass(), row.ceiling(), row.identical(),
+                    r.prompts()));
+        }
+        return out.toString();
+    }
+
+    /** Writes the report as JSON, atomically (a reader never sees half a file). */
+    public static void write(Report report, Path json) {
+        try {
+            byte[] bytes = CostCurve.mapper().writeValueAsBytes(report);
+            AtomicFiles.write(json, temporary -> Files.write(temporary, bytes));
+        } catch (IOException e) {
+            throw new SdsatException("cannot write " + json + ": " + e.getMessage() + "; choose a writable path "
+                    + "with --json", e);
+        }
+    }
+
+    private static List<Integer> concat(List<Integer> a, List<Integer> b) {
+        List<Integer> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    public static void main(String[] args) {
+        DjlOffline.enable(); // before the first engine call: DJL must never go online
+        Options options = Options.parse(args);
+        CostCurve.pinThreads(options.threads());
+        try (LlamaModel model = CostCurve.randomModel(options.shape(), 1)) {
+            Report report = run(model, options);
+            System.out.println(markdown(report));
+            write(report, options.json());
+            System.out.println("JSON report: " + options.json().toAbsolutePath());
+        }
+    }
+}
