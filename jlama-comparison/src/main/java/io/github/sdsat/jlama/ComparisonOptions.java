@@ -14,7 +14,7 @@ import java.util.List;
  * @param decoder our second decoder, beside {@code ar}
  * @param k SAT tokens per draft for SDSAT decoders
  * @param jlamaThreads Jlama's thread count, 0 = Jlama's own default
- * @param ourThreads PyTorch intra-op threads for our runtime, 0 = PyTorch's own default
+ * @param ourThreads threads of our runtime's CPU pass (sdsat.cpuThreads), 0 = the runtime's own default
  * @param out folder for {@code results.json} and {@code table.md}
  */
 public record ComparisonOptions(String model, int prompts, int newTokens, int warmup, String decoder, int k,
@@ -29,7 +29,7 @@ public record ComparisonOptions(String model, int prompts, int newTokens, int wa
             "  --decoder        our second decoder beside ar: sdsat, sdsat-single-pass, sdsat-tree (default sdsat)",
             "  --k              SAT tokens per draft (default 5)",
             "  --jlama-threads  Jlama's threads (default: Jlama's own, max(2, cores/2))",
-            "  --our-threads    PyTorch intra-op threads of our runtime (default: PyTorch's own)",
+            "  --our-threads    threads of our runtime's CPU pass (sdsat.cpuThreads; default: the runtime's own)",
             "  --model          model folder or embedded model name (default sdsat)",
             "  --out            folder for results.json and table.md (default reports/jlama-comparison)");
 
@@ -52,7 +52,7 @@ public record ComparisonOptions(String model, int prompts, int newTokens, int wa
                     + jlamaThreads);
         }
         if (ourThreads < 0) {
-            throw new IllegalArgumentException("--our-threads must be >= 0 (0 = PyTorch's default), got "
+            throw new IllegalArgumentException("--our-threads must be >= 0 (0 = the runtime's default), got "
                     + ourThreads);
         }
         if ("ar".equals(decoder)) {

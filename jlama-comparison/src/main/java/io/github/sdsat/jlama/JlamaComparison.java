@@ -1,6 +1,5 @@
 package io.github.sdsat.jlama;
 
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.github.tjake.jlama.model.AbstractModel;
@@ -102,17 +101,16 @@ public final class JlamaComparison {
         }
         int jlamaThreads = PhysicalCoreExecutor.instance.get().getCoreCount();
 
+        if (options.ourThreads() > 0) {
+            // Read when the model loads: the Java CPU pass's threads (and PyTorch's, for -Dsdsat.cpuKernels=djl).
+            System.setProperty("sdsat.cpuThreads", Integer.toString(options.ourThreads()));
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.ourThreads()));
+        }
         try (LoadedModel ours = LoadedModel.open(folder, DeviceChoice.resolve("cpu", "float32"), null)) {
-            if (options.ourThreads() > 0) {
-                // PyTorch's default is one thread per core; on cores shared with Jlama's pool its OpenMP workers
-                // spin-wait, so a different count can be worth measuring too.
-                JniUtils.setNumThreads(options.ourThreads());
-            }
-            String ourThreads = JniUtils.getNumThreads() + " intra-op, " + JniUtils.getNumInteropThreads()
-                    + " inter-op (PyTorch)";
+            String ourThreads = ours.model().backend();
             String jlamaThreadText = jlamaThreads + " (Jlama PhysicalCoreExecutor)";
             System.out.println("Jlama: " + backend + ", threads " + jlamaThreadText);
-            System.out.println("ours:  DJL PyTorch CPU float32, threads " + ourThreads);
+            System.out.println("ours:  " + ourThreads);
 
             Decoder ar = Decoders.create(AR, ours.model(), ours.satToken());
             Decoder other = Decoders.create(options.decoder(), ours.model(), ours.satToken());
@@ -185,7 +183,7 @@ public final class JlamaComparison {
             settings.put("jlamaDTypes", "working F32, quantized I8 requested (F32 weights stay F32)");
             settings.put("jlamaThreads", jlamaThreadText);
             settings.put("ourThreads", ourThreads);
-            settings.put("ourThreadsRequested", options.ourThreads() > 0 ? options.ourThreads() : "PyTorch default");
+            settings.put("ourThreadsRequested", options.ourThreads() > 0 ? options.ourThreads() : "runtime default");
             settings.put("availableProcessors", Runtime.getRuntime().availableProcessors());
             settings.put("finishedAt", Instant.now().toString());
 

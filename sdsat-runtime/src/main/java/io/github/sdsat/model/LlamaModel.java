@@ -152,10 +152,12 @@ public final class LlamaModel implements AutoCloseable {
     /**
      * Threads of the Java CPU pass: {@code -Dsdsat.cpuThreads}, default half the available processors (at least 1).
      *
-     * <p>Why half: cloud vCPUs come in SMT pairs of one physical core (on the 2-vCPU machine of docs/PERFORMANCE.md
-     * two threads add no multiply-add throughput), and a second thread that the OS deschedules stalls every product
-     * of the pass: with one vCPU busy elsewhere, two threads decoded at 711 tokens/s against 1,727 for one thread.
-     * More threads pay on memory-bound models on an idle machine; set the property there.
+     * <p>Why not all of them: the pass splits each product over the threads, and a thread that the OS deschedules
+     * (another process on the core, or the SMT sibling busy) stalls every product of the pass. Measured on the
+     * 2-vCPU machine of docs/PERFORMANCE.md: on an idle machine two threads decode the embedded model at 2,022
+     * tokens/s against 1,347 for one, but with one vCPU busy elsewhere two threads fell to 711 against 1,727. Half the
+     * processors keeps one free for the rest of the system (Maven, the OS, a second JVM); set the property to use
+     * them all on an idle machine.
      */
     static int cpuThreads() {
         String value = System.getProperty("sdsat.cpuThreads");
