@@ -143,11 +143,7 @@ final class CpuForward implements AutoCloseable {
             matmul(normed, n, gateUp[layer], gateUpOut);
             int guStride = gateUp[layer].paddedOut();
             for (int i = 0; i < n; i++) {
-                for (int j = 0; j < inter; j++) {
-                    float gate = gateUpOut[i * guStride + j];
-                    float sigmoid = (float) (1.0 / (1.0 + Math.exp(-gate)));
-                    normed[i * inter + j] = gate * sigmoid * gateUpOut[i * guStride + inter + j];
-                }
+                kernels.siluTimes(gateUpOut, i * guStride, i * guStride + inter, normed, i * inter, inter);
             }
             matmul(normed, n, down[layer], projected);
             addInto(x, projected, n, hidden, down[layer].paddedOut());
@@ -211,24 +207,12 @@ final class CpuForward implements AutoCloseable {
                 int q = i * qkvStride + h * headDim;
                 int visible = mask == null ? cached + i + 1 : total; // causal: up to the row's own slot
                 kernels.scores(qkvOut, q, keys, kvHead * headDim, kvRow, visible, headDim, scores);
-                float max = Float.NEGATIVE_INFINITY;
                 if (mask != null) {
                     for (int j = 0; j < visible; j++) {
                         scores[j] += mask[i * total + j];
                     }
                 }
-                for (int j = 0; j < visible; j++) {
-                    max = Math.max(max, scores[j]);
-                }
-                float sum = 0f;
-                for (int j = 0; j < visible; j++) {
-                    float e = (float) Math.exp(scores[j] - max);
-                    scores[j] = e;
-                    sum += e;
-                }
-                for (int j = 0; j < visible; j++) {
-                    scores[j] /= sum;
-                }
+                kernels.softmax(scores, visible);
                 kernels.weightedSum(scores, visible, values, kvHead * headDim, kvRow, headDim, attention,
                         i * attentionWidth + h * headDim);
             }

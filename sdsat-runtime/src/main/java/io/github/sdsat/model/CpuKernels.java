@@ -42,6 +42,15 @@ interface CpuKernels {
     void weightedSum(float[] weights, int count, float[] values, int valueOff, int stride, int width, float[] out,
             int outOff);
 
+    /** softmax over x[0, n) in place: exp(x - max) / Σ (entries of -inf become 0). */
+    void softmax(float[] x, int n);
+
+    /**
+     * SwiGLU's activation: out[outOff + j] = silu(g) · u with g = in[gateOff + j], u = in[upOff + j], silu(g) = g /
+     * (1 + exp(-g)), for j < n.
+     */
+    void siluTimes(float[] in, int gateOff, int upOff, float[] out, int outOff, int n);
+
     /** The vector kernels when the JVM has the vector module, else the scalar ones (logged once). */
     static CpuKernels best() {
         return Holder.BEST;
@@ -64,13 +73,15 @@ interface CpuKernels {
             float[] x = new float[8 * in];
             float[] y = new float[8 * w.paddedOut()];
             for (int iteration = 0; iteration < 1500; iteration++) {
-                for (int rows = 1; rows <= 8; rows++) {
+                for (int rows = 1; rows <= 8; rows++) { // every block kernel and remainder
                     kernels.matmul(x, rows, w, y, 0, w.tiles);
                 }
                 kernels.dot(x, 0, x, in, in);
                 kernels.axpy(0.5f, x, 0, y, 0, in);
                 kernels.scores(x, 0, x, 0, 64, 4, 64, y);
                 kernels.weightedSum(x, 4, x, 0, 64, 64, y, 0);
+                kernels.softmax(y, 3 * in + 5);
+                kernels.siluTimes(x, 0, in, y, 0, in + 3);
             }
             Holder.warm.add(kernels.getClass());
         }

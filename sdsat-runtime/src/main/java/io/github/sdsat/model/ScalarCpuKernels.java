@@ -67,4 +67,30 @@ final class ScalarCpuKernels implements CpuKernels {
             axpy(weights[j], values, valueOff + j * stride, out, outOff, width);
         }
     }
+
+    @Override
+    public void softmax(float[] x, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, x[j]);
+        }
+        float sum = 0f;
+        for (int j = 0; j < n; j++) {
+            float e = (float) Math.exp(x[j] - max);
+            x[j] = e;
+            sum += e;
+        }
+        for (int j = 0; j < n; j++) {
+            x[j] /= sum;
+        }
+    }
+
+    @Override
+    public void siluTimes(float[] in, int gateOff, int upOff, float[] out, int outOff, int n) {
+        for (int j = 0; j < n; j++) {
+            float gate = in[gateOff + j];
+            float sigmoid = (float) (1.0 / (1.0 + Math.exp(-gate)));
+            out[outOff + j] = gate * sigmoid * in[upOff + j];
+        }
+    }
 }
