@@ -78,7 +78,7 @@ public class ReproduceMojo extends AbstractSdsatMojo {
     String samplingModes;
 
     /** New tokens per completion prompt (the baseline's limit; each method then generates as many as it did). */
-    @Parameter(property = "sdsat.maxNewTokens", defaultValue = "96")
+    @Parameter(property = "sdsat.maxNewTokens", defaultValue = "256")
     int maxNewTokens;
 
     /** New tokens per infilling prompt (the paper's 50); generation also ends at {@code <EOT>}. */
