@@ -80,11 +80,36 @@ final class CpuForward implements AutoCloseable {
         }
         PackedMatrix head = PackedMatrix.pack(w.lmHead.toFloatArray(), c.vocabSize(), hidden, tile);
         CpuKernels.warmUp(kernels);
-        return new CpuForward(c, kernels, threads, w.embed.toFloatArray(), qkv, o, gateUp, down, head);
+        CpuForward forward = new CpuForward(c, kernels, threads, w.embed.toFloatArray(), qkv, o, gateUp, down, head);
+        // Weights of more than twice the last-level cache stream from DRAM on every pass (PackedMatrix).
+        boolean streamed = forward.weightBytesPerPass() > 2 * lastLevelCacheBytes();
+        for (int l = 0; l < layers; l++) {
+            for (PackedMatrix m : new PackedMatrix[] {qkv[l], o[l], gateUp[l], down[l]}) {
+                m.streamedFromMemory = streamed;
+            }
+        }
+        head.streamedFromMemory = streamed;
+        return forward;
+    }
+
+    /** {@code -Dsdsat.cpuCacheBytes}, default 32 MiB (the machine of docs/PERFORMANCE.md). */
+    static long lastLevelCacheBytes() {
+        String value = System.getProperty("sdsat.cpuCacheBytes", Long.toString(32L << 20));
+        try {
+            long bytes = Long.parseLong(value.trim());
+            if (bytes > 0) {
+                return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("sdsat.cpuCacheBytes must be a positive number of bytes (the CPU's "
+                + "last-level cache, e.g. 33554432), got '" + value + "'");
     }
 
     String describe() {
-        return "java " + kernels.name() + ", " + workers.threads() + " thread" + (workers.threads() > 1 ? "s" : "");
+        return "java " + kernels.name() + ", " + workers.threads() + " thread" + (workers.threads() > 1 ? "s" : "")
+                + (lmHead.streamedFromMemory ? ", weights streamed from memory" : "");
     }
 
     /** Bytes of weights one pass streams (every linear layer and the LM head; the embedding rows are negligible). */

@@ -18,6 +18,11 @@ public final class PackedMatrix {
     final int tiles;
     /** [tiles][in][tileWidth], flattened. */
     final float[] data;
+    /**
+     * Whether passes stream this matrix from memory rather than from the last-level cache (the model's weights are
+     * several times the cache): the kernels then use smaller row blocks ({@link VectorCpuKernels}).
+     */
+    boolean streamedFromMemory;
 
     private PackedMatrix(int out, int in, int tileWidth, float[] data) {
         this.out = out;

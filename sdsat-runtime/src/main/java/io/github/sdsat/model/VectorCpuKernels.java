@@ -42,6 +42,19 @@ final class VectorCpuKernels implements CpuKernels {
             int base = t * in * TILE;
             int col = t * TILE;
             int r = 0;
+            if (w.streamedFromMemory) {
+                // A model several times the cache: the first walk of each tile comes from DRAM, where one core
+                // sustains its bandwidth only with little work per loaded line; blocks of at most three rows keep
+                // that first walk as fast as a one-row walk, and the later blocks re-read the tile from L2
+                // (docs/PERFORMANCE.md: T(6)/T(1) on a 0.5 GB model).
+                for (; rows - r > 3; r += rows - r == 4 ? 2 : 3) {
+                    if (rows - r == 4) {
+                        rows2(x, r * in, in, data, base, y, r * stride + col, stride);
+                    } else {
+                        rows3(x, r * in, in, data, base, y, r * stride + col, stride);
+                    }
+                }
+            }
             // Each block of rows walks the whole tile, and a walk costs about the same for 1 to 6 rows (it is bound
             // by the tile's loads, not by the multiply-adds), so blocks are as large as the registers allow. Later
             // blocks re-read the tile from L1/L2, not from memory: the tile was just streamed.

@@ -83,6 +83,41 @@ class CpuForwardMatchesDjlTest {
     }
 
     @Test
+    void smallRowBlocksForModelsStreamedFromMemoryGiveTheSameLogits() {
+        LlamaConfig config = TinyModels.config(128, 2, 4, 2, 500, false, 10000.0);
+        Map<String, float[]> w = ReferenceLlama.randomWeights(128, config.intermediateSize(), 2, 4, 2, 32, 500, false,
+                11L);
+        String previous = System.getProperty("sdsat.cpuCacheBytes");
+        System.setProperty("sdsat.cpuCacheBytes", "4096"); // every matrix counts as streamed from memory
+        try (LlamaModel streamed = load(config, w, "java", 1)) {
+            if (previous == null) {
+                System.clearProperty("sdsat.cpuCacheBytes");
+            } else {
+                System.setProperty("sdsat.cpuCacheBytes", previous);
+            }
+            try (LlamaModel djl = load(config, w, "djl", 1); KvCache a = djl.newCache(64);
+                    KvCache b = streamed.newCache(64)) {
+                assertThat(streamed.backend()).contains("streamed from memory");
+                long[] tokens = new Random(8).longs(40, 0, 500).toArray();
+                int done = 0;
+                for (int n : new int[] {9, 4, 5, 6, 7, 8, 1}) { // every block split of the streamed path
+                    long[] part = Arrays.copyOfRange(tokens, done, done + n);
+                    long[] pos = LongStream.range(done, done + n).toArray();
+                    assertClose(streamed.logits(b, part, pos, null, 0), djl.logits(a, part, pos, null, 0),
+                            "streamed, " + n + " rows");
+                    done += n;
+                }
+            }
+        } finally {
+            if (previous == null) {
+                System.clearProperty("sdsat.cpuCacheBytes");
+            } else {
+                System.setProperty("sdsat.cpuCacheBytes", previous);
+            }
+        }
+    }
+
+    @Test
     void threadsDoNotChangeTheArithmetic() {
         LlamaConfig config = TinyModels.config(128, 2, 4, 2, 500, false, 10000.0);
         Map<String, float[]> w = ReferenceLlama.randomWeights(128, config.intermediateSize(), 2, 4, 2, 32, 500, false,
