@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.bench.TextGeneration;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.SamplingMode;
-import io.github.sdsat.report.ResultFiles;
+import io.github.sdsat.model.AtomicFiles;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -100,7 +100,7 @@ public class GenerateMojo extends AbstractSdsatMojo {
                 throw new IllegalArgumentException("Cannot create the folder of sdsat.statsFile " + folder + " (" + e
                         + "): choose a writable location", e);
             }
-            ResultFiles.writeAtomically(statsFile.toPath(), (json + "\n").getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.writeString(statsFile.toPath(), json + "\n");
             getLog().info("Stats written to " + statsFile.getAbsolutePath());
         }
     }

@@ -408,9 +408,11 @@ public final class ReproductionRun {
     private void checkLimits(LoadedModel loaded, Map<String, Decoder> decoders, List<Method> methods,
             List<Task> tasks, List<long[]> prompts, PromptEncoder encoder) {
         List<String> problems = new ArrayList<>();
+        List<Method> valid = new ArrayList<>();
         for (Method method : methods) {
             try {
                 decoders.get(method.decoder()).validate(generationConfig(method, 1, 0L, new long[0]));
+                valid.add(method);
             } catch (IllegalArgumentException e) {
                 problems.add((method.isGreedy() ? "sdsat.kList" : "sdsat.samplingKList/sdsat.samplingModes")
                         + ": " + method.decoder() + " with k = " + method.k()
@@ -421,8 +423,13 @@ public final class ReproductionRun {
         int maxK = methods.stream().mapToInt(Method::k).max().orElse(0);
         int context = loaded.model().config().maxPositions();
         for (int i = 0; i < tasks.size(); i++) {
-            // Decoders need the prompt, the new tokens and up to (k+1)^2 scratch slots (single-pass SAT blocks).
-            int needed = prompts.get(i).length + maxNewTokens(tasks.get(i)) + (maxK + 1) * (maxK + 1) + 2;
+            // Each decoder says what it needs: the prompt, the new tokens and its scratch slots for that k.
+            int needed = 0;
+            for (Method method : valid) {
+                GenerationConfig generation = generationConfig(method, maxNewTokens(tasks.get(i)), 0L, new long[0]);
+                needed = Math.max(needed,
+                        decoders.get(method.decoder()).cacheSlots(prompts.get(i).length, generation));
+            }
             if (needed > context) {
                 problems.add("Prompt " + tasks.get(i).dataset() + "/" + tasks.get(i).id() + " has "
                         + prompts.get(i).length + " tokens; with " + maxNewTokens(tasks.get(i))

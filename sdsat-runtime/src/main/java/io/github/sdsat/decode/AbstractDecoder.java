@@ -27,6 +27,11 @@ abstract class AbstractDecoder implements Decoder {
         validateConfig(config);
     }
 
+    @Override
+    public final int cacheSlots(int promptTokens, GenerationConfig config) {
+        return promptTokens + config.maxNewTokens() + scratchSlots(config) + 1;
+    }
+
     protected abstract void decode(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out,
             Counters counters);
 
@@ -44,7 +49,7 @@ abstract class AbstractDecoder implements Decoder {
             }
         }
         validateConfig(config);
-        int needed = promptIds.length + config.maxNewTokens() + scratchSlots(config) + 1;
+        int needed = cacheSlots(promptIds.length, config);
         int context = model.config().maxPositions();
         if (needed > context) {
             throw new IllegalArgumentException("Prompt of " + promptIds.length + " tokens + maxNewTokens "

@@ -89,10 +89,8 @@ public final class EmbeddedModels {
                     throw new SdsatException("Cannot install " + modelFolder + " as embedded model '" + name
                             + "': " + file + " is missing (train it completely first)");
                 }
-                Path tmp = target.resolve(file + ".tmp");
-                Files.copy(source, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, target.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.write(target.resolve(file), temporary ->
+                        Files.copy(source, temporary, StandardCopyOption.REPLACE_EXISTING));
             }
         } catch (java.io.IOException e) {
             throw new SdsatException("Cannot install embedded model '" + name + "' into " + target + ": "

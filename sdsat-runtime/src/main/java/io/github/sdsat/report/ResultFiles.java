@@ -7,6 +7,7 @@ import io.github.sdsat.SdsatException;
 import io.github.sdsat.bench.PromptRecord;
 import io.github.sdsat.bench.RowSummary;
 import io.github.sdsat.bench.RunResults;
+import io.github.sdsat.model.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -17,8 +18,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,8 +27,8 @@ import java.util.List;
  * ({@code <dataset>-<metric>.png}) and {@value #INDEX_HTML}, plus the {@code latest} pointer of the reports
  * folder.
  *
- * <p>Every file is written to a temporary name in the run folder and moved into place atomically, so a reader
- * never sees a half-written file, and a folder that cannot be written is refused before anything is written.
+ * <p>Every file is written through {@link AtomicFiles} (a temporary name in the run folder, moved into place), so a
+ * reader never sees a half-written file, and a folder that cannot be written is refused before anything is written.
  */
 public final class ResultFiles {
 
@@ -47,8 +46,6 @@ public final class ResultFiles {
       .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
       // Newer versions may add fields; an older reader (sdsat:merge of mixed shards) should still read them.
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private ResultFiles() {}
 
@@ -131,50 +128,20 @@ public final class ResultFiles {
     } catch (IOException e) {
       throw new SdsatException("Cannot serialise the results of " + runDir + " to JSON: " + e.getMessage(), e);
     }
-    written.add(writeAtomically(runDir.resolve(RESULTS_JSON), json));
-    written.add(writeAtomically(runDir.resolve(RESULTS_CSV),
+    written.add(AtomicFiles.write(runDir.resolve(RESULTS_JSON), json));
+    written.add(AtomicFiles.write(runDir.resolve(RESULTS_CSV),
         Csv.of(RowSummary.class, results.rows()).getBytes(StandardCharsets.UTF_8)));
-    written.add(writeAtomically(runDir.resolve(PROMPTS_CSV),
+    written.add(AtomicFiles.write(runDir.resolve(PROMPTS_CSV),
         Csv.of(PromptRecord.class, results.prompts()).getBytes(StandardCharsets.UTF_8)));
     List<Charts.ChartImage> charts = Charts.render(results.rows());
     for (Charts.ChartImage chart : charts) {
-      written.add(writeAtomically(runDir.resolve(chart.fileName()), chart.png()));
+      written.add(AtomicFiles.write(runDir.resolve(chart.fileName()), chart.png()));
     }
     String runName = runDir.toAbsolutePath().normalize().getFileName() == null
         ? "run" : runDir.toAbsolutePath().normalize().getFileName().toString();
     String html = HtmlReport.render(results, charts, runName);
-    written.add(writeAtomically(runDir.resolve(INDEX_HTML), html.getBytes(StandardCharsets.UTF_8)));
+    written.add(AtomicFiles.write(runDir.resolve(INDEX_HTML), html.getBytes(StandardCharsets.UTF_8)));
     return List.copyOf(written);
-  }
-
-  /**
-   * Writes {@code content} to a temporary file next to {@code target} and moves it over {@code target}
-   * atomically, so readers see the old file or the new one, never a partial one.
-   */
-  public static Path writeAtomically(Path target, byte[] content) {
-    Path folder = target.toAbsolutePath().getParent();
-    Path temporary = null;
-    try {
-      // Not Files.createTempFile: its owner-only permissions would carry over to the report files, which others
-      // (CI artifact upload, a web server) must be able to read. CREATE_NEW keeps the umask's permissions.
-      temporary = folder.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
-          + Long.toHexString(RANDOM.nextLong()) + ".tmp");
-      Files.write(temporary, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      temporary = null;
-      return target;
-    } catch (IOException e) {
-      throw new SdsatException("Cannot write " + target.toAbsolutePath() + ": " + describe(e)
-          + "; check free space and permissions of " + folder, e);
-    } finally {
-      if (temporary != null) {
-        try {
-          Files.deleteIfExists(temporary);
-        } catch (IOException ignored) {
-          // The write already failed and says so; a stray temporary file is the lesser problem.
-        }
-      }
-    }
   }
 
   /**
@@ -224,14 +191,14 @@ public final class ResultFiles {
       Files.createSymbolicLink(temporaryLink, Path.of(runId));
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
       // No symbolic links here: the text file is the documented fallback.
-      return writeAtomically(reportsRoot.resolve(LATEST_TXT),
+      return AtomicFiles.write(reportsRoot.resolve(LATEST_TXT),
           (runId + "\n").getBytes(StandardCharsets.UTF_8));
     }
     try {
       Files.move(temporaryLink, latest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       deleteQuietly(temporaryLink);
-      return writeAtomically(reportsRoot.resolve(LATEST_TXT), (runId + "\n").getBytes(StandardCharsets.UTF_8));
+      return AtomicFiles.write(reportsRoot.resolve(LATEST_TXT), (runId + "\n").getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       deleteQuietly(temporaryLink);
       throw new SdsatException("Cannot point " + latest.toAbsolutePath() + " at " + runId + ": " + describe(e), e);

@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.model.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -52,8 +52,8 @@ public record TrainedBpe(BpeTokenizerTrainer.Options options, List<String> token
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         try {
             Files.createDirectories(folder);
-            writeAtomically(folder.resolve("tokenizer.json"), mapper.writeValueAsBytes(tokenizerJson()));
-            writeAtomically(folder.resolve("tokenizer_config.json"), mapper.writeValueAsBytes(tokenizerConfig()));
+            AtomicFiles.write(folder.resolve("tokenizer.json"), mapper.writeValueAsBytes(tokenizerJson()));
+            AtomicFiles.write(folder.resolve("tokenizer_config.json"), mapper.writeValueAsBytes(tokenizerConfig()));
         } catch (IOException e) {
             throw new SdsatException("Cannot write the tokenizer into " + folder.toAbsolutePath() + " ("
                     + e.getMessage() + "): check that the folder is writable and the disk has space.", e);
@@ -137,17 +137,5 @@ public record TrainedBpe(BpeTokenizerTrainer.Options options, List<String> token
         // Decoding code must give back the exact source text; the cleanup would turn " ." into ".".
         config.put("clean_up_tokenization_spaces", false);
         return config;
-    }
-
-    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        // Not Files.createTempFile: its owner-only permissions would carry over to the published file.
-        Path temp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + System.nanoTime() + ".tmp");
-        try {
-            Files.write(temp, bytes);
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.bench.DraftingEvaluation;
 import io.github.sdsat.bench.LoadedModel;
+import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
@@ -328,10 +329,8 @@ public final class Trainer {
             json.put("sat_token_id", satId);
             TrainFiles.writeJson(configFile, json);
             for (String name : List.of("tokenizer.json", "tokenizer_config.json")) {
-                Path target = folder.resolve(name);
-                Path temporary = Files.createTempFile(folder, "." + name + ".", ".tmp");
-                Files.copy(tokenizerFolder.resolve(name), temporary, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.write(folder.resolve(name), temporary ->
+                        Files.copy(tokenizerFolder.resolve(name), temporary, StandardCopyOption.REPLACE_EXISTING));
             }
         } catch (IOException e) {
             throw new SdsatException("Cannot write the model folder " + folder.toAbsolutePath() + " ("

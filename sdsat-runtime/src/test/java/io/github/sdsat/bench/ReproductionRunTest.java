@@ -182,6 +182,17 @@ class ReproductionRunTest {
         assertThat(reports.resolve("unit")).doesNotExist();
     }
 
+    /** The context check asks each decoder for its cache slots (Decoder.cacheSlots) before any generation. */
+    @Test
+    void aPromptThatDoesNotFitTheContextFailsBeforeAnyGeneration(@TempDir Path reports) {
+        ReproductionConfig config = small(reports).maxNewTokens(TinyModelFolder.MAX_POSITIONS).build();
+        assertThatThrownBy(() -> ReproductionRun.run(config, null))
+                .isInstanceOf(SdsatException.class)
+                .hasMessageContaining("new tokens and k up to 2 it needs")
+                .hasMessageContaining("positions, more than the model's context of " + TinyModelFolder.MAX_POSITIONS);
+        assertThat(reports.resolve("unit")).doesNotExist();
+    }
+
     @Test
     void samplingWithoutASamplingDecoderIsRefused(@TempDir Path reports) {
         ReproductionConfig config = small(reports).temperatures(List.of(0.0, 0.2)).samplingDecoders(List.of())

@@ -210,6 +210,29 @@ class GreedyEquivalenceTest {
         assertThat(Arrays.stream(s.acceptedPerPosition()).sum()).isEqualTo(s.acceptedTokens());
     }
 
+    /** cacheSlots is the count generate checks against the context: it runs at the limit and refuses one past. */
+    @Test
+    void cacheSlotsIsWhatGenerateChecks() {
+        LlamaModel model = MODELS.get(0);
+        int context = model.config().maxPositions();
+        GenerationConfig c = GenerationConfig.builder().maxNewTokens(4).k(3).build();
+        assertThat(new AutoregressiveDecoder(model).cacheSlots(10, c)).isEqualTo(10 + 4 + 1);
+        assertThat(new SdsatTwoStepDecoder(model, 10).cacheSlots(10, c)).isEqualTo(10 + 4 + (3 + 2) + 1);
+        assertThat(new SdsatSinglePassDecoder(model, 10).cacheSlots(10, c)).isEqualTo(10 + 4 + 16 + 1);
+        assertThat(Decoders.create("lookup", model, -1).cacheSlots(10, c)).isEqualTo(10 + 4 + 3 + 1);
+        GenerationConfig k5 = GenerationConfig.builder().maxNewTokens(4).k(5).build(); // a depth the tree has
+        for (String name : Decoders.names()) {
+            Decoder decoder = Decoders.create(name, model, 10);
+            decoder.validate(k5);
+            int scratch = decoder.cacheSlots(0, k5) - k5.maxNewTokens();
+            long[] fits = new long[context - k5.maxNewTokens() - scratch];
+            assertThat(decoder.cacheSlots(fits.length, k5)).as(name).isEqualTo(context);
+            assertThat(decoder.generate(fits, k5).outputIds()).as(name).isNotEmpty();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> decoder.generate(new long[fits.length + 1], k5))
+                    .as(name).hasMessageContaining("exceeds the model's context of " + context);
+        }
+    }
+
     @Test
     void badInputsAreRefusedClearly() {
         LlamaModel model = MODELS.get(0);

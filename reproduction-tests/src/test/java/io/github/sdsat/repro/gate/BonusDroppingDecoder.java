@@ -36,6 +36,15 @@ final class BonusDroppingDecoder implements Decoder {
         return dropBonus ? "test-sdsat-dropping-bonus" : "test-sdsat-uncached";
     }
 
+    /**
+     * No KV cache, but the same count of positions: the longest pass is the verify pass over the sequence (prompt,
+     * output and, with {@code dropBonus}, up to one dropped bonus per emitted token), t1 and k drafts.
+     */
+    @Override
+    public int cacheSlots(int promptTokens, GenerationConfig config) {
+        return promptTokens + (dropBonus ? 2 : 1) * config.maxNewTokens() + config.k() + 2;
+    }
+
     /** Output positions at which a bonus token was dropped (the token the correct decoder would have put there). */
     List<Integer> droppedAt() {
         return List.copyOf(droppedAt);

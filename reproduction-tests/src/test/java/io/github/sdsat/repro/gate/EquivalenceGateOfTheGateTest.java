@@ -185,6 +185,12 @@ class EquivalenceGateOfTheGateTest {
             return "test-substitute";
         }
 
+        /** What the autoregressive decoder it wraps needs. */
+        @Override
+        public int cacheSlots(int promptTokens, GenerationConfig config) {
+            return new AutoregressiveDecoder(model.model()).cacheSlots(promptTokens, config);
+        }
+
         @Override
         public GenerationResult generate(long[] promptIds, GenerationConfig config) {
             GenerationResult ar = new AutoregressiveDecoder(model.model()).generate(promptIds, config);

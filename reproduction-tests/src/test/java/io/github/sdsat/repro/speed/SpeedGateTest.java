@@ -7,6 +7,7 @@ import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationResult;
+import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.report.Charts;
 import io.github.sdsat.report.SummaryTable;
 import io.github.sdsat.repro.support.Attach;
@@ -27,12 +28,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -227,13 +224,6 @@ class SpeedGateTest {
         Attach.text("measured thresholds (for calibration)", b.toString());
         Path target = Path.of(System.getProperty("sdsat.fixtureDirectory", "target/repro-fixtures")).getParent()
                 .resolve("thresholds-measured.properties");
-        try {
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), "thresholds-measured", ".tmp");
-            Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + target, e);
-        }
+        AtomicFiles.writeString(target, b.toString());
     }
 }

@@ -1,6 +1,7 @@
 package io.github.sdsat.repro.support;
 
 import io.github.sdsat.bench.Environment;
+import io.github.sdsat.model.AtomicFiles;
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 
@@ -10,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +30,7 @@ public final class AllureEnvironment implements LauncherSessionListener {
             if (in == null) {
                 throw new IllegalStateException("allure-categories.json is missing from the test resources");
             }
-            writeAtomically(resultsDirectory().resolve("categories.json"), in.readAllBytes());
+            AtomicFiles.write(resultsDirectory().resolve("categories.json"), in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write categories.json into " + resultsDirectory(), e);
         }
@@ -38,8 +38,7 @@ public final class AllureEnvironment implements LauncherSessionListener {
 
     @Override
     public void launcherSessionClosed(LauncherSession session) {
-        writeAtomically(resultsDirectory().resolve("environment.properties"),
-                properties(environment()).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeString(resultsDirectory().resolve("environment.properties"), properties(environment()));
     }
 
     /**
@@ -126,16 +125,5 @@ public final class AllureEnvironment implements LauncherSessionListener {
             }
         }
         return b.toString();
-    }
-
-    static void writeAtomically(Path file, byte[] bytes) {
-        try {
-            Files.createDirectories(file.getParent());
-            Path temporary = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            Files.write(temporary, bytes);
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + file, e);
-        }
     }
 }
