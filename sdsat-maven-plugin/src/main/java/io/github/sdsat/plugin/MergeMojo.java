@@ -1,9 +1,9 @@
 package io.github.sdsat.plugin;
 
-import io.github.sdsat.bench.RunResults;
 import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.report.ShardFolders;
 import io.github.sdsat.report.SummaryTable;
+import io.github.sdsat.results.RunResults;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Mojo;

@@ -2,10 +2,10 @@ package io.github.sdsat.plugin;
 
 import io.github.sdsat.bench.ReproductionConfig;
 import io.github.sdsat.bench.ReproductionRun;
-import io.github.sdsat.bench.RunResults;
-import io.github.sdsat.bench.Shard;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.report.SummaryTable;
+import io.github.sdsat.results.RunResults;
+import io.github.sdsat.results.Shard;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 

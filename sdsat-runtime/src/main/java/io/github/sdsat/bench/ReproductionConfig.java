@@ -1,7 +1,9 @@
 package io.github.sdsat.bench;
 
+import io.github.sdsat.dataset.HumanEval;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.report.ShardFolders;
+import io.github.sdsat.results.Shard;
 
 import java.nio.file.Path;
 import java.time.LocalDateTime;

@@ -1,6 +1,9 @@
 package io.github.sdsat.bench;
 
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.dataset.Datasets;
+import io.github.sdsat.dataset.PromptEncoder;
+import io.github.sdsat.dataset.Task;
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
@@ -9,8 +12,16 @@ import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.model.DeviceChoice;
+import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.report.ShardFolders;
+import io.github.sdsat.results.Aggregator;
+import io.github.sdsat.results.Environment;
+import io.github.sdsat.results.PromptRecord;
+import io.github.sdsat.results.RowSummary;
+import io.github.sdsat.results.RunResults;
+import io.github.sdsat.results.Shard;
+import io.github.sdsat.train.DraftingEvaluation;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,12 +1,15 @@
 package io.github.sdsat.bench;
 
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.dataset.PromptEncoder;
+import io.github.sdsat.dataset.Task;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
 import io.github.sdsat.model.DeviceChoice;
+import io.github.sdsat.model.LoadedModel;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package io.github.sdsat.report;
 
 import io.github.sdsat.SdsatException;
-import io.github.sdsat.bench.RunResults;
-import io.github.sdsat.bench.Shard;
+import io.github.sdsat.results.RunResults;
+import io.github.sdsat.results.Shard;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.github.sdsat.report;
 
-import io.github.sdsat.bench.RowSummary;
+import io.github.sdsat.results.RowSummary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,7 @@
 package io.github.sdsat.train;
 
+import io.github.sdsat.tokenizer.FimFormat;
+
 import java.util.SplittableRandom;
 
 /**

@@ -4,14 +4,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
-import io.github.sdsat.bench.DraftingEvaluation;
-import io.github.sdsat.bench.LoadedModel;
 import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
+import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.model.SafetensorsDtype;
 import io.github.sdsat.model.SafetensorsWriter;
+import io.github.sdsat.tokenizer.FimFormat;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
 
 import java.io.IOException;

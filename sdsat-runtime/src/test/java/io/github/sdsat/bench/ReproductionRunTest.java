@@ -1,9 +1,17 @@
 package io.github.sdsat.bench;
 
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.dataset.HumanEval;
+import io.github.sdsat.dataset.PromptEncoder;
+import io.github.sdsat.dataset.Task;
 import io.github.sdsat.model.DjlOffline;
+import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.report.ShardFolders;
+import io.github.sdsat.results.PromptRecord;
+import io.github.sdsat.results.RowSummary;
+import io.github.sdsat.results.RunResults;
+import io.github.sdsat.results.Shard;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.sdsat.SdsatException;
-import io.github.sdsat.bench.Environment;
-import io.github.sdsat.bench.RunResults;
+import io.github.sdsat.results.Environment;
+import io.github.sdsat.results.RunResults;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

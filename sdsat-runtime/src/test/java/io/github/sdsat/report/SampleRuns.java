@@ -1,9 +1,9 @@
 package io.github.sdsat.report;
 
-import io.github.sdsat.bench.Environment;
-import io.github.sdsat.bench.PromptRecord;
-import io.github.sdsat.bench.Records;
-import io.github.sdsat.bench.RunResults;
+import io.github.sdsat.results.Environment;
+import io.github.sdsat.results.PromptRecord;
+import io.github.sdsat.results.Records;
+import io.github.sdsat.results.RunResults;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
 import io.github.sdsat.model.TinyModels;
+import io.github.sdsat.tokenizer.FimFormat;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;

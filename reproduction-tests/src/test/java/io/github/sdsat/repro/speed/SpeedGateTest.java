@@ -1,8 +1,5 @@
 package io.github.sdsat.repro.speed;
 
-import io.github.sdsat.bench.Aggregator;
-import io.github.sdsat.bench.PromptRecord;
-import io.github.sdsat.bench.RowSummary;
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
@@ -18,6 +15,9 @@ import io.github.sdsat.repro.support.ReproModel;
 import io.github.sdsat.repro.support.ReproPrompt;
 import io.github.sdsat.repro.support.RunCache;
 import io.github.sdsat.repro.support.Thresholds;
+import io.github.sdsat.results.Aggregator;
+import io.github.sdsat.results.PromptRecord;
+import io.github.sdsat.results.RowSummary;
 import io.qameta.allure.Allure;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;

@@ -1,7 +1,7 @@
 package io.github.sdsat.repro.support;
 
-import io.github.sdsat.bench.Environment;
 import io.github.sdsat.model.AtomicFiles;
+import io.github.sdsat.results.Environment;
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 

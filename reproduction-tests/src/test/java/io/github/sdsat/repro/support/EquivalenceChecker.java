@@ -57,7 +57,8 @@ public final class EquivalenceChecker {
         }
         long expected = baseline[position];
         long actual = candidate[position];
-        long[] prefix = io.github.sdsat.train.FimFormat.concat(prompt.ids(), java.util.Arrays.copyOf(baseline, position));
+        long[] prefix = io.github.sdsat.tokenizer.FimFormat.concat(prompt.ids(),
+                java.util.Arrays.copyOf(baseline, position));
         float[] logits = LogitProbe.nextTokenLogits(model.model(), prefix);
         double margin = (double) logits[(int) expected] - logits[(int) actual];
         boolean tie = Math.abs(margin) < tieMargin;

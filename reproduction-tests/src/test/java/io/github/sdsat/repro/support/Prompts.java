@@ -1,10 +1,10 @@
 package io.github.sdsat.repro.support;
 
-import io.github.sdsat.bench.HumanEval;
-import io.github.sdsat.bench.Task;
+import io.github.sdsat.dataset.HumanEval;
+import io.github.sdsat.dataset.Task;
+import io.github.sdsat.tokenizer.FimFormat;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
 import io.github.sdsat.tokenizer.SpecialTokens;
-import io.github.sdsat.train.FimFormat;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package io.github.sdsat.repro.support;
 
 import ai.djl.ndarray.NDManager;
-import io.github.sdsat.bench.HumanEval;
+import io.github.sdsat.dataset.HumanEval;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
 import io.github.sdsat.model.SafetensorsDtype;

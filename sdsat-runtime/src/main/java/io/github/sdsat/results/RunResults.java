@@ -1,4 +1,4 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.results;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,6 +1,5 @@
-package io.github.sdsat.train;
+package io.github.sdsat.tokenizer;
 
-import io.github.sdsat.tokenizer.SpecialTokens;
 
 /**
  * The fill-in-the-middle layouts the embedded model is trained on, shared by the training sample builder and the

@@ -1,4 +1,4 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.results;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
@@ -27,7 +27,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param firstMismatch index into the generated tokens of the first difference from the baseline, or null
  * @param loops draft-verify iterations (decode steps for {@code ar})
  * @param repeatedAcceptedTokens emitted accepted drafts whose 4-gram (the token and the three before it, over
- *     prompt + output) already occurred earlier in the context ({@link DraftingEvaluation#NGRAM}): drafts that
+ *     prompt + output) already occurred earlier in the context ({@code train.DraftingEvaluation.NGRAM}): drafts that
  *     merely copied text, which a lookup drafter would have found as well; 0 for {@code ar}; null in results written
  *     before this field existed
  * @param decodePassesByWidth passes after the prefill by number of new tokens (index = width); null in results

@@ -1,4 +1,4 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.dataset;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;

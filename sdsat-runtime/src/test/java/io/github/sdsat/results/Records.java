@@ -1,4 +1,4 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.results;
 
 /** Hand-made prompt records for tests. */
 public final class Records {

@@ -1,9 +1,10 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.dataset;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.results.Shard;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

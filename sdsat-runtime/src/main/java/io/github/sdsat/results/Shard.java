@@ -1,4 +1,4 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.results;
 
 /**
  * One of {@code count} disjoint parts of a task list: the tasks at positions {@code index},

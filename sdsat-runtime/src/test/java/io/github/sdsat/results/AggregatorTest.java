@@ -1,8 +1,8 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.results;
 
-import static io.github.sdsat.bench.Records.baseline;
-import static io.github.sdsat.bench.Records.greedy;
-import static io.github.sdsat.bench.Records.sampled;
+import static io.github.sdsat.results.Records.baseline;
+import static io.github.sdsat.results.Records.greedy;
+import static io.github.sdsat.results.Records.sampled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

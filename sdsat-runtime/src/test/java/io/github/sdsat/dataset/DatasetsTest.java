@@ -1,9 +1,10 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.dataset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.results.Shard;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

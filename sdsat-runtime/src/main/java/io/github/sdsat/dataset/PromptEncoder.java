@@ -1,9 +1,9 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.dataset;
 
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.tokenizer.FimFormat;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
 import io.github.sdsat.tokenizer.SpecialTokens;
-import io.github.sdsat.train.FimFormat;
 
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,9 +1,6 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.model;
 
 import io.github.sdsat.SdsatException;
-import io.github.sdsat.model.Checkpoint;
-import io.github.sdsat.model.DeviceChoice;
-import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
 
 import java.io.IOException;

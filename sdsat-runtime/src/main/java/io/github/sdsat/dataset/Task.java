@@ -1,4 +1,4 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.dataset;
 
 import java.util.Objects;
 
@@ -9,7 +9,7 @@ import java.util.Objects;
  * {@code suffix} and {@code middle} are null. A {@link Kind#INFILL} task carries the {@code prefix} and
  * {@code suffix} around a gap and, where known, the reference {@code middle} that fills it; {@code prompt} is
  * null. How an infill task becomes model input (the order of sentinels and text) is described by
- * {@link io.github.sdsat.train.FimFormat}.
+ * {@link io.github.sdsat.tokenizer.FimFormat}.
  *
  * @param id task identifier, unique within its dataset (e.g. {@code HumanEval/0})
  * @param dataset {@code humaneval}, {@code infilling}, or the name of a custom dataset file

@@ -1,4 +1,4 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.results;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 

@@ -1,4 +1,4 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.results;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -214,7 +214,7 @@ public final class Aggregator {
   }
 
   /** Median of the values (mean of the two middle ones for an even count); the array is sorted in place. */
-  static double median(double[] values) {
+  public static double median(double[] values) {
     if (values.length == 0) {
       throw new IllegalArgumentException("Median of no values");
     }

@@ -1,10 +1,14 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.train;
 
+import io.github.sdsat.dataset.HumanEval;
+import io.github.sdsat.dataset.PromptEncoder;
+import io.github.sdsat.dataset.Task;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.SdsatTwoStepDecoder;
 import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.EmbeddedModels;
+import io.github.sdsat.model.LoadedModel;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -157,7 +161,7 @@ public final class DraftingEvaluation {
      * Per output token: does the n-gram ending at it (taken over prompt + output) already occur, ending at an
      * earlier position, in the context before it. Tokens with fewer than n - 1 tokens before them never repeat.
      */
-    static boolean[] repeatsContext(long[] prompt, long[] output, int n) {
+    public static boolean[] repeatsContext(long[] prompt, long[] output, int n) {
         long[] all = new long[prompt.length + output.length];
         System.arraycopy(prompt, 0, all, 0, prompt.length);
         System.arraycopy(output, 0, all, prompt.length, output.length);

@@ -1,4 +1,4 @@
-package io.github.sdsat.bench;
+package io.github.sdsat.train;
 
 import io.github.sdsat.decode.SdsatTwoStepDecoder;
 import org.junit.jupiter.api.Test;
