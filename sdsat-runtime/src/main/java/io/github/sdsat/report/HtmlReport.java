@@ -100,12 +100,10 @@ public final class HtmlReport {
     if (baseline == null) {
       return "The greedy autoregressive baseline was not measured on this dataset, so no speedup can be given.";
     }
-    RowSummary fastest = null;
-    for (RowSummary row : greedy) {
-      if (row.speedup() != null && (fastest == null || row.speedup() > fastest.speedup())) {
-        fastest = row;
-      }
-    }
+    // The question is about SDSAT: the answer names the fastest decoder that drafts with SAT tokens, and a faster
+    // decoder without them (prompt lookup) separately, so that lookup's copying never reads as SDSAT's win.
+    RowSummary fastest = fastest(greedy.stream().filter(row -> usesSat(row.decoder())).toList());
+    RowSummary fastestOther = fastest(greedy.stream().filter(row -> !usesSat(row.decoder())).toList());
     long identical = 0;
     long compared = 0;
     for (RowSummary row : greedy) {
@@ -114,15 +112,25 @@ public final class HtmlReport {
     }
     StringBuilder text = new StringBuilder();
     if (fastest == null) {
-      text.append("No greedy row shares prompts with the baseline, so no speedup can be given. ");
+      text.append("No greedy SDSAT row shares prompts with the baseline, so no SDSAT speedup can be given. ");
     } else {
       boolean faster = fastest.speedup() > 1.0;
       text.append(faster ? "Yes, faster: " : "Not faster: ")
-          .append("the best greedy setting, ").append(fastest.decoder()).append(" at k=").append(fastest.k())
+          .append("the best greedy SDSAT setting, ").append(fastest.decoder()).append(" at k=").append(fastest.k())
           .append(", runs at ").append(String.format(Locale.ROOT, "%.2f", fastest.speedup()))
           .append("× the baseline's speed (mean ")
           .append(String.format(Locale.ROOT, "%.1f", fastest.meanTimeMs())).append(" ms against ")
           .append(String.format(Locale.ROOT, "%.1f", baseline.meanTimeMs())).append(" ms per prompt). ");
+    }
+    if (fastestOther != null && (fastest == null || fastestOther.speedup() > fastest.speedup())) {
+      text.append("Faster still without SAT drafts: ").append(fastestOther.decoder()).append(" at k=")
+          .append(fastestOther.k()).append(" runs at ")
+          .append(String.format(Locale.ROOT, "%.2f", fastestOther.speedup())).append("×");
+      if (fastestOther.repeatedAcceptedShare() != null) {
+        text.append(String.format(Locale.ROOT, ", with %.0f %% of its accepted drafts copied from the context",
+            100 * fastestOther.repeatedAcceptedShare()));
+      }
+      text.append(". ");
     }
     if (identical == compared) {
       text.append("Output identical to greedy autoregressive decoding in all ").append(compared)
@@ -132,6 +140,21 @@ public final class HtmlReport {
           .append(" greedy runs (prompt × setting); the differing prompts are listed under Equivalence.");
     }
     return text.toString();
+  }
+
+  /** Decoders that draft with the model's SAT tokens (everything named sdsat…); lookup and the oracles do not. */
+  private static boolean usesSat(String decoder) {
+    return decoder.startsWith("sdsat");
+  }
+
+  private static RowSummary fastest(List<RowSummary> rows) {
+    RowSummary fastest = null;
+    for (RowSummary row : rows) {
+      if (row.speedup() != null && (fastest == null || row.speedup() > fastest.speedup())) {
+        fastest = row;
+      }
+    }
+    return fastest;
   }
 
   private static Map<String, Object> rowScope(RowSummary row, boolean showSampling) {
