@@ -16,6 +16,7 @@ import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.LlamaParameters;
+import io.github.sdsat.results.Aggregator;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -310,8 +311,7 @@ public final class CostCurve {
         if (values.isEmpty()) {
             throw new IllegalArgumentException("median of no samples: run at least one round");
         }
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Aggregator.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private static long[] range(long from, int n) {

@@ -353,8 +353,12 @@ public final class ReproductionRun {
         }
     }
 
-    /** Rounds of the run's cost curve: each width's median over this many passes (after a warm-up round). */
-    static final int COST_CURVE_ROUNDS = 7;
+    /**
+     * Rounds of the run's cost curve: each width's median over this many passes (after a warm-up round). 7 rounds
+     * let one noisy point through (a run measured T(2) below T(1) and overstated every ceiling); 21 rounds of all
+     * widths take well under a second on the embedded model.
+     */
+    static final int COST_CURVE_ROUNDS = 21;
 
     /**
      * The cache length the cost curve is measured at: the median prompt length plus half the mean generation

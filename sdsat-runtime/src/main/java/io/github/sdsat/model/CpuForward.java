@@ -146,7 +146,7 @@ final class CpuForward implements AutoCloseable {
         ensureRope(maxPosition + 1);
         for (int layer = 0; layer < qkv.length; layer++) {
             // --- attention ---
-            rmsNormalize(x, normed, n, hidden);
+            rmsNormalize(x, 0, normed, n, hidden);
             matmul(normed, n, qkv[layer], qkvOut);
             int qkvStride = qkv[layer].paddedOut();
             float[] keys = cache.keyRows[layer];
@@ -164,7 +164,7 @@ final class CpuForward implements AutoCloseable {
             matmul(attention, n, o[layer], projected);
             addInto(x, projected, n, hidden, o[layer].paddedOut());
             // --- MLP: down(silu(gate) * up) ---
-            rmsNormalize(x, normed, n, hidden);
+            rmsNormalize(x, 0, normed, n, hidden);
             matmul(normed, n, gateUp[layer], gateUpOut);
             int guStride = gateUp[layer].paddedOut();
             for (int i = 0; i < n; i++) {
@@ -175,7 +175,7 @@ final class CpuForward implements AutoCloseable {
         }
         cache.advance(n);
         int rows = n - logitsFrom;
-        rmsNormalize(Arrays.copyOfRange(x, logitsFrom * hidden, n * hidden), normed, rows, hidden);
+        rmsNormalize(x, logitsFrom * hidden, normed, rows, hidden);
         matmul(normed, rows, lmHead, logitsPadded);
         int vocab = config.vocabSize();
         int stride = lmHead.paddedOut();
@@ -248,18 +248,21 @@ final class CpuForward implements AutoCloseable {
         workers.forRange(w.tiles, (from, to) -> kernels.matmul(input, rows, w, output, from, to));
     }
 
-    /** HF's LlamaRMSNorm without its weight (folded into the next linear): x / sqrt(mean(x²) + eps). */
-    private void rmsNormalize(float[] in, float[] out, int rows, int width) {
+    /**
+     * HF's LlamaRMSNorm without its weight (folded into the next linear): x / sqrt(mean(x²) + eps), for {@code rows}
+     * rows of {@code in} from offset {@code inOff} into {@code out} from 0.
+     */
+    private void rmsNormalize(float[] in, int inOff, float[] out, int rows, int width) {
         for (int r = 0; r < rows; r++) {
-            int off = r * width;
+            int from = inOff + r * width;
             double squares = 0;
             for (int i = 0; i < width; i++) {
-                float v = in[off + i];
+                float v = in[from + i];
                 squares += v * v;
             }
             float rms = (float) Math.sqrt((float) (squares / width) + epsilon);
             for (int i = 0; i < width; i++) {
-                out[off + i] = in[off + i] / rms;
+                out[r * width + i] = in[from + i] / rms;
             }
         }
     }

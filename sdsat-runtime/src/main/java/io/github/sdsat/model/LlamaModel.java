@@ -52,6 +52,14 @@ public final class LlamaModel implements AutoCloseable {
         this.dtype = dtype;
         this.weights = weights;
         this.ropeRows = Math.max(1, config.maxPositions());
+        if (cpu != null) {
+            // The Java pass computes its own RoPE tables, sized by the positions it meets: no DJL constants.
+            this.cosTable = null;
+            this.sinTable = null;
+            this.rotateHalf = null;
+            this.eps = null;
+            return;
+        }
         int hd = config.headDim();
         int half = hd / 2;
         float[] cos = new float[ropeRows * hd];
@@ -343,6 +351,10 @@ public final class LlamaModel implements AutoCloseable {
      */
     public NDArray forward(FoldedWeights w, NDArray tokens, NDArray positions, NDArray mask, KvCache cache,
             long logitsFrom) {
+        if (cpu != null) {
+            throw new IllegalStateException("This model runs the Java CPU pass, which has no DJL weights: pass "
+                    + "explicit weights to a model from LlamaModel.forTraining, or load with -Dsdsat.cpuKernels=djl");
+        }
         if (cache != null) {
             cache.requireStorage(false);
         }
