@@ -37,6 +37,25 @@ public class TrainMojo extends AbstractMojo {
     File corpus;
 
     /**
+     * The recipe: {@code full} (the shipped model's, CPython standard library), {@code staged} (the Debian-package
+     * corpus, run as stages: use with {@code sdsat.train.corpusCache} and {@code sdsat.train.stageMinutes}) or
+     * {@code quick}; {@code sdsat.train.quick=true} is the same as {@code quick}.
+     */
+    @Parameter(property = "sdsat.train.recipe", defaultValue = "full")
+    String recipe;
+
+    /**
+     * Folder that keeps the Debian packages of the corpus (downloaded with apt-get download, checked against the
+     * manifest's SHA-256, unpacked with dpkg -x); when set, the corpus is those packages instead of a folder.
+     */
+    @Parameter(property = "sdsat.train.corpusCache")
+    File corpusCache;
+
+    /** Ends this invocation after this many minutes with its state saved; the same command continues (0 = never). */
+    @Parameter(property = "sdsat.train.stageMinutes", defaultValue = "0")
+    double stageMinutes;
+
+    /**
      * Copy the trained base and sdsat folders into {@code sdsat-runtime/src/main/resources} so the next
      * {@code mvn install} ships them as the embedded models.
      */
@@ -51,9 +70,23 @@ public class TrainMojo extends AbstractMojo {
     public void execute() throws MojoExecutionException, MojoFailureException {
         DjlOffline.enable();
         try {
-            PythonCorpus sources = corpus == null ? PythonCorpus.ofInstalledPython() : PythonCorpus.of(corpus.toPath());
-            TrainingRecipe recipe = quick ? TrainingRecipe.quick() : TrainingRecipe.full();
-            Trainer.Outcome outcome = new Trainer(System.out).run(recipe, sources, output.toPath());
+            if (corpus != null && corpusCache != null) {
+                throw new SdsatException("Set sdsat.train.corpus (a folder of Python sources) or "
+                        + "sdsat.train.corpusCache (the Debian-package corpus), not both");
+            }
+            TrainingRecipe chosen = Trainer.recipe(quick ? "quick" : recipe);
+            Trainer trainer = new Trainer(System.out);
+            if (stageMinutes != 0) {
+                trainer.stageMinutes(stageMinutes);
+            }
+            PythonCorpus sources = corpusCache != null ? trainer.debianCorpus(corpusCache.toPath())
+                    : corpus == null ? PythonCorpus.ofInstalledPython() : PythonCorpus.of(corpus.toPath());
+            Trainer.Outcome outcome = trainer.run(chosen, sources, output.toPath());
+            if (outcome.stageEnded()) {
+                getLog().info("The stage ended with its state saved in " + output + ": run the same command again "
+                        + "to continue.");
+                return;
+            }
             getLog().info("base:  " + outcome.base());
             getLog().info("sdsat: " + outcome.sdsat());
             if (install) {

@@ -23,11 +23,19 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Python source files of a CPython standard library, as the corpus of the embedded model: a fixed, sorted
- * file list, a deterministic held-out split by file, and a SHA-256 that identifies exactly what was read.
+ * Python source files as the corpus of the embedded model: a fixed, sorted file list, a deterministic held-out
+ * split, and a SHA-256 that identifies exactly what was read.
+ *
+ * <p>A corpus is one or more <em>roots</em>: a single folder (a CPython standard library, {@link #of(Path)}), or the
+ * Python folders of several unpacked packages ({@link #of(List)}, see {@link DebianCorpus}), each named after its
+ * package. A file is held out when its root is (whole packages kept out of training) or when the hash of its path
+ * inside its root says so ({@link #isHeldOut}): a standard-library file is held out under the same rule whichever
+ * corpus it sits in, so held-out losses stay comparable between corpora.
  *
  * <p>Left out: site-packages (third-party code), test and tests folders (lib2to3's included), idlelib, files over
- * {@value #MAX_FILE_BYTES} bytes (generated tables) and files that are not valid UTF-8.
+ * {@value #MAX_FILE_BYTES} bytes (generated tables), files that are not valid UTF-8, and, in a corpus of several
+ * roots, files whose bytes equal an earlier file's (vendored copies), so that no held-out file has a twin in
+ * training.
  */
 public final class PythonCorpus {
 
@@ -38,24 +46,37 @@ public final class PythonCorpus {
     private static final Set<String> EXCLUDED_FOLDERS = Set.of("site-packages", "test", "tests", "idlelib");
 
     /**
-     * @param relativePath path below the stdlib folder with '/' separators
+     * @param relativePath path below the corpus root with '/' separators; prefixed by the root's name when the
+     *     corpus has named roots
      * @param heldOut      true for files kept out of training, for evaluation
      */
     public record SourceFile(String relativePath, Path path, long bytes, boolean heldOut) {
+    }
+
+    /**
+     * One folder of Python sources.
+     *
+     * @param name    the name its files are listed under (a package name; empty for a single-folder corpus)
+     * @param folder  the folder
+     * @param heldOut true when every file of this root is kept out of training
+     */
+    public record Root(String name, Path folder, boolean heldOut) {
     }
 
     private final Path root;
     private final List<SourceFile> files;
     private final int skippedTooLarge;
     private final int skippedNotUtf8;
+    private final int skippedDuplicates;
     private final String sha256;
 
     private PythonCorpus(Path root, List<SourceFile> files, int skippedTooLarge, int skippedNotUtf8,
-                         String sha256) {
+                         int skippedDuplicates, String sha256) {
         this.root = root;
         this.files = List.copyOf(files);
         this.skippedTooLarge = skippedTooLarge;
         this.skippedNotUtf8 = skippedNotUtf8;
+        this.skippedDuplicates = skippedDuplicates;
         this.sha256 = sha256;
     }
 
@@ -97,6 +118,49 @@ public final class PythonCorpus {
 
     /** The corpus under {@code folder}, with the exclusions above. */
     public static PythonCorpus of(Path folder) {
+        return of(List.of(new Root("", folder, false)));
+    }
+
+    /** The corpus of several roots, listed in root order (the caller sorts them) and each root's files sorted. */
+    public static PythonCorpus of(List<Root> roots) {
+        if (roots.isEmpty()) {
+            throw new SdsatException("A Python corpus needs at least one folder of sources.");
+        }
+        MessageDigest digest = sha256Digest();
+        List<SourceFile> files = new ArrayList<>();
+        java.util.Set<String> seenContent = new java.util.HashSet<>();
+        int[] skipped = new int[3]; // too large, not UTF-8, duplicate
+        for (Root r : roots) {
+            if (!r.name().isEmpty() && !r.name().matches("[A-Za-z0-9][A-Za-z0-9.+_-]*")) {
+                throw new SdsatException("Corpus root name '" + r.name() + "' is not a package name: use letters, "
+                        + "digits and . + _ -");
+            }
+            listRoot(r, digest, files, roots.size() > 1 ? seenContent : null, skipped);
+        }
+        if (files.isEmpty()) {
+            throw new SdsatException("No usable .py files under " + roots.stream().map(r -> r.folder().toString())
+                    .toList() + ": pass the CPython stdlib folder.");
+        }
+        Path root = roots.size() == 1 ? roots.get(0).folder().toAbsolutePath().normalize()
+                : commonParent(roots);
+        return new PythonCorpus(root, files, skipped[0], skipped[1], skipped[2],
+                HexFormat.of().formatHex(digest.digest()));
+    }
+
+    private static Path commonParent(List<Root> roots) {
+        Path common = roots.get(0).folder().toAbsolutePath().normalize();
+        for (Root r : roots) {
+            Path p = r.folder().toAbsolutePath().normalize();
+            while (common != null && !p.startsWith(common)) {
+                common = common.getParent();
+            }
+        }
+        return common == null ? Path.of("/") : common;
+    }
+
+    private static void listRoot(Root r, MessageDigest digest, List<SourceFile> files, java.util.Set<String> seen,
+            int[] skipped) {
+        Path folder = r.folder();
         if (!Files.isDirectory(folder)) {
             throw new SdsatException("Python source folder " + folder.toAbsolutePath() + " does not exist or is "
                     + "not a folder: pass the CPython stdlib folder (python3 -c \"import sysconfig;"
@@ -131,18 +195,14 @@ public final class PythonCorpus {
         }
         // Sorted by the '/'-separated name, so the order (and the hash) is the same on every platform.
         sorted.sort(Comparator.comparing(a -> (String) a[0]));
-
-        MessageDigest digest = sha256Digest();
-        List<SourceFile> files = new ArrayList<>();
-        int tooLarge = 0;
-        int notUtf8 = 0;
         for (Object[] entry : sorted) {
-            String name = (String) entry[0];
+            String inRoot = (String) entry[0];
+            String name = r.name().isEmpty() ? inRoot : r.name() + "/" + inRoot;
             Path path = (Path) entry[1];
             byte[] bytes;
             try {
                 if (Files.size(path) > MAX_FILE_BYTES) {
-                    tooLarge++;
+                    skipped[0]++;
                     continue;
                 }
                 bytes = Files.readAllBytes(path);
@@ -151,18 +211,18 @@ public final class PythonCorpus {
                         + "permissions or remove it from the corpus folder.", e);
             }
             if (!isUtf8(bytes)) {
-                notUtf8++;
+                skipped[1]++;
+                continue;
+            }
+            if (seen != null && !seen.add(HexFormat.of().formatHex(sha256Digest().digest(bytes)))) {
+                skipped[2]++;
                 continue;
             }
             digest.update(name.getBytes(StandardCharsets.UTF_8));
             digest.update((byte) 0);
             digest.update(bytes);
-            files.add(new SourceFile(name, path, bytes.length, isHeldOut(name)));
+            files.add(new SourceFile(name, path, bytes.length, r.heldOut() || isHeldOut(inRoot)));
         }
-        if (files.isEmpty()) {
-            throw new SdsatException("No usable .py files under " + root + ": pass the CPython stdlib folder.");
-        }
-        return new PythonCorpus(root, files, tooLarge, notUtf8, HexFormat.of().formatHex(digest.digest()));
     }
 
     /** Deterministic split: the first 4 bytes of SHA-256(relative path), unsigned, modulo 50. */
@@ -199,6 +259,11 @@ public final class PythonCorpus {
 
     public int skippedNotUtf8() {
         return skippedNotUtf8;
+    }
+
+    /** Files left out because their bytes equal an earlier file's. */
+    public int skippedDuplicates() {
+        return skippedDuplicates;
     }
 
     /** Hex SHA-256 over, for each included file in order, its relative path, a NUL byte, and its bytes. */

@@ -50,12 +50,51 @@ public final class Trainer {
     public record Outcome(Path base, Path sdsat, TrainingPhase.Result pretraining, TrainingPhase.Result satTuning,
             ModelEvaluation.Metrics baseMetrics, ModelEvaluation.Metrics sdsatMetrics,
             DraftingEvaluation.Result drafting) {
+        /** True when this invocation ended a stage before the recipe's end (no model folders written yet). */
+        public boolean stageEnded() {
+            return sdsat == null;
+        }
     }
 
     private final PrintStream log;
+    /** The Debian packages the corpus came from (listed on the model cards), or null for a plain folder. */
+    private List<DebianCorpus.Package> corpusPackages;
+    /** {@link System#nanoTime()} at which this invocation saves its state and stops (a stage); MAX_VALUE = never. */
+    private long stageDeadlineNanos = Long.MAX_VALUE;
 
     public Trainer(PrintStream log) {
         this.log = log;
+    }
+
+    /** The recipe called {@code name}: full (the shipped model's), staged (the Debian-package corpus), quick. */
+    public static TrainingRecipe recipe(String name) {
+        return switch (name) {
+            case "quick" -> TrainingRecipe.quick();
+            case "full" -> TrainingRecipe.full();
+            case "staged" -> TrainingRecipe.staged();
+            default -> throw new SdsatException("Unknown training recipe '" + name + "': use full, staged or quick");
+        };
+    }
+
+    /**
+     * Ends this invocation after {@code minutes}: the current step completes, the state is saved, and {@link #run}
+     * returns an outcome with {@link Outcome#stageEnded()}; the same command continues from there.
+     */
+    public Trainer stageMinutes(double minutes) {
+        if (!(minutes > 0) || Double.isInfinite(minutes)) {
+            throw new SdsatException("The stage length must be a positive number of minutes, got " + minutes);
+        }
+        this.stageDeadlineNanos = System.nanoTime() + (long) (minutes * 60e9);
+        return this;
+    }
+
+    /**
+     * The corpus of the shipped Debian-package manifest, fetched and unpacked into {@code cache} as needed
+     * ({@link DebianCorpus}); the model cards then list every package.
+     */
+    public PythonCorpus debianCorpus(Path cache) {
+        corpusPackages = DebianCorpus.shippedManifest();
+        return DebianCorpus.assemble(corpusPackages, cache, log);
     }
 
     public static void main(String[] args) {
@@ -68,15 +107,22 @@ public final class Trainer {
         Double satDistillation = null;
         Double satMinutes = null;
         Integer draftingPrompts = null;
-        String usage = ": usage Trainer --output DIR [--quick] [--corpus PYTHON_SOURCES] [--sat-steps N] "
-                + "[--sat-tokens-per-row N] [--sat-distillation ALPHA] [--sat-minutes CAP] [--drafting-prompts N]";
+        String recipeName = quick ? "quick" : "full";
+        Path corpusCache = null;
+        Double stageMinutes = null;
+        String usage = ": usage Trainer --output DIR [--quick | --recipe full|staged|quick] [--corpus PYTHON_SOURCES | "
+                + "--corpus-cache DIR] [--stage-minutes M] [--sat-steps N] [--sat-tokens-per-row N] "
+                + "[--sat-distillation ALPHA] [--sat-minutes CAP] [--drafting-prompts N]";
         for (int i = 0; i < args.length; i++) {
             if (i + 1 >= args.length && !args[i].equals("--quick")) {
                 throw new IllegalArgumentException("Missing value after " + args[i] + usage);
             }
             switch (args[i]) {
                 case "--output" -> output = Path.of(args[++i]);
-                case "--quick" -> quick = true;
+                case "--quick" -> recipeName = "quick";
+                case "--recipe" -> recipeName = args[++i];
+                case "--corpus-cache" -> corpusCache = Path.of(args[++i]);
+                case "--stage-minutes" -> stageMinutes = Double.parseDouble(args[++i]);
                 case "--corpus" -> corpusFolder = Path.of(args[++i]);
                 case "--sat-steps" -> satSteps = Integer.parseInt(args[++i]);
                 case "--sat-tokens-per-row" -> satTokensPerRow = Integer.parseInt(args[++i]);
@@ -90,7 +136,11 @@ public final class Trainer {
             throw new IllegalArgumentException("Missing --output DIR: the folder that receives tokenizer/, "
                     + "train-state/, base/ and sdsat/");
         }
-        TrainingRecipe recipe = quick ? TrainingRecipe.quick() : TrainingRecipe.full();
+        TrainingRecipe recipe = recipe(recipeName);
+        if (corpusFolder != null && corpusCache != null) {
+            throw new IllegalArgumentException("Pass --corpus (one folder of sources) or --corpus-cache (the Debian "
+                    + "package corpus), not both");
+        }
         recipe = recipe.withSatTuning(satSteps == null ? recipe.satSteps() : satSteps,
                 satTokensPerRow == null ? recipe.satTokensPerRow() : satTokensPerRow,
                 satDistillation == null ? recipe.satDistillation() : satDistillation,
@@ -99,8 +149,16 @@ public final class Trainer {
         if (draftingPrompts != null) {
             drafting = new DraftingSettings(draftingPrompts, drafting.newTokens(), drafting.kList());
         }
-        PythonCorpus corpus = corpusFolder == null ? PythonCorpus.ofInstalledPython() : PythonCorpus.of(corpusFolder);
-        new Trainer(System.out).run(recipe, corpus, output, drafting);
+        Trainer trainer = new Trainer(System.out);
+        PythonCorpus corpus = corpusCache != null ? trainer.debianCorpus(corpusCache)
+                : corpusFolder == null ? PythonCorpus.ofInstalledPython() : PythonCorpus.of(corpusFolder);
+        if (stageMinutes != null) {
+            trainer.stageMinutes(stageMinutes);
+        }
+        Outcome outcome = trainer.run(recipe, corpus, output, drafting);
+        if (outcome.stageEnded()) {
+            System.out.println("[train] stage ended; run the same command again to continue");
+        }
     }
 
     /**
@@ -180,10 +238,14 @@ public final class Trainer {
                     recipe.pretrainPeakLr(), recipe.pretrainWarmup(), recipe.pretrainSteps(), recipe.minLrRatio()),
                     recipe.optimiser(), s -> trainSamples.batch(s, recipe.batchRows()), heldOutPlain,
                     recipe.pretrainSteps(), output.resolve("train-state").resolve("pretrain"),
-                    recipe.checkpointEvery(), recipe.evalEvery(), recipe.pretrainMaxMinutes(), log);
+                    recipe.checkpointEvery(), recipe.evalEvery(), recipe.pretrainMaxMinutes(), log)
+                    .endStageAt(stageDeadlineNanos);
             Map<String, float[]> baseWeights = new LinkedHashMap<>();
             TrainingPhase.Result pretrainResult = pretrain.run(config, LlamaParameters.initialize(config, manager,
                     recipe.seed(), recipe.initStd()), manager, p -> baseWeights.putAll(p.toFloatArrays()));
+            if (pretrainResult.stageEnded()) {
+                return new Outcome(null, null, pretrainResult, null, null, null, null);
+            }
 
             long[][] prompts = evaluationPrompts(heldOut, t / 2, recipe.seed() + 2);
             long mostFrequent = mostFrequentToken(train, tokenizer.vocabSize());
@@ -231,11 +293,14 @@ public final class Trainer {
                     recipe.satPeakLr(), recipe.satWarmup(), recipe.satSteps(), recipe.minLrRatio()),
                     recipe.optimiser(), s -> satBlocks.batch(s + stepOffset, recipe.batchRows()), heldOutSatBatches,
                     recipe.satSteps(), output.resolve("train-state").resolve("sdsat"), recipe.checkpointEvery(),
-                    recipe.evalEvery(), recipe.satMaxMinutes(), log);
+                    recipe.evalEvery(), recipe.satMaxMinutes(), log).endStageAt(stageDeadlineNanos);
             Map<String, float[]> sdsatWeights = new LinkedHashMap<>();
             TrainingPhase.Result satResult = sat.run(config, LlamaParameters.load(config,
                     new io.github.sdsat.model.InMemoryWeights(baseWeights), manager), manager,
                     p -> sdsatWeights.putAll(p.toFloatArrays()));
+            if (satResult.stageEnded()) {
+                return new Outcome(baseFolder, null, pretrainResult, satResult, baseMetrics, null, null);
+            }
             ModelEvaluation.Metrics sdsatMetrics;
             try (LlamaParameters tuned = LlamaParameters.load(config, new io.github.sdsat.model.InMemoryWeights(
                     sdsatWeights), manager)) {
@@ -373,7 +438,20 @@ public final class Trainer {
                                         + "SAT targets only, see `SelfGeneratedText`)." : "") + "\n\n");
         b.append("Generated by `io.github.sdsat.train.Trainer` on ").append(Instant.now()).append(".\n\n");
         b.append("## Corpus\n\n");
-        b.append("- Python sources of the CPython standard library at `").append(corpus.root()).append("`\n");
+        if (corpusPackages == null) {
+            b.append("- Python sources of the CPython standard library (").append(corpus.files().size())
+                    .append(" files)\n");
+        } else {
+            b.append("- Python sources of ").append(corpusPackages.size()).append(" Debian 12 packages (`DebianCorpus`, "
+                    + "manifest `corpus-packages.tsv`; ").append(corpus.skippedDuplicates())
+                    .append(" files left out as byte-identical copies of earlier ones):\n\n");
+            b.append("| package | version | license | role |\n|---|---|---|---|\n");
+            for (DebianCorpus.Package p : corpusPackages) {
+                b.append("| ").append(p.name()).append(" | ").append(p.version()).append(" | ").append(p.license())
+                        .append(" | ").append(p.heldOut() ? "held out (whole package)" : "training").append(" |\n");
+            }
+            b.append("\n");
+        }
         b.append("- corpus SHA-256 (sorted file list and contents): `").append(corpus.sha256()).append("`\n");
         b.append("- training files: ").append(trainingFiles.size()).append(", held-out files: ")
                 .append(heldOutFiles.size()).append(" (split by a hash of the path)\n");
@@ -383,6 +461,10 @@ public final class Trainer {
         phaseLines(b, "pretraining", pretrain);
         if (sat != null) {
             phaseLines(b, "SDSAT fine-tuning", sat);
+        }
+        stageLines(b, "pretraining", pretrain);
+        if (sat != null) {
+            stageLines(b, "SDSAT fine-tuning", sat);
         }
         b.append("\n## Held-out metrics\n\n");
         b.append("| model | next-token loss | accuracy |\n|---|---|---|\n");
@@ -412,6 +494,20 @@ public final class Trainer {
         b.append("\n```\n\nReproduce: `mvn sdsat:train` (same recipe, corpus and thread count give the same "
                 + "losses).\n");
         return b.toString();
+    }
+
+    /** The stage log: one row per invocation that trained this phase. */
+    private static void stageLines(StringBuilder b, String name, TrainingPhase.Result r) {
+        if (r.stages().isEmpty()) {
+            return;
+        }
+        b.append("\nStages of ").append(name).append(":\n\n| stage | steps | tokens | wall time | training loss "
+                + "(last 10 steps) | held-out loss | threads | processor | ended |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (TrainingPhase.StageRecord s : r.stages()) {
+            b.append(String.format("| %d | %d-%d | %d | %s | %.4f | %.4f | %d | %s | %s |%n", s.stage(), s.fromStep() + 1,
+                    s.toStep(), s.tokens(), TrainingPhase.clock(s.seconds()), s.trainingLoss(), s.heldOutLoss(),
+                    s.threads(), s.cpu(), s.endedAt()));
+        }
     }
 
     private static void phaseLines(StringBuilder b, String name, TrainingPhase.Result r) {

@@ -48,14 +48,31 @@ public final class TrainingPhase {
             double satAccuracy, double satAgreement) {
     }
 
-    /** What {@code latest.json} holds. */
-    public record State(String phase, String fingerprint, long step, String folder, long tokensSeen,
-            double elapsedSeconds, List<StepRecord> history, List<EvalRecord> evaluations, int plannedSteps) {
+    /**
+     * One stage: the steps one invocation ran before it ended (at the phase's end or at its stage deadline).
+     *
+     * @param trainingLoss mean training loss over the stage's last 10 steps
+     * @param heldOutLoss  held-out standard-token loss at the stage's last step
+     * @param threads      PyTorch intra-op threads (a resume is bit-identical only with the same count)
+     * @param cpu          the processor's model name, for the same reason
+     */
+    public record StageRecord(int stage, long fromStep, long toStep, long tokens, double seconds,
+            double trainingLoss, double heldOutLoss, int threads, String cpu, String endedAt) {
     }
 
-    /** The outcome of a completed (or time-capped) phase. */
+    /** What {@code latest.json} holds. */
+    public record State(String phase, String fingerprint, long step, String folder, long tokensSeen,
+            double elapsedSeconds, List<StepRecord> history, List<EvalRecord> evaluations, int plannedSteps,
+            List<StageRecord> stages) {
+    }
+
+    /**
+     * The outcome of a completed (or time-capped) phase, or of a stage that ended before the phase did
+     * ({@code stageEnded}: rerun to continue from the saved state).
+     */
     public record Result(long steps, long tokensSeen, double wallSeconds, List<StepRecord> history,
-            List<EvalRecord> evaluations, boolean stoppedByTimeCap, int recipeSteps) {
+            List<EvalRecord> evaluations, boolean stoppedByTimeCap, int recipeSteps, List<StageRecord> stages,
+            boolean stageEnded) {
         /** Mean training loss over the last {@code n} steps. */
         public double finalTrainingLoss(int n) {
             return history.subList(Math.max(0, history.size() - n), history.size()).stream()
@@ -78,6 +95,8 @@ public final class TrainingPhase {
     private final int evalEvery;
     private final double maxMinutes;
     private final PrintStream log;
+    /** {@link System#nanoTime()} at which this invocation's stage ends (saving state first); MAX_VALUE = never. */
+    private long stageDeadlineNanos = Long.MAX_VALUE;
 
     public TrainingPhase(String phase, String fingerprint, LearningRateSchedule schedule, AdamW.Settings optimiser,
             LongFunction<TrainingBatch> batches, List<TrainingBatch> heldOut, int steps, Path stateFolder,
@@ -94,6 +113,15 @@ public final class TrainingPhase {
         this.evalEvery = evalEvery;
         this.maxMinutes = maxMinutes;
         this.log = log;
+    }
+
+    /**
+     * Ends this invocation at {@code deadlineNanos} ({@link System#nanoTime()}): the step running then completes,
+     * the state is saved and {@link #run} returns a result with {@code stageEnded}. Rerunning resumes exactly there.
+     */
+    public TrainingPhase endStageAt(long deadlineNanos) {
+        this.stageDeadlineNanos = deadlineNanos;
+        return this;
     }
 
     /** The saved state of this phase, if a matching one exists. */
@@ -128,6 +156,7 @@ public final class TrainingPhase {
         double elapsedBefore = 0;
         List<StepRecord> history = new ArrayList<>();
         List<EvalRecord> evaluations = new ArrayList<>();
+        List<StageRecord> stages = new ArrayList<>();
         Map<String, float[]> optimiserState = null;
         if (saved.isPresent()) {
             State s = saved.get();
@@ -150,9 +179,16 @@ public final class TrainingPhase {
             elapsedBefore = s.elapsedSeconds();
             history.addAll(s.history());
             evaluations.addAll(s.evaluations());
+            if (s.stages() != null) {
+                stages.addAll(s.stages());
+            }
             log.printf("[%s] resuming from step %d (%s)%n", phase, startStep, folder);
         }
         boolean capped = false;
+        boolean stageEnded = false;
+        if (saved.isPresent() && saved.get().step() >= saved.get().plannedSteps() && saved.get().plannedSteps() > 0) {
+            log.printf("[%s] already complete at step %d%n", phase, saved.get().step());
+        }
         int planned = saved.map(State::plannedSteps).filter(n -> n > 0).orElse(steps);
         boolean replannedThisRun = false;
         try (TrainingStep step = new TrainingStep(params);
@@ -203,7 +239,9 @@ public final class TrainingPhase {
                 }
                 boolean last = s + 1 == planned;
                 capped = !last && elapsed / 60 > maxMinutes;
-                if ((s + 1) % evalEvery == 0 || last || capped) {
+                stageEnded = !last && !capped && System.nanoTime() >= stageDeadlineNanos;
+                boolean ending = last || capped || stageEnded;
+                if ((s + 1) % evalEvery == 0 || ending) {
                     EvalRecord e = evaluate(step, s + 1);
                     evaluations.add(e);
                     log.printf("[%s] held-out at step %d: standard loss %.4f acc %.3f%s%n", phase, s + 1,
@@ -211,8 +249,21 @@ public final class TrainingPhase {
                                     : String.format(", SAT loss %.4f acc %.3f, agreement with own argmax %.3f",
                                             e.satLoss(), e.satAccuracy(), e.satAgreement()));
                 }
-                if ((s + 1) % checkpointEvery == 0 || last || capped) {
-                    save(params, adam, s + 1, tokensSeen, elapsed, history, evaluations, planned);
+                if (ending) {
+                    double runSeconds = (System.nanoTime() - runStart) / 1e9;
+                    stages.add(new StageRecord(stages.size() + 1, startStep, s + 1,
+                            (long) batch.rows() * batch.length() * stepsThisRun, runSeconds,
+                            new Result(0, 0, 0, history, evaluations, false, 0, stages, false).finalTrainingLoss(10),
+                            evaluations.get(evaluations.size() - 1).standardLoss(), threads(), cpuModel(),
+                            java.time.Instant.now().toString()));
+                }
+                if ((s + 1) % checkpointEvery == 0 || ending) {
+                    save(params, adam, s + 1, tokensSeen, elapsed, history, evaluations, planned, stages);
+                }
+                if (stageEnded) {
+                    log.printf("[%s] stage %d ends at step %d/%d (state saved in %s): run the same command again to "
+                            + "continue%n", phase, stages.size(), s + 1, planned, stateFolder);
+                    break;
                 }
                 if (capped) {
                     log.printf("[%s] stopping at step %d: the time cap of %.1f minutes is reached%n", phase, s + 1,
@@ -221,9 +272,12 @@ public final class TrainingPhase {
                 }
             }
             double wall = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
-            done.accept(params);
+            if (!stageEnded) {
+                done.accept(params);
+            }
             return new Result(history.isEmpty() ? 0 : history.get(history.size() - 1).step(), tokensSeen, wall,
-                    List.copyOf(history), List.copyOf(evaluations), capped || planned < steps, steps);
+                    List.copyOf(history), List.copyOf(evaluations), capped || planned < steps, steps,
+                    List.copyOf(stages), stageEnded);
         } finally {
             params.close();
         }
@@ -256,7 +310,7 @@ public final class TrainingPhase {
     }
 
     private void save(LlamaParameters params, AdamW adam, long step, long tokensSeen, double elapsed,
-            List<StepRecord> history, List<EvalRecord> evaluations, int planned) {
+            List<StepRecord> history, List<EvalRecord> evaluations, int planned, List<StageRecord> stages) {
         String name = String.format("step-%06d", step);
         Path folder = stateFolder.resolve(name);
         SafetensorsWriter.write(folder.resolve("params.safetensors"), f32(params.toFloatArrays(), params));
@@ -265,7 +319,7 @@ public final class TrainingPhase {
                 new long[] {v.length}, v)));
         SafetensorsWriter.write(folder.resolve("optimizer.safetensors"), moments);
         TrainFiles.writeJson(stateFolder.resolve("latest.json"), new State(phase, fingerprint, step, name,
-                tokensSeen, elapsed, history, evaluations, planned));
+                tokensSeen, elapsed, history, evaluations, planned, stages));
         try (java.util.stream.Stream<Path> old = Files.list(stateFolder)) {
             for (Path p : old.filter(p -> p.getFileName().toString().startsWith("step-")
                     && !p.getFileName().toString().equals(name)).toList()) {
@@ -281,6 +335,20 @@ public final class TrainingPhase {
         arrays.forEach((k, v) -> out.put(k, new SafetensorsWriter.Tensor(SafetensorsDtype.F32,
                 params.get(k).getShape().getShape(), v)));
         return out;
+    }
+
+    static int threads() {
+        return Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The processor's model name from /proc/cpuinfo, or os.arch where that file does not exist. */
+    static String cpuModel() {
+        try (java.util.stream.Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse(System.getProperty("os.arch"));
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return System.getProperty("os.arch");
+        }
     }
 
     static String clock(double seconds) {

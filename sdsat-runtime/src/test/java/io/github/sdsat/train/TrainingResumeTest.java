@@ -113,7 +113,7 @@ class TrainingResumeTest {
     void aStateFromAnotherRecipeIsRefusedWithAClearMessage(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir);
         TrainFiles.writeJson(dir.resolve("latest.json"), new TrainingPhase.State("pretrain", "other", 3,
-                "step-000003", 10, 1.0, List.of(), List.of(), 0));
+                "step-000003", 10, 1.0, List.of(), List.of(), 0, List.of()));
         assertThatThrownBy(() -> run(dir, null, new ArrayList<>())).hasMessageContaining("another recipe")
                 .hasMessageContaining("delete that folder");
     }

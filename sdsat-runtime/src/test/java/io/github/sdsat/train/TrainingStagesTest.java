@@ -1,0 +1,96 @@
+package io.github.sdsat.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.github.sdsat.model.LlamaConfig;
+import io.github.sdsat.model.LlamaParameters;
+import io.github.sdsat.model.TinyModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Stages: a phase cut into invocations by a deadline ({@link TrainingPhase#endStageAt}) ends each one with a saved
+ * state and reaches exactly the losses and weights of one uninterrupted run, with one stage record per invocation.
+ * The deadline is already past when each stage starts, so every invocation runs exactly one step (no wall clock
+ * decides how many steps a stage takes in this test).
+ */
+class TrainingStagesTest {
+    static final int STEPS = 5;
+
+    private static TrainingPhase.Result run(Path state, long deadlineNanos, List<Float> finalWeights,
+            ByteArrayOutputStream log) {
+        LlamaConfig config = TinyModels.config(32, 2, 4, 2, SatBlocksTest.VOCAB, false, 10000.0);
+        PretrainingSamples samples = new PretrainingSamples(SatBlocksTest.randomCorpus(3, 10, 300),
+                SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
+        TrainingPhase phase = new TrainingPhase("pretrain", "stages", new LearningRateSchedule(5e-3, 2, STEPS, 0.1),
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0), s -> samples.batch(s, 4),
+                List.of(samples.batch(999, 2)), STEPS, state, 100, 100, 1e6,
+                new PrintStream(log, true, StandardCharsets.UTF_8)).endStageAt(deadlineNanos);
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
+            return phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
+                for (float f : p.get("model.layers.1.mlp.down_proj.weight").toFloatArray()) {
+                    finalWeights.add(f);
+                }
+            });
+        }
+    }
+
+    @Test
+    void stagesEndWithASavedStateAndTogetherEqualOneUninterruptedRun(@TempDir Path dir) throws Exception {
+        List<Float> uninterruptedWeights = new ArrayList<>();
+        TrainingPhase.Result uninterrupted = run(dir.resolve("whole"), Long.MAX_VALUE, uninterruptedWeights,
+                new ByteArrayOutputStream());
+        assertThat(uninterrupted.stageEnded()).isFalse();
+        assertThat(uninterrupted.stages()).hasSize(1);
+
+        Path state = dir.resolve("staged");
+        List<Float> stagedWeights = new ArrayList<>();
+        TrainingPhase.Result result = null;
+        int invocations = 0;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        do {
+            List<Float> weights = new ArrayList<>();
+            result = run(state, System.nanoTime(), weights, log);
+            invocations++;
+            if (result.stageEnded()) {
+                assertThat(weights).as("a stage that ends early hands no final weights on").isEmpty();
+                assertThat(state.resolve("latest.json")).exists();
+            } else {
+                stagedWeights = weights;
+            }
+        } while (result.stageEnded() && invocations < 2 * STEPS);
+
+        // the last step completes the phase, so it is not a stage that "ended early"
+        assertThat(invocations).isEqualTo(STEPS);
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("stage 1 ends at step 1/5")
+                .contains("run the same command again");
+        for (int i = 0; i < STEPS; i++) {
+            assertThat(result.history().get(i).loss()).as("loss at step %d", i + 1)
+                    .isEqualTo(uninterrupted.history().get(i).loss());
+        }
+        assertThat(stagedWeights).isEqualTo(uninterruptedWeights);
+        assertThat(result.stages()).hasSize(STEPS);
+        for (int i = 0; i < STEPS; i++) {
+            TrainingPhase.StageRecord s = result.stages().get(i);
+            assertThat(s.stage()).isEqualTo(i + 1);
+            assertThat(s.fromStep()).isEqualTo(i);
+            assertThat(s.toStep()).isEqualTo(i + 1);
+            assertThat(s.tokens()).isEqualTo(4L * 24);
+            assertThat(s.heldOutLoss()).isFinite();
+            assertThat(s.threads()).isPositive();
+        }
+        // the saved state names no folder of this machine: it resumes wherever the folder is copied
+        String latest = Files.readString(state.resolve("latest.json"));
+        assertThat(latest).doesNotContain(dir.toString());
+    }
+}
