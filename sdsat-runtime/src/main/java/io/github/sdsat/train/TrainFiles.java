@@ -22,6 +22,14 @@ final class TrainFiles {
         AtomicFiles.writeString(target, text);
     }
 
+    static String readText(Path file) {
+        try {
+            return Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SdsatException("Cannot read " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
     static void writeJson(Path target, Object value) {
         try {
             AtomicFiles.write(target, JSON.writeValueAsBytes(value));

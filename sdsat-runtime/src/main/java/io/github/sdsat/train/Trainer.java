@@ -182,139 +182,40 @@ public final class Trainer {
     public Outcome run(TrainingRecipe recipe, PythonCorpus corpus, Path output, DraftingSettings drafting) {
         long wallStart = System.nanoTime();
         Engine.getInstance();
-        List<PythonCorpus.SourceFile> trainingFiles = corpus.trainingFiles();
-        if (recipe.corpusMaxFiles() > 0 && trainingFiles.size() > recipe.corpusMaxFiles()) {
-            trainingFiles = trainingFiles.subList(0, recipe.corpusMaxFiles());
-        }
-        List<PythonCorpus.SourceFile> heldOutFiles = corpus.heldOutFiles();
-        if (trainingFiles.isEmpty() || heldOutFiles.isEmpty()) {
-            throw new SdsatException("The corpus in " + corpus.root() + " has " + trainingFiles.size()
-                    + " training and " + heldOutFiles.size() + " held-out files: it needs both (pass a larger "
-                    + "folder of Python sources)");
-        }
-        List<String> trainingTexts = trainingFiles.stream().map(corpus::read).toList();
-        List<String> heldOutTexts = heldOutFiles.stream().map(corpus::read).toList();
-        String fingerprint = fingerprint(recipe, corpus, trainingFiles);
-        String pretrainFingerprint = fingerprint(recipe.pretrainingSettings(), corpus, trainingFiles);
-        log.printf("[train] recipe %s, corpus %s: %d training files, %d held-out files, sha256 %s%n", recipe.name(),
-                corpus.root(), trainingFiles.size(), heldOutFiles.size(), corpus.sha256());
-
-        Path tokenizerFolder = output.resolve("tokenizer");
-        if (!Files.isRegularFile(tokenizerFolder.resolve("tokenizer.json"))) {
-            long t0 = System.nanoTime();
-            BpeTokenizerTrainer bpe = new BpeTokenizerTrainer(BpeTokenizerTrainer.Options.withVocabSize(
-                    recipe.vocabSize()));
-            trainingTexts.forEach(bpe::addText);
-            bpe.train().writeTo(tokenizerFolder);
-            log.printf("[train] tokenizer trained in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        }
+        Inputs in = Inputs.of(recipe, corpus, log);
+        Path tokenizerFolder = trainTokenizer(recipe, in.trainingTexts(), output.resolve("tokenizer"));
         try (SdsatTokenizer tokenizer = SdsatTokenizer.load(tokenizerFolder);
                 NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
-            long satId = tokenizer.specials().sat().orElseThrow(() -> new SdsatException("The tokenizer in "
-                    + tokenizerFolder + " has no <sat> token: delete the folder so it is retrained"));
-            long padId = tokenizer.idOf("<pad>").orElseThrow(() -> new SdsatException("The tokenizer in "
-                    + tokenizerFolder + " has no <pad> token: delete the folder so it is retrained"));
-            FimFormat fim = FimFormat.of(tokenizer.specials());
-            long t0 = System.nanoTime();
-            TokenizedCorpus train = TokenizedCorpus.of(trainingTexts, tokenizer);
-            TokenizedCorpus heldOut = TokenizedCorpus.of(heldOutTexts, tokenizer);
-            log.printf("[train] tokenized in %.1f s: %d training tokens, %d held-out tokens%n",
-                    (System.nanoTime() - t0) / 1e9, train.size(), heldOut.size());
-            LlamaConfig config = recipe.modelConfig(tokenizer.vocabSize(), tokenizer.specials().bos(),
-                    tokenizer.specials().eos());
-            int t = recipe.sequenceLength();
-            PretrainingSamples trainSamples = new PretrainingSamples(train, fim, t, recipe.fimRate(),
-                    recipe.spmShare(), padId, recipe.seed());
-            // held-out evaluation: plain next-token windows (no FIM), fixed draws
-            PretrainingSamples heldOutSamples = new PretrainingSamples(heldOut, fim, t, 0.0, 0.0, padId,
-                    recipe.seed() + 1);
-            List<TrainingBatch> heldOutPlain = new ArrayList<>();
-            for (int i = 0; i < recipe.evalBatches(); i++) {
-                heldOutPlain.add(heldOutSamples.batch(i, recipe.batchRows()));
-            }
+            Data data = Data.of(recipe, in, tokenizer, tokenizerFolder, log);
 
-            // ---- pretraining
-            TrainingPhase pretrain = new TrainingPhase("pretrain", pretrainFingerprint, new LearningRateSchedule(
-                    recipe.pretrainPeakLr(), recipe.pretrainWarmup(), recipe.pretrainSteps(), recipe.minLrRatio()),
-                    recipe.optimiser(), s -> trainSamples.batch(s, recipe.batchRows()), heldOutPlain,
-                    recipe.pretrainSteps(), output.resolve("train-state").resolve("pretrain"),
-                    recipe.checkpointEvery(), recipe.evalEvery(), recipe.pretrainMaxMinutes(), log)
-                    .endStageAt(stageDeadlineNanos);
-            Map<String, float[]> baseWeights = new LinkedHashMap<>();
-            TrainingPhase.Result pretrainResult = pretrain.run(config, LlamaParameters.initialize(config, manager,
-                    recipe.seed(), recipe.initStd()), manager, p -> baseWeights.putAll(p.toFloatArrays()));
+            TrainingPhase.Result pretrainResult = pretrain(recipe, in, data, output, manager);
             if (pretrainResult.stageEnded()) {
                 return new Outcome(null, null, pretrainResult, null, null, null, null);
             }
-
-            long[][] prompts = evaluationPrompts(heldOut, t / 2, recipe.seed() + 2);
-            long mostFrequent = mostFrequentToken(train, tokenizer.vocabSize());
-            ModelEvaluation.Metrics baseMetrics;
-            try (LlamaParameters base = LlamaParameters.load(config, new io.github.sdsat.model.InMemoryWeights(
-                    baseWeights), manager)) {
-                baseMetrics = ModelEvaluation.evaluate(base, heldOutPlain, prompts, satId, EVALUATION_K,
-                        mostFrequent);
-            }
+            Map<String, float[]> baseWeights = lastWeights;
+            ModelEvaluation.Metrics baseMetrics = evaluate(data, baseWeights, manager);
             log.printf("[train] base: held-out loss %.4f acc %.3f%n", baseMetrics.standardLoss(),
                     baseMetrics.standardAccuracy());
             Path baseFolder = output.resolve("base");
-            writeModelFolder(baseFolder, config, baseWeights, tokenizerFolder, satId, recipe,
-                    card("base", recipe, corpus, trainingFiles, heldOutFiles, train, heldOut, pretrainResult, null,
-                            baseMetrics, null));
+            writeModelFolder(baseFolder, data.config(), baseWeights, tokenizerFolder, data.satId(), recipe,
+                    card("base", recipe, in, data, pretrainResult, null, baseMetrics, null));
+            appendBitsPerByte(baseFolder, in);
 
-            // ---- SDSAT fine-tuning
-            SatBlocks satBlocks = new SatBlocks(trainSamples, satId, recipe.satTokensPerRow(),
-                    recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), recipe.satDistillation(),
-                    recipe.seed() + 3);
-            SatBlocks heldOutSat = new SatBlocks(heldOutSamples, satId, recipe.satTokensPerRow(),
-                    recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), 0.0, recipe.seed() + 4);
-            List<TrainingBatch> heldOutSatBatches = new ArrayList<>();
-            for (int i = 0; i < recipe.evalBatches(); i++) {
-                heldOutSatBatches.add(heldOutSat.batch(i, recipe.batchRows()));
-            }
-            if (recipe.satGeneratedRows() > 0 && recipe.satGeneratedShare() > 0) {
-                Map<String, Object> generationSettings = new LinkedHashMap<>(recipe.pretrainingSettings());
-                generationSettings.put("satGeneratedRows", recipe.satGeneratedRows());
-                generationSettings.put("satGeneratedPromptTokens", recipe.satGeneratedPromptTokens());
-                SelfGeneratedText generated;
-                try (io.github.sdsat.model.LlamaModel baseModel = io.github.sdsat.model.LlamaModel.fromSource(config,
-                        new io.github.sdsat.model.InMemoryWeights(baseWeights), ai.djl.Device.cpu(),
-                        ai.djl.ndarray.types.DataType.FLOAT32)) {
-                    generated = SelfGeneratedText.loadOrGenerate(output.resolve("train-state")
-                            .resolve("self-generated.json"), fingerprint(generationSettings, corpus, trainingFiles),
-                            baseModel, train, t, recipe.satGeneratedRows(), recipe.satGeneratedPromptTokens(),
-                            new long[] {tokenizer.specials().eos()}, padId, recipe.seed() + 5, log);
-                }
-                satBlocks.mixing(generated, recipe.satGeneratedShare());
-            }
-            // fine-tuning steps draw windows from a different part of the data sequence than pretraining did
-            long stepOffset = 1_000_000L;
-            TrainingPhase sat = new TrainingPhase("sdsat", fingerprint, new LearningRateSchedule(
-                    recipe.satPeakLr(), recipe.satWarmup(), recipe.satSteps(), recipe.minLrRatio()),
-                    recipe.optimiser(), s -> satBlocks.batch(s + stepOffset, recipe.batchRows()), heldOutSatBatches,
-                    recipe.satSteps(), output.resolve("train-state").resolve("sdsat"), recipe.checkpointEvery(),
-                    recipe.evalEvery(), recipe.satMaxMinutes(), log).endStageAt(stageDeadlineNanos);
-            Map<String, float[]> sdsatWeights = new LinkedHashMap<>();
-            TrainingPhase.Result satResult = sat.run(config, LlamaParameters.load(config,
-                    new io.github.sdsat.model.InMemoryWeights(baseWeights), manager), manager,
-                    p -> sdsatWeights.putAll(p.toFloatArrays()));
+            TrainingPhase.Result satResult = tuneSat(recipe, in, data, baseWeights, output, manager);
             if (satResult.stageEnded()) {
                 return new Outcome(baseFolder, null, pretrainResult, satResult, baseMetrics, null, null);
             }
-            ModelEvaluation.Metrics sdsatMetrics;
-            try (LlamaParameters tuned = LlamaParameters.load(config, new io.github.sdsat.model.InMemoryWeights(
-                    sdsatWeights), manager)) {
-                sdsatMetrics = ModelEvaluation.evaluate(tuned, heldOutPlain, prompts, satId, EVALUATION_K,
-                        mostFrequent);
-            }
+            Map<String, float[]> sdsatWeights = lastWeights;
+            ModelEvaluation.Metrics sdsatMetrics = evaluate(data, sdsatWeights, manager);
             log.printf("[train] sdsat: held-out loss %.4f (base %.4f) acc %.3f; SAT draft accuracy by offset %s; "
                     + "mean leading matches at k=%d: %.2f%n", sdsatMetrics.standardLoss(), baseMetrics.standardLoss(),
                     sdsatMetrics.standardAccuracy(), java.util.Arrays.toString(round(sdsatMetrics.draftAccuracy())),
                     EVALUATION_K, sdsatMetrics.meanLeadingMatches());
             Path sdsatFolder = output.resolve("sdsat");
-            writeModelFolder(sdsatFolder, config, sdsatWeights, tokenizerFolder, satId, recipe,
-                    card("sdsat", recipe, corpus, trainingFiles, heldOutFiles, train, heldOut, pretrainResult,
-                            satResult, baseMetrics, sdsatMetrics));
+            writeModelFolder(sdsatFolder, data.config(), sdsatWeights, tokenizerFolder, data.satId(), recipe,
+                    card("sdsat", recipe, in, data, pretrainResult, satResult, baseMetrics, sdsatMetrics));
+            appendBitsPerByte(sdsatFolder, in);
+
             DraftingEvaluation.Result draftingResult = null;
             if (drafting.prompts() > 0) {
                 try (LoadedModel loaded = LoadedModel.open(sdsatFolder, DeviceChoice.resolve("cpu", "float32"),
@@ -322,15 +223,196 @@ public final class Trainer {
                     draftingResult = DraftingEvaluation.evaluate(loaded, drafting.prompts(), drafting.newTokens(),
                             drafting.kList(), log);
                 }
-                TrainFiles.writeText(sdsatFolder.resolve("MODEL_CARD.md"), card("sdsat", recipe, corpus,
-                        trainingFiles, heldOutFiles, train, heldOut, pretrainResult, satResult, baseMetrics,
-                        sdsatMetrics) + "\n" + DraftingEvaluation.withDecodingSection("", draftingResult));
+                Path card = sdsatFolder.resolve("MODEL_CARD.md");
+                TrainFiles.writeText(card, TrainFiles.readText(card) + "\n"
+                        + DraftingEvaluation.withDecodingSection("", draftingResult));
             }
             log.printf("[train] done in %s: %s and %s%n", TrainingPhase.clock((System.nanoTime() - wallStart) / 1e9),
                     baseFolder, sdsatFolder);
             return new Outcome(baseFolder, sdsatFolder, pretrainResult, satResult, baseMetrics, sdsatMetrics,
                     draftingResult);
         }
+    }
+
+    /** The corpus split into the files and texts a run trains and evaluates on, and the fingerprints of its states. */
+    private record Inputs(PythonCorpus corpus, List<PythonCorpus.SourceFile> trainingFiles,
+            List<PythonCorpus.SourceFile> heldOutFiles, List<String> trainingTexts, List<String> heldOutTexts,
+            String fingerprint, String pretrainFingerprint) {
+        static Inputs of(TrainingRecipe recipe, PythonCorpus corpus, PrintStream log) {
+            List<PythonCorpus.SourceFile> trainingFiles = corpus.trainingFiles();
+            if (recipe.corpusMaxFiles() > 0 && trainingFiles.size() > recipe.corpusMaxFiles()) {
+                trainingFiles = trainingFiles.subList(0, recipe.corpusMaxFiles());
+            }
+            List<PythonCorpus.SourceFile> heldOutFiles = corpus.heldOutFiles();
+            if (trainingFiles.isEmpty() || heldOutFiles.isEmpty()) {
+                throw new SdsatException("The corpus in " + corpus.root() + " has " + trainingFiles.size()
+                        + " training and " + heldOutFiles.size() + " held-out files: it needs both (pass a larger "
+                        + "folder of Python sources)");
+            }
+            log.printf("[train] recipe %s, corpus %s: %d training files, %d held-out files, sha256 %s%n",
+                    recipe.name(), corpus.root(), trainingFiles.size(), heldOutFiles.size(), corpus.sha256());
+            return new Inputs(corpus, trainingFiles, heldOutFiles, trainingFiles.stream().map(corpus::read).toList(),
+                    heldOutFiles.stream().map(corpus::read).toList(), Trainer.fingerprint(recipe, corpus, trainingFiles),
+                    Trainer.fingerprint(recipe.pretrainingSettings(), corpus, trainingFiles));
+        }
+    }
+
+    /**
+     * The tokenized corpus, the model config and the training and held-out samples every phase draws from.
+     *
+     * @param heldOutPlain held-out evaluation batches: plain next-token windows (no FIM), fixed draws
+     * @param prompts      held-out prompts for the SAT draft accuracy
+     */
+    private record Data(TokenizedCorpus train, TokenizedCorpus heldOut, LlamaConfig config, long satId, long padId,
+            long eosId, PretrainingSamples trainSamples, PretrainingSamples heldOutSamples,
+            List<TrainingBatch> heldOutPlain, long[][] prompts, long mostFrequent) {
+        static Data of(TrainingRecipe recipe, Inputs in, SdsatTokenizer tokenizer, Path tokenizerFolder,
+                PrintStream log) {
+            long satId = tokenizer.specials().sat().orElseThrow(() -> new SdsatException("The tokenizer in "
+                    + tokenizerFolder + " has no <sat> token: delete the folder so it is retrained"));
+            long padId = tokenizer.idOf("<pad>").orElseThrow(() -> new SdsatException("The tokenizer in "
+                    + tokenizerFolder + " has no <pad> token: delete the folder so it is retrained"));
+            FimFormat fim = FimFormat.of(tokenizer.specials());
+            long t0 = System.nanoTime();
+            TokenizedCorpus train = TokenizedCorpus.of(in.trainingTexts(), tokenizer);
+            TokenizedCorpus heldOut = TokenizedCorpus.of(in.heldOutTexts(), tokenizer);
+            log.printf("[train] tokenized in %.1f s: %d training tokens, %d held-out tokens%n",
+                    (System.nanoTime() - t0) / 1e9, train.size(), heldOut.size());
+            LlamaConfig config = recipe.modelConfig(tokenizer.vocabSize(), tokenizer.specials().bos(),
+                    tokenizer.specials().eos());
+            int t = recipe.sequenceLength();
+            PretrainingSamples trainSamples = new PretrainingSamples(train, fim, t, recipe.fimRate(),
+                    recipe.spmShare(), padId, recipe.seed());
+            PretrainingSamples heldOutSamples = new PretrainingSamples(heldOut, fim, t, 0.0, 0.0, padId,
+                    recipe.seed() + 1);
+            List<TrainingBatch> heldOutPlain = new ArrayList<>();
+            for (int i = 0; i < recipe.evalBatches(); i++) {
+                heldOutPlain.add(heldOutSamples.batch(i, recipe.batchRows()));
+            }
+            return new Data(train, heldOut, config, satId, padId, tokenizer.specials().eos(), trainSamples,
+                    heldOutSamples, heldOutPlain, evaluationPrompts(heldOut, t / 2, recipe.seed() + 2),
+                    mostFrequentToken(train, tokenizer.vocabSize()));
+        }
+    }
+
+    /** The final weights of the last phase run (handed over by {@link TrainingPhase#run}'s callback). */
+    private Map<String, float[]> lastWeights;
+
+    /** Trains the BPE tokenizer on the training texts unless {@code folder} already holds one. */
+    private Path trainTokenizer(TrainingRecipe recipe, List<String> trainingTexts, Path folder) {
+        if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
+            long t0 = System.nanoTime();
+            BpeTokenizerTrainer bpe = new BpeTokenizerTrainer(BpeTokenizerTrainer.Options.withVocabSize(
+                    recipe.vocabSize()));
+            trainingTexts.forEach(bpe::addText);
+            bpe.train().writeTo(folder);
+            log.printf("[train] tokenizer trained in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        }
+        return folder;
+    }
+
+    /** Pretraining (next-token loss with FIM samples) from freshly initialised weights. */
+    private TrainingPhase.Result pretrain(TrainingRecipe recipe, Inputs in, Data data, Path output,
+            NDManager manager) {
+        TrainingPhase pretrain = new TrainingPhase("pretrain", in.pretrainFingerprint(), new LearningRateSchedule(
+                recipe.pretrainPeakLr(), recipe.pretrainWarmup(), recipe.pretrainSteps(), recipe.minLrRatio()),
+                recipe.optimiser(), s -> data.trainSamples().batch(s, recipe.batchRows()), data.heldOutPlain(),
+                recipe.pretrainSteps(), output.resolve("train-state").resolve("pretrain"),
+                recipe.checkpointEvery(), recipe.evalEvery(), recipe.pretrainMaxMinutes(), log)
+                .endStageAt(stageDeadlineNanos);
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        TrainingPhase.Result result = pretrain.run(data.config(), LlamaParameters.initialize(data.config(), manager,
+                recipe.seed(), recipe.initStd()), manager, p -> weights.putAll(p.toFloatArrays()));
+        lastWeights = weights;
+        return result;
+    }
+
+    /**
+     * SDSAT fine-tuning from the base weights: SAT blocks over corpus rows, mixed (per the recipe) with the base
+     * model's own greedy text.
+     */
+    private TrainingPhase.Result tuneSat(TrainingRecipe recipe, Inputs in, Data data, Map<String, float[]> baseWeights,
+            Path output, NDManager manager) {
+        SatBlocks satBlocks = new SatBlocks(data.trainSamples(), data.satId(), recipe.satTokensPerRow(),
+                recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), recipe.satDistillation(),
+                recipe.seed() + 3);
+        SatBlocks heldOutSat = new SatBlocks(data.heldOutSamples(), data.satId(), recipe.satTokensPerRow(),
+                recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), 0.0, recipe.seed() + 4);
+        List<TrainingBatch> heldOutSatBatches = new ArrayList<>();
+        for (int i = 0; i < recipe.evalBatches(); i++) {
+            heldOutSatBatches.add(heldOutSat.batch(i, recipe.batchRows()));
+        }
+        if (recipe.satGeneratedRows() > 0 && recipe.satGeneratedShare() > 0) {
+            satBlocks.mixing(selfGeneratedText(recipe, in, data, baseWeights, output), recipe.satGeneratedShare());
+        }
+        // fine-tuning steps draw windows from a different part of the data sequence than pretraining did
+        long stepOffset = 1_000_000L;
+        TrainingPhase sat = new TrainingPhase("sdsat", in.fingerprint(), new LearningRateSchedule(
+                recipe.satPeakLr(), recipe.satWarmup(), recipe.satSteps(), recipe.minLrRatio()),
+                recipe.optimiser(), s -> satBlocks.batch(s + stepOffset, recipe.batchRows()), heldOutSatBatches,
+                recipe.satSteps(), output.resolve("train-state").resolve("sdsat"), recipe.checkpointEvery(),
+                recipe.evalEvery(), recipe.satMaxMinutes(), log).endStageAt(stageDeadlineNanos);
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        TrainingPhase.Result result = sat.run(data.config(), LlamaParameters.load(data.config(),
+                new io.github.sdsat.model.InMemoryWeights(baseWeights), manager), manager,
+                p -> weights.putAll(p.toFloatArrays()));
+        lastWeights = weights;
+        return result;
+    }
+
+    /** The base model's greedy continuations of corpus prompts (generated once, kept in the training state). */
+    private SelfGeneratedText selfGeneratedText(TrainingRecipe recipe, Inputs in, Data data,
+            Map<String, float[]> baseWeights, Path output) {
+        Map<String, Object> generationSettings = new LinkedHashMap<>(recipe.pretrainingSettings());
+        generationSettings.put("satGeneratedRows", recipe.satGeneratedRows());
+        generationSettings.put("satGeneratedPromptTokens", recipe.satGeneratedPromptTokens());
+        try (io.github.sdsat.model.LlamaModel baseModel = io.github.sdsat.model.LlamaModel.fromSource(data.config(),
+                new io.github.sdsat.model.InMemoryWeights(baseWeights), ai.djl.Device.cpu(),
+                ai.djl.ndarray.types.DataType.FLOAT32)) {
+            return SelfGeneratedText.loadOrGenerate(output.resolve("train-state").resolve("self-generated.json"),
+                    fingerprint(generationSettings, in.corpus(), in.trainingFiles()), baseModel, data.train(),
+                    recipe.sequenceLength(), recipe.satGeneratedRows(), recipe.satGeneratedPromptTokens(),
+                    new long[] {data.eosId()}, data.padId(), recipe.seed() + 5, log);
+        }
+    }
+
+    private ModelEvaluation.Metrics evaluate(Data data, Map<String, float[]> weights, NDManager manager) {
+        try (LlamaParameters params = LlamaParameters.load(data.config(), new io.github.sdsat.model.InMemoryWeights(
+                weights), manager)) {
+            return ModelEvaluation.evaluate(params, data.heldOutPlain(), data.prompts(), data.satId(), EVALUATION_K,
+                    data.mostFrequent());
+        }
+    }
+
+    /**
+     * Adds held-out bits per UTF-8 byte ({@link BitsPerByte}, comparable across tokenizers) to the model card: over
+     * every held-out file, and over the held-out files of the CPython standard library alone.
+     */
+    private void appendBitsPerByte(Path modelFolder, Inputs in) {
+        List<String> stdlib = new ArrayList<>();
+        for (int i = 0; i < in.heldOutFiles().size(); i++) {
+            if (corpusPackages == null || in.heldOutFiles().get(i).relativePath().startsWith("libpython")) {
+                stdlib.add(in.heldOutTexts().get(i));
+            }
+        }
+        StringBuilder b = new StringBuilder("\n## Held-out bits per byte\n\nNegative log-likelihood of whole "
+                + "held-out files in bits per UTF-8 byte (`BitsPerByte`: " + BitsPerByte.WINDOW + "-token windows "
+                + "overlapping by half), comparable between tokenizers:\n\n| files | count | bytes | tokens | bits per "
+                + "byte | nats per token |\n|---|---|---|---|---|---|\n");
+        long t0 = System.nanoTime();
+        try (LoadedModel loaded = LoadedModel.open(modelFolder, DeviceChoice.resolve("cpu", "float32"), null)) {
+            for (Map.Entry<String, List<String>> set : List.of(Map.entry("every held-out file", in.heldOutTexts()),
+                    Map.entry("held-out standard-library files", stdlib))) {
+                if (!set.getValue().isEmpty()) {
+                    BitsPerByte.Result r = BitsPerByte.of(loaded.model(), loaded.tokenizer(), set.getValue());
+                    b.append(String.format("| %s | %d | %d | %d | %.4f | %.4f |%n", set.getKey(), r.files(),
+                            r.bytes(), r.tokens(), r.bitsPerByte(), r.natsPerToken()));
+                }
+            }
+        }
+        log.printf("[train] bits per byte of %s in %.1f s%n", modelFolder.getFileName(), (System.nanoTime() - t0) / 1e9);
+        Path card = modelFolder.resolve("MODEL_CARD.md");
+        TrainFiles.writeText(card, TrainFiles.readText(card) + b);
     }
 
     private static double[] round(double[] values) {
@@ -417,17 +499,20 @@ public final class Trainer {
         TrainFiles.writeText(folder.resolve("MODEL_CARD.md"), modelCard);
     }
 
-    private String card(String which, TrainingRecipe recipe, PythonCorpus corpus,
-            List<PythonCorpus.SourceFile> trainingFiles, List<PythonCorpus.SourceFile> heldOutFiles,
-            TokenizedCorpus train, TokenizedCorpus heldOut, TrainingPhase.Result pretrain, TrainingPhase.Result sat,
-            ModelEvaluation.Metrics baseMetrics, ModelEvaluation.Metrics sdsatMetrics) {
+    private String card(String which, TrainingRecipe recipe, Inputs in, Data data, TrainingPhase.Result pretrain,
+            TrainingPhase.Result sat, ModelEvaluation.Metrics baseMetrics, ModelEvaluation.Metrics sdsatMetrics) {
+        PythonCorpus corpus = in.corpus();
+        List<PythonCorpus.SourceFile> trainingFiles = in.trainingFiles();
+        List<PythonCorpus.SourceFile> heldOutFiles = in.heldOutFiles();
+        TokenizedCorpus train = data.train();
+        TokenizedCorpus heldOut = data.heldOut();
         StringBuilder b = new StringBuilder();
         b.append("# SDSAT embedded model: ").append(which).append("\n\n");
         b.append(which.equals("base")
                 ? "A small Llama-architecture code model pretrained from scratch by this project's trainer "
                         + "(next-token loss, 30% fill-in-the-middle samples in PSM and SPM order).\n\n"
                 : "The base model fine-tuned for SDSAT: SAT blocks (truncated-Poisson lengths, appended after the "
-                        + "sequence with explicit positions and a block mask, DESIGN §5), loss = standard + "
+                        + "sequence with explicit positions and a block mask, docs/DESIGN.md §5), loss = standard + "
                         + recipe.satLossWeight() + " × SAT term, the SAT term being " + (1 - recipe.satDistillation())
                         + " × cross-entropy against the true token + " + recipe.satDistillation() + " × cross-entropy "
                         + "against the model's own next-token distribution for that place (self-distillation, see "
@@ -491,8 +576,10 @@ public final class Trainer {
         } catch (IOException e) {
             throw new SdsatException("Cannot serialise the recipe: " + e.getMessage(), e);
         }
-        b.append("\n```\n\nReproduce: `mvn sdsat:train` (same recipe, corpus and thread count give the same "
-                + "losses).\n");
+        b.append("\n```\n\nReproduce: `mvn sdsat:train -Dsdsat.train.recipe=").append(recipe.name())
+                .append(corpusPackages == null ? "" : " -Dsdsat.train.corpusCache=DIR -Dsdsat.train.stageMinutes=110")
+                .append("` (rerun the same command after each stage; the same recipe, corpus and thread count give the "
+                        + "same losses).\n");
         return b.toString();
     }
 
