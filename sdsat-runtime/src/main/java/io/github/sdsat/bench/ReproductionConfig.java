@@ -89,6 +89,59 @@ public record ReproductionConfig(Path model, String device, String dtype, String
         shard = shard == null ? Shard.ALL : shard;
     }
 
+    /**
+     * This configuration as written to results.json: every component by its name (the record is the one list of
+     * the run's parameters, so a new parameter appears here without further code) but the model, paths and shards as
+     * text,
+     * sampling rules by id, and the SAT token as the id it resolved to on the model.
+     */
+    public java.util.Map<String, Object> describe(long resolvedSatToken) {
+        java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();
+        for (java.lang.reflect.RecordComponent c : ReproductionConfig.class.getRecordComponents()) {
+            if (c.getName().equals("model")) {
+                continue; // the environment records the model with its weights' SHA-256; its path is the machine's
+            }
+            Object value = componentValue(c);
+            if (value instanceof Path || value instanceof Shard) {
+                value = value.toString();
+            } else if (value instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof SamplingMode) {
+                value = list.stream().map(m -> ((SamplingMode) m).id()).toList();
+            }
+            map.put(c.getName(), value);
+        }
+        map.put("satToken", resolvedSatToken);
+        map.put("lengthRule", "methods generate as many tokens as the baseline did on the same prompt");
+        return map;
+    }
+
+    /** A copy that runs {@code shard} on {@code device}, every other parameter unchanged. */
+    public ReproductionConfig onDevice(String device, Shard shard) {
+        java.lang.reflect.RecordComponent[] components = ReproductionConfig.class.getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+            values[i] = switch (components[i].getName()) {
+                case "device" -> device;
+                case "shard" -> shard;
+                default -> componentValue(components[i]);
+            };
+        }
+        try {
+            return ReproductionConfig.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("The canonical constructor of ReproductionConfig is always there", e);
+        }
+    }
+
+    private Object componentValue(java.lang.reflect.RecordComponent c) {
+        try {
+            return c.getAccessor().invoke(this);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Record accessors are public", e);
+        }
+    }
+
     /** Whether this run is one of several shards. */
     public boolean isSharded() {
         return shard.count() > 1;
