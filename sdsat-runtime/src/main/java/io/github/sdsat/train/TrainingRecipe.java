@@ -97,16 +97,21 @@ public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int voc
     }
 
     /**
-     * The staged recipe on the Debian-package corpus ({@link DebianCorpus}, about 149 MB of Python, 45M tokens): the
-     * same shape as {@link #full()} (4.2M parameters: {@link TrainingThroughput} measured 2204 tokens/s with 2
-     * threads against 1337 for hidden 384 / 6 layers (12.2M) and 1354 / 629 with 1 thread), trained 7.3 times as
-     * long: 16000 steps × 2048 tokens = 32.8M pretraining tokens, less than one epoch of the corpus, about 4.2
-     * hours on this 2-core machine, run as stages of at most 2 hours ({@code --stage-minutes}) that each resume
-     * bit-identically from the saved state. No time caps: the schedule never depends on the machine's speed.
+     * The staged recipe on the Debian-package corpus ({@link DebianCorpus}, about 149 MB of Python, 43.7M training
+     * tokens): the same shape as {@link #full()} (4.2M parameters), trained 5.5 times as long: 12000 steps × 2048
+     * tokens = 24.6M pretraining tokens, about half an epoch of the corpus, so no text is seen twice.
+     *
+     * <p>Sized by measurement ({@link TrainingThroughput}, fwd + bwd + AdamW, T = 256, 8 rows, on an idle 2-core
+     * machine): 4.2M parameters 1354 tokens/s with 1 thread, 2204 with 2; hidden 384 / 6 layers (12.2M) 629 and
+     * 1337. A larger, memory-bound shape (32M+) would see under 3M tokens in the same CPU time, less than today's
+     * model saw. One thread: with the 2 cores shared by other work, 2 threads fell to 321 tokens/s (OpenMP
+     * spinning) where 1 thread keeps about half its idle rate. About 5 to 7 hours in all, run as stages of at most
+     * 2 hours ({@code --stage-minutes}) that each resume bit-identically from the saved state (same thread count).
+     * No time caps: the schedule never depends on the machine's speed.
      */
     public static TrainingRecipe staged() {
         return new TrainingRecipe("staged", 20261202L, 0, 4096, 256, 688, 4, 4, 4, 1024, 0.02,
-                256, 8, 0.3, 0.5, 16000, 3e-3, 200, 0.1, 0.1, 0.9, 0.95, 1.0,
+                256, 8, 0.3, 0.5, 12000, 3e-3, 200, 0.1, 0.1, 0.9, 0.95, 1.0,
                 4000, 4e-4, 50, 192, 7, 4.0, 1.0, 0.75, 1280, 64, 0.5, 250, 16, 250, 1e6, 1e6, "F32");
     }
 
