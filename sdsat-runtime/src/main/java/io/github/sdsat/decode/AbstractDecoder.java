@@ -59,7 +59,7 @@ abstract class AbstractDecoder implements Decoder {
         }
         passes.resetCount();
         OutputSink out = new OutputSink(config);
-        Counters counters = new Counters(Math.max(1, config.k()), out);
+        Counters counters = new Counters(Math.max(1, config.k()));
         try (KvCache cache = model.newCache(needed)) {
             counters.start = System.nanoTime();
             decode(promptIds.clone(), config, cache, out, counters);
@@ -103,11 +103,9 @@ abstract class AbstractDecoder implements Decoder {
         long accepted;
         int loops;
         final long[] acceptedPerPosition;
-        private final OutputSink out;
 
-        Counters(int positions, OutputSink out) {
+        Counters(int positions) {
             acceptedPerPosition = new long[positions];
-            this.out = out;
         }
 
         void prefillDone() {
@@ -115,11 +113,10 @@ abstract class AbstractDecoder implements Decoder {
         }
 
         /**
-         * Records one verification: {@code drafted} proposals of which the first {@code accepted} matched. The
-         * strategy emits those accepted drafts next, so the sink marks them as such.
+         * Records one verification: {@code drafted} proposals of which the first {@code accepted} matched (the
+         * decoder emits those through {@link OutputSink#emitAcceptedDraft}).
          */
         void verified(int drafted, int accepted) {
-            out.expectAcceptedDrafts(accepted);
             this.drafted += drafted;
             this.accepted += accepted;
             for (int i = 0; i < accepted && i < acceptedPerPosition.length; i++) {

@@ -133,7 +133,7 @@ public final class DraftVerifyDecoder extends AbstractDecoder {
             cache.truncate(n + 1 + accepted); // t and the accepted drafts are committed
             committed(cache);
             for (int i = 0; i < accepted; i++) {
-                if (!out.emit(drafts[i])) {
+                if (!out.emitAcceptedDraft(drafts[i])) {
                     return;
                 }
                 drafter.commit(drafts[i]);

@@ -15,24 +15,34 @@ final class OutputSink {
     private String stopReason;
     /** Which emitted tokens were drafts accepted by verification (rather than tokens a pass decided itself). */
     private final java.util.BitSet fromDraft = new java.util.BitSet();
-    private int pendingDrafts;
 
     OutputSink(GenerationConfig config) {
         this.config = config;
         this.tokens = new long[Math.min(config.maxNewTokens(), 1024)];
     }
 
-    /** Emits a token; returns false when generation is over (then no further token may be emitted). */
+    /**
+     * Emits a token a pass decided itself (the baseline's choice, a verification's bonus token); returns false
+     * when generation is over (then no further token may be emitted).
+     */
     boolean emit(long token) {
+        return append(token, false);
+    }
+
+    /** Emits a draft that verification accepted; otherwise as {@link #emit}. */
+    boolean emitAcceptedDraft(long token) {
+        return append(token, true);
+    }
+
+    private boolean append(long token, boolean acceptedDraft) {
         if (stopReason != null) {
             throw new IllegalStateException("token emitted after generation stopped (" + stopReason + ")");
         }
         if (size == tokens.length) {
             tokens = Arrays.copyOf(tokens, Math.min(config.maxNewTokens(), tokens.length * 2));
         }
-        if (pendingDrafts > 0) {
+        if (acceptedDraft) {
             fromDraft.set(size);
-            pendingDrafts--;
         }
         tokens[size++] = token;
         if (config.isStop(token)) {
@@ -41,11 +51,6 @@ final class OutputSink {
             stopReason = "length";
         }
         return stopReason == null;
-    }
-
-    /** The next {@code count} emitted tokens are accepted drafts (called when a verification accepts them). */
-    void expectAcceptedDrafts(int count) {
-        pendingDrafts = count;
     }
 
     /** Per emitted token: was it an accepted draft. */

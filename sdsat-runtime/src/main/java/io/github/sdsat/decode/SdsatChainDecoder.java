@@ -139,7 +139,7 @@ public final class SdsatChainDecoder extends SatDecoder {
             cache.truncate(n + 1 + accepted); // t and the accepted drafts are committed
             committed(cache);
             for (int i = 0; i < accepted; i++) {
-                if (!out.emit(drafts[i])) {
+                if (!out.emitAcceptedDraft(drafts[i])) {
                     return;
                 }
                 if (lookup != null) {

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * a (block a sees the context, t, d1..da and itself, at the positions following da). Once the accepted length a is
  * known, block a's outputs are the next drafts, so a loop costs one pass of (k+1)² tokens for a+1 tokens.
  */
-public final class SdsatSinglePassDecoder extends SdsatTwoStepDecoder {
+public final class SdsatSinglePassDecoder extends SatDecoder {
     public static final String NAME = "sdsat-single-pass";
 
     public SdsatSinglePassDecoder(LlamaModel model, long satToken) {
@@ -25,7 +25,7 @@ public final class SdsatSinglePassDecoder extends SdsatTwoStepDecoder {
 
     @Override
     protected void validateConfig(GenerationConfig config) {
-        super.validateConfig(config);
+        checkK(config);
         if (!config.isGreedy()) {
             throw new IllegalArgumentException(NAME + " is greedy only, but temperature is " + config.temperature()
                     + ": use temperature 0, or decoder sdsat (chain sampling) or sdsat-tree (tree sampling) with "
@@ -76,7 +76,7 @@ public final class SdsatSinglePassDecoder extends SdsatTwoStepDecoder {
             int accepted = SpeculativeSampling.greedyPrefix(drafts, 0, out1, k);
             counters.verified(k, accepted);
             for (int i = 0; i < accepted; i++) {
-                if (!out.emit(drafts[i])) {
+                if (!out.emitAcceptedDraft(drafts[i])) {
                     return;
                 }
             }

@@ -114,7 +114,7 @@ public final class SdsatTreeDecoder extends SatDecoder {
             cache.compact(cached, slots);
             committed(cache);
             for (int node : path) {
-                if (!out.emit(tokens[node])) {
+                if (!out.emitAcceptedDraft(tokens[node])) {
                     return;
                 }
             }

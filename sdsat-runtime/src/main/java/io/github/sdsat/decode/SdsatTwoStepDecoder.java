@@ -16,11 +16,11 @@ import java.util.SplittableRandom;
  * verify rows give the targets p_j; the drafts are then accepted by {@link SamplingMode} ({@code lossless}: output
  * distributed exactly as autoregressive sampling).
  */
-public class SdsatTwoStepDecoder extends SatDecoder {
+public final class SdsatTwoStepDecoder extends SatDecoder {
     public static final String NAME = "sdsat";
     /** The benchmark's two-step oracle ({@link Decoders#oracleTwoStep}; not in {@link Decoders#names()}). */
     public static final String ORACLE_NAME = "oracle-two-step";
-    public static final int MAX_K = 15;
+    public static final int MAX_K = SatDecoder.MAX_K;
 
     /**
      * Benchmark only: when not null, the drafts d2..d(k+1) of each loop are this output's next k tokens instead of
@@ -49,10 +49,7 @@ public class SdsatTwoStepDecoder extends SatDecoder {
 
     @Override
     protected void validateConfig(GenerationConfig config) {
-        if (config.k() < 1 || config.k() > MAX_K) {
-            throw new IllegalArgumentException(name() + " supports k from 1 to " + MAX_K + " SAT tokens, got k = "
-                    + config.k());
-        }
+        checkK(config);
         if (reference != null && !config.isGreedy()) {
             throw new IllegalArgumentException(ORACLE_NAME + " is greedy only (a benchmark of the two-step loop when "
                     + "every draft is accepted), but temperature is " + config.temperature() + ": use temperature 0, "
@@ -106,7 +103,7 @@ public class SdsatTwoStepDecoder extends SatDecoder {
             int accepted = SpeculativeSampling.greedyPrefix(verifyInput, 1, verify, k);
             counters.verified(k, accepted);
             for (int i = 1; i <= accepted; i++) {
-                if (!out.emit(verifyInput[i])) {
+                if (!out.emitAcceptedDraft(verifyInput[i])) {
                     return;
                 }
             }
@@ -159,7 +156,7 @@ public class SdsatTwoStepDecoder extends SatDecoder {
             int accepted = outcome.accepted();
             counters.verified(k, accepted);
             for (int i = 0; i < accepted; i++) {
-                if (!out.emit(drafts[i])) {
+                if (!out.emitAcceptedDraft(drafts[i])) {
                     return;
                 }
             }
