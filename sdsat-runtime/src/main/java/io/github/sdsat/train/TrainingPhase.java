@@ -78,6 +78,8 @@ public final class TrainingPhase {
     private final int evalEvery;
     private final double maxMinutes;
     private final PrintStream log;
+    /** Nanosecond clock of the time cap and step timings; tests replace it with one driven by training steps. */
+    java.util.function.LongSupplier nanoClock = System::nanoTime;
 
     public TrainingPhase(String phase, String fingerprint, LearningRateSchedule schedule, AdamW.Settings optimiser,
             LongFunction<TrainingBatch> batches, List<TrainingBatch> heldOut, int steps, Path stateFolder,
@@ -160,16 +162,16 @@ public final class TrainingPhase {
             if (optimiserState != null) {
                 adam.restore(optimiserState, startStep);
             }
-            long runStart = System.nanoTime();
+            long runStart = nanoClock.getAsLong();
             long stepsThisRun = 0;
             for (long s = startStep; s < planned; s++) {
                 TrainingBatch batch = batches.apply(s);
                 double lr = new LearningRateSchedule(schedule.peak(), schedule.warmupSteps(), planned,
                         schedule.minRatio()).at(s);
                 double[] gradNorm = new double[1];
-                long t0 = System.nanoTime();
+                long t0 = nanoClock.getAsLong();
                 TrainingStep.Outcome out = step.trainOn(batch, g -> gradNorm[0] = adam.update(g, lr));
-                double seconds = (System.nanoTime() - t0) / 1e9;
+                double seconds = (nanoClock.getAsLong() - t0) / 1e9;
                 if (!Double.isFinite(out.loss())) {
                     throw new IllegalStateException("[" + phase + "] loss is " + out.loss() + " at step " + (s + 1)
                             + ": training diverged; lower the learning rate");
@@ -179,12 +181,12 @@ public final class TrainingPhase {
                 StepRecord record = new StepRecord(s + 1, out.loss(), out.meanLoss(batch, TrainingBatch.STANDARD),
                         out.meanLoss(batch, TrainingBatch.SAT), lr, gradNorm[0], seconds);
                 history.add(record);
-                double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
+                double elapsed = elapsedBefore + (nanoClock.getAsLong() - runStart) / 1e9;
                 if (!replannedThisRun && stepsThisRun == REPLAN_AFTER_STEPS) {
                     // Fit the schedule to the time cap once the step time is known, so that a slow (shared)
                     // machine still ends with a decayed learning rate instead of being cut off mid-schedule.
                     replannedThisRun = true;
-                    double perStep = (System.nanoTime() - runStart) / 1e9 / stepsThisRun;
+                    double perStep = (nanoClock.getAsLong() - runStart) / 1e9 / stepsThisRun;
                     long fit = s + 1 + (long) (0.95 * (maxMinutes * 60 - elapsed) / perStep);
                     if (fit < planned) {
                         planned = (int) Math.max(s + 2, fit);
@@ -193,7 +195,7 @@ public final class TrainingPhase {
                     }
                 }
                 if ((s + 1) % 10 == 0 || s == startStep || s + 1 == planned) {
-                    double runSeconds = (System.nanoTime() - runStart) / 1e9;
+                    double runSeconds = (nanoClock.getAsLong() - runStart) / 1e9;
                     double perStep = runSeconds / stepsThisRun;
                     double tokensPerSecond = (double) batch.rows() * batch.length() / perStep;
                     log.printf("[%s] step %d/%d loss %.4f (standard %.4f%s) lr %.2e |g| %.2f  %.0f tokens/s  "
@@ -220,7 +222,7 @@ public final class TrainingPhase {
                     break;
                 }
             }
-            double wall = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
+            double wall = elapsedBefore + (nanoClock.getAsLong() - runStart) / 1e9;
             done.accept(params);
             return new Result(history.isEmpty() ? 0 : history.get(history.size() - 1).step(), tokensSeen, wall,
                     List.copyOf(history), List.copyOf(evaluations), capped || planned < steps, steps);
