@@ -18,9 +18,23 @@ assert stats.k == 3
 assert stats.outputIds.size() == stats.newTokens
 assert stats.promptIds.size() > 1                   // BOS + the prompt's tokens
 assert stats.promptIds[0] == 0                      // the tiny model's <s>
-assert stats.forwardPasses >= 1
-assert stats.tokensPerSecond > 0
 assert stats.acceptedPerPosition.size() == 3
+// The contract's values against each other (sdsat two-step, k = 3): every verification drafts k tokens; the last
+// loop may end after its draft pass; each loop runs a draft and a verify pass after the prefill.
+assert stats.acceptedPerPosition.sum() == stats.acceptedTokens
+(1..<3).each { j -> assert stats.acceptedPerPosition[j] <= stats.acceptedPerPosition[j - 1] }
+assert stats.draftedTokens % 3 == 0 : "drafted ${stats.draftedTokens} is not k x verifications"
+def verifications = stats.draftedTokens.intdiv(3)
+assert stats.loops in [verifications, verifications + 1] : "loops ${stats.loops}, verifications ${verifications}"
+assert stats.forwardPasses in [2 * stats.loops, 2 * stats.loops + 1] : "passes ${stats.forwardPasses}, loops ${stats.loops}"
+assert stats.acceptedTokens <= stats.draftedTokens
+// a loop emits t1, its accepted drafts and the bonus token; the prefill emits the first token
+assert stats.newTokens <= 1 + 2 * stats.loops + stats.acceptedTokens
+assert stats.newTokens >= stats.loops + 1
+assert stats.prefillMs > 0 && stats.decodeMs >= 0
+double seconds = (stats.prefillMs + stats.decodeMs) / 1000.0
+assert Math.abs(stats.tokensPerSecond - stats.newTokens / seconds) <= 1e-6 * stats.tokensPerSecond :
+        "tokensPerSecond ${stats.tokensPerSecond} is not newTokens / (prefillMs + decodeMs)"
 // 32 tokens, unless the model emitted EOS (</s>, id 1) earlier, which must then be the last token.
 if (stats.stopReason == 'length') {
     assert stats.newTokens == 32

@@ -32,6 +32,33 @@ for (row in results.rows) {
     assert row.identicalToBaseline == row.prompts : "greedy row ${row.decoder} k=${row.k} differs from the baseline"
 }
 assert results.prompts.size() == 20
+// Against the dataset: dataLimit 0.0122 of 164 problems is the first 2 of each dataset, for every row's decoder and k.
+def humanEvalTasks = results.prompts.findAll { it.dataset == 'humaneval' }.collect { it.taskId }.unique().sort()
+assert humanEvalTasks == ['HumanEval/0', 'HumanEval/1'] : "humaneval prompts ${humanEvalTasks}"
+assert results.prompts.findAll { it.dataset == 'infilling' }.collect { it.taskId }.unique().size() == 2
+// Each row against its own prompt records, and the speedup against the baseline row.
+for (row in results.rows) {
+    def mine = results.prompts.findAll { it.dataset == row.dataset && it.decoder == row.decoder && it.k == row.k &&
+            it.temperature == row.temperature }
+    assert mine.size() == row.prompts : "row ${row.decoder} k=${row.k}: ${mine.size()} prompt records"
+    double meanMs = mine.sum { it.timeMs } / mine.size()
+    assert Math.abs(row.meanTimeMs - meanMs) <= 1e-6 * meanMs : "meanTimeMs ${row.meanTimeMs} vs records ${meanMs}"
+    double perPass = mine.sum { it.newTokens } / (double) mine.sum { it.forwardPasses }
+    assert Math.abs(row.tokensPerForward - perPass) <= 1e-6 : "tokensPerForward ${row.tokensPerForward} vs ${perPass}"
+    def base = results.rows.find { it.dataset == row.dataset && it.decoder == 'ar' && it.temperature == row.temperature }
+    assert Math.abs(row.speedup - base.meanTimeMs / row.meanTimeMs) <= 1e-6 * row.speedup :
+            "speedup ${row.speedup} vs baseline mean / row mean"
+    assert row.identicalToBaseline == mine.count { it.identicalToBaseline }
+    for (p in mine) {
+        assert p.newTokens >= 1 && p.forwardPasses >= 1 && p.acceptedTokens <= p.draftedTokens
+        if (row.decoder == 'ar') {
+            assert p.forwardPasses == p.newTokens : "ar: one pass per token, ${p.taskId}"
+        } else {
+            assert p.draftedTokens % p.k == 0 : "${row.decoder} drafts k per verification, ${p.taskId}"
+            assert p.newTokens <= p.forwardPasses + p.acceptedTokens : "tokens beyond passes + accepted, ${p.taskId}"
+        }
+    }
+}
 assert ['results.csv', 'prompts.csv', 'index.html'].every { new File(runDir, it).isFile() }
 def pngs = runDir.listFiles().findAll { it.name.endsWith('.png') }
 assert !pngs.isEmpty()

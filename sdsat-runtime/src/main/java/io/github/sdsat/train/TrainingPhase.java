@@ -97,6 +97,8 @@ public final class TrainingPhase {
     private final PrintStream log;
     /** {@link System#nanoTime()} at which this invocation's stage ends (saving state first); MAX_VALUE = never. */
     private long stageDeadlineNanos = Long.MAX_VALUE;
+    /** Nanosecond clock of the time cap, the stage deadline and step timings; tests drive it by training steps. */
+    java.util.function.LongSupplier nanoClock = System::nanoTime;
 
     public TrainingPhase(String phase, String fingerprint, LearningRateSchedule schedule, AdamW.Settings optimiser,
             LongFunction<TrainingBatch> batches, List<TrainingBatch> heldOut, int steps, Path stateFolder,
@@ -196,16 +198,16 @@ public final class TrainingPhase {
             if (optimiserState != null) {
                 adam.restore(optimiserState, startStep);
             }
-            long runStart = System.nanoTime();
+            long runStart = nanoClock.getAsLong();
             long stepsThisRun = 0;
             for (long s = startStep; s < planned; s++) {
                 TrainingBatch batch = batches.apply(s);
                 double lr = new LearningRateSchedule(schedule.peak(), schedule.warmupSteps(), planned,
                         schedule.minRatio()).at(s);
                 double[] gradNorm = new double[1];
-                long t0 = System.nanoTime();
+                long t0 = nanoClock.getAsLong();
                 TrainingStep.Outcome out = step.trainOn(batch, g -> gradNorm[0] = adam.update(g, lr));
-                double seconds = (System.nanoTime() - t0) / 1e9;
+                double seconds = (nanoClock.getAsLong() - t0) / 1e9;
                 if (!Double.isFinite(out.loss())) {
                     throw new IllegalStateException("[" + phase + "] loss is " + out.loss() + " at step " + (s + 1)
                             + ": training diverged; lower the learning rate");
@@ -215,12 +217,12 @@ public final class TrainingPhase {
                 StepRecord record = new StepRecord(s + 1, out.loss(), out.meanLoss(batch, TrainingBatch.STANDARD),
                         out.meanLoss(batch, TrainingBatch.SAT), lr, gradNorm[0], seconds);
                 history.add(record);
-                double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
+                double elapsed = elapsedBefore + (nanoClock.getAsLong() - runStart) / 1e9;
                 if (!replannedThisRun && stepsThisRun == REPLAN_AFTER_STEPS) {
                     // Fit the schedule to the time cap once the step time is known, so that a slow (shared)
                     // machine still ends with a decayed learning rate instead of being cut off mid-schedule.
                     replannedThisRun = true;
-                    double perStep = (System.nanoTime() - runStart) / 1e9 / stepsThisRun;
+                    double perStep = (nanoClock.getAsLong() - runStart) / 1e9 / stepsThisRun;
                     long fit = s + 1 + (long) (0.95 * (maxMinutes * 60 - elapsed) / perStep);
                     if (fit < planned) {
                         planned = (int) Math.max(s + 2, fit);
@@ -229,7 +231,7 @@ public final class TrainingPhase {
                     }
                 }
                 if ((s + 1) % 10 == 0 || s == startStep || s + 1 == planned) {
-                    double runSeconds = (System.nanoTime() - runStart) / 1e9;
+                    double runSeconds = (nanoClock.getAsLong() - runStart) / 1e9;
                     double perStep = runSeconds / stepsThisRun;
                     double tokensPerSecond = (double) batch.rows() * batch.length() / perStep;
                     log.printf("[%s] step %d/%d loss %.4f (standard %.4f%s) lr %.2e |g| %.2f  %.0f tokens/s  "
@@ -239,7 +241,7 @@ public final class TrainingPhase {
                 }
                 boolean last = s + 1 == planned;
                 capped = !last && elapsed / 60 > maxMinutes;
-                stageEnded = !last && !capped && System.nanoTime() >= stageDeadlineNanos;
+                stageEnded = !last && !capped && nanoClock.getAsLong() >= stageDeadlineNanos;
                 boolean ending = last || capped || stageEnded;
                 if ((s + 1) % evalEvery == 0 || ending) {
                     EvalRecord e = evaluate(step, s + 1);
@@ -250,7 +252,7 @@ public final class TrainingPhase {
                                             e.satLoss(), e.satAccuracy(), e.satAgreement()));
                 }
                 if (ending) {
-                    double runSeconds = (System.nanoTime() - runStart) / 1e9;
+                    double runSeconds = (nanoClock.getAsLong() - runStart) / 1e9;
                     stages.add(new StageRecord(stages.size() + 1, startStep, s + 1,
                             (long) batch.rows() * batch.length() * stepsThisRun, runSeconds,
                             new Result(0, 0, 0, history, evaluations, false, 0, stages, false).finalTrainingLoss(10),
@@ -271,7 +273,7 @@ public final class TrainingPhase {
                     break;
                 }
             }
-            double wall = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
+            double wall = elapsedBefore + (nanoClock.getAsLong() - runStart) / 1e9;
             if (!stageEnded) {
                 done.accept(params);
             }

@@ -2,7 +2,6 @@ package io.github.sdsat.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -173,18 +172,22 @@ class ResultFilesTest {
       assertThat(proc.resolve("sdsat-run")).doesNotExist();
     }
 
-    Path locked = Files.createDirectory(folder.resolve("locked"));
-    Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+    // A locked folder: permission bits where this user is bound by them; root (CI) ignores those, so there the
+    // folder is made unwritable for every user by placing it under a regular file. The check never skips.
+    Path lockedDir = Files.createDirectory(folder.resolve("locked"));
+    Files.setPosixFilePermissions(lockedDir, PosixFilePermissions.fromString("r-xr-xr-x"));
     try {
-      // root ignores permission bits; the probe decides, so only assert where the lock really holds.
-      assumeThat(canCreateFileIn(locked)).as("permission bits enforced for this user").isFalse();
+      boolean bitsEnforced = !canCreateFileIn(lockedDir);
+      Path locked = bitsEnforced ? lockedDir : Files.writeString(folder.resolve("locked-file"), "x").resolve("sub");
       assertThatThrownBy(() -> ResultFiles.write(locked.resolve("run"), SAMPLE))
+          .as("writing under %s (%s)", locked, bitsEnforced ? "permission bits r-x" : "a path under a regular file")
           .isInstanceOf(SdsatException.class).hasMessageContaining("not writable");
-      try (Stream<Path> files = Files.list(locked)) {
-        assertThat(files).isEmpty();
+      try (Stream<Path> files = Files.list(lockedDir)) {
+        assertThat(files).as("nothing written into the locked folder").isEmpty();
       }
+      assertThat(Files.exists(locked.resolve("run"))).as("no run folder created at %s", locked).isFalse();
     } finally {
-      Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(lockedDir, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
   }
 

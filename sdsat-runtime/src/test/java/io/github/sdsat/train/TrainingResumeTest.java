@@ -91,10 +91,16 @@ class TrainingResumeTest {
         PretrainingSamples samples = new PretrainingSamples(SatBlocksTest.randomCorpus(4, 10, 300),
                 SatBlocksTest.FIM, 16, 0.0, 0.0, SatBlocksTest.PAD, 41);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        // 3 s of budget: the first 20 steps (a few ms each) fit, 2000 steps do not
+        // A step budget, not the wall clock: the phase's clock advances 0.1 s per batch drawn, so every step takes
+        // exactly 0.1 s. With a 3 s cap the first 20 steps (2 s) fit; then 2000 steps do not, and the schedule is
+        // refitted to end at step 20 + floor(0.95 x (3 - 2) / 0.1) = 29, on any machine.
+        long[] fakeNanos = {0};
         TrainingPhase phase = new TrainingPhase("pretrain", "cap", new LearningRateSchedule(1e-3, 2, 2000, 0.1),
-                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0), s -> samples.batch(s, 2),
-                List.of(samples.batch(999, 2)), 2000, dir, 5000, 5000, 3.0 / 60, new PrintStream(log));
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0), s -> {
+                    fakeNanos[0] += 100_000_000L;
+                    return samples.batch(s, 2);
+                }, List.of(samples.batch(999, 2)), 2000, dir, 5000, 5000, 3.0 / 60, new PrintStream(log));
+        phase.nanoClock = () -> fakeNanos[0];
         TrainingPhase.Result result;
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             result = phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
@@ -102,8 +108,8 @@ class TrainingResumeTest {
         }
         assertThat(result.stoppedByTimeCap()).isTrue();
         assertThat(result.recipeSteps()).isEqualTo(2000);
-        assertThat(result.steps()).isLessThan(2000).isGreaterThanOrEqualTo(TrainingPhase.REPLAN_AFTER_STEPS);
-        assertThat(log.toString()).contains("the schedule now ends at step");
+        assertThat(result.steps()).as("steps of the refitted schedule").isEqualTo(29);
+        assertThat(log.toString()).contains("the schedule now ends at step 29");
         // the shortened schedule decayed: the last step ran near the floor, not at the peak
         var last = result.history().get(result.history().size() - 1);
         assertThat(last.learningRate()).isLessThan(0.5e-3);

@@ -110,16 +110,49 @@ class EquivalenceGateOfTheGateTest {
         GenerationResult result = broken.generate(prompt.ids(), BaselineCache.config(prompt, NEW_TOKENS, K));
         Verdict verdict = checker.compare(prompt, "test-substitute k=" + K, baseline, result.outputIds());
 
-        float[] logits = LogitProbe.nextTokenLogits(fixture.model(), concat(prompt.ids(), baseline, position));
         assertThat(verdict.kind()).isEqualTo(Verdict.Kind.MISMATCH);
         assertThat(verdict.position()).isEqualTo(position);
         assertThat(verdict.expected()).isEqualTo(baseline[position]);
         assertThat(verdict.actual()).isEqualTo(broken.substitute());
-        assertThat(verdict.margin()).isCloseTo((double) logits[(int) baseline[position]] - logits[(int) broken.substitute()],
-                org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(verdict.margin()).isPositive();
+        // The runner-up replaced the argmax, so the margin is positive; what matters is that the checker classifies
+        // by it: the same divergence is a tie under a tie margin just above it and a mismatch just below it.
+        assertThat(verdict.margin()).as("argmax logit minus runner-up logit").isPositive();
+        assertThat(new EquivalenceChecker(fixture, verdict.margin() * 1.01)
+                .compare(prompt, "test-substitute k=" + K, baseline, result.outputIds()).kind())
+                .as("tie margin just above the divergence's margin %.3e", verdict.margin())
+                .isEqualTo(Verdict.Kind.TIE);
+        assertThat(new EquivalenceChecker(fixture, verdict.margin() * 0.99)
+                .compare(prompt, "test-substitute k=" + K, baseline, result.outputIds()).kind())
+                .as("tie margin just below the divergence's margin %.3e", verdict.margin())
+                .isEqualTo(Verdict.Kind.MISMATCH);
         assertThatThrownBy(() -> EquivalenceGate.check(fixture, prompt, broken, K, NEW_TOKENS, checker, ledger))
                 .hasMessageContaining("at generated position " + position + " ");
+    }
+
+    @Test
+    @DisplayName("on the shipped model, dropping the bonus token inside repetitive text where drafts are accepted "
+            + "fails the gate")
+    void droppingTheBonusTokenInRepetitiveTextOnTheRealModelFailsTheGate() {
+        ReproModel model = ReproModel.sdsat();
+        // Repetitive code: the trained model continues the pattern and accepts SAT drafts, and a dropped bonus token
+        // can hide among equal neighbours, the case the random fixture (which accepts almost nothing) never shows.
+        String text = "def f1():\n    return 1\n\n\ndef f2():\n    return 2\n\n\ndef f3():\n    return 3\n\n\n"
+                + "def f4():\n    return 4\n\n\ndef f";
+        long[] ids = model.tokenizer().encodeWithBos(text);
+        ReproPrompt repetitive = new ReproPrompt("repetitive", "functions", ids, new long[] {model.eosId()}, false);
+        int newTokens = 48;
+        BonusDroppingDecoder correct = new BonusDroppingDecoder(model.model(), model.satId(), false);
+        long accepted = correct.generate(ids, BaselineCache.config(repetitive, newTokens, K)).stats()
+                .acceptedTokens();
+        assertThat(accepted).as("SAT drafts accepted by the correct decoder on the repetitive prompt").isPositive();
+        BonusDroppingDecoder broken = new BonusDroppingDecoder(model.model(), model.satId(), true);
+        EquivalenceChecker realChecker = EquivalenceChecker.withThresholds(model);
+        assertThatThrownBy(() -> EquivalenceGate.check(model, repetitive, broken, K, newTokens, realChecker,
+                new TieLedger(0.01)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("test-sdsat-dropping-bonus k=" + K)
+                .hasMessageContaining("real mismatch")
+                .satisfies(error -> assertThat(broken.droppedAt()).as("bonus tokens dropped").isNotEmpty());
     }
 
     @Test

@@ -4,124 +4,216 @@ import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationConfig;
+import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.repro.support.Attach;
 import io.github.sdsat.repro.support.ChiSquare;
 import io.github.sdsat.repro.support.Matrix;
+import io.github.sdsat.repro.support.Mutants;
 import io.github.sdsat.repro.support.ReproModel;
 import io.github.sdsat.repro.support.Thresholds;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Sampling: lossless speculative sampling must leave the output distribution equal to autoregressive sampling; the
- * paper's rule is measured and attached, not asserted. Compared: the distribution of the tokens at generated positions
- * 2 and 3 (the first two drafted positions of the first loop; position 0 comes from the prefill in every decoder and
- * position 1 is decided exactly by the draft pass), over seeded samples, with a two-sample chi-square test at
- * {@code sampling.alpha} per position (Bonferroni over the two positions). The main distribution tests live in the
- * runtime; these are the model-level checks. The harness itself is checked on autoregressive sampling: two seed sets
- * must agree, and T=1.0 against T=0.2 must be told apart.
+ * Sampling: lossless speculative sampling must leave the output distribution equal to autoregressive sampling. The
+ * gate compares the tokens at generated positions 2..7 of seeded samples (position 0 comes from the prefill in every
+ * decoder and position 1 is decided exactly by the draft pass; positions past the first draft/verify loop are
+ * included, and the share of samples where each position lies beyond the first loop is reported), per position
+ * with a two-sample chi-square test at {@code sampling.alpha} split over the positions (Bonferroni).
+ *
+ * <p>Setting: T = 1.0 with top-k 3, where the paper's tree rule is visibly biased on the shipped model (a node tried
+ * by many leaf paths is accepted far more often than p says; docs/sampling.md). Unrestricted sampling at T = 1.0
+ * spreads each position over 30+ tokens, where the bias is too small for any affordable sample to see (measured
+ * 2026-12-02: chi-square p 0.16-0.70 for the paper rule at 1,000 samples per side). The gate's power against that
+ * bias is not assumed but shown: the paper rule, run as if it were lossless, must fail the same gate, and the
+ * probability that the gate catches it at the gate's sample size is estimated by resampling and must be at least
+ * {@value #MIN_POWER}.
  */
 @Epic("SDSAT reproduction")
 @Feature("Sampling distribution")
 class SamplingDistributionTest {
     private static final String PROMPT = "def fibonacci(n):\n    \"\"\"Return the n-th Fibonacci number.\"\"\"\n";
-    private static final int[] POSITIONS = {2, 3};
+    private static final int[] POSITIONS = {2, 3, 4, 5, 6, 7};
+    private static final double TEMPERATURE = 1.0;
+    private static final int TOP_K = 3;
+    /** Tree depth (k) of the sampled tree decoder: the paper's depth-5 tree. */
+    private static final int DEPTH = 5;
+    private static final double MIN_POWER = 0.95;
+    /** Resampled gate runs of the power estimate. */
+    private static final int POWER_TRIALS = 400;
+    private static final long REFERENCE_SEEDS = 0;
+    /** Autoregressive reference samples by seed base, shared by the tests of this class. */
+    private static final Map<Long, Samples> REFERENCES = new HashMap<>();
+
+    /** Tokens at {@link #POSITIONS} of seeded generations, and how often each position lay past the first loop. */
+    record Samples(List<List<Long>> byPosition, double[] beyondFirstLoop) {
+        int size() {
+            return byPosition.get(0).size();
+        }
+
+        /** {@code n} samples drawn with replacement (whole generations, so positions stay paired). */
+        Samples resample(int n, SplittableRandom random) {
+            List<List<Long>> picked = new ArrayList<>();
+            for (int p = 0; p < POSITIONS.length; p++) {
+                picked.add(new ArrayList<>());
+            }
+            for (int i = 0; i < n; i++) {
+                int row = random.nextInt(size());
+                for (int p = 0; p < POSITIONS.length; p++) {
+                    picked.get(p).add(byPosition.get(p).get(row));
+                }
+            }
+            return new Samples(picked, beyondFirstLoop);
+        }
+    }
 
     private static long[] prompt(ReproModel model) {
         return model.tokenizer().encodeWithBos(PROMPT);
     }
 
-    /** Tokens at {@link #POSITIONS} of {@code samples} seeded generations (seeds base..base+samples-1). */
-    static List<List<Long>> sample(Decoder decoder, long[] prompt, double temperature, SamplingMode mode, long seedBase,
-            int samples) {
+    static Samples sample(Decoder decoder, long[] prompt, SamplingMode mode, long seedBase, int samples) {
         List<List<Long>> byPosition = new ArrayList<>();
         for (int ignored : POSITIONS) {
             byPosition.add(new ArrayList<>());
         }
+        double[] beyond = new double[POSITIONS.length];
         for (int i = 0; i < samples; i++) {
             GenerationConfig config = GenerationConfig.builder().maxNewTokens(POSITIONS[POSITIONS.length - 1] + 1)
-                    .temperature(temperature).seed(seedBase + i).k(5).sampling(mode).build();
-            long[] out = decoder.generate(prompt, config).outputIds();
+                    .temperature(TEMPERATURE).topK(TOP_K).seed(seedBase + i).k(DEPTH).sampling(mode).build();
+            GenerationResult result = decoder.generate(prompt, config);
+            long[] out = result.outputIds();
+            // The first loop emits t1 (position 1), its accepted drafts, then the next token.
+            boolean[] fromDraft = result.fromDraft();
+            int accepted = 0;
+            while (2 + accepted < fromDraft.length && fromDraft[2 + accepted]) {
+                accepted++;
+            }
+            int lastOfFirstLoop = 2 + accepted;
             for (int p = 0; p < POSITIONS.length; p++) {
                 byPosition.get(p).add(out[POSITIONS[p]]);
+                beyond[p] += POSITIONS[p] > lastOfFirstLoop ? 1.0 / samples : 0;
             }
         }
-        return byPosition;
+        return new Samples(byPosition, beyond);
+    }
+
+    private static synchronized Samples reference(ReproModel model, long seedBase) {
+        return REFERENCES.computeIfAbsent(seedBase, seeds -> sample(new AutoregressiveDecoder(model.model()),
+                prompt(model), SamplingMode.LOSSLESS, seeds, samples()));
+    }
+
+    private static int samples() {
+        return Thresholds.integer("sampling.samples");
     }
 
     private static double alphaPerPosition() {
         return Thresholds.number("sampling.alpha") / POSITIONS.length;
     }
 
-    @Test
-    @DisplayName("harness: two seed sets of autoregressive sampling pass the test, T=1.0 vs T=0.2 fails it")
-    void harnessHasNoFalseAlarmAndHasPower() {
-        ReproModel model = ReproModel.sdsat();
-        Decoder ar = new AutoregressiveDecoder(model.model());
-        int n = Thresholds.integer("sampling.samples");
-        List<List<Long>> a = sample(ar, prompt(model), 1.0, SamplingMode.LOSSLESS, 0, n);
-        List<List<Long>> b = sample(ar, prompt(model), 1.0, SamplingMode.LOSSLESS, 1_000_000, n);
-        List<List<Long>> cold = sample(ar, prompt(model), 0.2, SamplingMode.LOSSLESS, 2_000_000, n);
-        StringBuilder report = new StringBuilder();
-        double minSame = 1;
-        double maxDifferent = 0;
-        for (int p = 0; p < POSITIONS.length; p++) {
-            ChiSquare.Result same = ChiSquare.homogeneity(a.get(p), b.get(p));
-            ChiSquare.Result different = ChiSquare.homogeneity(a.get(p), cold.get(p));
-            minSame = Math.min(minSame, same.pValue());
-            maxDifferent = Math.max(maxDifferent, different.pValue());
-            report.append(String.format(Locale.ROOT, "position %d: AR T=1 vs AR T=1 (other seeds) chi-square %.2f, "
-                    + "df %d, p %.4g; AR T=1 vs AR T=0.2 chi-square %.2f, df %d, p %.4g%n", POSITIONS[p],
-                    same.statistic(), same.degreesOfFreedom(), same.pValue(), different.statistic(),
-                    different.degreesOfFreedom(), different.pValue()));
+    /** The smallest per-position p-value, and the per-position report. */
+    record Comparison(double minP, String report) {
+        boolean differs() {
+            return minP < alphaPerPosition();
         }
-        Attach.text("harness check", report.toString());
-        assertThat(minSame).as("chi-square harness: identical distributions must pass (%s)", report)
-                .isGreaterThanOrEqualTo(alphaPerPosition());
-        assertThat(maxDifferent).as("chi-square harness: T=1.0 vs T=0.2 must be detected (%s)", report)
-                .isLessThan(alphaPerPosition());
     }
 
-    @ParameterizedTest(name = "T={0}")
-    @ValueSource(doubles = {0.2, 1.0})
-    @DisplayName("lossless tree sampling has the autoregressive output distribution; paper mode's deviation measured")
-    void losslessTreeMatchesAutoregressive(double temperature) {
-        Assumptions.assumeTrue(Matrix.available(Matrix.TREE_DECODER), "this build has no " + Matrix.TREE_DECODER
-                + " decoder (Decoders.names() = " + Decoders.names() + ")");
-        ReproModel model = ReproModel.sdsat();
-        int n = Thresholds.integer("sampling.samples");
-        Decoder ar = new AutoregressiveDecoder(model.model());
-        Decoder tree = Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId());
-        List<List<Long>> reference = sample(ar, prompt(model), temperature, SamplingMode.LOSSLESS, 0, n);
-        List<List<Long>> lossless = sample(tree, prompt(model), temperature, SamplingMode.LOSSLESS, 5_000_000, n);
-        List<List<Long>> paper = sample(tree, prompt(model), temperature, SamplingMode.PAPER, 9_000_000, n);
+    static Comparison compare(Samples reference, Samples candidate, boolean withReport) {
         StringBuilder report = new StringBuilder();
         double minP = 1;
         for (int p = 0; p < POSITIONS.length; p++) {
-            ChiSquare.Result r = ChiSquare.homogeneity(reference.get(p), lossless.get(p));
-            ChiSquare.Result paperR = ChiSquare.homogeneity(reference.get(p), paper.get(p));
+            ChiSquare.Result r = ChiSquare.homogeneity(reference.byPosition().get(p), candidate.byPosition().get(p));
             minP = Math.min(minP, r.pValue());
-            report.append(String.format(Locale.ROOT, "position %d, T=%.1f, %d samples each: lossless chi-square %.2f "
-                    + "df %d p %.4g, TV distance %.4f; paper mode chi-square %.2f df %d p %.4g, TV distance %.4f "
-                    + "%n", POSITIONS[p], temperature, n, r.statistic(),
-                    r.degreesOfFreedom(), r.pValue(), ChiSquare.totalVariation(reference.get(p), lossless.get(p)),
-                    paperR.statistic(), paperR.degreesOfFreedom(), paperR.pValue(),
-                    ChiSquare.totalVariation(reference.get(p), paper.get(p))));
+            if (withReport) {
+                report.append(String.format(Locale.ROOT, "position %d (past the first loop in %.0f%% of the "
+                        + "candidate's samples): chi-square %.2f, df %d, p %.3g, TV distance %.4f%n", POSITIONS[p],
+                        100 * candidate.beyondFirstLoop()[p], r.statistic(), r.degreesOfFreedom(), r.pValue(),
+                        ChiSquare.totalVariation(reference.byPosition().get(p), candidate.byPosition().get(p))));
+            }
         }
-        Attach.text("lossless vs paper mode, T=" + temperature, report.toString());
-        assertThat(minP).as("lossless tree sampling vs AR sampling, chi-square p-value (alpha %.1e per position): %s",
-                alphaPerPosition(), report).isGreaterThanOrEqualTo(alphaPerPosition());
+        return new Comparison(minP, report.toString());
+    }
+
+    /**
+     * The sampling gate: {@code candidate}'s tokens at every position must be homogeneous with the autoregressive
+     * reference (no per-position p-value under {@code sampling.alpha / positions}).
+     */
+    static Comparison checkSameDistribution(String label, Samples reference, Samples candidate) {
+        Comparison c = compare(reference, candidate, true);
+        Attach.text(label + " vs autoregressive sampling", c.report());
+        if (c.differs()) {
+            throw new AssertionError(String.format(Locale.ROOT, "%s: the output distribution differs from "
+                    + "autoregressive sampling (T=%.1f, top-k %d, %d samples each): smallest p-value %.3g < alpha "
+                    + "%.1e per position; the acceptance rule is not lossless%n%s", label, TEMPERATURE, TOP_K,
+                    candidate.size(), c.minP(), alphaPerPosition(), c.report()));
+        }
+        return c;
+    }
+
+    /** Share of {@code trials} gate runs on resampled data (n per side) that catch {@code biased}. */
+    static double power(Samples reference, Samples biased, int n, int trials, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int caught = 0;
+        for (int t = 0; t < trials; t++) {
+            if (compare(reference.resample(n, random), biased.resample(n, random), false).differs()) {
+                caught++;
+            }
+        }
+        return (double) caught / trials;
+    }
+
+    @Test
+    @DisplayName("harness: two seed sets of autoregressive sampling pass the gate (no false alarm)")
+    void harnessHasNoFalseAlarm() {
+        ReproModel model = ReproModel.sdsat();
+        Samples other = sample(new AutoregressiveDecoder(model.model()), prompt(model), SamplingMode.LOSSLESS,
+                1_000_000, samples());
+        Comparison c = checkSameDistribution("autoregressive sampling, other seeds", reference(model,
+                REFERENCE_SEEDS), other);
+        assertThat(c.minP()).isGreaterThanOrEqualTo(alphaPerPosition());
+    }
+
+    @Test
+    @DisplayName("lossless tree sampling has the autoregressive output distribution, positions 2-7")
+    void losslessTreeMatchesAutoregressive() {
+        ReproModel model = ReproModel.sdsat();
+        Decoder tree = Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId());
+        Samples lossless = sample(tree, prompt(model), SamplingMode.LOSSLESS, 5_000_000, samples());
+        checkSameDistribution("sdsat-tree lossless", reference(model, REFERENCE_SEEDS), lossless);
+    }
+
+    @Test
+    @DisplayName("the paper tree rule claimed as lossless fails the gate, which catches it with >= 95% power")
+    void paperRuleClaimedLosslessFailsTheGateWithStatedPower() {
+        ReproModel model = ReproModel.sdsat();
+        Decoder biased = new Mutants.PaperRuleClaimedLossless(Decoders.create(Matrix.TREE_DECODER, model.model(),
+                model.satId()));
+        Samples reference = reference(model, REFERENCE_SEEDS);
+        Samples paper = sample(biased, prompt(model), SamplingMode.LOSSLESS, 9_000_000, samples());
+        assertThatThrownBy(() -> checkSameDistribution(biased.name(), reference, paper))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining(biased.name() + ": the output distribution differs from autoregressive sampling")
+                .hasMessageContaining("the acceptance rule is not lossless");
+        int n = samples();
+        double power = power(reference, paper, n, POWER_TRIALS, 17);
+        double powerAtHalf = power(reference, paper, n / 2, POWER_TRIALS, 18);
+        String statement = String.format(Locale.ROOT, "power of the sampling gate against the paper tree rule (T=%.1f, "
+                + "top-k %d, positions 2-7, alpha %.1e per position), estimated from %d gate runs on samples redrawn "
+                + "from the measured ones: %.3f at the gate's %d samples per side, %.3f at %d", TEMPERATURE, TOP_K,
+                alphaPerPosition(), POWER_TRIALS, power, n, powerAtHalf, n / 2);
+        Attach.text("sampling gate power", statement + "\n\n" + compare(reference, paper, true).report());
+        assertThat(power).as(statement).isGreaterThanOrEqualTo(MIN_POWER);
     }
 }

@@ -9,11 +9,13 @@ import io.github.sdsat.report.Charts;
 import io.github.sdsat.report.SummaryTable;
 import io.github.sdsat.repro.support.Attach;
 import io.github.sdsat.repro.support.BaselineCache;
+import io.github.sdsat.repro.support.CountGates;
 import io.github.sdsat.repro.support.Matrix;
 import io.github.sdsat.repro.support.Prompts;
 import io.github.sdsat.repro.support.ReproModel;
 import io.github.sdsat.repro.support.ReproPrompt;
 import io.github.sdsat.repro.support.RunCache;
+import io.github.sdsat.repro.support.SpeedupInterval;
 import io.github.sdsat.repro.support.Thresholds;
 import io.github.sdsat.results.Aggregator;
 import io.github.sdsat.results.PromptRecord;
@@ -41,20 +43,23 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Speed gates in one JVM. Tokens per forward pass (deterministic counts, tight thresholds) per decoder and k, over
- * the completion prompts of the equivalence matrix (their runs are reused from the equivalence gate when it ran
- * first). Wall-clock speedup (loose): baseline and method interleaved per prompt after a warm-up, ratio of the
- * medians of per-generation times (prefill included). Measured values go to target/thresholds-measured.properties
- * and the report, ready for calibration.
+ * Speed gates in one JVM. Deterministic counts per decoder and k over the speed prompts ({@link Prompts#speed}; their
+ * runs are reused from the equivalence gate when it ran first), each a gate of its own ({@link CountGates}): tokens
+ * per forward pass against its floor, drafted tokens per loop against k, forward passes per loop against the
+ * decoder's algorithm, accepted drafts per loop at each draft position against the measured rates. Wall clock as a
+ * statistic: baseline and method interleaved per prompt after a warm-up, the one-sided 95% lower confidence bound of
+ * the speedup (bootstrap over prompts of the ratio of medians, {@link SpeedupInterval}) against its floor. Measured
+ * values go to target/thresholds-measured.properties and the report, ready for calibration.
  */
 @Epic("SDSAT reproduction")
 @Feature("Speed")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SpeedGateTest {
-    /** Prompts per speed measurement: the first completion prompts of the matrix. */
-    private static final int PROMPTS = 8;
-    private static final int NEW_TOKENS = 128;
+    private static final int NEW_TOKENS = Prompts.SPEED_NEW_TOKENS;
     private static final int REPETITIONS = 2;
+    /** Confidence of the speedup's lower bound (one-sided). */
+    private static final double CONFIDENCE = 0.95;
+    private static final long BOOTSTRAP_SEED = 20261202L;
     private static final int WARM_UP_PROMPTS = 2;
 
     private final Map<String, String> measured = new TreeMap<>();
@@ -66,7 +71,7 @@ class SpeedGateTest {
     }
 
     private List<ReproPrompt> prompts() {
-        return Prompts.matrix(model()).stream().filter(p -> p.dataset().equals("humaneval")).limit(PROMPTS).toList();
+        return Prompts.speed(model());
     }
 
     Stream<Arguments> tokensPerPassCells() {
@@ -79,32 +84,64 @@ class SpeedGateTest {
         return cells.stream();
     }
 
-    @ParameterizedTest(name = "{0} k={1}")
-    @MethodSource("tokensPerPassCells")
-    @DisplayName("tokens per forward pass")
-    void tokensPerForwardPass(String decoderName, int k) {
+    /** The greedy runs of one cell over the speed prompts (shared with the equivalence gate through RunCache). */
+    private List<GenerationResult> runs(String decoderName, int k) {
         ReproModel model = model();
         Decoder decoder = Decoders.create(decoderName, model.model(), model.satId());
-        long tokens = 0;
-        long passes = 0;
+        return prompts().stream().map(p -> RunCache.greedy(model, decoder, k, p, NEW_TOKENS)).toList();
+    }
+
+    @ParameterizedTest(name = "{0} k={1}")
+    @MethodSource("tokensPerPassCells")
+    @DisplayName("tokens per forward pass at or above the calibrated floor")
+    void tokensPerForwardPass(String decoderName, int k) {
+        List<GenerationResult> runs = runs(decoderName, k);
         StringBuilder table = new StringBuilder("prompt\tnew tokens\tforward passes\ttokens per pass\n");
-        for (ReproPrompt prompt : prompts()) {
-            GenerationResult r = RunCache.greedy(model, decoder, k, prompt, NEW_TOKENS);
-            tokens += r.stats().newTokens();
-            passes += r.stats().forwardPasses();
-            table.append(prompt.id()).append('\t').append(r.stats().newTokens()).append('\t')
-                    .append(r.stats().forwardPasses()).append('\t')
-                    .append(String.format(Locale.ROOT, "%.3f", r.stats().tokensPerForward())).append('\n');
+        List<ReproPrompt> prompts = prompts();
+        for (int i = 0; i < runs.size(); i++) {
+            var s = runs.get(i).stats();
+            table.append(prompts.get(i).id()).append('\t').append(s.newTokens()).append('\t')
+                    .append(s.forwardPasses()).append('\t')
+                    .append(String.format(Locale.ROOT, "%.3f", s.tokensPerForward())).append('\n');
         }
-        double value = (double) tokens / passes;
-        String key = "speed.tokensPerForward." + decoderName + ".k" + k;
-        measured.put(key, String.format(Locale.ROOT, "%.3f", value));
-        table.append("all\t").append(tokens).append('\t').append(passes).append('\t')
-                .append(String.format(Locale.ROOT, "%.4f", value)).append('\n');
+        double value = CountGates.tokensPerPass(runs);
+        measured.put("speed.tokensPerForward." + decoderName + ".k" + k, String.format(Locale.ROOT, "%.3f", value));
+        table.append("all\t\t\t").append(String.format(Locale.ROOT, "%.4f", value)).append('\n');
         Attach.text("tokens per pass, " + decoderName + " k=" + k, table.toString());
-        double floor = Thresholds.number(key);
-        assertThat(value).as("%s k=%d: tokens per forward pass %.4f over %d prompts (threshold %s = %.3f)",
-                decoderName, k, value, prompts().size(), key, floor).isGreaterThanOrEqualTo(floor);
+        CountGates.checkTokensPerPass(decoderName, k, runs);
+    }
+
+    @ParameterizedTest(name = "{0} k={1}")
+    @MethodSource("tokensPerPassCells")
+    @DisplayName("drafted tokens per loop equal k (SAT block, tree) or at most k (lookup, chain)")
+    void draftedTokensPerLoopMatchK(String decoderName, int k) {
+        List<GenerationResult> runs = runs(decoderName, k);
+        List<ReproPrompt> prompts = prompts();
+        for (int i = 0; i < runs.size(); i++) {
+            CountGates.checkDraftsPerLoop(decoderName, k, prompts.get(i).id(), runs.get(i).stats());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} k={1}")
+    @MethodSource("tokensPerPassCells")
+    @DisplayName("forward passes per loop match the decoder's algorithm")
+    void forwardPassesPerLoopMatchTheAlgorithm(String decoderName, int k) {
+        List<GenerationResult> runs = runs(decoderName, k);
+        List<ReproPrompt> prompts = prompts();
+        for (int i = 0; i < runs.size(); i++) {
+            CountGates.checkPassesPerLoop(decoderName, k, prompts.get(i).id(), runs.get(i).stats());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} k={1}")
+    @MethodSource("tokensPerPassCells")
+    @DisplayName("accepted drafts per loop at every draft position at or above the measured rate")
+    void acceptedDraftsPerPosition(String decoderName, int k) {
+        List<GenerationResult> runs = runs(decoderName, k);
+        double[] value = CountGates.acceptedPerLoop(k, runs);
+        measured.put("speed.acceptedPerLoop." + decoderName + ".k" + k, CountGates.format(value));
+        Attach.text("accepted per loop by draft position, " + decoderName + " k=" + k, CountGates.format(value));
+        CountGates.checkAcceptedPerPosition(decoderName, k, runs);
     }
 
     Stream<Arguments> wallClockConfigs() {
@@ -113,66 +150,99 @@ class SpeedGateTest {
                 .map(s -> Arguments.of(s.substring(0, s.indexOf(':')), Integer.parseInt(s.substring(s.indexOf(':') + 1))));
     }
 
+    /** Per prompt, the baseline's and the decoder's timed generations, and the last result of each. */
+    record Timings(double[][] baselineMs, double[][] methodMs, GenerationResult[] lastBaseline,
+            GenerationResult[] lastMethod) {
+    }
+
+    /**
+     * Times the baseline and the decoder interleaved per prompt after an untimed warm-up, alternating which goes
+     * first, {@code repetitions} generations each per prompt; times are the decoders' own prefill + decode spans.
+     */
+    static Timings timeInterleaved(Decoder baseline, Decoder method, int k, List<ReproPrompt> prompts,
+            int repetitions) {
+        for (ReproPrompt p : prompts.subList(0, Math.min(WARM_UP_PROMPTS, prompts.size()))) {
+            baseline.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
+            method.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
+        }
+        int n = prompts.size();
+        Timings t = new Timings(new double[n][repetitions], new double[n][repetitions], new GenerationResult[n],
+                new GenerationResult[n]);
+        for (int i = 0; i < n; i++) {
+            ReproPrompt p = prompts.get(i);
+            for (int rep = 0; rep < repetitions; rep++) {
+                boolean baselineFirst = rep % 2 == 0;
+                if (baselineFirst) {
+                    t.lastBaseline[i] = baseline.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
+                }
+                t.lastMethod[i] = method.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
+                if (!baselineFirst) {
+                    t.lastBaseline[i] = baseline.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
+                }
+                t.baselineMs[i][rep] = t.lastBaseline[i].stats().totalMs();
+                t.methodMs[i][rep] = t.lastMethod[i].stats().totalMs();
+            }
+        }
+        return t;
+    }
+
+    /**
+     * The wall-clock gate: the one-sided 95% lower bound of the speedup (bootstrap over prompts of the ratio of
+     * medians) must reach {@code speed.wallclock.minSpeedupLowerBound.<decoder>.k<k>}.
+     */
+    static SpeedupInterval checkSpeedupLowerBound(String decoderName, int k, Timings timings) {
+        SpeedupInterval interval = SpeedupInterval.bootstrap(timings.baselineMs(), timings.methodMs(), CONFIDENCE,
+                BOOTSTRAP_SEED);
+        String key = "speed.wallclock.minSpeedupLowerBound." + decoderName + ".k" + k;
+        double floor = Thresholds.number(key);
+        if (interval.lower() < floor) {
+            throw new AssertionError(String.format(Locale.ROOT, "%s k=%d: %s is below the floor %s = %.2fx: the "
+                    + "decoder is slower against autoregressive decoding than calibrated", decoderName, k,
+                    interval.describe(), key, floor));
+        }
+        return interval;
+    }
+
     @ParameterizedTest(name = "{0} k={1}")
     @MethodSource("wallClockConfigs")
-    @DisplayName("wall-clock speedup over autoregressive decoding")
-    void wallClockSpeedup(String decoderName, int k) {
+    @DisplayName("wall-clock speedup over autoregressive decoding: 95% lower confidence bound at or above its floor")
+    void wallClockSpeedupLowerBound(String decoderName, int k) {
         ReproModel model = model();
         Decoder baseline = new AutoregressiveDecoder(model.model());
         Decoder method = Decoders.create(decoderName, model.model(), model.satId());
         List<ReproPrompt> prompts = prompts();
-        Allure.step("warm-up: " + WARM_UP_PROMPTS + " prompts each, untimed", () -> {
-            for (ReproPrompt p : prompts.subList(0, Math.min(WARM_UP_PROMPTS, prompts.size()))) {
-                baseline.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
-                method.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
-            }
-        });
+        Timings timings = Allure.step("interleaved after a " + WARM_UP_PROMPTS + "-prompt warm-up: baseline and "
+                + decoderName + " k=" + k + " per prompt, " + REPETITIONS + " repetitions, alternating which goes "
+                + "first", () -> timeInterleaved(baseline, method, k, prompts, REPETITIONS));
+        List<PromptRecord> records = new ArrayList<>();
         List<Double> baselineMs = new ArrayList<>();
         List<Double> methodMs = new ArrayList<>();
-        List<PromptRecord> records = new ArrayList<>();
-        Allure.step("interleaved: baseline and " + decoderName + " k=" + k + " per prompt, " + REPETITIONS
-                + " repetitions, alternating which goes first", () -> {
-            for (ReproPrompt p : prompts) {
-                double[] b = new double[REPETITIONS];
-                double[] m = new double[REPETITIONS];
-                GenerationResult lastB = null;
-                GenerationResult lastM = null;
-                for (int rep = 0; rep < REPETITIONS; rep++) {
-                    boolean baselineFirst = rep % 2 == 0;
-                    if (baselineFirst) {
-                        lastB = baseline.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
-                    }
-                    lastM = method.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
-                    if (!baselineFirst) {
-                        lastB = baseline.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
-                    }
-                    b[rep] = lastB.stats().totalMs();
-                    m[rep] = lastM.stats().totalMs();
-                    baselineMs.add(b[rep]);
-                    methodMs.add(m[rep]);
-                }
-                records.add(record(p, "ar", 0, lastB, median(b), true));
-                records.add(record(p, decoderName, k, lastM, median(m),
-                        Arrays.equals(lastM.outputIds(), lastB.outputIds())));
-            }
-        });
-        double speedup = median(baselineMs) / median(methodMs);
-        String key = "speed.wallclock.minSpeedup." + decoderName + ".k" + k;
-        measured.put(key + ".measured", String.format(Locale.ROOT, "%.3f", speedup));
+        for (int i = 0; i < prompts.size(); i++) {
+            ReproPrompt p = prompts.get(i);
+            Arrays.stream(timings.baselineMs()[i]).forEach(baselineMs::add);
+            Arrays.stream(timings.methodMs()[i]).forEach(methodMs::add);
+            records.add(record(p, "ar", 0, timings.lastBaseline()[i], median(timings.baselineMs()[i]), true));
+            records.add(record(p, decoderName, k, timings.lastMethod()[i], median(timings.methodMs()[i]),
+                    Arrays.equals(timings.lastMethod()[i].outputIds(), timings.lastBaseline()[i].outputIds())));
+        }
+        SpeedupInterval interval = SpeedupInterval.bootstrap(timings.baselineMs(), timings.methodMs(), CONFIDENCE,
+                BOOTSTRAP_SEED);
+        double speedup = interval.ratioOfMedians();
+        String key = "speed.wallclock.minSpeedupLowerBound." + decoderName + ".k" + k;
+        measured.put(key + ".measured", String.format(Locale.ROOT, "%.3f (ratio of medians %.3f, upper %.3f)",
+                interval.lower(), speedup, interval.upper()));
         addToCombined(records);
         List<RowSummary> rows = Aggregator.summarise(records);
         String table = SummaryTable.format(rows) + String.format(Locale.ROOT,
-                "%nratio of medians: baseline %.1f ms / %s k=%d %.1f ms = %.3fx (%d generations each)%n",
-                median(baselineMs), decoderName, k, median(methodMs), speedup, baselineMs.size());
+                "%nratio of medians: baseline %.1f ms / %s k=%d %.1f ms = %.3fx (%d generations each)%n%s%n",
+                median(baselineMs), decoderName, k, median(methodMs), speedup, baselineMs.size(), interval.describe());
         Attach.text("speedup table, " + decoderName + " k=" + k, table);
         for (Charts.ChartImage chart : Charts.render(rows)) {
             if (chart.fileName().endsWith("-speedup.png") || chart.fileName().endsWith("-time.png")) {
                 Attach.png(chart.title(), chart.png());
             }
         }
-        double floor = Thresholds.number(key);
-        assertThat(speedup).as("%s k=%d: wall-clock speedup (ratio of medians) %.3fx over %d prompts (threshold %s = %.2f)",
-                decoderName, k, speedup, prompts.size(), key, floor).isGreaterThanOrEqualTo(floor);
+        checkSpeedupLowerBound(decoderName, k, timings);
     }
 
     /** Adds a configuration's records; the baseline's only once (the first configuration's), one row per task. */
@@ -219,7 +289,7 @@ class SpeedGateTest {
         }
         StringBuilder b = new StringBuilder("# Measured by SpeedGateTest on " + model().source() + " ("
                 + (Matrix.full() ? "full" : "CI default") + " matrix). Tokens per pass: paste value - 0.02 into "
-                + "thresholds.properties; wall clock: 0.75 x measured.\n");
+                + "thresholds.properties; wall clock: the measured lower bound x 0.8 as its floor.\n");
         measured.forEach((key, value) -> b.append(key).append('=').append(value).append('\n'));
         Attach.text("measured thresholds (for calibration)", b.toString());
         Path target = Path.of(System.getProperty("sdsat.fixtureDirectory", "target/repro-fixtures")).getParent()

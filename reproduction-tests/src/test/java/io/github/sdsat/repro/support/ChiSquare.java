@@ -49,8 +49,16 @@ public final class ChiSquare {
             double eb = nb * pooled / (na + nb);
             statistic += (c[0] - ea) * (c[0] - ea) / ea + (c[1] - eb) * (c[1] - eb) / eb;
         }
-        int df = Math.max(1, cells.size() - 1);
-        return new Result(statistic, df, cells.size() < 2 ? 1.0 : survival(statistic, df), cells.size());
+        if (cells.size() < 2) {
+            // One category after merging: both samples are (almost) all one token, the test has no degree of
+            // freedom, and a p-value of 1 would pass any decoder silently. The caller must not test here.
+            throw new IllegalArgumentException("Chi-square homogeneity needs at least two categories after merging "
+                    + "those under 10 pooled counts, got " + cells.size() + " (" + counts.size() + " distinct values "
+                    + "in " + a.size() + " + " + b.size() + " samples): nothing to compare here; test positions "
+                    + "where the distribution has more than one likely token");
+        }
+        int df = cells.size() - 1;
+        return new Result(statistic, df, survival(statistic, df), cells.size());
     }
 
     /** P(X >= x) for X ~ chi-square(df). */

@@ -50,6 +50,16 @@ public final class Prompts {
         return prompts;
     }
 
+    /** Completion prompts of the speed gates (and of their mutation tests): the first of the matrix. */
+    public static final int SPEED_PROMPTS = 8;
+    /** New tokens per generation of the speed gates. */
+    public static final int SPEED_NEW_TOKENS = 128;
+
+    /** The speed gates' prompts: the first {@link #SPEED_PROMPTS} completion prompts of the matrix. */
+    public static List<ReproPrompt> speed(ReproModel model) {
+        return matrix(model).stream().filter(p -> p.dataset().equals("humaneval")).limit(SPEED_PROMPTS).toList();
+    }
+
     /** The first {@code count} completion prompts (spread) with room for {@code maxNewTokens}. */
     public static List<ReproPrompt> completions(ReproModel model, int count, int maxNewTokens) {
         int budget = budget(model, maxNewTokens);

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Counts the compared runs of an equivalence matrix and those that ended in a numerical tie, and decides whether the
- * tie share is within the bound of thresholds.properties ({@code equivalence.maxTieShare}).
+ * tie share is within its bound ({@link #boundFromThresholds}: derived from the measured near-tie rate).
  */
 public final class TieLedger {
     private final double maxShare;
@@ -14,6 +14,19 @@ public final class TieLedger {
 
     public TieLedger(double maxShare) {
         this.maxShare = maxShare;
+    }
+
+    /**
+     * The share of runs of {@code tokens} tokens that may tie: {@code equivalence.tieShareFactor} x the share of
+     * runs expected to contain a near-tie position at {@code equivalence.nearTieRatePerToken}, 1 - (1 - rate)^tokens.
+     */
+    public static double boundFromThresholds(int tokens) {
+        double rate = Thresholds.number("equivalence.nearTieRatePerToken");
+        return Math.min(1, Thresholds.number("equivalence.tieShareFactor") * (1 - Math.pow(1 - rate, tokens)));
+    }
+
+    public double maxShare() {
+        return maxShare;
     }
 
     public synchronized void compared(Verdict verdict) {

@@ -1,0 +1,182 @@
+package io.github.sdsat.repro.support;
+
+import io.github.sdsat.decode.GenerationResult;
+import io.github.sdsat.decode.GenerationStats;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The deterministic count gates of the speed suite, shared by the gates and by the tests of the gates (which feed
+ * them broken decoders): tokens per forward pass against its floor, drafted tokens per loop against k, forward passes
+ * per loop against the decoder's algorithm, and accepted drafts per draft position against their floors. Greedy
+ * counts are exact, so these gates are tight; each throws an {@link AssertionError} that names the decoder, k, the
+ * prompt or the threshold, and what broke.
+ *
+ * <p>The per-decoder structure is written down here from each algorithm (docs/DESIGN.md), not read from the runtime,
+ * so that a decoder which drafts or passes differently from its algorithm fails.
+ */
+public final class CountGates {
+    /** Decoders whose every verification covers the whole SAT block or tree depth: exactly k drafts. */
+    private static final Set<String> DRAFTS_EXACTLY_K = Set.of("sdsat", "sdsat-single-pass", "sdsat-tree");
+    /** Decoders whose drafts come from the context (lookup) or a chain cut short: at most k per loop. */
+    private static final Set<String> DRAFTS_AT_MOST_K = Set.of("lookup", "sdsat-chain", "sdsat-lookup");
+    /**
+     * Forward passes per loop: a draft pass and a verify pass for the two-step and tree decoders, one pass for the
+     * single-pass, lookup and chain decoders. The prefill is one more pass.
+     */
+    private static final Map<String, Integer> PASSES_PER_LOOP = Map.of("sdsat", 2, "sdsat-tree", 2,
+            "sdsat-single-pass", 1, "lookup", 1, "sdsat-chain", 1, "sdsat-lookup", 1);
+    /** Absolute margin under each measured accepted-per-loop rate: counts are exact, this absorbs a float tie. */
+    public static final double ACCEPTED_MARGIN = 0.02;
+
+    private CountGates() {
+    }
+
+    /** Decoders whose drafting and passes this class knows; a new decoder must be added here with its structure. */
+    public static Set<String> knownDecoders() {
+        return PASSES_PER_LOOP.keySet();
+    }
+
+    /** Total new tokens / total forward passes (prefill counted). */
+    public static double tokensPerPass(List<GenerationResult> results) {
+        long tokens = results.stream().mapToLong(r -> r.stats().newTokens()).sum();
+        long passes = results.stream().mapToLong(r -> r.stats().forwardPasses()).sum();
+        return (double) tokens / passes;
+    }
+
+    /** Fails when tokens per forward pass over the results is below {@code speed.tokensPerForward.<decoder>.k<k>}. */
+    public static double checkTokensPerPass(String decoder, int k, List<GenerationResult> results) {
+        double value = tokensPerPass(results);
+        String key = "speed.tokensPerForward." + decoder + ".k" + k;
+        double floor = Thresholds.number(key);
+        if (value < floor) {
+            throw new AssertionError(String.format(Locale.ROOT, "%s k=%d: tokens per forward pass %.4f over %d "
+                    + "prompts is below the floor %s = %.3f: fewer drafts accepted per pass than the shipped model "
+                    + "gives (drafts not accepted, or extra passes)", decoder, k, value, results.size(), key, floor));
+        }
+        return value;
+    }
+
+    /**
+     * Fails when a generation's drafted tokens differ from what its loops must draft: exactly k per verification for
+     * SAT-block and tree decoders (the last loop may end after its draft pass, before verification), at most k per
+     * loop for lookup and chain decoders; and when accepted-per-position has other than k positions.
+     */
+    public static void checkDraftsPerLoop(String decoder, int k, String promptId, GenerationStats s) {
+        String where = String.format(Locale.ROOT, "%s k=%d on %s (%d loops, %d drafted, %d accepted)", decoder, k,
+                promptId, s.loops(), s.draftedTokens(), s.acceptedTokens());
+        if (s.acceptedPerPosition().length != k) {
+            throw new AssertionError(where + ": accepted counts for " + s.acceptedPerPosition().length
+                    + " draft positions, expected k = " + k + ": the decoder does not draft k tokens per loop");
+        }
+        if (DRAFTS_EXACTLY_K.contains(decoder)) {
+            long low = (long) k * Math.max(0, s.loops() - 1);
+            long high = (long) k * s.loops();
+            if (s.draftedTokens() < low || s.draftedTokens() > high || s.draftedTokens() % k != 0) {
+                throw new AssertionError(where + ": drafted tokens must be k x verified loops, between " + low
+                        + " and " + high + " in steps of " + k + ": the decoder drafts "
+                        + String.format(Locale.ROOT, "%.2f", (double) s.draftedTokens() / Math.max(1, s.loops()))
+                        + " per loop instead of k = " + k + " (drafts capped or skipped)");
+            }
+        } else if (DRAFTS_AT_MOST_K.contains(decoder)) {
+            if (s.draftedTokens() > (long) k * s.loops()) {
+                throw new AssertionError(where + ": more than k = " + k + " drafts per loop");
+            }
+        } else {
+            throw new AssertionError(decoder + " has no drafting rule in CountGates: add it with its algorithm");
+        }
+        if (Arrays.stream(s.acceptedPerPosition()).sum() != s.acceptedTokens()) {
+            throw new AssertionError(where + ": accepted per position " + Arrays.toString(s.acceptedPerPosition())
+                    + " does not sum to the accepted tokens");
+        }
+        for (int j = 1; j < k; j++) {
+            if (s.acceptedPerPosition()[j] > s.acceptedPerPosition()[j - 1]) {
+                throw new AssertionError(where + ": draft position " + (j + 1) + " accepted more often than position "
+                        + j + " " + Arrays.toString(s.acceptedPerPosition()) + ", but a draft is only accepted "
+                        + "after every draft before it");
+            }
+        }
+    }
+
+    /**
+     * Fails when a generation's forward passes differ from its decoder's algorithm: the prefill plus
+     * {@link #PASSES_PER_LOOP} per loop (a two-pass loop may end after its draft pass); and when a loop emitted more
+     * tokens than its passes can decide (per loop at most the passes' own tokens plus the accepted drafts).
+     */
+    public static void checkPassesPerLoop(String decoder, int k, String promptId, GenerationStats s) {
+        Integer perLoop = PASSES_PER_LOOP.get(decoder);
+        if (perLoop == null) {
+            throw new AssertionError(decoder + " has no pass rule in CountGates: add it with its algorithm");
+        }
+        int high = 1 + perLoop * s.loops();
+        int low = high - (perLoop - 1);
+        String where = String.format(Locale.ROOT, "%s k=%d on %s (%d loops, %d new tokens, %d accepted)", decoder, k,
+                promptId, s.loops(), s.newTokens(), s.acceptedTokens());
+        if (s.forwardPasses() < low || s.forwardPasses() > high) {
+            throw new AssertionError(where + ": " + s.forwardPasses() + " forward passes counted, but the prefill and "
+                    + perLoop + " pass(es) per loop make " + (low == high ? String.valueOf(high)
+                    : low + " to " + high) + ": passes miscounted");
+        }
+        long decodePasses = Arrays.stream(s.decodePassesByWidth()).sum();
+        if (decodePasses != s.forwardPasses() - 1) {
+            throw new AssertionError(where + ": passes by width sum to " + decodePasses + " decode passes, but "
+                    + s.forwardPasses() + " passes were counted with the prefill: passes miscounted");
+        }
+        long mostTokens = 1 + (long) perLoop * s.loops() + s.acceptedTokens();
+        if (s.newTokens() > mostTokens) {
+            throw new AssertionError(where + ": " + s.newTokens() + " tokens emitted, but the prefill, " + perLoop
+                    + " token(s) decided per loop and the accepted drafts make at most " + mostTokens);
+        }
+    }
+
+    /** Accepted drafts at each draft position per loop (loop-weighted over the results), index 0 = first draft. */
+    public static double[] acceptedPerLoop(int k, List<GenerationResult> results) {
+        double[] accepted = new double[k];
+        long loops = 0;
+        for (GenerationResult r : results) {
+            loops += r.stats().loops();
+            long[] perPosition = r.stats().acceptedPerPosition();
+            for (int j = 0; j < Math.min(k, perPosition.length); j++) {
+                accepted[j] += perPosition[j];
+            }
+        }
+        for (int j = 0; j < k; j++) {
+            accepted[j] /= Math.max(1, loops);
+        }
+        return accepted;
+    }
+
+    /**
+     * Fails when, at any draft position, the accepted drafts per loop fall below the measured rate minus
+     * {@link #ACCEPTED_MARGIN} ({@code speed.acceptedPerLoop.<decoder>.k<k>}: k comma-separated measured rates).
+     */
+    public static double[] checkAcceptedPerPosition(String decoder, int k, List<GenerationResult> results) {
+        double[] value = acceptedPerLoop(k, results);
+        String key = "speed.acceptedPerLoop." + decoder + ".k" + k;
+        double[] measured = Arrays.stream(Thresholds.string(key).split(",")).map(String::trim)
+                .mapToDouble(Double::parseDouble).toArray();
+        if (measured.length != k) {
+            throw new IllegalStateException(key + " lists " + measured.length + " positions, expected k = " + k);
+        }
+        for (int j = 0; j < k; j++) {
+            if (value[j] < measured[j] - ACCEPTED_MARGIN) {
+                throw new AssertionError(String.format(Locale.ROOT, "%s k=%d: draft position %d accepted %.4f per "
+                        + "loop over %d prompts, below the measured %.4f - %.2f (%s); all positions: %s", decoder, k,
+                        j + 1, value[j], results.size(), measured[j], ACCEPTED_MARGIN, key, format(value)));
+            }
+        }
+        return value;
+    }
+
+    public static String format(double[] values) {
+        StringBuilder b = new StringBuilder();
+        for (double v : values) {
+            b.append(b.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.4f", v));
+        }
+        return b.toString();
+    }
+}
