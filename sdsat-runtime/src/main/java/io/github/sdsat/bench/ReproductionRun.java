@@ -1,6 +1,8 @@
 package io.github.sdsat.bench;
 
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.accuracy.AccuracyConfig;
+import io.github.sdsat.accuracy.AccuracyStage;
 import io.github.sdsat.dataset.Datasets;
 import io.github.sdsat.dataset.PromptEncoder;
 import io.github.sdsat.dataset.Task;
@@ -112,10 +114,12 @@ public final class ReproductionRun {
     }
 
     private final ReproductionConfig config;
+    private final AccuracyConfig accuracy;
     private final Listener listener;
 
-    private ReproductionRun(ReproductionConfig config, Listener listener) {
+    private ReproductionRun(ReproductionConfig config, AccuracyConfig accuracy, Listener listener) {
         this.config = config;
+        this.accuracy = accuracy;
         this.listener = listener == null ? new Listener() { } : listener;
     }
 
@@ -126,7 +130,17 @@ public final class ReproductionRun {
 
     /** Validates, runs and writes a reproduction; see the class comment. */
     public static Outcome run(ReproductionConfig config, Listener listener) {
-        return new ReproductionRun(config, listener).execute();
+        return run(config, null, listener);
+    }
+
+    /**
+     * {@link #run(ReproductionConfig, Listener)}, then, when {@code accuracy} is given, the HumanEval accuracy stage
+     * ({@link AccuracyStage}) on the loaded model: its rows and gate go into {@code results.json} and the report.
+     * Python is looked for before the model loads. The caller fails the build on a failed gate
+     * ({@link AccuracyStage#requirePassed}) after the report is written.
+     */
+    public static Outcome run(ReproductionConfig config, AccuracyConfig accuracy, Listener listener) {
+        return new ReproductionRun(config, accuracy, listener).execute();
     }
 
     /**
@@ -314,6 +328,7 @@ public final class ReproductionRun {
     private Outcome execute() {
         List<Task> tasks = validate(config);
         List<Method> methods = methods(config);
+        AccuracyStage accuracyStage = accuracy == null ? null : prepareAccuracy();
         listener.info("Prompts: " + tasks.size() + " (shard " + config.shard() + "), configurations per prompt: "
                 + (baselineTemperatures().size() + methods.size()) + " (" + baselineTemperatures().size()
                 + " baseline + " + methods.size() + " methods)");
@@ -342,7 +357,14 @@ public final class ReproductionRun {
                     loaded.model().config().parameterCount())
                     .with(loaded.model().backend(), curveCache, curve);
             Map<String, Object> configMap = describe(loaded.satToken());
+            if (accuracy != null) {
+                configMap.put("accuracy", accuracy.describe());
+            }
             RunResults results = RunResults.of(configMap, environment, records);
+            if (accuracyStage != null) {
+                AccuracyStage.Result measured = accuracyStage.run(loaded, listener::info);
+                results = results.withAccuracy(measured.records(), measured.gate());
+            }
             Path runDir = config.outputDirectory().resolve(config.runFolderName());
             listener.info("Writing " + runDir);
             ResultFiles.write(runDir, results);
@@ -351,6 +373,23 @@ public final class ReproductionRun {
             }
             return new Outcome(runDir, runDir.resolve(ResultFiles.INDEX_HTML), results);
         }
+    }
+
+    /** The accuracy stage, checked (parameters, Python) before the model loads. */
+    private AccuracyStage prepareAccuracy() {
+        if (config.isSharded()) {
+            throw new SdsatException("sdsat.accuracy runs on the whole of HumanEval in one process; run it without"
+                    + " sdsat.shard / sdsat.devices");
+        }
+        List<String> greedy = config.runsGreedy() ? config.decoders() : List.of();
+        int k = config.kList().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int samplingK = config.samplingKList().stream().mapToInt(Integer::intValue).max().orElse(0);
+        SamplingMode mode = config.samplingModes().isEmpty() ? SamplingMode.PAPER : config.samplingModes().get(0);
+        AccuracyStage stage = AccuracyStage.prepare(accuracy, greedy, k, config.samplingDecoders(), mode, samplingK,
+                config.seed());
+        listener.info("Accuracy stage: " + stage.problemCount() + " HumanEval problems, sandbox "
+                + stage.sandbox().describe());
+        return stage;
     }
 
     /**
