@@ -1,8 +1,11 @@
 package io.github.sdsat.plugin;
 
+import io.github.sdsat.accuracy.AccuracyConfig;
+import io.github.sdsat.accuracy.AccuracyStage;
 import io.github.sdsat.bench.ReproductionConfig;
 import io.github.sdsat.bench.ReproductionRun;
 import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.model.EmbeddedModels;
 import io.github.sdsat.report.SummaryTable;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.results.Shard;
@@ -10,6 +13,7 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
+import java.time.Duration;
 
 /**
  * Runs the paper's speed protocol and writes a report: per prompt, the autoregressive baseline and every SDSAT
@@ -109,6 +113,53 @@ public class ReproduceMojo extends AbstractSdsatMojo {
     @Parameter(property = "sdsat.warmup", defaultValue = "1")
     int warmup;
 
+    /**
+     * Adds the HumanEval accuracy stage: greedy completions of the problems' prompts by plain decoding and every
+     * greedy decoder of {@code sdsat.decoders} (at the largest k of {@code sdsat.kList}), and by the base model
+     * when {@code sdsat.baseModel} is set, each run with the problem's tests in a sandbox (needs {@code python3});
+     * pass@1 per model and decoder in results.json ({@code accuracy}) and the report; the build fails when the
+     * gate fails (the SDSAT model's pass@1 more than {@code sdsat.accuracyMargin} below the base model's, or a
+     * greedy decoder writing other text than plain decoding).
+     */
+    @Parameter(property = "sdsat.accuracy", defaultValue = "false")
+    boolean accuracy;
+
+    /** The base model to compare with: a model folder, or {@code base} for the embedded one. */
+    @Parameter(property = "sdsat.baseModel")
+    String baseModel;
+
+    /** Leading fraction of HumanEval's 164 problems the accuracy stage runs, in (0, 1]. */
+    @Parameter(property = "sdsat.accuracyDataLimit", defaultValue = "1.0")
+    double accuracyDataLimit;
+
+    /** New tokens per completion of the accuracy stage (fewer where the prompt leaves less room). */
+    @Parameter(property = "sdsat.accuracyMaxNewTokens", defaultValue = "256")
+    int accuracyMaxNewTokens;
+
+    /** The largest drop of greedy pass@1 (SDSAT model below base model) the gate accepts, e.g. 0.02. */
+    @Parameter(property = "sdsat.accuracyMargin", defaultValue = "0.02")
+    double accuracyMargin;
+
+    /** Sampled completions per problem (n of pass@k) at {@code sdsat.accuracyTemperature}; 0: greedy only. */
+    @Parameter(property = "sdsat.accuracySamples", defaultValue = "0")
+    int accuracySamples;
+
+    /** Temperature of the sampled completions. */
+    @Parameter(property = "sdsat.accuracyTemperature", defaultValue = "0.2")
+    double accuracyTemperature;
+
+    /** The Python interpreter that runs the tests: {@code python3} on the PATH, or a path. */
+    @Parameter(property = "sdsat.python", defaultValue = "python3")
+    String python;
+
+    /** Wall-clock limit of one problem's program, seconds. */
+    @Parameter(property = "sdsat.accuracyTimeout", defaultValue = "3")
+    double accuracyTimeout;
+
+    /** Programs run at once in the sandbox. */
+    @Parameter(property = "sdsat.accuracyParallelism", defaultValue = "2")
+    int accuracyParallelism;
+
     @Override
     protected void run() {
         ReproductionConfig.Builder builder = ReproductionConfig.builder()
@@ -154,6 +205,10 @@ public class ReproduceMojo extends AbstractSdsatMojo {
             }
         };
         if (devices != null && !devices.isBlank()) {
+            if (accuracy) {
+                throw new IllegalArgumentException("sdsat.accuracy runs the accuracy stage in one process on the"
+                        + " whole of HumanEval: drop sdsat.devices (or run the accuracy stage separately)");
+            }
             java.util.List<String> list = ParameterLists.strings("sdsat.devices", devices);
             RunResults merged = ReproductionRun.runOnDevices(config, list, listener);
             getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
@@ -161,9 +216,17 @@ public class ReproduceMojo extends AbstractSdsatMojo {
             getLog().info("Report: " + config.outputDirectory().resolve(config.runId()).resolve("index.html"));
             return;
         }
-        ReproductionRun.Outcome outcome = ReproductionRun.run(config, listener);
+        AccuracyConfig accuracyConfig = accuracy ? new AccuracyConfig(
+                baseModel == null || baseModel.isBlank() ? null : EmbeddedModels.resolve(baseModel.strip()),
+                accuracyDataLimit, accuracyMaxNewTokens, accuracyMargin, accuracySamples, accuracyTemperature, python,
+                Duration.ofMillis(Math.round(accuracyTimeout * 1000)), accuracyParallelism) : null;
+        ReproductionRun.Outcome outcome = ReproductionRun.run(config, accuracyConfig, listener);
         getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
                 + SummaryTable.format(outcome.rows()));
+        if (!outcome.results().accuracy().isEmpty()) {
+            getLog().info("HumanEval accuracy:\n" + SummaryTable.formatAccuracy(outcome.results()));
+        }
         getLog().info("Report: " + outcome.indexHtml().toAbsolutePath());
+        AccuracyStage.requirePassed(outcome.results().accuracyGate());
     }
 }

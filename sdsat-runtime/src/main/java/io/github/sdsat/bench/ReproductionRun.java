@@ -1,6 +1,8 @@
 package io.github.sdsat.bench;
 
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.accuracy.AccuracyConfig;
+import io.github.sdsat.accuracy.AccuracyStage;
 import io.github.sdsat.dataset.Task;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.report.ResultFiles;
@@ -86,10 +88,12 @@ public final class ReproductionRun {
     }
 
     private final ReproductionConfig config;
+    private final AccuracyConfig accuracy;
     private final Listener listener;
 
-    private ReproductionRun(ReproductionConfig config, Listener listener) {
+    private ReproductionRun(ReproductionConfig config, AccuracyConfig accuracy, Listener listener) {
         this.config = config;
+        this.accuracy = accuracy;
         this.listener = listener == null ? new Listener() { } : listener;
     }
 
@@ -100,7 +104,17 @@ public final class ReproductionRun {
 
     /** Validates, runs and writes a reproduction; see the class comment. */
     public static Outcome run(ReproductionConfig config, Listener listener) {
-        return new ReproductionRun(config, listener).execute();
+        return run(config, null, listener);
+    }
+
+    /**
+     * {@link #run(ReproductionConfig, Listener)}, then, when {@code accuracy} is given, the HumanEval accuracy stage
+     * ({@link AccuracyStage}) on the loaded model: its rows and gate go into {@code results.json} and the report.
+     * Python is looked for before the model loads. The caller fails the build on a failed gate
+     * ({@link AccuracyStage#requirePassed}) after the report is written.
+     */
+    public static Outcome run(ReproductionConfig config, AccuracyConfig accuracy, Listener listener) {
+        return new ReproductionRun(config, accuracy, listener).execute();
     }
 
     /**
@@ -126,7 +140,16 @@ public final class ReproductionRun {
 
     /** Plans (every parameter checked first), runs, then writes results.json, the report and the latest link. */
     private Outcome execute() {
-        RunResults results = new ReproductionRunner(ReproductionPlan.of(config), listener).run();
+        ReproductionPlan plan = ReproductionPlan.of(config);
+        AccuracyStage accuracyStage = accuracy == null ? null : prepareAccuracy();
+        RunResults results = new ReproductionRunner(plan, listener).run(accuracyStage == null ? null
+                : (loaded, measured) -> {
+                    AccuracyStage.Result result = accuracyStage.run(loaded, listener::info);
+                    java.util.Map<String, Object> configMap = new java.util.LinkedHashMap<>(measured.config());
+                    configMap.put("accuracy", accuracy.describe());
+                    return new RunResults(configMap, measured.environment(), measured.rows(), measured.prompts())
+                            .withAccuracy(result.records(), result.gate());
+                });
         Path runDir = config.outputDirectory().resolve(config.runFolderName());
         listener.info("Writing " + runDir);
         ResultFiles.write(runDir, results);
@@ -134,6 +157,24 @@ public final class ReproductionRun {
             ResultFiles.updateLatest(config.outputDirectory(), config.runFolderName());
         }
         return new Outcome(runDir, runDir.resolve(ResultFiles.INDEX_HTML), results);
+    }
+
+    /** The accuracy stage, checked (parameters, Python) before the model loads. */
+    private AccuracyStage prepareAccuracy() {
+        if (config.isSharded()) {
+            throw new SdsatException("sdsat.accuracy runs on the whole of HumanEval in one process; run it without"
+                    + " sdsat.shard / sdsat.devices");
+        }
+        List<String> greedy = config.runsGreedy() ? config.decoders() : List.of();
+        int k = config.kList().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int samplingK = config.samplingKList().stream().mapToInt(Integer::intValue).max().orElse(0);
+        io.github.sdsat.decode.SamplingMode mode = config.samplingModes().isEmpty()
+                ? io.github.sdsat.decode.SamplingMode.PAPER : config.samplingModes().get(0);
+        AccuracyStage stage = AccuracyStage.prepare(accuracy, greedy, k, config.samplingDecoders(), mode, samplingK,
+                config.seed());
+        listener.info("Accuracy stage: " + stage.problemCount() + " HumanEval problems, sandbox "
+                + stage.sandbox().describe());
+        return stage;
     }
 
     static String duration(double seconds) {

@@ -43,7 +43,13 @@ final class ReproductionRunner {
         this.listener = listener;
     }
 
-    RunResults run() {
+    /** A stage that runs on the loaded model after the measurement and extends its results (the accuracy stage). */
+    interface AfterMeasurement {
+        RunResults extend(LoadedModel loaded, RunResults measured);
+    }
+
+    /** Runs the plan; {@code after} (may be null) runs on the same loaded model before it is closed. */
+    RunResults run(AfterMeasurement after) {
         List<Task> tasks = plan.tasks();
         List<Method> methods = plan.methods();
         listener.info("Prompts: " + tasks.size() + " (shard " + config.shard() + "), configurations per prompt: "
@@ -73,7 +79,8 @@ final class ReproductionRunner {
                     choice.device().isGpu() ? choice.device().toString() : null, config.model().toString(), sha,
                     loaded.model().config().parameterCount())
                     .with(loaded.model().backend(), curveCache, curve);
-            return RunResults.of(config.describe(loaded.satToken()), environment, records);
+            RunResults results = RunResults.of(config.describe(loaded.satToken()), environment, records);
+            return after == null ? results : after.extend(loaded, results);
         }
     }
 

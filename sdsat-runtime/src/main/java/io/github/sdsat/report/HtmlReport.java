@@ -3,6 +3,9 @@ package io.github.sdsat.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
+import io.github.sdsat.results.AccuracyComparison;
+import io.github.sdsat.results.AccuracyGate;
+import io.github.sdsat.results.AccuracyRecord;
 import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RowSummary;
@@ -79,6 +82,7 @@ public final class HtmlReport {
     scope.put("showSampling", anySampling);
 
     putEquivalence(scope, results);
+    putAccuracy(scope, results);
     scope.put("config", entries(results.config()));
     scope.put("environment", environmentEntries(environment));
     scope.put("promptCount", results.prompts().size());
@@ -237,6 +241,53 @@ public final class HtmlReport {
     scope.put("hasMoreDifferences", differing > differences.size());
     scope.put("notCompared", notCompared);
     scope.put("hasNotCompared", notCompared > 0);
+  }
+
+  /** The accuracy stage's table, paired differences and gate, when the run had it. */
+  private static void putAccuracy(Map<String, Object> scope, RunResults results) {
+    scope.put("hasAccuracy", !results.accuracy().isEmpty());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (AccuracyRecord record : results.accuracy()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("model", record.model());
+      row.put("decoder", record.decoder());
+      row.put("k", record.k());
+      row.put("temperature", record.temperature());
+      row.put("samples", record.samples());
+      row.put("problems", record.problems());
+      row.put("passed", record.passed());
+      row.put("passAt1", String.format(Locale.ROOT, "%.4f", record.passAt1()));
+      List<String> passAtK = new ArrayList<>();
+      record.passAtK().forEach((k, value) -> passAtK.add(String.format(Locale.ROOT, "@%d %.4f", k, value)));
+      row.put("passAtK", String.join(", ", passAtK));
+      rows.add(row);
+    }
+    scope.put("accuracyRows", rows);
+    AccuracyGate gate = results.accuracyGate();
+    List<Map<String, Object>> comparisons = new ArrayList<>();
+    if (gate != null) {
+      for (AccuracyComparison comparison : gate.comparisons()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("row", comparison.row());
+        row.put("baseline", comparison.baseline());
+        row.put("problems", comparison.problems());
+        row.put("passAt1", String.format(Locale.ROOT, "%.4f", comparison.passAt1()));
+        row.put("baselinePassAt1", String.format(Locale.ROOT, "%.4f", comparison.baselinePassAt1()));
+        row.put("difference", String.format(Locale.ROOT, "%+.4f", comparison.difference()));
+        row.put("ciLow", String.format(Locale.ROOT, "%+.4f", comparison.ciLow()));
+        row.put("ciHigh", String.format(Locale.ROOT, "%+.4f", comparison.ciHigh()));
+        row.put("better", comparison.better());
+        row.put("worse", comparison.worse());
+        comparisons.add(row);
+      }
+      scope.put("accuracyPassed", gate.passed());
+      scope.put("accuracyFailures", gate.failures());
+      scope.put("accuracyMargin", gate.margin());
+      scope.put("accuracySandbox", gate.sandbox().entrySet().stream()
+          .map(e -> e.getKey() + ": " + e.getValue()).reduce((a, b) -> a + "; " + b).orElse("not recorded"));
+    }
+    scope.put("accuracyComparisons", comparisons);
+    scope.put("hasAccuracyComparisons", !comparisons.isEmpty());
   }
 
   private static List<Map<String, Object>> entries(Map<String, Object> map) {

@@ -1,6 +1,10 @@
 package io.github.sdsat.report;
 
+import io.github.sdsat.results.AccuracyComparison;
+import io.github.sdsat.results.AccuracyGate;
+import io.github.sdsat.results.AccuracyRecord;
 import io.github.sdsat.results.RowSummary;
+import io.github.sdsat.results.RunResults;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -70,5 +74,33 @@ public final class SummaryTable {
 
   private static String fixed(double value, int decimals) {
     return String.format(Locale.ROOT, "%,." + decimals + "f", value);
+  }
+
+  /**
+   * The accuracy stage as text: one line per model and decoder (pass@1, passed / problems), the paired differences
+   * with their 95% confidence intervals, and the gate's verdict.
+   */
+  public static String formatAccuracy(RunResults results) {
+    StringBuilder text = new StringBuilder();
+    for (AccuracyRecord record : results.accuracy()) {
+      text.append(String.format(Locale.ROOT, "  %-34s pass@1 %.4f  (%d/%d passed%s)%n", record.label(),
+          record.passAt1(), record.passed(), record.problems() * record.samples(),
+          record.samples() > 1 ? ", n = " + record.samples() + ", pass@k " + record.passAtK() : ""));
+    }
+    AccuracyGate gate = results.accuracyGate();
+    if (gate != null) {
+      for (AccuracyComparison c : gate.comparisons()) {
+        text.append(String.format(Locale.ROOT, "  %s vs %s: %+.4f, 95%% CI [%+.4f, %+.4f] over %d problems"
+            + " (%d better, %d worse)%n", c.row(), c.baseline(), c.difference(), c.ciLow(), c.ciHigh(),
+            c.problems(), c.better(), c.worse()));
+      }
+      text.append(gate.passed() ? "  Accuracy gate passed (margin " + gate.margin() + ")"
+          : "  Accuracy gate FAILED: " + String.join("; ", gate.failures()));
+      Object isolation = gate.sandbox().get("isolation");
+      if (isolation != null) {
+        text.append(System.lineSeparator()).append("  Sandbox isolation: ").append(isolation);
+      }
+    }
+    return text.toString();
   }
 }

@@ -15,9 +15,12 @@ import java.util.Objects;
  * @param environment where it ran
  * @param rows summary rows, as {@link Aggregator#summarise} computes them from {@code prompts}
  * @param prompts per-prompt records
+ * @param accuracy HumanEval pass@1 per model and decoder, when the run had the accuracy stage; else empty
+ * @param accuracyGate the accuracy verdict with its paired comparisons, null without the accuracy stage
  */
 public record RunResults(
-    Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts) {
+    Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts,
+    List<AccuracyRecord> accuracy, AccuracyGate accuracyGate) {
 
   public RunResults {
     Objects.requireNonNull(environment, "environment");
@@ -25,6 +28,18 @@ public record RunResults(
     config = config == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(config));
     rows = rows == null ? List.of() : List.copyOf(rows);
     prompts = prompts == null ? List.of() : List.copyOf(prompts);
+    accuracy = accuracy == null ? List.of() : List.copyOf(accuracy);
+  }
+
+  /** Results of a run without the accuracy stage. */
+  public RunResults(
+      Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts) {
+    this(config, environment, rows, prompts, null, null);
+  }
+
+  /** These results with the accuracy stage's rows and verdict. */
+  public RunResults withAccuracy(List<AccuracyRecord> records, AccuracyGate gate) {
+    return new RunResults(config, environment, rows, prompts, records, gate);
   }
 
   /** Results whose rows are computed from the prompt records. */
