@@ -40,6 +40,13 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray eps;
     private NDArray causal;
     private int ropeRows;
+    /**
+     * One decoder pass at a time per model on the DJL pass too (the Java pass's {@link CpuForward#forward} is
+     * synchronized): the RoPE tables and the causal mask are replaced as they grow, and another thread must not use
+     * the old ones meanwhile. Decoders on one model from several threads are therefore safe and give the outputs of
+     * sequential runs, with passes taking turns (docs/DESIGN.md §4).
+     */
+    private final Object djlPassLock = new Object();
     /** The Java CPU pass ({@link CpuForward}) when this model runs on it, else null (the DJL pass). */
     private final CpuForward cpu;
 
@@ -266,8 +273,10 @@ public final class LlamaModel implements AutoCloseable {
         if (cpu != null) {
             return cpu.forward(cache, tokens, positions, mask, logitsFrom);
         }
-        try (NDManager step = manager.newSubManager()) {
-            return forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom).toFloatArray();
+        synchronized (djlPassLock) {
+            try (NDManager step = manager.newSubManager()) {
+                return forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom).toFloatArray();
+            }
         }
     }
 
@@ -276,9 +285,11 @@ public final class LlamaModel implements AutoCloseable {
         if (cpu != null) {
             return argmaxRows(cpu.forward(cache, tokens, positions, mask, logitsFrom), config.vocabSize());
         }
-        try (NDManager step = manager.newSubManager()) {
-            NDArray logits = forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom);
-            return JniUtils.argMax((PtNDArray) logits, -1, false).toLongArray();
+        synchronized (djlPassLock) {
+            try (NDManager step = manager.newSubManager()) {
+                NDArray logits = forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom);
+                return JniUtils.argMax((PtNDArray) logits, -1, false).toLongArray();
+            }
         }
     }
 
