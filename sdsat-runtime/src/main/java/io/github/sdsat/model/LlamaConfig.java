@@ -48,20 +48,34 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
     static final double DEFAULT_ROPE_THETA = 10000.0;
     static final String DEFAULT_TORCH_DTYPE = "float32";
 
+    /*
+     * Upper bounds on the sizes, checked before anything is allocated from them. Each is several times the largest
+     * value of any published Llama (hidden 16384, intermediate 53248, 126 layers, 128 heads, head_dim 256, vocab about
+     * 256k, 10M positions), so a real checkpoint always passes and a corrupt or hostile config.json is refused with
+     * the field's name instead of failing later in an allocation.
+     */
+    static final int MAX_HIDDEN_SIZE = 65_536;
+    static final int MAX_INTERMEDIATE_SIZE = 262_144;
+    static final int MAX_LAYERS = 1_024;
+    static final int MAX_HEADS = 1_024;
+    static final int MAX_HEAD_DIM = 1_024;
+    static final int MAX_VOCAB_SIZE = 4_194_304;
+    static final int MAX_POSITIONS = 16_777_216;
+
     private static final String SUPPORTED = "supported: model_type \"llama\" with architectures [\"LlamaForCausalLM\"]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Validates the values; messages use the config.json field names. */
     public LlamaConfig {
         List<String> problems = new ArrayList<>();
-        positive(problems, "hidden_size", hiddenSize);
-        positive(problems, "intermediate_size", intermediateSize);
-        positive(problems, "num_hidden_layers", numLayers);
-        positive(problems, "num_attention_heads", numHeads);
-        positive(problems, "num_key_value_heads", numKvHeads);
-        positive(problems, "head_dim", headDim);
-        positive(problems, "vocab_size", vocabSize);
-        positive(problems, "max_position_embeddings", maxPositions);
+        inRange(problems, "hidden_size", hiddenSize, MAX_HIDDEN_SIZE);
+        inRange(problems, "intermediate_size", intermediateSize, MAX_INTERMEDIATE_SIZE);
+        inRange(problems, "num_hidden_layers", numLayers, MAX_LAYERS);
+        inRange(problems, "num_attention_heads", numHeads, MAX_HEADS);
+        inRange(problems, "num_key_value_heads", numKvHeads, MAX_HEADS);
+        inRange(problems, "head_dim", headDim, MAX_HEAD_DIM);
+        inRange(problems, "vocab_size", vocabSize, MAX_VOCAB_SIZE);
+        inRange(problems, "max_position_embeddings", maxPositions, MAX_POSITIONS);
         if (numHeads > 0 && numKvHeads > 0 && numHeads % numKvHeads != 0) {
             problems.add("num_attention_heads (" + numHeads + ") must be a multiple of num_key_value_heads ("
                     + numKvHeads + "): each key/value head serves a whole group of query heads");
@@ -96,9 +110,13 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
         eosTokenIds = List.copyOf(eosTokenIds);
     }
 
-    private static void positive(List<String> problems, String field, int value) {
+    private static void inRange(List<String> problems, String field, int value, int max) {
         if (value <= 0) {
             problems.add(field + " must be positive, found " + value);
+        } else if (value > max) {
+            problems.add(field + " is " + value + ", more than this runtime accepts (at most " + max + ", several "
+                    + "times any published Llama): the config.json is corrupt or not the model's; restore the "
+                    + "config.json that came with the weights");
         }
     }
 

@@ -29,13 +29,24 @@ public final class LlamaModel implements AutoCloseable {
     private final Device device;
     private final DataType dtype;
     private final FoldedWeights weights;
-    private final NDArray cosTable;
-    private final NDArray sinTable;
+    /**
+     * RoPE cos/sin rows [ropeRows, headDim] for the DJL pass, grown on demand to the positions a pass can meet (the
+     * cache capacity), never to max_position_embeddings: a config may claim millions of positions that no run uses.
+     */
+    private NDArray cosTable;
+    private NDArray sinTable;
     /** rotate_half as a matrix: rotate_half(x) = x · R (one ±1 per column, so exact in any float type). */
     private final NDArray rotateHalf;
     private final NDArray eps;
     private NDArray causal;
-    private final int ropeRows;
+    private int ropeRows;
+    /**
+     * One decoder pass at a time per model on the DJL pass too (the Java pass's {@link CpuForward#forward} is
+     * synchronized): the RoPE tables and the causal mask are replaced as they grow, and another thread must not use
+     * the old ones meanwhile. Decoders on one model from several threads are therefore safe and give the outputs of
+     * sequential runs, with passes taking turns (docs/DESIGN.md §4).
+     */
+    private final Object djlPassLock = new Object();
     /** The Java CPU pass ({@link CpuForward}) when this model runs on it, else null (the DJL pass). */
     private final CpuForward cpu;
 
@@ -51,20 +62,38 @@ public final class LlamaModel implements AutoCloseable {
         this.device = device;
         this.dtype = dtype;
         this.weights = weights;
-        this.ropeRows = Math.max(1, config.maxPositions());
         if (cpu != null) {
             // The Java pass computes its own RoPE tables, sized by the positions it meets: no DJL constants.
-            this.cosTable = null;
-            this.sinTable = null;
             this.rotateHalf = null;
             this.eps = null;
             return;
         }
         int hd = config.headDim();
         int half = hd / 2;
-        float[] cos = new float[ropeRows * hd];
-        float[] sin = new float[ropeRows * hd];
-        for (int p = 0; p < ropeRows; p++) {
+        float[] r = new float[hd * hd];
+        for (int j = 0; j < half; j++) {
+            r[(j + half) * hd + j] = -1f; // out[j] = -x[j + half]
+            r[j * hd + (j + half)] = 1f; // out[j + half] = x[j]
+        }
+        this.rotateHalf = onDevice(manager.create(r, new Shape(hd, hd)));
+        this.eps = manager.create((float) config.rmsNormEps()).toDevice(device, false);
+    }
+
+    /**
+     * Makes the DJL pass's RoPE tables cover positions {@code [0, rows)}: grown geometrically (at least 256 rows) up to
+     * max_position_embeddings, so a run builds tables for the context it uses, not for the largest one a config
+     * claims.
+     */
+    private synchronized void ensureRope(long rows) {
+        if (rows <= ropeRows) {
+            return;
+        }
+        int hd = config.headDim();
+        int half = hd / 2;
+        int grown = (int) Math.min(config.maxPositions(), Math.max(rows, Math.max(256L, 2L * ropeRows)));
+        float[] cos = new float[Math.multiplyExact(grown, hd)];
+        float[] sin = new float[cos.length];
+        for (int p = 0; p < grown; p++) {
             for (int j = 0; j < half; j++) {
                 double invFreq = Math.pow(config.ropeTheta(), -2.0 * j / hd);
                 double angle = p * invFreq;
@@ -76,15 +105,16 @@ public final class LlamaModel implements AutoCloseable {
                 sin[p * hd + j + half] = s;
             }
         }
-        float[] r = new float[hd * hd];
-        for (int j = 0; j < half; j++) {
-            r[(j + half) * hd + j] = -1f; // out[j] = -x[j + half]
-            r[j * hd + (j + half)] = 1f; // out[j + half] = x[j]
+        NDArray oldCos = cosTable;
+        NDArray oldSin = sinTable;
+        cosTable = onDevice(manager.create(cos, new Shape(grown, hd)));
+        sinTable = onDevice(manager.create(sin, new Shape(grown, hd)));
+        ropeRows = grown;
+        // A graph recorded by an earlier pass keeps its own reference to the old tensors inside PyTorch.
+        if (oldCos != null) {
+            oldCos.close();
+            oldSin.close();
         }
-        this.cosTable = onDevice(manager.create(cos, new Shape(ropeRows, hd)));
-        this.sinTable = onDevice(manager.create(sin, new Shape(ropeRows, hd)));
-        this.rotateHalf = onDevice(manager.create(r, new Shape(hd, hd)));
-        this.eps = manager.create((float) config.rmsNormEps()).toDevice(device, false);
     }
 
     private NDArray onDevice(NDArray a) {
@@ -222,9 +252,12 @@ public final class LlamaModel implements AutoCloseable {
 
     /** A KV cache for this model holding up to {@code capacity} tokens. */
     public KvCache newCache(int capacity) {
-        if (capacity > ropeRows) {
+        if (capacity > config.maxPositions()) {
             throw new IllegalArgumentException("KV cache capacity " + capacity + " exceeds the model's "
-                    + "max_position_embeddings " + ropeRows);
+                    + "max_position_embeddings " + config.maxPositions());
+        }
+        if (cpu == null) {
+            ensureRope(capacity);
         }
         return cpu != null ? new KvCache(config, capacity) : new KvCache(manager, config, capacity, dtype);
     }
@@ -240,8 +273,10 @@ public final class LlamaModel implements AutoCloseable {
         if (cpu != null) {
             return cpu.forward(cache, tokens, positions, mask, logitsFrom);
         }
-        try (NDManager step = manager.newSubManager()) {
-            return forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom).toFloatArray();
+        synchronized (djlPassLock) {
+            try (NDManager step = manager.newSubManager()) {
+                return forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom).toFloatArray();
+            }
         }
     }
 
@@ -250,9 +285,11 @@ public final class LlamaModel implements AutoCloseable {
         if (cpu != null) {
             return argmaxRows(cpu.forward(cache, tokens, positions, mask, logitsFrom), config.vocabSize());
         }
-        try (NDManager step = manager.newSubManager()) {
-            NDArray logits = forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom);
-            return JniUtils.argMax((PtNDArray) logits, -1, false).toLongArray();
+        synchronized (djlPassLock) {
+            try (NDManager step = manager.newSubManager()) {
+                NDArray logits = forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom);
+                return JniUtils.argMax((PtNDArray) logits, -1, false).toLongArray();
+            }
         }
     }
 
@@ -387,6 +424,14 @@ public final class LlamaModel implements AutoCloseable {
 
         PtNDArray ids = reshape(tokens, b, n);
         PtNDArray pos = reshape(positions, b, n);
+        // With a cache every position lies below its capacity; without one (training) ask the positions themselves.
+        if (cache != null) {
+            ensureRope(cache.capacity());
+        } else {
+            try (NDArray largest = positions.max()) {
+                ensureRope(Math.max(n, largest.toArray()[0].longValue() + 1));
+            }
+        }
         PtNDArray x = JniUtils.embedding(ids, (PtNDArray) w.embed, false); // [b, n, D]
         // cos/sin per token, broadcast over heads: [b, n, 1, hd]
         PtNDArray cos = reshape(JniUtils.embedding(pos, (PtNDArray) cosTable, false), b, n, 1, hd);

@@ -25,18 +25,22 @@ import java.util.OptionalInt;
 public record LoadedModel(Path folder, SdsatTokenizer tokenizer, LlamaModel model, DeviceChoice choice,
         long satToken) implements AutoCloseable {
 
-    /** Opens the tokenizer first (cheap, and most folder mistakes show there), then loads the weights. */
+    /**
+     * Opens the tokenizer first (cheap, and most folder mistakes show there), checks that it fits config.json's
+     * vocabulary, then loads the weights.
+     */
     public static LoadedModel open(Path folder, DeviceChoice choice, String satTokenOverride) {
         SdsatTokenizer tokenizer = openTokenizer(folder);
         try {
             long sat = resolveSatToken(tokenizer, satTokenOverride);
-            LlamaModel model = LlamaModel.load(folder, choice.device(), choice.dtype());
-            if (model.config().vocabSize() < tokenizer.vocabSize()) {
-                model.close();
+            int vocabSize = LlamaConfig.load(folder.resolve(Checkpoint.CONFIG_FILE)).vocabSize();
+            if (vocabSize < tokenizer.vocabSize()) {
+                // Checked before the weights load: ids past vocab_size would index past the embedding matrix.
                 throw new SdsatException("Model folder " + folder + ": tokenizer.json has " + tokenizer.vocabSize()
-                        + " tokens but config.json's vocab_size is " + model.config().vocabSize() + "; the tokenizer "
-                        + "and the weights do not belong together");
+                        + " tokens but config.json's vocab_size is " + vocabSize + "; the tokenizer and the weights "
+                        + "do not belong together: use the tokenizer.json saved with this model");
             }
+            LlamaModel model = LlamaModel.load(folder, choice.device(), choice.dtype());
             return new LoadedModel(folder, tokenizer, model, choice, sat);
         } catch (RuntimeException e) {
             tokenizer.close();

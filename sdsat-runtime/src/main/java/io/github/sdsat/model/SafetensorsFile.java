@@ -1,5 +1,6 @@
 package io.github.sdsat.model;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,7 +39,8 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
     /** A direct buffer holds at most Integer.MAX_VALUE bytes, so a float32 result at most this many elements. */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE / Float.BYTES;
     private static final int CONVERSION_CHUNK = 1 << 16;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate tensor names are refused: a plain JSON reader would keep the last one and load it silently. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path file;
     private final FileChannel channel;
@@ -109,6 +111,10 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
         try {
             root = JSON.readTree(headerBytes.array());
         } catch (JsonProcessingException e) {
+            if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+                throw new SdsatException(file + ": the safetensors header names a tensor twice ("
+                        + e.getOriginalMessage() + "); each tensor name must appear once" + fix, e);
+            }
             throw new SdsatException(file + ": the safetensors header is not valid JSON ("
                     + e.getOriginalMessage() + ")" + fix, e);
         }
@@ -140,11 +146,42 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
             infos.add(parseEntry(file, name, entry, dataStart, dataSize, fileSize, fix));
         }
         infos.sort(Comparator.comparingLong(TensorInfo::fileOffset));
+        checkContiguous(file, infos, dataStart, dataSize, fix);
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         for (TensorInfo info : infos) {
             tensors.put(info.name(), info);
         }
         return new Header(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+    }
+
+    /**
+     * The format's layout rule: sorted by offset, the tensors tile the data section exactly, from byte 0 to its end,
+     * with no gap and no overlap (the reference implementation refuses anything else, so such a file was not written
+     * by a safetensors writer, and overlapping tensors would silently share bytes).
+     */
+    private static void checkContiguous(Path file, List<TensorInfo> sorted, long dataStart, long dataSize,
+                                        String fix) {
+        long expectedBegin = 0;
+        TensorInfo previous = null;
+        for (TensorInfo info : sorted) {
+            long begin = info.fileOffset() - dataStart;
+            if (begin != expectedBegin) {
+                String relation = begin < expectedBegin ? "overlaps" : "leaves a gap of " + (begin - expectedBegin)
+                        + " bytes after";
+                throw new SdsatException("tensor '" + info.name() + "' in " + file + ": its data begins at byte "
+                        + begin + " of the data section, which " + relation
+                        + (previous == null ? " the start of the data section" : " tensor '" + previous.name()
+                        + "' (ending at byte " + expectedBegin + ")")
+                        + "; tensors must lie back to back without gaps or overlaps" + fix);
+            }
+            expectedBegin = begin + info.byteLength();
+            previous = info;
+        }
+        if (expectedBegin != dataSize) {
+            throw new SdsatException(file + ": the tensors end at byte " + expectedBegin + " of the data section, but "
+                    + "it is " + dataSize + " bytes; the file has " + (dataSize - expectedBegin) + " bytes that no "
+                    + "tensor describes" + fix);
+        }
     }
 
     private static TensorInfo parseEntry(Path file, String name, JsonNode entry, long dataStart, long dataSize,
@@ -181,7 +218,8 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
         try {
             needed = Math.multiplyExact(TensorInfo.elementCount(shape), dtype.bytes());
         } catch (ArithmeticException e) {
-            throw new SdsatException(where + ": shape " + Arrays.toString(shape) + " is too large" + fix);
+            throw new SdsatException(where + ": shape " + Arrays.toString(shape) + " is too large (the product of "
+                    + "its entries overflows 64 bits)" + fix);
         }
         if (end - begin != needed) {
             throw new SdsatException(where + ": data_offsets " + Arrays.toString(offsets) + " hold "

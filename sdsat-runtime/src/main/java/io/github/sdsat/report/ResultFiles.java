@@ -27,8 +27,9 @@ import java.util.List;
  * ({@code <dataset>-<metric>.png}) and {@value #INDEX_HTML}, plus the {@code latest} pointer of the reports
  * folder.
  *
- * <p>Every file is written through {@link AtomicFiles} (a temporary name in the run folder, moved into place), so a
- * reader never sees a half-written file, and a folder that cannot be written is refused before anything is written.
+ * <p>Every file is written through {@link AtomicFiles} into a staging folder that then replaces the run folder as a
+ * whole ({@link #write}), so a reader never sees a half-written file or a mix of two runs, and a folder that cannot be
+ * written is refused before anything is written.
  */
 public final class ResultFiles {
 
@@ -108,40 +109,119 @@ public final class ResultFiles {
 
   /**
    * Writes the whole report of a run into {@code runDir} (created if missing): {@value #RESULTS_JSON},
-   * {@value #RESULTS_CSV}, {@value #PROMPTS_CSV}, the chart PNGs and {@value #INDEX_HTML}, in that order.
+   * {@value #RESULTS_CSV}, {@value #PROMPTS_CSV}, the chart PNGs and {@value #INDEX_HTML}.
    *
-   * @return the files written
+   * <p>The files are written into a hidden staging folder beside {@code runDir}, which then replaces {@code runDir} as a
+   * whole (docs/DESIGN.md §8): re-running a run id replaces the old run, and no reader ever sees a folder that mixes
+   * two runs or holds a truncated file. Between the two renames of the swap {@code runDir} is briefly absent; a crash
+   * exactly there leaves the old run in {@code .<runDir>.*.old} and the new one in {@code .<runDir>.*.new}, both
+   * complete. Where the parent folder cannot hold the staging folder, the files are replaced one by one instead, each
+   * atomically.
+   *
+   * @return the files written, under {@code runDir}
    * @throws SdsatException if the folder is not writable (nothing is written then) or writing fails
    */
   public static List<Path> write(Path runDir, RunResults results) {
     checkWritable(runDir);
-    try {
-      Files.createDirectories(runDir);
-    } catch (IOException e) {
-      throw new SdsatException("Cannot create report folder " + runDir.toAbsolutePath() + ": " + describe(e)
-          + "; choose another output folder (sdsat.outputDirectory)", e);
-    }
-    List<Path> written = new ArrayList<>();
+    Path target = runDir.toAbsolutePath().normalize();
+    String runName = target.getFileName() == null ? "run" : target.getFileName().toString();
     byte[] json;
     try {
       json = MAPPER.writeValueAsBytes(results);
     } catch (IOException e) {
       throw new SdsatException("Cannot serialise the results of " + runDir + " to JSON: " + e.getMessage(), e);
     }
-    written.add(AtomicFiles.write(runDir.resolve(RESULTS_JSON), json));
-    written.add(AtomicFiles.write(runDir.resolve(RESULTS_CSV),
-        Csv.of(RowSummary.class, results.rows()).getBytes(StandardCharsets.UTF_8)));
-    written.add(AtomicFiles.write(runDir.resolve(PROMPTS_CSV),
-        Csv.of(PromptRecord.class, results.prompts()).getBytes(StandardCharsets.UTF_8)));
+    Path staging = target.getParent() == null ? null : target.getParent().resolve(
+        "." + runName + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".new");
+    try {
+      Files.createDirectories(target.getParent());
+      Files.createDirectory(staging);
+    } catch (IOException | RuntimeException e) {
+      // No sibling folder possible (e.g. only runDir itself is writable): replace the files in place, each atomically.
+      createFolder(target);
+      return writeFiles(target, results, json, runName).stream().map(runDir::resolve).toList();
+    }
+    try {
+      List<Path> names = writeFiles(staging, results, json, runName);
+      replaceFolder(staging, target);
+      return names.stream().map(runDir::resolve).toList();
+    } catch (IOException e) {
+      throw new SdsatException("Cannot move the new report into " + target + " (" + describe(e) + "); the previous"
+          + " report there, if any, is unchanged: check that " + target.getParent() + " is writable", e);
+    } finally {
+      deleteTree(staging);
+    }
+  }
+
+  private static void createFolder(Path folder) {
+    try {
+      Files.createDirectories(folder);
+    } catch (IOException e) {
+      throw new SdsatException("Cannot create report folder " + folder + ": " + describe(e)
+          + "; choose another output folder (sdsat.outputDirectory)", e);
+    }
+  }
+
+  /** Writes the report files into {@code folder}, each through {@link AtomicFiles}; returns their names. */
+  private static List<Path> writeFiles(Path folder, RunResults results, byte[] json, String runName) {
+    List<Path> written = new ArrayList<>();
+    written.add(AtomicFiles.write(folder.resolve(RESULTS_JSON), json).getFileName());
+    written.add(AtomicFiles.write(folder.resolve(RESULTS_CSV),
+        Csv.of(RowSummary.class, results.rows()).getBytes(StandardCharsets.UTF_8)).getFileName());
+    written.add(AtomicFiles.write(folder.resolve(PROMPTS_CSV),
+        Csv.of(PromptRecord.class, results.prompts()).getBytes(StandardCharsets.UTF_8)).getFileName());
     List<Charts.ChartImage> charts = Charts.render(results.rows());
     for (Charts.ChartImage chart : charts) {
-      written.add(AtomicFiles.write(runDir.resolve(chart.fileName()), chart.png()));
+      written.add(AtomicFiles.write(folder.resolve(chart.fileName()), chart.png()).getFileName());
     }
-    String runName = runDir.toAbsolutePath().normalize().getFileName() == null
-        ? "run" : runDir.toAbsolutePath().normalize().getFileName().toString();
     String html = HtmlReport.render(results, charts, runName);
-    written.add(AtomicFiles.write(runDir.resolve(INDEX_HTML), html.getBytes(StandardCharsets.UTF_8)));
-    return List.copyOf(written);
+    written.add(AtomicFiles.write(folder.resolve(INDEX_HTML), html.getBytes(StandardCharsets.UTF_8)).getFileName());
+    return written;
+  }
+
+  /**
+   * Puts the complete {@code staging} folder in {@code target}'s place by renames: the old folder (if any) aside, the
+   * new one in, the old one deleted. If the second rename fails the old folder is put back.
+   */
+  private static void replaceFolder(Path staging, Path target) throws IOException {
+    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      renameFolder(staging, target);
+      return;
+    }
+    Path old = target.resolveSibling(staging.getFileName().toString().replaceFirst("\\.new$", ".old"));
+    renameFolder(target, old);
+    try {
+      renameFolder(staging, target);
+    } catch (IOException e) {
+      try {
+        renameFolder(old, target);
+      } catch (IOException restore) {
+        e.addSuppressed(restore);
+      }
+      throw e;
+    }
+    deleteTree(old);
+  }
+
+  private static void renameFolder(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      // Same parent folder, so only unusual file systems get here; a plain rename is the best left.
+      Files.move(from, to);
+    }
+  }
+
+  /** Deletes a folder and what it holds (a replaced run, or a staging folder left by a failed write); best effort. */
+  private static void deleteTree(Path folder) {
+    if (folder == null || !Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var paths = Files.walk(folder)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(ResultFiles::deleteQuietly);
+    } catch (IOException | java.io.UncheckedIOException ignored) {
+      // A leftover hidden folder does not affect the published report.
+    }
   }
 
   /**

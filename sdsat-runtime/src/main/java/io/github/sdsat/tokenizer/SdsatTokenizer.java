@@ -206,26 +206,47 @@ public final class SdsatTokenizer implements AutoCloseable {
         tokenizer.close();
     }
 
+    /**
+     * The largest vocabulary accepted (the same bound as config.json's vocab_size): ids index a table, so an absurd
+     * id in a corrupt tokenizer.json is refused instead of allocating for it.
+     */
+    static final int MAX_VOCABULARY_SIZE = 4_194_304;
+
     private static Map<String, Integer> readVocabulary(JsonNode root, Path file) {
         Map<String, Integer> ids = new HashMap<>();
         JsonNode vocab = root.path("model").path("vocab");
         if (vocab.isObject()) {               // BPE and WordPiece: {"token": id}
             for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                ids.put(e.getKey(), e.getValue().asInt());
+                ids.put(e.getKey(), tokenId(e.getValue(), "model.vocab entry '" + e.getKey() + "'", file));
             }
         } else if (vocab.isArray()) {         // Unigram: [["token", score], ...], id = position
+            if (vocab.size() > MAX_VOCABULARY_SIZE) {
+                throw new SdsatException(file.toAbsolutePath() + " has " + vocab.size() + " vocabulary entries, more "
+                        + "than " + MAX_VOCABULARY_SIZE + ": replace it with the model's own tokenizer.json.");
+            }
             for (int i = 0; i < vocab.size(); i++) {
-                ids.put(vocab.get(i).get(0).asText(), i);
+                ids.put(vocab.get(i).path(0).asText(), i);
             }
         } else {
             throw new SdsatException(file.toAbsolutePath() + " has no model.vocab: it is not a Hugging Face "
                     + "tokenizer.json; save the tokenizer with transformers' save_pretrained.");
         }
         for (JsonNode added : root.path("added_tokens")) {
-            ids.put(added.path("content").asText(), added.path("id").asInt());
+            ids.put(added.path("content").asText(), tokenId(added.path("id"),
+                    "added_tokens entry '" + added.path("content").asText() + "'", file));
         }
         return ids;
+    }
+
+    private static int tokenId(JsonNode node, String what, Path file) {
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0
+                || node.intValue() >= MAX_VOCABULARY_SIZE) {
+            throw new SdsatException(file.toAbsolutePath() + ": " + what + " has id " + node + ", which is not a "
+                    + "token id (an integer from 0 to " + (MAX_VOCABULARY_SIZE - 1) + "): replace it with the "
+                    + "model's own tokenizer.json.");
+        }
+        return node.intValue();
     }
 
     private static String[] invert(Map<String, Integer> idsByToken) {

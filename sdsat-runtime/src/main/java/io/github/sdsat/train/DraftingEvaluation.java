@@ -209,7 +209,7 @@ public final class DraftingEvaluation {
                 Path card = folder.resolve("MODEL_CARD.md");
                 try {
                     String text = java.nio.file.Files.isRegularFile(card) ? java.nio.file.Files.readString(card) : "";
-                    java.nio.file.Files.writeString(card, withDecodingSection(text, result));
+                    io.github.sdsat.model.AtomicFiles.writeString(card, withDecodingSection(text, result));
                 } catch (java.io.IOException e) {
                     throw new io.github.sdsat.SdsatException("Cannot write " + card + ": " + e.getMessage(), e);
                 }
