@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.Arrays;
@@ -17,11 +16,8 @@ import java.util.Arrays;
  *
  * <p>{@link #forward} takes explicit positions and an optional additive attention mask over (cached + new) tokens,
  * because speculative decoding feeds non-consecutive positions (draft trees) and non-causal masks (SAT blocks).
- * The same code runs under autograd for training ({@link #forward(FoldedWeights, NDArray, NDArray, NDArray,
- * KvCache, long)} with weights folded from trainable parameters).
- *
- * <p>Ops go through {@link JniUtils} on {@link PtNDArray}s directly: the public NDArray API adds Java work per call
- * that is a measurable share of a 4 ms pass on a small model (see docs/PERFORMANCE.md).
+ * Two passes behind one interface: the runtime's Java CPU pass ({@link CpuForward}, CPU float32) and the DJL graph
+ * ({@link DjlForward}: GPU, float16, {@code -Dsdsat.cpuKernels=djl}); training uses {@link DjlForward} alone.
  */
 public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;
@@ -29,17 +25,6 @@ public final class LlamaModel implements AutoCloseable {
     private final Device device;
     private final DataType dtype;
     private final FoldedWeights weights;
-    /**
-     * RoPE cos/sin rows [ropeRows, headDim] for the DJL pass, grown on demand to the positions a pass can meet (the
-     * cache capacity), never to max_position_embeddings: a config may claim millions of positions that no run uses.
-     */
-    private NDArray cosTable;
-    private NDArray sinTable;
-    /** rotate_half as a matrix: rotate_half(x) = x · R (one ±1 per column, so exact in any float type). */
-    private final NDArray rotateHalf;
-    private final NDArray eps;
-    private NDArray causal;
-    private int ropeRows;
     /**
      * One decoder pass at a time per model on the DJL pass too (the Java pass's {@link CpuForward#forward} is
      * synchronized): the RoPE tables and the causal mask are replaced as they grow, and another thread must not use
@@ -49,6 +34,8 @@ public final class LlamaModel implements AutoCloseable {
     private final Object djlPassLock = new Object();
     /** The Java CPU pass ({@link CpuForward}) when this model runs on it, else null (the DJL pass). */
     private final CpuForward cpu;
+    /** The DJL pass when this model runs on it, else null (the Java pass). */
+    private final DjlForward djl;
 
     private LlamaModel(LlamaConfig config, NDManager manager, Device device, DataType dtype, FoldedWeights weights) {
         this(config, manager, device, dtype, weights, null);
@@ -62,65 +49,8 @@ public final class LlamaModel implements AutoCloseable {
         this.device = device;
         this.dtype = dtype;
         this.weights = weights;
-        if (cpu != null) {
-            // The Java pass computes its own RoPE tables, sized by the positions it meets: no DJL constants.
-            this.rotateHalf = null;
-            this.eps = null;
-            return;
-        }
-        int hd = config.headDim();
-        int half = hd / 2;
-        float[] r = new float[hd * hd];
-        for (int j = 0; j < half; j++) {
-            r[(j + half) * hd + j] = -1f; // out[j] = -x[j + half]
-            r[j * hd + (j + half)] = 1f; // out[j + half] = x[j]
-        }
-        this.rotateHalf = onDevice(manager.create(r, new Shape(hd, hd)));
-        this.eps = manager.create((float) config.rmsNormEps()).toDevice(device, false);
-    }
-
-    /**
-     * Makes the DJL pass's RoPE tables cover positions {@code [0, rows)}: grown geometrically (at least 256 rows) up to
-     * max_position_embeddings, so a run builds tables for the context it uses, not for the largest one a config
-     * claims.
-     */
-    private synchronized void ensureRope(long rows) {
-        if (rows <= ropeRows) {
-            return;
-        }
-        int hd = config.headDim();
-        int half = hd / 2;
-        int grown = (int) Math.min(config.maxPositions(), Math.max(rows, Math.max(256L, 2L * ropeRows)));
-        float[] cos = new float[Math.multiplyExact(grown, hd)];
-        float[] sin = new float[cos.length];
-        for (int p = 0; p < grown; p++) {
-            for (int j = 0; j < half; j++) {
-                double invFreq = Math.pow(config.ropeTheta(), -2.0 * j / hd);
-                double angle = p * invFreq;
-                float c = (float) Math.cos(angle);
-                float s = (float) Math.sin(angle);
-                cos[p * hd + j] = c;
-                cos[p * hd + j + half] = c;
-                sin[p * hd + j] = s;
-                sin[p * hd + j + half] = s;
-            }
-        }
-        NDArray oldCos = cosTable;
-        NDArray oldSin = sinTable;
-        cosTable = onDevice(manager.create(cos, new Shape(grown, hd)));
-        sinTable = onDevice(manager.create(sin, new Shape(grown, hd)));
-        ropeRows = grown;
-        // A graph recorded by an earlier pass keeps its own reference to the old tensors inside PyTorch.
-        if (oldCos != null) {
-            oldCos.close();
-            oldSin.close();
-        }
-    }
-
-    private NDArray onDevice(NDArray a) {
-        NDArray r = a.toDevice(device, false).toType(dtype, false);
-        r.attach(manager);
-        return r;
+        // The Java pass computes its own RoPE tables, sized by the positions it meets: no DJL constants.
+        this.djl = cpu != null ? null : new DjlForward(config, manager, device, dtype);
     }
 
     /**
@@ -225,15 +155,6 @@ public final class LlamaModel implements AutoCloseable {
         return cpu != null ? cpu.weightBytesPerPass() : -1;
     }
 
-    /**
-     * A model that shares constants with no weights of its own: training passes folded trainable weights to {@link
-     * #forward(FoldedWeights, NDArray, NDArray, NDArray, KvCache, long)}.
-     */
-    public static LlamaModel forTraining(LlamaConfig config, NDManager parent) {
-        NDManager manager = parent.newSubManager();
-        return new LlamaModel(config, manager, parent.getDevice(), DataType.FLOAT32, null);
-    }
-
     public LlamaConfig config() {
         return config;
     }
@@ -256,8 +177,8 @@ public final class LlamaModel implements AutoCloseable {
             throw new IllegalArgumentException("KV cache capacity " + capacity + " exceeds the model's "
                     + "max_position_embeddings " + config.maxPositions());
         }
-        if (cpu == null) {
-            ensureRope(capacity);
+        if (djl != null) {
+            djl.ensureRope(capacity);
         }
         return cpu != null ? new KvCache(config, capacity) : new KvCache(manager, config, capacity, dtype);
     }
@@ -318,7 +239,7 @@ public final class LlamaModel implements AutoCloseable {
         return forward(step.create(tokens), step.create(positions), maskArray, cache, logitsFrom);
     }
 
-    /** Logits for every new token: see {@link #forward(FoldedWeights, NDArray, NDArray, NDArray, KvCache, long)}. */
+    /** Logits for every new token: see {@link DjlForward#forward}. */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray mask, KvCache cache) {
         return forward(tokens, positions, mask, cache, 0);
     }
@@ -328,7 +249,7 @@ public final class LlamaModel implements AutoCloseable {
         if (cpu != null) {
             return forwardOnCpu(tokens, positions, mask, cache, (int) logitsFrom);
         }
-        return forward(weights, tokens, positions, mask, cache, logitsFrom);
+        return djl.forward(weights, tokens, positions, mask, cache, logitsFrom);
     }
 
     /** The NDArray form of a pass on the Java CPU path (tests, tools): arrays in, logits NDArray out. */
@@ -371,170 +292,6 @@ public final class LlamaModel implements AutoCloseable {
         }
         Shape shape = batched ? new Shape(b, rows, vocab) : new Shape(rows, vocab);
         return tokens.getManager().create(logits, shape);
-    }
-
-    /**
-     * The forward pass.
-     *
-     * @param w weights ({@link FoldedWeights})
-     * @param tokens int64 [n] (with a cache) or [batch, n] (without)
-     * @param positions int64, same shape as tokens: RoPE positions (need not be consecutive)
-     * @param mask additive float mask (0 = attend, -inf = not) of shape [n, cached + n] or [batch, n, n]; null means
-     *     causal over cache slots
-     * @param cache KV cache (its length is the number of cached tokens; the new K/V are appended) or null
-     * @param logitsFrom first new row for which logits are computed
-     * @return float32 logits [n - logitsFrom, vocab] (or [batch, n - logitsFrom, vocab]), attached to the manager of
-     *     {@code tokens}
-     */
-    public NDArray forward(FoldedWeights w, NDArray tokens, NDArray positions, NDArray mask, KvCache cache,
-            long logitsFrom) {
-        if (cpu != null) {
-            throw new IllegalStateException("This model runs the Java CPU pass, which has no DJL weights: pass "
-                    + "explicit weights to a model from LlamaModel.forTraining, or load with -Dsdsat.cpuKernels=djl");
-        }
-        if (cache != null) {
-            cache.requireStorage(false);
-        }
-        Shape ts = tokens.getShape();
-        boolean batched = ts.dimension() == 2;
-        if (!batched && ts.dimension() != 1) {
-            throw new IllegalArgumentException("tokens must be [n] or [batch, n], got " + ts);
-        }
-        if (!positions.getShape().equals(ts)) {
-            throw new IllegalArgumentException("positions " + positions.getShape() + " must match tokens " + ts);
-        }
-        long b = batched ? ts.get(0) : 1;
-        long n = ts.get(ts.dimension() - 1);
-        if (cache != null && batched) {
-            throw new IllegalArgumentException("A KV cache serves one sequence: pass tokens as [n]");
-        }
-        if (cache != null && cache.remaining() < n) {
-            throw new IllegalArgumentException("KV cache full: " + cache.length() + " cached + " + n
-                    + " new tokens exceed its capacity " + cache.capacity());
-        }
-        long cached = cache == null ? 0 : cache.length();
-        long total = cached + n;
-        int hd = config.headDim();
-        long heads = config.numHeads();
-        long kvHeads = config.numKvHeads();
-        long group = heads / kvHeads;
-        long hidden = config.hiddenSize();
-        long inter = config.intermediateSize();
-        PtNDManager step = (PtNDManager) tokens.getManager();
-
-        PtNDArray ids = reshape(tokens, b, n);
-        PtNDArray pos = reshape(positions, b, n);
-        // With a cache every position lies below its capacity; without one (training) ask the positions themselves.
-        if (cache != null) {
-            ensureRope(cache.capacity());
-        } else {
-            try (NDArray largest = positions.max()) {
-                ensureRope(Math.max(n, largest.toArray()[0].longValue() + 1));
-            }
-        }
-        PtNDArray x = JniUtils.embedding(ids, (PtNDArray) w.embed, false); // [b, n, D]
-        // cos/sin per token, broadcast over heads: [b, n, 1, hd]
-        PtNDArray cos = reshape(JniUtils.embedding(pos, (PtNDArray) cosTable, false), b, n, 1, hd);
-        PtNDArray sin = reshape(JniUtils.embedding(pos, (PtNDArray) sinTable, false), b, n, 1, hd);
-        PtNDArray attnMask = (PtNDArray) (mask != null ? mask : causalMask(cached, n, step));
-        if (dtype != DataType.FLOAT32 && attnMask.getDataType() != dtype) {
-            attnMask = JniUtils.to(attnMask, dtype, device);
-        }
-        Shape ms = attnMask.getShape();
-        long maskRows = ms.get(ms.dimension() - 2);
-        long maskCols = ms.get(ms.dimension() - 1);
-        if (maskRows != n || maskCols != total) {
-            throw new IllegalArgumentException("Attention mask is " + ms + " but the pass needs [" + n + ", " + total
-                    + "] (new tokens × cached + new)");
-        }
-        // scores are [b, kv, group, n, total]; the mask broadcasts over kv and group
-        PtNDArray mask5 = reshape(attnMask, ms.dimension() == 3 ? b : 1, 1, 1, n, total);
-
-        for (int layer = 0; layer < config.numLayers(); layer++) {
-            // --- attention ---
-            PtNDArray h = rmsNormalize(x);
-            PtNDArray qkv = reshape(JniUtils.linear(h, (PtNDArray) w.qkv[layer], null), b, n, heads + 2 * kvHeads, hd);
-            PtNDArray qk = JniUtils.slice(qkv, 2, 0, heads + kvHeads, 1);
-            PtNDArray rotated = JniUtils.add(JniUtils.mul(qk, cos),
-                    JniUtils.mul(JniUtils.matmul(qk, (PtNDArray) rotateHalf), sin));
-            PtNDArray q = JniUtils.slice(rotated, 2, 0, heads, 1); // [b, n, H, hd]
-            PtNDArray k = JniUtils.slice(rotated, 2, heads, heads + kvHeads, 1); // [b, n, KV, hd]
-            PtNDArray v = JniUtils.slice(qkv, 2, heads + kvHeads, heads + 2 * kvHeads, 1);
-            PtNDArray keys;
-            PtNDArray values;
-            if (cache != null) {
-                cache.append(layer, reshape(k, n, kvHeads, hd), reshape(v, n, kvHeads, hd), n);
-                keys = reshape(cache.keys(layer, total, step), 1, total, kvHeads, hd);
-                values = reshape(cache.values(layer, total, step), 1, total, kvHeads, hd);
-            } else {
-                keys = k;
-                values = v;
-            }
-            // q: [b, n, H, hd] -> [b, KV, G*n, hd] (head h = kv*G + g)
-            PtNDArray qh = reshape(JniUtils.permute(q, new long[] {0, 2, 1, 3}), b, kvHeads, group * n, hd);
-            PtNDArray kt = JniUtils.permute(keys, new long[] {0, 2, 3, 1}); // [b, KV, hd, total]
-            PtNDArray scores = reshape(JniUtils.matmul(qh, kt), b, kvHeads, group, n, total);
-            scores = JniUtils.add(scores, mask5);
-            PtNDArray probs = JniUtils.softmax(scores, -1, DataType.FLOAT32);
-            if (dtype != DataType.FLOAT32) {
-                probs = JniUtils.to(probs, dtype, device);
-            }
-            PtNDArray vh = JniUtils.permute(values, new long[] {0, 2, 1, 3}); // [b, KV, total, hd]
-            PtNDArray attn = JniUtils.matmul(reshape(probs, b, kvHeads, group * n, total), vh); // [b, KV, G*n, hd]
-            PtNDArray merged = reshape(JniUtils.permute(reshape(attn, b, heads, n, hd), new long[] {0, 2, 1, 3}),
-                    b, n, heads * hd);
-            x = JniUtils.add(x, JniUtils.linear(merged, (PtNDArray) w.o[layer], null));
-            // --- MLP: down(silu(gate) * up) ---
-            PtNDArray h2 = rmsNormalize(x);
-            PtNDArray gu = JniUtils.linear(h2, (PtNDArray) w.gateUp[layer], null);
-            PtNDArray gate = JniUtils.slice(gu, 2, 0, inter, 1);
-            PtNDArray up = JniUtils.slice(gu, 2, inter, 2 * inter, 1);
-            PtNDArray act = JniUtils.mul(JniUtils.mul(gate, JniUtils.sigmoid(gate)), up);
-            x = JniUtils.add(x, JniUtils.linear(act, (PtNDArray) w.down[layer], null));
-        }
-        if (cache != null) {
-            cache.advance(n);
-        }
-        PtNDArray last = logitsFrom == 0 ? x : JniUtils.slice(x, 1, logitsFrom, n, 1);
-        PtNDArray logits = JniUtils.linear(rmsNormalize(last), (PtNDArray) w.lmHead, null);
-        if (logits.getDataType() != DataType.FLOAT32) {
-            logits = JniUtils.to(logits, DataType.FLOAT32, device);
-        }
-        return batched ? logits : reshape(logits, n - logitsFrom, config.vocabSize());
-    }
-
-    private static PtNDArray reshape(NDArray a, long... shape) {
-        return JniUtils.reshape((PtNDArray) a, shape);
-    }
-
-    /** x · rsqrt(mean(x²) + eps) in float32 (HF's LlamaRMSNorm); its weight is folded into the next linear. */
-    private PtNDArray rmsNormalize(PtNDArray x) {
-        PtNDArray xf = x.getDataType() == DataType.FLOAT32 ? x : JniUtils.to(x, DataType.FLOAT32, device);
-        PtNDArray meanSquare = JniUtils.mean(JniUtils.square(xf), -1, true);
-        PtNDArray rms = JniUtils.sqrt(JniUtils.add(meanSquare, (PtNDArray) eps));
-        PtNDArray y = JniUtils.div(xf, rms);
-        return y.getDataType() == dtype ? y : JniUtils.to(y, dtype, device);
-    }
-
-    /** Additive causal mask rows [cached, cached+n) × columns [0, cached+n), a view of a prebuilt matrix. */
-    private NDArray causalMask(long cached, long n, PtNDManager step) {
-        long total = cached + n;
-        if (causal == null || causal.getShape().get(0) < total) {
-            long size = Math.max(256, Long.highestOneBit(Math.max(1, total - 1)) << 1);
-            float[] m = new float[Math.toIntExact(size * size)];
-            for (int r = 0; r < size; r++) {
-                for (int c = r + 1; c < size; c++) {
-                    m[(int) (r * size + c)] = Float.NEGATIVE_INFINITY;
-                }
-            }
-            if (causal != null) {
-                causal.close();
-            }
-            causal = manager.create(m, new Shape(size, size)).toDevice(device, false);
-            causal.attach(manager);
-        }
-        return JniUtils.index((PtNDArray) causal, new long[] {cached, 0}, new long[] {total, total},
-                new long[] {1, 1}, step);
     }
 
     /** Additive mask value that blocks attention. */

@@ -9,7 +9,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.github.sdsat.model.FoldedWeights;
-import io.github.sdsat.model.LlamaModel;
+import io.github.sdsat.model.DjlForward;
 import io.github.sdsat.model.LlamaParameters;
 
 import java.util.LinkedHashMap;
@@ -73,11 +73,11 @@ public final class TrainingStep implements AutoCloseable {
     }
 
     private final LlamaParameters parameters;
-    private final LlamaModel model;
+    private final DjlForward model;
 
     public TrainingStep(LlamaParameters parameters) {
         this.parameters = parameters;
-        this.model = LlamaModel.forTraining(parameters.config(), parameters.manager());
+        this.model = DjlForward.forTraining(parameters.config(), parameters.manager());
         for (NDArray p : parameters.tensors().values()) {
             p.setRequiresGradient(true);
         }
