@@ -276,9 +276,9 @@ public final class CostCurve {
                     int n = s[1];
                     long[] tokens = random.longs(n, 0, vocab).toArray();
                     long[] positions = range(cached, n);
-                    long t0 = System.nanoTime();
+                    long t0 = model.clock(); // LlamaModel.clock waits for the device before reading the clock
                     model.argmax(cache, tokens, positions, null, 0); // LM head on every row, ids in Java
-                    double ms = (System.nanoTime() - t0) / 1e6;
+                    double ms = (model.clock() - t0) / 1e6;
                     cache.truncate(cached);
                     if (round >= 0) {
                         samples.get(cached).get(n).add(ms);

@@ -9,6 +9,7 @@ import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.model.DeviceChoice;
+import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.results.Aggregator;
 import io.github.sdsat.results.Environment;
@@ -36,6 +37,8 @@ final class ReproductionRunner {
     private final ReproductionPlan plan;
     private final ReproductionConfig config;
     private final Listener listener;
+    /** The loaded model while {@link #run} runs (its clock times every generation). */
+    private LlamaModel model;
 
     ReproductionRunner(ReproductionPlan plan, Listener listener) {
         this.plan = plan;
@@ -59,6 +62,7 @@ final class ReproductionRunner {
         DeviceChoice choice = DeviceChoice.resolve(config.device(), config.dtype());
         listener.info("Loading " + config.model() + " on " + choice.device() + " as " + choice.dtypeName());
         try (LoadedModel loaded = LoadedModel.open(config.model(), choice, config.satToken())) {
+            model = loaded.model();
             PromptEncoder encoder = new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
             encoder.checkSupports(tasks);
             List<long[]> prompts = new ArrayList<>(tasks.size());
@@ -211,10 +215,11 @@ final class ReproductionRunner {
     private record Measured(GenerationResult result, double wallMs) {
     }
 
-    private static Measured timed(Decoder decoder, long[] prompt, GenerationConfig generation) {
-        long start = System.nanoTime();
+    /** One generation timed on the model's clock, which waits for the device before each read. */
+    private Measured timed(Decoder decoder, long[] prompt, GenerationConfig generation) {
+        long start = model.clock();
         GenerationResult result = decoder.generate(prompt, generation);
-        return new Measured(result, (System.nanoTime() - start) / 1e6);
+        return new Measured(result, (model.clock() - start) / 1e6);
     }
 
     private static PromptRecord record(Task task, String decoder, int k, double temperature, String sampling,

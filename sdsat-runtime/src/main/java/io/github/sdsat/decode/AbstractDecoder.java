@@ -59,12 +59,12 @@ abstract class AbstractDecoder implements Decoder {
         }
         passes.resetCount();
         OutputSink out = new OutputSink(config);
-        Counters counters = new Counters(Math.max(1, config.k()));
+        Counters counters = new Counters(Math.max(1, config.k()), model::clock);
         try (KvCache cache = model.newCache(needed)) {
-            counters.start = System.nanoTime();
+            counters.start = model.clock(); // waits for the device: see LlamaModel.clock
             decode(promptIds.clone(), config, cache, out, counters);
         }
-        long end = System.nanoTime();
+        long end = model.clock();
         double prefillMs = (counters.prefillEnd - counters.start) / 1e6;
         double decodeMs = (end - counters.prefillEnd) / 1e6;
         double seconds = (end - counters.start) / 1e9;
@@ -104,12 +104,15 @@ abstract class AbstractDecoder implements Decoder {
         int loops;
         final long[] acceptedPerPosition;
 
-        Counters(int positions) {
+        private final java.util.function.LongSupplier clock;
+
+        Counters(int positions, java.util.function.LongSupplier clock) {
             acceptedPerPosition = new long[positions];
+            this.clock = clock;
         }
 
         void prefillDone() {
-            prefillEnd = System.nanoTime();
+            prefillEnd = clock.getAsLong();
         }
 
         /**

@@ -145,6 +145,32 @@ public final class LlamaModel implements AutoCloseable {
                 + available + " processors), got '" + value + "'");
     }
 
+    /** Calls of {@link #clock()} so far (tests check that every timed path waits for the device). */
+    private final java.util.concurrent.atomic.AtomicLong clockReads = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * {@link System#nanoTime()} read after every op queued on this model's device has finished: the clock every
+     * timing of a pass or a generation reads. On a GPU, ops are queued asynchronously and a clock read right after a
+     * call would time the queueing, not the work; DJL 0.36 has no stream-synchronize call, so this copies one value
+     * to the host ({@code NDArray.toFloatArray()}, a blocking device-to-host copy on PyTorch's current stream, which
+     * returns only when every op queued before it has run). On the CPU both passes run synchronously: nothing to
+     * wait for.
+     */
+    public long clock() {
+        clockReads.incrementAndGet();
+        if (djl != null && device.isGpu()) {
+            try (NDArray marker = manager.zeros(new Shape(1), DataType.FLOAT32)) {
+                marker.toFloatArray();
+            }
+        }
+        return System.nanoTime();
+    }
+
+    /** How many times {@link #clock()} was read on this model. */
+    public long clockReads() {
+        return clockReads.get();
+    }
+
     /** Which forward pass runs: "djl (cpu, float32)" or "java vector (512-bit), 2 threads" (for reports). */
     public String backend() {
         return cpu != null ? cpu.describe() : "djl (" + device + ", " + dtype + ")";
