@@ -41,7 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every prompt and draft length of the matrix ({@link Matrix}: CI default or {@code -Dsdsat.full=true}). A divergence
  * fails its cell with the prompt, position, both tokens and the logit margin there, unless the margin is under
  * {@code equivalence.tieMargin} (a numerical tie); ties pass their cell and the last test fails the suite when their
- * share exceeds the bound derived from the measured near-tie rate ({@link TieLedger#boundFromThresholds}). The sdsat-tree decoder joins the matrix where the build has it.
+ * share exceeds the bound derived from the measured near-tie rate ({@link TieLedger#boundFromThresholds}). The
+ * sdsat-tree decoder joins the matrix where the build has it.
  */
 @Epic("SDSAT reproduction")
 @Feature("Greedy equivalence")

@@ -106,8 +106,8 @@ public record NearTies(long tokens, long nearTiePositions, int prompts, int prom
     public String summary() {
         return String.format(Locale.ROOT, "%d of %d generated positions (%d prompts x up to %d tokens) have their two "
                 + "best logits within %.0e (rate %.2e, one-sided 95%% upper bound %.2e per token, so at most %.2f%% of "
-                + "%d-token runs); prompts with a near-tie: %d of %d (%.2f%%); smallest top-2 gap %.3e; gaps under 1e-3: "
-                + "%d", nearTiePositions, tokens, prompts, maxNewTokens, tieMargin, (double) nearTiePositions / tokens,
+                + "%d-token runs); prompts with a near-tie: %d of %d (%.2f%%); smallest top-2 gap %.3e; gaps under "
+                + "1e-3: %d", nearTiePositions, tokens, prompts, maxNewTokens, tieMargin, (double) nearTiePositions / tokens,
                 rateUpperBound95(), 100 * runShareUpperBound95(), maxNewTokens, promptsWithNearTie, prompts,
                 100 * promptShareWithNearTie(), smallestGap, gapsUnder1e3);
     }
