@@ -124,6 +124,15 @@ class GreedyEquivalenceTest {
     @Test
     @DisplayName("the matrix covers every greedy decoder of this build")
     void matrixCoversEveryDecoder() {
+        Set<String> expected = expectedCells(new ArrayList<>(prompts.keySet()));
+        Attach.text("matrix", "decoders " + SHIPPED_GREEDY_DECODERS + ", prompts " + prompts.size() + ", new tokens "
+                + Matrix.maxNewTokens() + ", expected cells " + expected.size() + ", compared " + comparedCells.size()
+                + " (ledger: " + ledger.comparedRuns() + ")");
+        checkCoverage(Matrix.speculativeDecoders(), expected, comparedCells);
+    }
+
+    /** The cells the README's matrix must compare: each shipped decoder at its draft lengths, on every prompt. */
+    static Set<String> expectedCells(List<String> promptIds) {
         List<Integer> allK = IntStream.rangeClosed(1, 13).boxed().toList();
         Set<String> expected = new TreeSet<>();
         for (String decoder : SHIPPED_GREEDY_DECODERS) {
@@ -131,21 +140,26 @@ class GreedyEquivalenceTest {
             List<Integer> ks = decoder.equals("sdsat-tree") ? (Matrix.full() ? List.of(5, 7, 9, 11, 13) : List.of(5,
                     7, 9)) : Matrix.full() ? allK : decoder.equals("sdsat") ? List.of(1, 3, 5, 7, 9) : List.of(1, 3, 5);
             for (int k : ks) {
-                for (String promptId : prompts.keySet()) {
+                for (String promptId : promptIds) {
                     expected.add(decoder + " k=" + k + " on " + promptId);
                 }
             }
         }
-        Set<String> missing = new TreeSet<>(expected);
-        missing.removeAll(comparedCells);
-        Set<String> unexpected = new TreeSet<>(comparedCells);
-        unexpected.removeAll(expected);
-        Attach.text("matrix", "decoders " + SHIPPED_GREEDY_DECODERS + ", prompts " + prompts.size() + ", new tokens "
-                + Matrix.maxNewTokens() + ", expected cells " + expected.size() + ", compared " + comparedCells.size()
-                + " (ledger: " + ledger.comparedRuns() + ")");
-        assertThat(Matrix.speculativeDecoders()).as("greedy decoders of this build against the shipped list "
-                + "(add a new decoder to SHIPPED_GREEDY_DECODERS and its k to this check)")
+        return expected;
+    }
+
+    /**
+     * The coverage gate: the build's greedy decoders are exactly the shipped list, and every expected cell (and no
+     * other) ran a comparison.
+     */
+    static void checkCoverage(List<String> buildDecoders, Set<String> expected, Set<String> compared) {
+        assertThat(buildDecoders).as("greedy decoders of this build against the shipped list (add a new decoder to "
+                + "SHIPPED_GREEDY_DECODERS and its k to expectedCells)")
                 .containsExactlyInAnyOrderElementsOf(SHIPPED_GREEDY_DECODERS);
+        Set<String> missing = new TreeSet<>(expected);
+        missing.removeAll(compared);
+        Set<String> unexpected = new TreeSet<>(compared);
+        unexpected.removeAll(expected);
         assertThat(missing).as("cells of the matrix that never ran a comparison (%d of %d)", missing.size(),
                 expected.size()).isEmpty();
         assertThat(unexpected).as("compared cells outside the expected matrix").isEmpty();
