@@ -98,6 +98,14 @@ public record NearTies(long tokens, long nearTiePositions, int prompts, int prom
         return sum;
     }
 
+    /**
+     * P(at least the observed near-tie positions | {@code rate} per token): small when this model has more near-ties
+     * than a documented rate allows, whatever the number of prompts measured.
+     */
+    public double pValueAtRate(double rate) {
+        return nearTiePositions == 0 ? 1.0 : 1 - binomialCdf(nearTiePositions - 1, tokens, rate);
+    }
+
     /** The share of runs of {@code maxNewTokens} tokens that contain a near-tie at the upper-bound rate. */
     public double runShareUpperBound95() {
         return 1 - Math.pow(1 - rateUpperBound95(), maxNewTokens);
