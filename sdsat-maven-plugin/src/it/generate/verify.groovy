@@ -26,7 +26,8 @@ assert stats.acceptedPerPosition.sum() == stats.acceptedTokens
 assert stats.draftedTokens % 3 == 0 : "drafted ${stats.draftedTokens} is not k x verifications"
 def verifications = stats.draftedTokens.intdiv(3)
 assert stats.loops in [verifications, verifications + 1] : "loops ${stats.loops}, verifications ${verifications}"
-assert stats.forwardPasses in [2 * stats.loops, 2 * stats.loops + 1] : "passes ${stats.forwardPasses}, loops ${stats.loops}"
+assert stats.forwardPasses in [2 * stats.loops, 2 * stats.loops + 1] :
+        "passes ${stats.forwardPasses}, loops ${stats.loops}"
 assert stats.acceptedTokens <= stats.draftedTokens
 // a loop emits t1, its accepted drafts and the bonus token; the prefill emits the first token
 assert stats.newTokens <= 1 + 2 * stats.loops + stats.acceptedTokens

@@ -45,7 +45,9 @@ for (row in results.rows) {
     assert Math.abs(row.meanTimeMs - meanMs) <= 1e-6 * meanMs : "meanTimeMs ${row.meanTimeMs} vs records ${meanMs}"
     double perPass = mine.sum { it.newTokens } / (double) mine.sum { it.forwardPasses }
     assert Math.abs(row.tokensPerForward - perPass) <= 1e-6 : "tokensPerForward ${row.tokensPerForward} vs ${perPass}"
-    def base = results.rows.find { it.dataset == row.dataset && it.decoder == 'ar' && it.temperature == row.temperature }
+    def base = results.rows.find {
+        it.dataset == row.dataset && it.decoder == 'ar' && it.temperature == row.temperature
+    }
     assert Math.abs(row.speedup - base.meanTimeMs / row.meanTimeMs) <= 1e-6 * row.speedup :
             "speedup ${row.speedup} vs baseline mean / row mean"
     assert row.identicalToBaseline == mine.count { it.identicalToBaseline }

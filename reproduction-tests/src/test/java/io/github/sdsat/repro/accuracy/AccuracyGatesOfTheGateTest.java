@@ -22,7 +22,8 @@ class AccuracyGatesOfTheGateTest {
         files.put("json_decoder.py", "json/decoder.py"); // in the training split (PythonCorpusTest pins it)
         assertThatThrownBy(() -> AccuracyPreservationTest.checkHeldOutSplit(files))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("json_decoder.py (stdlib json/decoder.py) is not in PythonCorpus's held-out split");
+                .hasMessageContaining("json_decoder.py (stdlib json/decoder.py) is not in PythonCorpus's held-out "
+                        + "split");
     }
 
     @Test

@@ -48,7 +48,8 @@ class RegressionGatesOfTheGateTest {
         assertThatThrownBy(() -> OfficialCodeRegressionTest.checkExactlyMaxNewTokens(
                 new Mutants.OneTokenShort(sdsat()), 5, 17))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("[regression] test-sdsat-one-token-short k=5: tokens emitted with maxNewTokens 17");
+                .hasMessageContaining("[regression] test-sdsat-one-token-short k=5: tokens emitted with "
+                        + "maxNewTokens 17");
     }
 
     @Test

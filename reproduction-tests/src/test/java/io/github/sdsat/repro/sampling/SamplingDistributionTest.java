@@ -58,7 +58,10 @@ class SamplingDistributionTest {
     /** Autoregressive reference samples by seed base, shared by the tests of this class. */
     private static final Map<Long, Samples> REFERENCES = new HashMap<>();
 
-    /** Tokens at {@link #POSITIONS} of seeded generations, and how often each position lay past the first loop. */
+    /**
+     * Tokens at {@link #POSITIONS} of seeded generations, and how often each position lay past the first draft/verify
+     * loop ({@code null} for autoregressive sampling, which has no such loop).
+     */
     record Samples(List<List<Long>> byPosition, double[] beyondFirstLoop) {
         int size() {
             return byPosition.get(0).size();
@@ -89,7 +92,8 @@ class SamplingDistributionTest {
         for (int ignored : POSITIONS) {
             byPosition.add(new ArrayList<>());
         }
-        double[] beyond = new double[POSITIONS.length];
+        boolean speculative = !(decoder instanceof AutoregressiveDecoder);
+        double[] beyond = speculative ? new double[POSITIONS.length] : null;
         for (int i = 0; i < samples; i++) {
             GenerationConfig config = GenerationConfig.builder().maxNewTokens(POSITIONS[POSITIONS.length - 1] + 1)
                     .temperature(TEMPERATURE).topK(TOP_K).seed(seedBase + i).k(DEPTH).sampling(mode).build();
@@ -104,7 +108,9 @@ class SamplingDistributionTest {
             int lastOfFirstLoop = 2 + accepted;
             for (int p = 0; p < POSITIONS.length; p++) {
                 byPosition.get(p).add(out[POSITIONS[p]]);
-                beyond[p] += POSITIONS[p] > lastOfFirstLoop ? 1.0 / samples : 0;
+                if (speculative) {
+                    beyond[p] += POSITIONS[p] > lastOfFirstLoop ? 1.0 / samples : 0;
+                }
             }
         }
         return new Samples(byPosition, beyond);
@@ -137,9 +143,11 @@ class SamplingDistributionTest {
             ChiSquare.Result r = ChiSquare.homogeneity(reference.byPosition().get(p), candidate.byPosition().get(p));
             minP = Math.min(minP, r.pValue());
             if (withReport) {
-                report.append(String.format(Locale.ROOT, "position %d (past the first loop in %.0f%% of the "
-                        + "candidate's samples): chi-square %.2f, df %d, p %.3g, TV distance %.4f%n", POSITIONS[p],
-                        100 * candidate.beyondFirstLoop()[p], r.statistic(), r.degreesOfFreedom(), r.pValue(),
+                String beyond = candidate.beyondFirstLoop() == null ? "autoregressive"
+                        : String.format(Locale.ROOT, "past the first loop in %.0f%% of the candidate's samples",
+                                100 * candidate.beyondFirstLoop()[p]);
+                report.append(String.format(Locale.ROOT, "position %d (%s): chi-square %.2f, df %d, p %.3g, TV "
+                        + "distance %.4f%n", POSITIONS[p], beyond, r.statistic(), r.degreesOfFreedom(), r.pValue(),
                         ChiSquare.totalVariation(reference.byPosition().get(p), candidate.byPosition().get(p))));
             }
         }

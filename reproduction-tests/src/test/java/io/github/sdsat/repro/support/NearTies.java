@@ -98,6 +98,14 @@ public record NearTies(long tokens, long nearTiePositions, int prompts, int prom
         return sum;
     }
 
+    /**
+     * P(at least the observed near-tie positions | {@code rate} per token): small when this model has more near-ties
+     * than a documented rate allows, whatever the number of prompts measured.
+     */
+    public double pValueAtRate(double rate) {
+        return nearTiePositions == 0 ? 1.0 : 1 - binomialCdf(nearTiePositions - 1, tokens, rate);
+    }
+
     /** The share of runs of {@code maxNewTokens} tokens that contain a near-tie at the upper-bound rate. */
     public double runShareUpperBound95() {
         return 1 - Math.pow(1 - rateUpperBound95(), maxNewTokens);
@@ -106,8 +114,8 @@ public record NearTies(long tokens, long nearTiePositions, int prompts, int prom
     public String summary() {
         return String.format(Locale.ROOT, "%d of %d generated positions (%d prompts x up to %d tokens) have their two "
                 + "best logits within %.0e (rate %.2e, one-sided 95%% upper bound %.2e per token, so at most %.2f%% of "
-                + "%d-token runs); prompts with a near-tie: %d of %d (%.2f%%); smallest top-2 gap %.3e; gaps under 1e-3: "
-                + "%d", nearTiePositions, tokens, prompts, maxNewTokens, tieMargin, (double) nearTiePositions / tokens,
+                + "%d-token runs); prompts with a near-tie: %d of %d (%.2f%%); smallest top-2 gap %.3e; gaps under "
+                + "1e-3: %d", nearTiePositions, tokens, prompts, maxNewTokens, tieMargin, (double) nearTiePositions / tokens,
                 rateUpperBound95(), 100 * runShareUpperBound95(), maxNewTokens, promptsWithNearTie, prompts,
                 100 * promptShareWithNearTie(), smallestGap, gapsUnder1e3);
     }
