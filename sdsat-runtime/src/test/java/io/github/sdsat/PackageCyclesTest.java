@@ -1,16 +1,15 @@
 package io.github.sdsat;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The runtime's packages depend on each other without a cycle (DESIGN §2): the graph is read from the
@@ -31,27 +30,30 @@ class PackageCyclesTest {
         PackageGraph graph = PackageGraph.ofSources(Path.of("src", "main", "java"));
         System.out.println("[package graph] io.github.sdsat.* in src/main/java:\n" + graph);
         // guard against reading the wrong folder: the known packages are all there
-        assertThat(graph.edges()).containsKeys("", "model", "tokenizer", "decode", "dataset", "results", "train",
-                "bench", "report");
-        assertThat(graph.edges().get("results")).as("results is below bench and report")
+        assertThat(graph.edges())
+                .containsKeys("", "model", "tokenizer", "decode", "dataset", "results", "train", "bench", "report");
+        assertThat(graph.edges().get("results"))
+                .as("results is below bench and report")
                 .doesNotContain("bench", "report");
         assertAcyclic(graph);
     }
 
     @Test
     void checkerFindsCycleInHandMadeGraph() {
-        PackageGraph cyclic = PackageGraph.of(Map.of("a", List.of("b"), "b", List.of("c"), "c", List.of("a", "d"),
-                "d", List.of()));
+        PackageGraph cyclic =
+                PackageGraph.of(Map.of("a", List.of("b"), "b", List.of("c"), "c", List.of("a", "d"), "d", List.of()));
         assertThat(cyclic.findCycle()).containsExactly("a", "b", "c", "a");
-        assertThatThrownBy(() -> assertAcyclic(cyclic)).isInstanceOf(AssertionError.class)
+        assertThatThrownBy(() -> assertAcyclic(cyclic))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("a -> b -> c -> a");
 
         PackageGraph twoNodes = PackageGraph.of(Map.of("bench", List.of("report"), "report", List.of("bench")));
-        assertThatThrownBy(() -> assertAcyclic(twoNodes)).isInstanceOf(AssertionError.class)
+        assertThatThrownBy(() -> assertAcyclic(twoNodes))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("bench -> report -> bench");
 
-        PackageGraph diamond = PackageGraph.of(Map.of("a", List.of("b", "c"), "b", List.of("d"), "c", List.of("d"),
-                "d", List.of()));
+        PackageGraph diamond =
+                PackageGraph.of(Map.of("a", List.of("b", "c"), "b", List.of("d"), "c", List.of("d"), "d", List.of()));
         assertThat(diamond.findCycle()).isEmpty();
         assertAcyclic(diamond);
     }

@@ -56,7 +56,8 @@ public final class PackageGraph {
     public static PackageGraph ofSources(Path sourceRoot) {
         Map<String, List<String>> dependencies = new TreeMap<>();
         try (Stream<Path> files = Files.walk(sourceRoot)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
                 String code = codeOnly(Files.readString(file, StandardCharsets.UTF_8));
                 Matcher p = PACKAGE.matcher(code);
                 if (!p.find() || !(p.group(1).equals(BASE) || p.group(1).startsWith(BASE + "."))) {
@@ -129,8 +130,10 @@ public final class PackageGraph {
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder();
-        edges.forEach((from, to) -> b.append(name(from)).append(" -> ")
-                .append(String.join(", ", to.stream().map(PackageGraph::name).toList())).append('\n'));
+        edges.forEach((from, to) -> b.append(name(from))
+                .append(" -> ")
+                .append(String.join(", ", to.stream().map(PackageGraph::name).toList()))
+                .append('\n'));
         return b.toString();
     }
 

@@ -17,10 +17,19 @@ import java.util.List;
  * @param ourThreads threads of our runtime's CPU pass (sdsat.cpuThreads), 0 = the runtime's own default
  * @param out folder for {@code results.json} and {@code table.md}
  */
-public record ComparisonOptions(String model, int prompts, int newTokens, int warmup, String decoder, int k,
-        int jlamaThreads, int ourThreads, Path out) {
+public record ComparisonOptions(
+        String model,
+        int prompts,
+        int newTokens,
+        int warmup,
+        String decoder,
+        int k,
+        int jlamaThreads,
+        int ourThreads,
+        Path out) {
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: JlamaComparison [--prompts N] [--tokens N] [--warmup N] [--decoder NAME] [--k N]",
             "                       [--jlama-threads N] [--our-threads N] [--model FOLDER|sdsat|base] [--out FOLDER]",
             "  --prompts        first N HumanEval prompts (default 82, at most 164)",
@@ -38,8 +47,8 @@ public record ComparisonOptions(String model, int prompts, int newTokens, int wa
             throw new IllegalArgumentException("--prompts must be 1..164 (HumanEval has 164 problems), got " + prompts);
         }
         if (newTokens < 2) {
-            throw new IllegalArgumentException("--tokens must be at least 2 (one prefill token and one decode step), "
-                    + "got " + newTokens);
+            throw new IllegalArgumentException(
+                    "--tokens must be at least 2 (one prefill token and one decode step), " + "got " + newTokens);
         }
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
@@ -48,12 +57,12 @@ public record ComparisonOptions(String model, int prompts, int newTokens, int wa
             throw new IllegalArgumentException("--k must be >= 1, got " + k);
         }
         if (jlamaThreads < 0) {
-            throw new IllegalArgumentException("--jlama-threads must be >= 0 (0 = Jlama's default), got "
-                    + jlamaThreads);
+            throw new IllegalArgumentException(
+                    "--jlama-threads must be >= 0 (0 = Jlama's default), got " + jlamaThreads);
         }
         if (ourThreads < 0) {
-            throw new IllegalArgumentException("--our-threads must be >= 0 (0 = the runtime's default), got "
-                    + ourThreads);
+            throw new IllegalArgumentException(
+                    "--our-threads must be >= 0 (0 = the runtime's default), got " + ourThreads);
         }
         if ("ar".equals(decoder)) {
             throw new IllegalArgumentException("--decoder names the decoder compared beside ar; ar always runs, so "

@@ -18,15 +18,23 @@ import java.util.List;
  * Each comes as the median of the per-prompt rates and as a total (sum of tokens over sum of seconds, which weighs
  * long runs more).
  */
-public record EngineSummary(String engine, String threads, int prompts, long newTokens, double decodeMedian,
-        double decodeTotal, double endToEndMedian, double endToEndTotal, double prefillMsMedian) {
+public record EngineSummary(
+        String engine,
+        String threads,
+        int prompts,
+        long newTokens,
+        double decodeMedian,
+        double decodeTotal,
+        double endToEndMedian,
+        double endToEndTotal,
+        double prefillMsMedian) {
 
     /** One timed run. */
     public record Timing(int newTokens, long prefillNanos, long decodeNanos, long wallNanos) {
         public Timing {
             if (newTokens < 2) {
-                throw new IllegalArgumentException("A timed run needs at least 2 new tokens to have a decode phase, "
-                        + "got " + newTokens);
+                throw new IllegalArgumentException(
+                        "A timed run needs at least 2 new tokens to have a decode phase, " + "got " + newTokens);
             }
         }
 
@@ -53,7 +61,11 @@ public record EngineSummary(String engine, String threads, int prompts, long new
             decodeNanos += t.decodeNanos();
             wallNanos += t.wallNanos();
         }
-        return new EngineSummary(engine, threads, runs.size(), tokens,
+        return new EngineSummary(
+                engine,
+                threads,
+                runs.size(),
+                tokens,
                 median(runs.stream().mapToDouble(Timing::decodeRate).toArray()),
                 decodeTokens / (decodeNanos / 1e9),
                 median(runs.stream().mapToDouble(Timing::endToEndRate).toArray()),

@@ -21,7 +21,6 @@ import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.EmbeddedModels;
 import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.results.Environment;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -51,8 +50,7 @@ public final class JlamaComparison {
     static final String AR = "ar";
     private static final String PANAMA_PROPERTY = "jlama.force_panama_tensor_operations";
 
-    private JlamaComparison() {
-    }
+    private JlamaComparison() {}
 
     public static void main(String[] args) {
         ComparisonOptions options;
@@ -75,9 +73,12 @@ public final class JlamaComparison {
     }
 
     /** Per prompt: what each engine produced, and how long it took. */
-    public record PromptRun(String taskId, int promptTokens, boolean jlamaEncodingSame,
-            Map<String, EngineSummary.Timing> timings, Map<String, long[]> ids) {
-    }
+    public record PromptRun(
+            String taskId,
+            int promptTokens,
+            boolean jlamaEncodingSame,
+            Map<String, EngineSummary.Timing> timings,
+            Map<String, long[]> ids) {}
 
     static void run(ComparisonOptions options) {
         checkJvm();
@@ -115,12 +116,15 @@ public final class JlamaComparison {
             Decoder ar = Decoders.create(AR, ours.model(), ours.satToken());
             Decoder other = Decoders.create(options.decoder(), ours.model(), ours.satToken());
             // No stop tokens: EOS is ignored, as in Jlama's loop, so every run emits exactly newTokens ids.
-            GenerationConfig config = GenerationConfig.builder().maxNewTokens(options.newTokens()).k(options.k())
+            GenerationConfig config = GenerationConfig.builder()
+                    .maxNewTokens(options.newTokens())
+                    .k(options.k())
                     .build();
             other.validate(config);
 
             List<Task> tasks = Datasets.humanEval().subList(0, options.prompts());
-            PromptEncoder encoder = new PromptEncoder(ours.tokenizer(), ours.model().config().eosTokenIds());
+            PromptEncoder encoder =
+                    new PromptEncoder(ours.tokenizer(), ours.model().config().eosTokenIds());
             List<long[]> promptIds = new ArrayList<>();
             int limit = Math.min(ours.model().config().maxPositions(), jlama.getConfig().contextLength);
             for (Task task : tasks) {
@@ -145,32 +149,41 @@ public final class JlamaComparison {
                 runPrompt(tasks.get(i), promptIds.get(i), jlama, ourDecoders, config);
             }
 
-            System.out.printf("timed: %d prompts x %d new tokens, order per prompt: jlama, ar, %s%n", tasks.size(),
-                    options.newTokens(), otherLabel);
+            System.out.printf(
+                    "timed: %d prompts x %d new tokens, order per prompt: jlama, ar, %s%n",
+                    tasks.size(), options.newTokens(), otherLabel);
             List<PromptRun> runs = new ArrayList<>();
             for (int i = 0; i < tasks.size(); i++) {
                 PromptRun run = runPrompt(tasks.get(i), promptIds.get(i), jlama, ourDecoders, config);
                 runs.add(run);
-                StringBuilder line = new StringBuilder(String.format("%3d/%d %-14s %4d prompt ids", i + 1,
-                        tasks.size(), run.taskId(), run.promptTokens()));
-                run.timings().forEach((engine, t) -> line.append(String.format("  %s %.0f/%.0f tok/s", engine,
-                        t.decodeRate(), t.endToEndRate())));
+                StringBuilder line = new StringBuilder(String.format(
+                        "%3d/%d %-14s %4d prompt ids", i + 1, tasks.size(), run.taskId(), run.promptTokens()));
+                run.timings()
+                        .forEach((engine, t) -> line.append(
+                                String.format("  %s %.0f/%.0f tok/s", engine, t.decodeRate(), t.endToEndRate())));
                 System.out.println(line.append("  (decode/end-to-end)"));
             }
 
             Map<String, String> threads = Map.of(JLAMA, jlamaThreadText);
             List<EngineSummary> summaries = new ArrayList<>();
             for (String engine : runs.get(0).timings().keySet()) {
-                List<EngineSummary.Timing> timings = runs.stream().map(r -> r.timings().get(engine)).toList();
+                List<EngineSummary.Timing> timings =
+                        runs.stream().map(r -> r.timings().get(engine)).toList();
                 String label = engine.equals(other.name()) ? otherLabel : engine;
                 summaries.add(EngineSummary.of(label, threads.getOrDefault(engine, ourThreads), timings));
             }
             Equivalence jlamaVsAr = Equivalence.of(runs, JLAMA, AR);
             Equivalence otherVsAr = Equivalence.of(runs, other.name(), AR);
-            long encodingsSame = runs.stream().filter(PromptRun::jlamaEncodingSame).count();
+            long encodingsSame =
+                    runs.stream().filter(PromptRun::jlamaEncodingSame).count();
 
-            Environment environment = Environment.detect("cpu", "float32", null, folder.toString(),
-                    ours.weightsSha256(), ours.model().config().parameterCount());
+            Environment environment = Environment.detect(
+                    "cpu",
+                    "float32",
+                    null,
+                    folder.toString(),
+                    ours.weightsSha256(),
+                    ours.model().config().parameterCount());
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("prompts", tasks.size());
             settings.put("newTokens", options.newTokens());
@@ -196,8 +209,12 @@ public final class JlamaComparison {
         }
     }
 
-    private static PromptRun runPrompt(Task task, long[] promptIds, AbstractModel jlama,
-            Map<String, Decoder> ourDecoders, GenerationConfig config) {
+    private static PromptRun runPrompt(
+            Task task,
+            long[] promptIds,
+            AbstractModel jlama,
+            Map<String, Decoder> ourDecoders,
+            GenerationConfig config) {
         Map<String, EngineSummary.Timing> timings = new LinkedHashMap<>();
         Map<String, long[]> ids = new LinkedHashMap<>();
         int[] jlamaPrompt = Arrays.stream(promptIds).mapToInt(Math::toIntExact).toArray();
@@ -217,9 +234,13 @@ public final class JlamaComparison {
                         + " tokens for " + task.id() + " instead of " + config.maxNewTokens() + " (stop reason "
                         + result.stopReason() + ")");
             }
-            timings.put(entry.getKey(), new EngineSummary.Timing(result.outputIds().length,
-                    Math.round(result.stats().prefillMs() * 1e6), Math.round(result.stats().decodeMs() * 1e6),
-                    wall));
+            timings.put(
+                    entry.getKey(),
+                    new EngineSummary.Timing(
+                            result.outputIds().length,
+                            Math.round(result.stats().prefillMs() * 1e6),
+                            Math.round(result.stats().decodeMs() * 1e6),
+                            wall));
             ids.put(entry.getKey(), result.outputIds());
         }
         // Jlama's own encoding of the prompt text (it prepends config.json's BOS itself).
@@ -233,8 +254,8 @@ public final class JlamaComparison {
      *
      * @param firstDivergence task id to the index of the first differing new token
      */
-    public record Equivalence(String engine, String reference, int identical, int prompts,
-            Map<String, Integer> firstDivergence) {
+    public record Equivalence(
+            String engine, String reference, int identical, int prompts, Map<String, Integer> firstDivergence) {
         static Equivalence of(List<PromptRun> runs, String engine, String reference) {
             int identical = 0;
             Map<String, Integer> divergence = new LinkedHashMap<>();
@@ -255,14 +276,24 @@ public final class JlamaComparison {
         return Arrays.mismatch(a, b);
     }
 
-    static String markdown(List<EngineSummary> summaries, Equivalence jlamaVsAr, Equivalence otherVsAr,
-            long encodingsSame, int prompts, Map<String, Object> settings) {
+    static String markdown(
+            List<EngineSummary> summaries,
+            Equivalence jlamaVsAr,
+            Equivalence otherVsAr,
+            long encodingsSame,
+            int prompts,
+            Map<String, Object> settings) {
         EngineSummary jlama = summaries.get(0);
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "%d HumanEval prompts x %d new tokens, greedy, EOS ignored, "
-                + "after %d warm-up prompts; Jlama %s (%s). Decode = tokens after the first / time after the "
-                + "prefill; end to end = all new tokens / wall time of the call, prefill included.%n%n",
-                prompts, settings.get("newTokens"), settings.get("warmupPrompts"), settings.get("jlamaVersion"),
+        md.append(String.format(
+                Locale.ROOT,
+                "%d HumanEval prompts x %d new tokens, greedy, EOS ignored, "
+                        + "after %d warm-up prompts; Jlama %s (%s). Decode = tokens after the first / time after the "
+                        + "prefill; end to end = all new tokens / wall time of the call, prefill included.%n%n",
+                prompts,
+                settings.get("newTokens"),
+                settings.get("warmupPrompts"),
+                settings.get("jlamaVersion"),
                 settings.get("jlamaBackend")));
         md.append("| engine | threads | decode tok/s (median) | decode tok/s (total) | end-to-end tok/s (median) "
                 + "| end-to-end tok/s (total) | prefill ms (median) | ours/Jlama decode (median) "
@@ -270,31 +301,54 @@ public final class JlamaComparison {
         md.append("|---|---|---|---|---|---|---|---|---|\n");
         for (EngineSummary s : summaries) {
             boolean isJlama = s == jlama;
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s |%n",
-                    s.engine(), s.threads(), s.decodeMedian(), s.decodeTotal(), s.endToEndMedian(),
-                    s.endToEndTotal(), s.prefillMsMedian(),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s |%n",
+                    s.engine(),
+                    s.threads(),
+                    s.decodeMedian(),
+                    s.decodeTotal(),
+                    s.endToEndMedian(),
+                    s.endToEndTotal(),
+                    s.prefillMsMedian(),
                     isJlama ? "1" : String.format(Locale.ROOT, "%.2f", s.decodeMedian() / jlama.decodeMedian()),
                     isJlama ? "1" : String.format(Locale.ROOT, "%.2f", s.endToEndMedian() / jlama.endToEndMedian())));
         }
         md.append('\n');
         md.append(equivalenceLine(jlamaVsAr)).append('\n');
         md.append(equivalenceLine(otherVsAr)).append('\n');
-        md.append(String.format(Locale.ROOT, "Jlama's own tokenizer encodes %d/%d prompts to the same ids as ours "
-                + "(Jlama was fed our ids either way).%n", encodingsSame, prompts));
+        md.append(String.format(
+                Locale.ROOT,
+                "Jlama's own tokenizer encodes %d/%d prompts to the same ids as ours "
+                        + "(Jlama was fed our ids either way).%n",
+                encodingsSame,
+                prompts));
         return md.toString();
     }
 
     private static String equivalenceLine(Equivalence e) {
-        String line = String.format(Locale.ROOT, "Identical ids, %s vs %s: %d/%d prompts.", e.engine(),
-                e.reference(), e.identical(), e.prompts());
+        String line = String.format(
+                Locale.ROOT,
+                "Identical ids, %s vs %s: %d/%d prompts.",
+                e.engine(),
+                e.reference(),
+                e.identical(),
+                e.prompts());
         if (!e.firstDivergence().isEmpty()) {
             line += " First divergence (new-token index): " + e.firstDivergence();
         }
         return line;
     }
 
-    private static void write(Path out, String table, Map<String, Object> settings, Environment environment,
-            List<EngineSummary> summaries, Equivalence jlamaVsAr, Equivalence otherVsAr, long encodingsSame,
+    private static void write(
+            Path out,
+            String table,
+            Map<String, Object> settings,
+            Environment environment,
+            List<EngineSummary> summaries,
+            Equivalence jlamaVsAr,
+            Equivalence otherVsAr,
+            long encodingsSame,
             List<PromptRun> runs) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("settings", settings);
@@ -333,8 +387,10 @@ public final class JlamaComparison {
             Files.writeString(mdFile, table);
             System.out.println("wrote " + jsonFile.toAbsolutePath() + " and " + mdFile.toAbsolutePath());
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write the results to " + out.toAbsolutePath() + ": "
-                    + e.getMessage() + "; choose a writable folder with --out", e);
+            throw new UncheckedIOException(
+                    "Cannot write the results to " + out.toAbsolutePath() + ": " + e.getMessage()
+                            + "; choose a writable folder with --out",
+                    e);
         }
     }
 
@@ -354,8 +410,8 @@ public final class JlamaComparison {
 
     /** Jlama's version from its jar's Maven metadata; "unknown" when the jar does not carry it. */
     static String jlamaVersion() {
-        try (var in = AbstractModel.class.getResourceAsStream(
-                "/META-INF/maven/com.github.tjake/jlama-core/pom.properties")) {
+        try (var in =
+                AbstractModel.class.getResourceAsStream("/META-INF/maven/com.github.tjake/jlama-core/pom.properties")) {
             if (in == null) {
                 return "unknown";
             }

@@ -22,9 +22,25 @@ class ComparisonOptionsTest {
 
     @Test
     void parsesEveryOption() {
-        ComparisonOptions o = ComparisonOptions.parse("--prompts", "5", "--tokens", "64", "--warmup", "1",
-                "--decoder", "sdsat-tree", "--k", "3", "--jlama-threads", "1", "--our-threads", "1", "--model", "base",
-                "--out", "x/y");
+        ComparisonOptions o = ComparisonOptions.parse(
+                "--prompts",
+                "5",
+                "--tokens",
+                "64",
+                "--warmup",
+                "1",
+                "--decoder",
+                "sdsat-tree",
+                "--k",
+                "3",
+                "--jlama-threads",
+                "1",
+                "--our-threads",
+                "1",
+                "--model",
+                "base",
+                "--out",
+                "x/y");
         assertThat(List.of(o.prompts(), o.newTokens(), o.warmup(), o.k(), o.jlamaThreads(), o.ourThreads()))
                 .containsExactly(5, 64, 1, 3, 1, 1);
         assertThat(o.decoder()).isEqualTo("sdsat-tree");
@@ -34,7 +50,8 @@ class ComparisonOptionsTest {
 
     @Test
     void mistakesAreNamed() {
-        assertThatThrownBy(() -> ComparisonOptions.parse("--prompt", "5")).hasMessageContaining("Unknown option --prompt")
+        assertThatThrownBy(() -> ComparisonOptions.parse("--prompt", "5"))
+                .hasMessageContaining("Unknown option --prompt")
                 .hasMessageContaining("usage:");
         assertThatThrownBy(() -> ComparisonOptions.parse("--tokens")).hasMessageContaining("--tokens needs a value");
         assertThatThrownBy(() -> ComparisonOptions.parse("--tokens", "many")).hasMessageContaining("whole number");

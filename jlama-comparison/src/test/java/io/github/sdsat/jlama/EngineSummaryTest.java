@@ -12,8 +12,8 @@ class EngineSummaryTest {
     @Test
     void decodeLeavesThePrefillTokenOutAndEndToEndUsesTheWallTime() {
         // 11 tokens: 1 from the prefill (10 ms), 10 decoded in 100 ms; the call took 120 ms in all.
-        EngineSummary s = EngineSummary.of("x", "2", List.of(new EngineSummary.Timing(11, 10 * MS, 100 * MS,
-                120 * MS)));
+        EngineSummary s =
+                EngineSummary.of("x", "2", List.of(new EngineSummary.Timing(11, 10 * MS, 100 * MS, 120 * MS)));
         assertThat(s.decodeMedian()).isCloseTo(100, within(1e-9));
         assertThat(s.decodeTotal()).isCloseTo(100, within(1e-9));
         assertThat(s.endToEndMedian()).isCloseTo(11 / 0.12, within(1e-9));
@@ -40,8 +40,11 @@ class EngineSummaryTest {
 
     @Test
     void firstDifferenceIsTheFirstMismatchingIndex() {
-        assertThat(JlamaComparison.firstDifference(new long[] {1, 2, 3}, new long[] {1, 2, 3})).isEqualTo(-1);
-        assertThat(JlamaComparison.firstDifference(new long[] {1, 2, 3}, new long[] {1, 5, 3})).isEqualTo(1);
-        assertThat(JlamaComparison.firstDifference(new long[] {1, 2}, new long[] {1, 2, 3})).isEqualTo(2);
+        assertThat(JlamaComparison.firstDifference(new long[] {1, 2, 3}, new long[] {1, 2, 3}))
+                .isEqualTo(-1);
+        assertThat(JlamaComparison.firstDifference(new long[] {1, 2, 3}, new long[] {1, 5, 3}))
+                .isEqualTo(1);
+        assertThat(JlamaComparison.firstDifference(new long[] {1, 2}, new long[] {1, 2, 3}))
+                .isEqualTo(2);
     }
 }

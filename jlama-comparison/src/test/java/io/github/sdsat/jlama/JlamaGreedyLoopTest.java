@@ -48,13 +48,15 @@ class JlamaGreedyLoopTest {
     void greedyIdsEqualOurAutoregressiveDecoder() {
         int newTokens = 16;
         try (LoadedModel ours = LoadedModel.open(folder, DeviceChoice.resolve("cpu", "float32"), null)) {
-            PromptEncoder encoder = new PromptEncoder(ours.tokenizer(), ours.model().config().eosTokenIds());
+            PromptEncoder encoder =
+                    new PromptEncoder(ours.tokenizer(), ours.model().config().eosTokenIds());
             long[] prompt = encoder.encode(Datasets.humanEval().get(0));
             long[] expected = Decoders.create("ar", ours.model(), ours.satToken())
-                    .generate(prompt, GenerationConfig.greedy(newTokens)).outputIds();
+                    .generate(prompt, GenerationConfig.greedy(newTokens))
+                    .outputIds();
 
-            JlamaGreedyLoop.Run run = JlamaGreedyLoop.generate(jlama,
-                    Arrays.stream(prompt).mapToInt(Math::toIntExact).toArray(), newTokens);
+            JlamaGreedyLoop.Run run = JlamaGreedyLoop.generate(
+                    jlama, Arrays.stream(prompt).mapToInt(Math::toIntExact).toArray(), newTokens);
 
             assertThat(run.ids()).hasSize(newTokens);
             assertThat(Arrays.stream(run.ids()).asLongStream().toArray()).containsExactly(expected);
@@ -67,6 +69,7 @@ class JlamaGreedyLoopTest {
     void refusesRunsPastTheContext() {
         int context = jlama.getConfig().contextLength;
         assertThatThrownBy(() -> JlamaGreedyLoop.generate(jlama, new int[] {0, 5}, context))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not fit Jlama's context");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not fit Jlama's context");
     }
 }

@@ -3,12 +3,11 @@ package io.github.sdsat.plugin;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.EmbeddedModels;
+import java.nio.file.Path;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
-
-import java.nio.file.Path;
 
 /**
  * Parameters shared by the goals that run a model, and the one place where goals turn runtime errors into build

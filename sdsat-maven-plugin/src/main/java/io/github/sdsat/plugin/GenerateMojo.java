@@ -6,15 +6,14 @@ import io.github.sdsat.bench.TextGeneration;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.model.AtomicFiles;
-import org.apache.maven.plugin.MojoExecutionException;
-import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Generates one completion of a prompt and prints the generated text, then the generation's statistics as one
@@ -79,10 +78,17 @@ public class GenerateMojo extends AbstractSdsatMojo {
     @Override
     protected void run() throws MojoExecutionException {
         String text = promptText();
-        GenerationConfig generation = GenerationConfig.builder().maxNewTokens(maxNewTokens).temperature(temperature)
-                .topP(topP).topK(topK).seed(seed).k(k).sampling(SamplingMode.parse(sampling)).build();
-        TextGeneration.Request request = new TextGeneration.Request(modelFolder(), device, dtype, satToken, text,
-                decoder, generation);
+        GenerationConfig generation = GenerationConfig.builder()
+                .maxNewTokens(maxNewTokens)
+                .temperature(temperature)
+                .topP(topP)
+                .topK(topK)
+                .seed(seed)
+                .k(k)
+                .sampling(SamplingMode.parse(sampling))
+                .build();
+        TextGeneration.Request request =
+                new TextGeneration.Request(modelFolder(), device, dtype, satToken, text, decoder, generation);
         TextGeneration.Outcome outcome = TextGeneration.run(request);
         String json;
         try {
@@ -97,8 +103,10 @@ public class GenerateMojo extends AbstractSdsatMojo {
             try {
                 Files.createDirectories(folder);
             } catch (IOException e) {
-                throw new IllegalArgumentException("Cannot create the folder of sdsat.statsFile " + folder + " (" + e
-                        + "): choose a writable location", e);
+                throw new IllegalArgumentException(
+                        "Cannot create the folder of sdsat.statsFile " + folder + " (" + e
+                                + "): choose a writable location",
+                        e);
             }
             AtomicFiles.writeString(statsFile.toPath(), json + "\n");
             getLog().info("Stats written to " + statsFile.getAbsolutePath());
@@ -113,13 +121,15 @@ public class GenerateMojo extends AbstractSdsatMojo {
             try {
                 return Files.readString(promptFile.toPath(), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new IllegalArgumentException("Cannot read sdsat.promptFile " + promptFile.getAbsolutePath()
-                        + " (" + e + "): give a readable UTF-8 file", e);
+                throw new IllegalArgumentException(
+                        "Cannot read sdsat.promptFile " + promptFile.getAbsolutePath() + " (" + e
+                                + "): give a readable UTF-8 file",
+                        e);
             }
         }
         if (prompt == null || prompt.isEmpty()) {
-            throw new IllegalArgumentException("No prompt: set -Dsdsat.prompt=\"def add(a, b):\" or "
-                    + "-Dsdsat.promptFile=<file>");
+            throw new IllegalArgumentException(
+                    "No prompt: set -Dsdsat.prompt=\"def add(a, b):\" or " + "-Dsdsat.promptFile=<file>");
         }
         return prompt;
     }

@@ -4,13 +4,12 @@ import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.report.ShardFolders;
 import io.github.sdsat.report.SummaryTable;
 import io.github.sdsat.results.RunResults;
+import java.io.File;
+import java.nio.file.Path;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
-
-import java.io.File;
-import java.nio.file.Path;
 
 /**
  * Merges the shards of one run ({@code <outputDirectory>/<runId>-shard-<i>-of-<n>/}, written by
@@ -40,6 +39,7 @@ public class MergeMojo extends AbstractMojo {
         }
         getLog().info("Merged " + merged.config().get("shards") + " into " + root.resolve(runId));
         getLog().info("Summary:\n" + SummaryTable.format(merged.rows()));
-        getLog().info("Report: " + root.resolve(runId).resolve(ResultFiles.INDEX_HTML).toAbsolutePath());
+        getLog().info("Report: "
+                + root.resolve(runId).resolve(ResultFiles.INDEX_HTML).toAbsolutePath());
     }
 }

@@ -5,8 +5,7 @@ import java.util.List;
 
 /** Parses the comma-separated list properties of the goals; errors name the property. */
 final class ParameterLists {
-    private ParameterLists() {
-    }
+    private ParameterLists() {}
 
     /** Items of {@code "a, b,c"}, trimmed; empty items are refused. */
     static List<String> strings(String property, String text) {
@@ -45,8 +44,10 @@ final class ParameterLists {
                     values.add(Integer.parseInt(item));
                 }
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(property + ": '" + item + "' is not a whole number or a range "
-                        + "a..b; write e.g. 1,3,5 or 1..13", e);
+                throw new IllegalArgumentException(
+                        property + ": '" + item + "' is not a whole number or a range "
+                                + "a..b; write e.g. 1,3,5 or 1..13",
+                        e);
             }
         }
         return values;
@@ -59,8 +60,8 @@ final class ParameterLists {
             try {
                 values.add(Double.parseDouble(item));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(property + ": '" + item + "' is not a number; write e.g. "
-                        + "0,0.2,1.0", e);
+                throw new IllegalArgumentException(
+                        property + ": '" + item + "' is not a number; write e.g. " + "0,0.2,1.0", e);
             }
         }
         return values;

@@ -9,11 +9,10 @@ import io.github.sdsat.model.EmbeddedModels;
 import io.github.sdsat.report.SummaryTable;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.results.Shard;
-import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
-
 import java.io.File;
 import java.time.Duration;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Runs the paper's speed protocol and writes a report: per prompt, the autoregressive baseline and every SDSAT
@@ -173,7 +172,8 @@ public class ReproduceMojo extends AbstractSdsatMojo {
                 .decoders(ParameterLists.strings("sdsat.decoders", decoders))
                 .samplingKList(ParameterLists.ints("sdsat.samplingKList", samplingKList))
                 .samplingModes(ParameterLists.strings("sdsat.samplingModes", samplingModes).stream()
-                        .map(SamplingMode::parse).toList())
+                        .map(SamplingMode::parse)
+                        .toList())
                 .maxNewTokens(maxNewTokens)
                 .infillMaxNewTokens(infillMaxNewTokens)
                 .seed(seed)
@@ -191,8 +191,10 @@ public class ReproduceMojo extends AbstractSdsatMojo {
         getLog().info("SDSAT reproduction " + config.runId() + ": model " + config.model() + ", datasets "
                 + config.datasets() + " (first " + config.dataLimit() + "), greedy k " + config.kList() + " for "
                 + config.decoders() + ", temperatures " + config.temperatures()
-                + (config.samplingTemperatures().isEmpty() ? "" : ", sampling k " + config.samplingKList() + " for "
-                + config.samplingDecoders() + " " + config.samplingModes()));
+                + (config.samplingTemperatures().isEmpty()
+                        ? ""
+                        : ", sampling k " + config.samplingKList() + " for " + config.samplingDecoders() + " "
+                                + config.samplingModes()));
         ReproductionRun.Listener listener = new ReproductionRun.Listener() {
             @Override
             public void info(String message) {
@@ -213,13 +215,22 @@ public class ReproduceMojo extends AbstractSdsatMojo {
             RunResults merged = ReproductionRun.runOnDevices(config, list, listener);
             getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
                     + SummaryTable.format(merged.rows()));
-            getLog().info("Report: " + config.outputDirectory().resolve(config.runId()).resolve("index.html"));
+            getLog().info("Report: "
+                    + config.outputDirectory().resolve(config.runId()).resolve("index.html"));
             return;
         }
-        AccuracyConfig accuracyConfig = accuracy ? new AccuracyConfig(
-                baseModel == null || baseModel.isBlank() ? null : EmbeddedModels.resolve(baseModel.strip()),
-                accuracyDataLimit, accuracyMaxNewTokens, accuracyMargin, accuracySamples, accuracyTemperature, python,
-                Duration.ofMillis(Math.round(accuracyTimeout * 1000)), accuracyParallelism) : null;
+        AccuracyConfig accuracyConfig = accuracy
+                ? new AccuracyConfig(
+                        baseModel == null || baseModel.isBlank() ? null : EmbeddedModels.resolve(baseModel.strip()),
+                        accuracyDataLimit,
+                        accuracyMaxNewTokens,
+                        accuracyMargin,
+                        accuracySamples,
+                        accuracyTemperature,
+                        python,
+                        Duration.ofMillis(Math.round(accuracyTimeout * 1000)),
+                        accuracyParallelism)
+                : null;
         ReproductionRun.Outcome outcome = ReproductionRun.run(config, accuracyConfig, listener);
         getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
                 + SummaryTable.format(outcome.rows()));

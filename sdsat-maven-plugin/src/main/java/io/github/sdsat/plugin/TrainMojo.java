@@ -6,14 +6,13 @@ import io.github.sdsat.model.EmbeddedModels;
 import io.github.sdsat.train.PythonCorpus;
 import io.github.sdsat.train.Trainer;
 import io.github.sdsat.train.TrainingRecipe;
+import java.io.File;
+import java.nio.file.Path;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
-
-import java.io.File;
-import java.nio.file.Path;
 
 /**
  * Rebuilds the embedded model from scratch: a byte-level BPE tokenizer and a small Llama code model trained on the
@@ -25,7 +24,9 @@ import java.nio.file.Path;
 public class TrainMojo extends AbstractMojo {
 
     /** Folder that receives tokenizer/, train-state/ (resumable), base/ and sdsat/. */
-    @Parameter(property = "sdsat.train.output", defaultValue = "${maven.multiModuleProjectDirectory}/target/sdsat-train")
+    @Parameter(
+            property = "sdsat.train.output",
+            defaultValue = "${maven.multiModuleProjectDirectory}/target/sdsat-train")
     File output;
 
     /** Runs a tiny version of the recipe (about a minute) instead of the full one (about 50 minutes here). */
@@ -79,7 +80,8 @@ public class TrainMojo extends AbstractMojo {
             if (stageMinutes != 0) {
                 trainer.stageMinutes(stageMinutes);
             }
-            PythonCorpus sources = corpusCache != null ? trainer.debianCorpus(corpusCache.toPath())
+            PythonCorpus sources = corpusCache != null
+                    ? trainer.debianCorpus(corpusCache.toPath())
                     : corpus == null ? PythonCorpus.ofInstalledPython() : PythonCorpus.of(corpus.toPath());
             Trainer.Outcome outcome = trainer.run(chosen, sources, output.toPath());
             if (outcome.stageEnded()) {
@@ -92,7 +94,8 @@ public class TrainMojo extends AbstractMojo {
             if (install) {
                 Path resources = projectRoot.toPath().resolve("sdsat-runtime/src/main/resources");
                 getLog().info("installed " + EmbeddedModels.install(outcome.base(), EmbeddedModels.BASE, resources));
-                getLog().info("installed " + EmbeddedModels.install(outcome.sdsat(), EmbeddedModels.DEFAULT, resources));
+                getLog().info("installed "
+                        + EmbeddedModels.install(outcome.sdsat(), EmbeddedModels.DEFAULT, resources));
             }
         } catch (IllegalArgumentException | SdsatException e) {
             throw new MojoFailureException(e.getMessage(), e);

@@ -1,15 +1,14 @@
 package io.github.sdsat.plugin;
 
-import io.github.sdsat.bench.TinyModelFolder;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.sdsat.bench.TinyModelFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The integration tests run on a committed random-weight model folder, {@code src/it/models/tiny}. It must be
@@ -19,8 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ItModelFolderTest {
     static final long SEED = 7;
     static final Path COMMITTED = Path.of("src", "it", "models", "tiny");
-    static final List<String> FILES = List.of("config.json", "tokenizer.json", "tokenizer_config.json",
-            "model.safetensors");
+    static final List<String> FILES =
+            List.of("config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors");
 
     @Test
     void committedItModelIsTheGeneratorsOutput(@TempDir Path temp) throws IOException {

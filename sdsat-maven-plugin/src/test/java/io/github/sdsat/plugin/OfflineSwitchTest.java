@@ -1,16 +1,15 @@
 package io.github.sdsat.plugin;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import ai.djl.engine.Engine;
 import ai.djl.util.Ec2Utils;
 import ai.djl.util.Utils;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.lang.reflect.Field;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The goals switch DJL offline themselves: this test runs (in its own Surefire execution) in a JVM started
@@ -24,10 +23,18 @@ class OfflineSwitchTest {
         // Only meaningful in the clean JVM of the pom's offline-switch execution (e.g. -Dtest=... also selects it
         // in the default execution, whose environment turns DJL offline from outside).
         assumeTrue(Boolean.getBoolean("sdsat.offlineSwitchJvm"), "runs in the offline-switch execution only");
-        assertThat(System.getenv("DJL_OFFLINE")).as("precondition: no DJL_OFFLINE from outside").isNull();
-        assertThat(System.getenv("OPT_OUT_TRACKING")).as("precondition: no OPT_OUT_TRACKING").isNull();
-        assertThat(System.getProperty("ai.djl.offline")).as("precondition: no -Dai.djl.offline").isNull();
-        assertThat(Utils.isOfflineMode()).as("precondition: DJL online before the goal runs").isFalse();
+        assertThat(System.getenv("DJL_OFFLINE"))
+                .as("precondition: no DJL_OFFLINE from outside")
+                .isNull();
+        assertThat(System.getenv("OPT_OUT_TRACKING"))
+                .as("precondition: no OPT_OUT_TRACKING")
+                .isNull();
+        assertThat(System.getProperty("ai.djl.offline"))
+                .as("precondition: no -Dai.djl.offline")
+                .isNull();
+        assertThat(Utils.isOfflineMode())
+                .as("precondition: DJL online before the goal runs")
+                .isFalse();
 
         GenerateMojo mojo = new GenerateMojo();
         mojo.model = ItModelFolderTest.COMMITTED.toString();
@@ -44,7 +51,8 @@ class OfflineSwitchTest {
 
         assertThat(Engine.getEngine("PyTorch")).isNotNull();
         assertThat(Utils.isOfflineMode()).isTrue();
-        assertThat(Boolean.parseBoolean(Utils.getEnvOrSystemProperty("OPT_OUT_TRACKING"))).isTrue();
+        assertThat(Boolean.parseBoolean(Utils.getEnvOrSystemProperty("OPT_OUT_TRACKING")))
+                .isTrue();
         // Ec2Utils.callHome, run when the PyTorch engine is created, sets lastCheckIn only when it goes on to
         // contact the telemetry endpoint; 0 proves it returned at its offline/opt-out check.
         Field lastCheckIn = Ec2Utils.class.getDeclaredField("lastCheckIn");

@@ -1,11 +1,10 @@
 package io.github.sdsat.plugin;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class ParameterListsTest {
     @Test
@@ -19,7 +18,8 @@ class ParameterListsTest {
 
     @Test
     void badItemsNameTheProperty() {
-        assertThatThrownBy(() -> ParameterLists.ints("sdsat.kList", "1,x")).hasMessageContaining("sdsat.kList")
+        assertThatThrownBy(() -> ParameterLists.ints("sdsat.kList", "1,x"))
+                .hasMessageContaining("sdsat.kList")
                 .hasMessageContaining("'x'");
         assertThatThrownBy(() -> ParameterLists.ints("sdsat.kList", "5..1")).hasMessageContaining("backwards");
         assertThatThrownBy(() -> ParameterLists.strings("sdsat.decoders", "sdsat,,ar"))

@@ -19,12 +19,21 @@ import java.util.List;
  * @param timeout wall-clock limit of one problem's program
  * @param parallelism programs run at once
  */
-public record AccuracyConfig(Path baseModel, double dataLimit, int maxNewTokens, double margin, int samples,
-        double samplingTemperature, String python, Duration timeout, int parallelism) {
+public record AccuracyConfig(
+        Path baseModel,
+        double dataLimit,
+        int maxNewTokens,
+        double margin,
+        int samples,
+        double samplingTemperature,
+        String python,
+        Duration timeout,
+        int parallelism) {
 
     public static final double DEFAULT_DATA_LIMIT = 1.0;
     /** One problem of 164 is 0.6 points; 2 points lets a model differ on about three problems. */
     public static final double DEFAULT_MARGIN = 0.02;
+
     public static final double DEFAULT_SAMPLING_TEMPERATURE = 0.2;
     public static final int DEFAULT_PARALLELISM = 2;
 

@@ -15,7 +15,6 @@ import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.results.AccuracyComparison;
 import io.github.sdsat.results.AccuracyGate;
 import io.github.sdsat.results.AccuracyRecord;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,8 +60,7 @@ public final class AccuracyStage {
      * @param records one per model and row, SDSAT model first
      * @param gate the verdict with the paired comparisons and the sandbox's description
      */
-    public record Result(List<AccuracyRecord> records, AccuracyGate gate) {
-    }
+    public record Result(List<AccuracyRecord> records, AccuracyGate gate) {}
 
     private final AccuracyConfig config;
     private final PythonSandbox sandbox;
@@ -71,8 +69,13 @@ public final class AccuracyStage {
     private final List<Row> baseRows;
     private final long seed;
 
-    AccuracyStage(AccuracyConfig config, PythonSandbox sandbox, List<HumanEval.Problem> problems,
-            List<Row> sdsatRows, List<Row> baseRows, long seed) {
+    AccuracyStage(
+            AccuracyConfig config,
+            PythonSandbox sandbox,
+            List<HumanEval.Problem> problems,
+            List<Row> sdsatRows,
+            List<Row> baseRows,
+            long seed) {
         this.config = config;
         this.sandbox = sandbox;
         this.problems = problems;
@@ -93,8 +96,14 @@ public final class AccuracyStage {
      * @param seed base seed of the sampling rows
      * @throws SdsatException listing every invalid parameter, or naming the missing interpreter
      */
-    public static AccuracyStage prepare(AccuracyConfig config, List<String> greedyDecoders, int k,
-            List<String> samplingDecoders, SamplingMode samplingMode, int samplingK, long seed) {
+    public static AccuracyStage prepare(
+            AccuracyConfig config,
+            List<String> greedyDecoders,
+            int k,
+            List<String> samplingDecoders,
+            SamplingMode samplingMode,
+            int samplingK,
+            long seed) {
         List<String> invalid = new ArrayList<>(config.problems());
         if (!greedyDecoders.isEmpty() && k < 1) {
             invalid.add("the greedy SDSAT decoders " + greedyDecoders + " need k >= 1 (sdsat.kList)");
@@ -121,8 +130,13 @@ public final class AccuracyStage {
                 sdsat.add(new Row(decoder, samplingK, t, samplingMode, config.samples()));
             }
         }
-        return new AccuracyStage(config, sandbox, List.copyOf(all.subList(0, count)), List.copyOf(sdsat),
-                config.baseModel() == null ? List.of() : List.copyOf(base), seed);
+        return new AccuracyStage(
+                config,
+                sandbox,
+                List.copyOf(all.subList(0, count)),
+                List.copyOf(sdsat),
+                config.baseModel() == null ? List.of() : List.copyOf(base),
+                seed);
     }
 
     /** The sandbox the programs run in (for the report: whether the network was isolated). */
@@ -154,7 +168,8 @@ public final class AccuracyStage {
                     outcomes.addAll(measure(BASE_MODEL, base, baseRows, pool, log));
                 }
             }
-            List<AccuracyRecord> records = outcomes.stream().map(RowOutcome::record).toList();
+            List<AccuracyRecord> records =
+                    outcomes.stream().map(RowOutcome::record).toList();
             return new Result(records, gate(outcomes));
         } finally {
             pool.shutdownNow();
@@ -165,24 +180,25 @@ public final class AccuracyStage {
      * One row's record, per-problem passing counts (for the paired comparisons) and, for greedy rows, the completions
      * (greedy decoders must write exactly plain decoding's text, whether it passes or not).
      */
-    record RowOutcome(AccuracyRecord record, int[] passes, List<String> greedyCompletions) {
-    }
+    record RowOutcome(AccuracyRecord record, int[] passes, List<String> greedyCompletions) {}
 
     /** A completion on its way through the sandbox. */
-    private record Pending(String completion, Future<PythonSandbox.Execution> execution) {
-    }
+    private record Pending(String completion, Future<PythonSandbox.Execution> execution) {}
 
-    private List<RowOutcome> measure(String label, LoadedModel loaded, List<Row> rows, ExecutorService pool,
-            Consumer<String> log) {
-        PromptEncoder encoder = new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
+    private List<RowOutcome> measure(
+            String label, LoadedModel loaded, List<Row> rows, ExecutorService pool, Consumer<String> log) {
+        PromptEncoder encoder =
+                new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
         Map<String, Decoder> decoders = new LinkedHashMap<>();
         for (Row row : rows) {
             if (!decoders.containsKey(row.decoder())) {
                 try {
                     decoders.put(row.decoder(), Decoders.create(row.decoder(), loaded.model(), loaded.satToken()));
                 } catch (IllegalArgumentException e) {
-                    throw new SdsatException("Accuracy stage: cannot run decoder " + row.decoder() + " on "
-                            + loaded.folder() + ": " + e.getMessage(), e);
+                    throw new SdsatException(
+                            "Accuracy stage: cannot run decoder " + row.decoder() + " on " + loaded.folder() + ": "
+                                    + e.getMessage(),
+                            e);
                 }
             }
         }
@@ -209,8 +225,13 @@ public final class AccuracyStage {
                 running.get(r).add(samples);
             }
             if ((p + 1) % 10 == 0 || p + 1 == problems.size()) {
-                log.accept(String.format(Locale.ROOT, "Accuracy %s: %d/%d problems generated, %.0f s", label, p + 1,
-                        problems.size(), (System.nanoTime() - start) / 1e9));
+                log.accept(String.format(
+                        Locale.ROOT,
+                        "Accuracy %s: %d/%d problems generated, %.0f s",
+                        label,
+                        p + 1,
+                        problems.size(),
+                        (System.nanoTime() - start) / 1e9));
             }
         }
         List<RowOutcome> outcomes = new ArrayList<>();
@@ -221,7 +242,8 @@ public final class AccuracyStage {
     }
 
     /** The completion text: the generated ids decoded after the prompt, generation bounded by the context. */
-    private String complete(LoadedModel loaded, Decoder decoder, Row row, long[] prompt, long[] stops, long sampleSeed) {
+    private String complete(
+            LoadedModel loaded, Decoder decoder, Row row, long[] prompt, long[] stops, long sampleSeed) {
         int context = loaded.model().config().maxPositions();
         GenerationConfig generation = generation(row, config.maxNewTokens(), sampleSeed, stops);
         int limit = config.maxNewTokens();
@@ -243,13 +265,17 @@ public final class AccuracyStage {
         // of a sequence decoded alone).
         String promptText = loaded.tokenizer().decode(prompt, true);
         String fullText = loaded.tokenizer().decode(all, true);
-        return fullText.startsWith(promptText) ? fullText.substring(promptText.length())
+        return fullText.startsWith(promptText)
+                ? fullText.substring(promptText.length())
                 : loaded.tokenizer().decode(result.outputIds(), true);
     }
 
     private static GenerationConfig generation(Row row, int maxNewTokens, long seed, long[] stops) {
-        GenerationConfig.Builder builder = GenerationConfig.builder().maxNewTokens(maxNewTokens)
-                .temperature(row.temperature()).seed(seed).stopTokenIds(stops);
+        GenerationConfig.Builder builder = GenerationConfig.builder()
+                .maxNewTokens(maxNewTokens)
+                .temperature(row.temperature())
+                .seed(seed)
+                .stopTokenIds(stops);
         if (row.k() > 0) {
             builder.k(row.k());
         }
@@ -264,8 +290,7 @@ public final class AccuracyStage {
         return new SplittableRandom(seed ^ (31L * problem.taskId().hashCode() + sample)).nextLong();
     }
 
-    private RowOutcome outcome(String label, LoadedModel loaded, Row row,
-            List<List<Pending>> running) {
+    private RowOutcome outcome(String label, LoadedModel loaded, Row row, List<List<Pending>> running) {
         int[] passes = new int[problems.size()];
         List<String> greedyCompletions = row.isGreedy() ? new ArrayList<>() : null;
         List<String> passedTasks = new ArrayList<>();
@@ -290,10 +315,21 @@ public final class AccuracyStage {
                 passAtK.put(k, PassAtK.mean(row.samples(), passes, k));
             }
         }
-        AccuracyRecord record = new AccuracyRecord(label, loaded.folder().toString(), row.decoder(), row.k(),
-                row.temperature(), row.isGreedy() || row.decoder().equals(AutoregressiveDecoder.NAME) ? null
-                : row.sampling().id(),
-                row.samples(), problems.size(), passed, passAtK.get(1), passAtK, passedTasks);
+        AccuracyRecord record = new AccuracyRecord(
+                label,
+                loaded.folder().toString(),
+                row.decoder(),
+                row.k(),
+                row.temperature(),
+                row.isGreedy() || row.decoder().equals(AutoregressiveDecoder.NAME)
+                        ? null
+                        : row.sampling().id(),
+                row.samples(),
+                problems.size(),
+                passed,
+                passAtK.get(1),
+                passAtK,
+                passedTasks);
         return new RowOutcome(record, passes, greedyCompletions);
     }
 
@@ -332,24 +368,36 @@ public final class AccuracyStage {
             AccuracyComparison comparison = compare(outcome, ar);
             comparisons.add(comparison);
             if (record.isGreedy() && (comparison.better() > 0 || comparison.worse() > 0)) {
-                failures.add(String.format(Locale.ROOT, "greedy %s passes %d problems (pass@1 %.4f) but %s passes"
-                        + " %d (pass@1 %.4f): greedy decoders must produce plain decoding's output, so they must"
-                        + " pass the same problems (%d passed only with %s, %d only with %s)", record.label(),
-                        record.passed(), record.passAt1(), ar.record().label(), ar.record().passed(),
-                        ar.record().passAt1(), comparison.better(), record.decoder(), comparison.worse(),
+                failures.add(String.format(
+                        Locale.ROOT,
+                        "greedy %s passes %d problems (pass@1 %.4f) but %s passes"
+                                + " %d (pass@1 %.4f): greedy decoders must produce plain decoding's output, so they must"
+                                + " pass the same problems (%d passed only with %s, %d only with %s)",
+                        record.label(),
+                        record.passed(),
+                        record.passAt1(),
+                        ar.record().label(),
+                        ar.record().passed(),
+                        ar.record().passAt1(),
+                        comparison.better(),
+                        record.decoder(),
+                        comparison.worse(),
                         AutoregressiveDecoder.NAME));
             }
             if (record.isGreedy() && outcome.greedyCompletions() != null && ar.greedyCompletions() != null) {
                 List<String> differing = new ArrayList<>();
                 for (int p = 0; p < problems.size(); p++) {
-                    if (!outcome.greedyCompletions().get(p).equals(ar.greedyCompletions().get(p))) {
+                    if (!outcome.greedyCompletions()
+                            .get(p)
+                            .equals(ar.greedyCompletions().get(p))) {
                         differing.add(problems.get(p).taskId());
                     }
                 }
                 if (!differing.isEmpty()) {
                     failures.add("greedy " + record.label() + " wrote a completion different from "
-                            + ar.record().label() + "'s on " + differing.size() + " problems (" + String.join(", ",
-                            differing.subList(0, Math.min(5, differing.size()))) + (differing.size() > 5 ? ", ..." : "")
+                            + ar.record().label() + "'s on " + differing.size() + " problems ("
+                            + String.join(", ", differing.subList(0, Math.min(5, differing.size())))
+                            + (differing.size() > 5 ? ", ..." : "")
                             + "): greedy decoders must produce plain decoding's output");
                 }
             }
@@ -366,21 +414,35 @@ public final class AccuracyStage {
             AccuracyComparison comparison = compare(outcome, base);
             comparisons.add(comparison);
             if (record.isGreedy() && comparison.difference() < -config.margin() - 1e-12) {
-                failures.add(String.format(Locale.ROOT, "the SDSAT model's greedy pass@1 %.4f is %.4f below the"
-                        + " base model's %.4f (95%% CI of the difference [%.4f, %.4f] over %d problems), more than"
-                        + " the margin %.4f (sdsat.accuracyMargin)", comparison.passAt1(), -comparison.difference(),
-                        comparison.baselinePassAt1(), comparison.ciLow(), comparison.ciHigh(), comparison.problems(),
+                failures.add(String.format(
+                        Locale.ROOT,
+                        "the SDSAT model's greedy pass@1 %.4f is %.4f below the"
+                                + " base model's %.4f (95%% CI of the difference [%.4f, %.4f] over %d problems), more than"
+                                + " the margin %.4f (sdsat.accuracyMargin)",
+                        comparison.passAt1(),
+                        -comparison.difference(),
+                        comparison.baselinePassAt1(),
+                        comparison.ciLow(),
+                        comparison.ciHigh(),
+                        comparison.problems(),
                         config.margin()));
             }
         }
-        return new AccuracyGate(config.margin(), failures.isEmpty(), failures, comparisons,
+        return new AccuracyGate(
+                config.margin(),
+                failures.isEmpty(),
+                failures,
+                comparisons,
                 sandbox == null ? Map.of() : sandbox.describe());
     }
 
     private static RowOutcome find(List<RowOutcome> outcomes, String model, String decoder, double temperature) {
-        return outcomes.stream().filter(o -> o.record().model().equals(model)
-                && o.record().decoder().equals(decoder) && o.record().temperature() == temperature)
-                .findFirst().orElse(null);
+        return outcomes.stream()
+                .filter(o -> o.record().model().equals(model)
+                        && o.record().decoder().equals(decoder)
+                        && o.record().temperature() == temperature)
+                .findFirst()
+                .orElse(null);
     }
 
     /** The paired difference of the per-problem pass rates of {@code row} and {@code baseline}. */
@@ -404,8 +466,16 @@ public final class AccuracyStage {
             squares += (d - mean) * (d - mean);
         }
         double standardError = n > 1 ? Math.sqrt(squares / (n - 1) / n) : 0.0;
-        return new AccuracyComparison(row.record().label(), baseline.record().label(), n, row.record().passAt1(),
-                baseline.record().passAt1(), mean, mean - Z_95 * standardError, mean + Z_95 * standardError, better,
+        return new AccuracyComparison(
+                row.record().label(),
+                baseline.record().label(),
+                n,
+                row.record().passAt1(),
+                baseline.record().passAt1(),
+                mean,
+                mean - Z_95 * standardError,
+                mean + Z_95 * standardError,
+                better,
                 worse);
     }
 

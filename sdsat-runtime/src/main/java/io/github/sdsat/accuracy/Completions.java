@@ -1,7 +1,6 @@
 package io.github.sdsat.accuracy;
 
 import io.github.sdsat.dataset.HumanEval;
-
 import java.util.List;
 
 /**
@@ -16,8 +15,7 @@ public final class Completions {
      */
     public static final List<String> STOP_LINE_STARTS = List.of("def ", "class ", "if __name__", "print(", "#");
 
-    private Completions() {
-    }
+    private Completions() {}
 
     /**
      * The completion up to (not including) the first line that starts with one of {@link #STOP_LINE_STARTS}. The
@@ -45,7 +43,7 @@ public final class Completions {
      * {@code check}) and {@code check(entry_point)}.
      */
     public static String program(HumanEval.Problem problem, String completion) {
-        return problem.prompt() + truncate(completion) + "\n\n" + problem.test() + "\n\ncheck("
-                + problem.entryPoint() + ")\n";
+        return problem.prompt() + truncate(completion) + "\n\n" + problem.test() + "\n\ncheck(" + problem.entryPoint()
+                + ")\n";
     }
 }

@@ -6,8 +6,7 @@ package io.github.sdsat.accuracy;
  * {@code 1 - C(n-c, k) / C(n, k)}, computed as a product so that large n does not overflow.
  */
 public final class PassAtK {
-    private PassAtK() {
-    }
+    private PassAtK() {}
 
     /**
      * pass@k of one problem.
@@ -19,8 +18,8 @@ public final class PassAtK {
      */
     public static double estimate(int samples, int passed, int k) {
         if (samples < 1 || passed < 0 || passed > samples || k < 1 || k > samples) {
-            throw new IllegalArgumentException("pass@k needs 1 <= k <= n and 0 <= c <= n; got n = " + samples
-                    + ", c = " + passed + ", k = " + k);
+            throw new IllegalArgumentException(
+                    "pass@k needs 1 <= k <= n and 0 <= c <= n; got n = " + samples + ", c = " + passed + ", k = " + k);
         }
         if (samples - passed < k) {
             return 1.0; // every draw of k samples holds a passing one

@@ -1,7 +1,6 @@
 package io.github.sdsat.accuracy;
 
 import io.github.sdsat.SdsatException;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,8 +58,8 @@ public final class PythonSandbox {
     static final String PASS_MARKER = "__SDSAT_SANDBOX_PASSED__";
     private static final String RUNNER_RESOURCE = "sandbox_runner.py";
     /** Modules HumanEval's solutions and tests import; the unprivileged user must be able to load them. */
-    private static final String SELF_CHECK = "import math, hashlib, re, collections, itertools, functools, string\n"
-            + "assert math.gcd(12, 18) == 6\n";
+    private static final String SELF_CHECK =
+            "import math, hashlib, re, collections, itertools, functools, string\n" + "assert math.gcd(12, 18) == 6\n";
 
     /** How one program ended. */
     public enum Verdict {
@@ -95,8 +94,15 @@ public final class PythonSandbox {
     private final String networkIsolation;
     private final byte[] runnerSource;
 
-    private PythonSandbox(Path python, String version, SandboxLimits limits, Path folderRoot, boolean dropPrivileges,
-            List<String> namespacePrefix, String networkIsolation, byte[] runnerSource) {
+    private PythonSandbox(
+            Path python,
+            String version,
+            SandboxLimits limits,
+            Path folderRoot,
+            boolean dropPrivileges,
+            List<String> namespacePrefix,
+            String networkIsolation,
+            byte[] runnerSource) {
         this.python = python;
         this.version = version;
         this.limits = limits;
@@ -132,8 +138,8 @@ public final class PythonSandbox {
                         + " network (the audit hook refuses sockets, which is not a boundary)"
                 : "network and PID namespaces (unshare --net --pid): no network, every process ended with the program";
         if (!probe.root()) {
-            PythonSandbox sandbox = new PythonSandbox(probe.executable(), probe.version(), limits, root, false,
-                    namespaces, isolation, runner);
+            PythonSandbox sandbox = new PythonSandbox(
+                    probe.executable(), probe.version(), limits, root, false, namespaces, isolation, runner);
             sandbox.selfCheck(command);
             return sandbox;
         }
@@ -144,9 +150,17 @@ public final class PythonSandbox {
         }
         List<String> refusals = new ArrayList<>();
         for (Path candidate : candidates) {
-            Probe candidateProbe = candidate.equals(probe.executable()) ? probe : probe(candidate, candidate.toString());
-            PythonSandbox sandbox = new PythonSandbox(candidateProbe.executable(), candidateProbe.version(), limits,
-                    root, true, namespaces, isolation, runner);
+            Probe candidateProbe =
+                    candidate.equals(probe.executable()) ? probe : probe(candidate, candidate.toString());
+            PythonSandbox sandbox = new PythonSandbox(
+                    candidateProbe.executable(),
+                    candidateProbe.version(),
+                    limits,
+                    root,
+                    true,
+                    namespaces,
+                    isolation,
+                    runner);
             Execution check = sandbox.run(SELF_CHECK);
             if (check.passed()) {
                 return sandbox;
@@ -219,8 +233,10 @@ public final class PythonSandbox {
             }
             return execute(folder, output);
         } catch (IOException e) {
-            throw new SdsatException("The accuracy sandbox cannot prepare " + folder + ": " + e.getMessage()
-                    + "; check that the temporary folder is writable", e);
+            throw new SdsatException(
+                    "The accuracy sandbox cannot prepare " + folder + ": " + e.getMessage()
+                            + "; check that the temporary folder is writable",
+                    e);
         } finally {
             deleteFolder(folder);
         }
@@ -228,11 +244,19 @@ public final class PythonSandbox {
 
     private Execution execute(Path folder, Path output) throws IOException {
         List<String> command = new ArrayList<>(namespacePrefix);
-        command.addAll(List.of(python.toString(), "-I", "-B", RUNNER, Integer.toString(limits.cpuSeconds()),
-                Long.toString(limits.memoryBytes()), Long.toString(limits.fileBytes()),
-                Integer.toString(limits.processes()), Integer.toString(dropPrivileges ? SANDBOX_UID : -1),
+        command.addAll(List.of(
+                python.toString(),
+                "-I",
+                "-B",
+                RUNNER,
+                Integer.toString(limits.cpuSeconds()),
+                Long.toString(limits.memoryBytes()),
+                Long.toString(limits.fileBytes()),
+                Integer.toString(limits.processes()),
+                Integer.toString(dropPrivileges ? SANDBOX_UID : -1),
                 Integer.toString(dropPrivileges ? SANDBOX_UID : -1)));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile())
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(folder.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
@@ -291,7 +315,9 @@ public final class PythonSandbox {
         }
         try {
             Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + group)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             kill.waitFor(5, TimeUnit.SECONDS);
         } catch (IOException e) {
             // No kill command: the descendants found were killed one by one already.
@@ -303,11 +329,13 @@ public final class PythonSandbox {
     /** Whether any process's group id (field 5 of {@code /proc/<pid>/stat}) is {@code group}. */
     private static boolean groupHasMembers(long group) {
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            return processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+            return processes
+                    .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
                     .anyMatch(p -> {
                         try {
                             String stat = Files.readString(p.resolve("stat"));
-                            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                            String[] fields =
+                                    stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                             return Long.parseLong(fields[2]) == group;
                         } catch (IOException | RuntimeException e) {
                             return false; // the process ended meanwhile
@@ -323,8 +351,10 @@ public final class PythonSandbox {
             Files.createDirectories(folderRoot);
             return Files.createTempDirectory(folderRoot, "sdsat-sandbox-");
         } catch (IOException e) {
-            throw new SdsatException("The accuracy sandbox cannot create a folder in " + folderRoot + ": "
-                    + e.getMessage() + "; give a writable temporary folder (java.io.tmpdir)", e);
+            throw new SdsatException(
+                    "The accuracy sandbox cannot create a folder in " + folderRoot + ": " + e.getMessage()
+                            + "; give a writable temporary folder (java.io.tmpdir)",
+                    e);
         }
     }
 
@@ -407,8 +437,7 @@ public final class PythonSandbox {
                 + " -Dsdsat.python=PATH; without -Dsdsat.accuracy=true the reproduction runs without it");
     }
 
-    private record Probe(Path executable, String version, boolean root) {
-    }
+    private record Probe(Path executable, String version, boolean root) {}
 
     /**
      * Runs the interpreter once with the caller's environment (version managers such as pyenv need theirs) to learn
@@ -426,8 +455,9 @@ public final class PythonSandbox {
         int major = Integer.parseInt(fields[0]);
         int minor = Integer.parseInt(fields[1]);
         if (major != 3 || minor < 8) {
-            throw missing(command, interpreter + " is Python " + fields[2] + "; the sandbox needs 3.8 or later"
-                    + " (audit hooks)");
+            throw missing(
+                    command,
+                    interpreter + " is Python " + fields[2] + "; the sandbox needs 3.8 or later" + " (audit hooks)");
         }
         Path executable = Path.of(lines[lines.length - 1].strip());
         return new Probe(Files.isExecutable(executable) ? executable : interpreter, fields[2], fields[3].equals("1"));
@@ -446,13 +476,14 @@ public final class PythonSandbox {
         return outcome.status() == 0 && outcome.output().strip().equals("1") ? prefix : List.of();
     }
 
-    private record ProcessOutcome(int status, String output) {
-    }
+    private record ProcessOutcome(int status, String output) {}
 
     private static ProcessOutcome runQuietly(List<String> command, int timeoutSeconds) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
             byte[] out = process.getInputStream().readNBytes(64 * 1024);
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
@@ -482,8 +513,8 @@ public final class PythonSandbox {
     /** The last {@code lines} non-empty lines of {@code text} on one line (a traceback's last lines name the error). */
     static String lastLines(String text, int lines) {
         String[] split = text.strip().split("\n");
-        String head = String.join(" | ", java.util.Arrays.copyOfRange(split, Math.max(0, split.length - lines),
-                split.length));
+        String head = String.join(
+                " | ", java.util.Arrays.copyOfRange(split, Math.max(0, split.length - lines), split.length));
         return head.isEmpty() ? "no output" : head;
     }
 }

@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param processes processes of the sandbox user ({@code RLIMIT_NPROC}), the bound on a fork bomb
  * @param outputChars characters of the captured output kept for the report
  */
-public record SandboxLimits(Duration timeout, int cpuSeconds, long memoryBytes, long fileBytes, int processes,
-        int outputChars) {
+public record SandboxLimits(
+        Duration timeout, int cpuSeconds, long memoryBytes, long fileBytes, int processes, int outputChars) {
 
     /** HumanEval's tests take milliseconds; 3 s leaves room for a loaded machine. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);

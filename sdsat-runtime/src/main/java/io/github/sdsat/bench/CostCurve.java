@@ -17,7 +17,6 @@ import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.LlamaParameters;
 import io.github.sdsat.results.Aggregator;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -54,14 +53,14 @@ public final class CostCurve {
     public static final List<Integer> CACHED = List.of(0, 256, 1024);
     /** The memory-bound default shape: ~0.54 GB of F32 matmul weights, several times the last-level cache. */
     public static final String DEFAULT_RANDOM_SHAPE = "1024:8:16:2816:32000:2048";
+
     static final String USAGE = "usage: CostCurve [--models sdsat,random] [--rounds 5] [--threads 1] "
             + "[--random-shape hidden:layers:heads:intermediate:vocab:context (default " + DEFAULT_RANDOM_SHAPE
             + ")] [--ar-runs 3] [--json target/cost-curve.json]; models are sdsat, base, random or a model folder";
     private static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
     private static final String INTEROP_PROPERTY = "ai.djl.pytorch.num_interop_threads";
 
-    private CostCurve() {
-    }
+    private CostCurve() {}
 
     // ---------------------------------------------------------------------------------------------- results
 
@@ -78,8 +77,16 @@ public final class CostCurve {
      * @param bytes           bytes the pass must read (matmul weights and the K/V it attends to)
      * @param samplesMs       every timed sample, in round order
      */
-    public record Point(int newTokens, double medianMs, double ratio, double predictedMs, double predictedRatio,
-                        String bound, double flops, long bytes, List<Double> samplesMs) {
+    public record Point(
+            int newTokens,
+            double medianMs,
+            double ratio,
+            double predictedMs,
+            double predictedRatio,
+            String bound,
+            double flops,
+            long bytes,
+            List<Double> samplesMs) {
         /** How many times slower than its physical floor the pass ran. */
         public double overRoofline() {
             return medianMs / predictedMs;
@@ -87,8 +94,7 @@ public final class CostCurve {
     }
 
     /** The curve at one cached length, points in {@link #NEW_TOKENS} order. */
-    public record Curve(int cached, List<Point> points) {
-    }
+    public record Curve(int cached, List<Point> points) {}
 
     /**
      * One model's curves.
@@ -104,19 +110,32 @@ public final class CostCurve {
      * @param arTokensPerSecond  median autoregressive greedy tokens/s (100-token prompt, 128 new), null if not run
      * @param backend            the forward pass measured ({@link LlamaModel#backend()})
      */
-    public record ModelCurve(String model, LlamaConfig config, int bytesPerWeight, long matmulParameters,
-                             int threads, int rounds, List<Curve> curves, List<String> skipped,
-                             Double arTokensPerSecond, String backend) {
-    }
+    public record ModelCurve(
+            String model,
+            LlamaConfig config,
+            int bytesPerWeight,
+            long matmulParameters,
+            int threads,
+            int rounds,
+            List<Curve> curves,
+            List<String> skipped,
+            Double arTokensPerSecond,
+            String backend) {}
 
     /**
      * The whole run: the machine, its roofline, every model's curves.
      *
      * @param pytorchThreads  intra-op threads PyTorch reported after the models loaded (the DJL path's threads)
      */
-    public record Report(String measuredAt, String javaVersion, String osArch, int availableProcessors,
-                         int threads, int pytorchThreads, Roofline roofline, List<ModelCurve> models) {
-    }
+    public record Report(
+            String measuredAt,
+            String javaVersion,
+            String osArch,
+            int availableProcessors,
+            int threads,
+            int pytorchThreads,
+            Roofline roofline,
+            List<ModelCurve> models) {}
 
     // ---------------------------------------------------------------------------------------------- prediction
 
@@ -159,8 +178,8 @@ public final class CostCurve {
      *
      * @throws IllegalArgumentException for n below 1, negative cached, or bytes per weight below 1
      */
-    public static Prediction predict(LlamaConfig c, int bytesPerWeight, int cached, int n, Roofline roofline,
-            int threads) {
+    public static Prediction predict(
+            LlamaConfig c, int bytesPerWeight, int cached, int n, Roofline roofline, int threads) {
         if (n < 1 || cached < 0 || bytesPerWeight < 1) {
             throw new IllegalArgumentException("a pass needs n >= 1 new tokens, cached >= 0 and bytesPerWeight >= 1; "
                     + "got n " + n + ", cached " + cached + ", bytesPerWeight " + bytesPerWeight);
@@ -171,7 +190,10 @@ public final class CostCurve {
         long bytes = weightBytes + kvBytes;
         double flops = 2.0 * n * matmulParameters(c)
                 + c.numLayers() * 2.0 * 2.0 * n * total * c.attentionSize(); // QKᵀ and PV, per layer
-        return new Prediction(flops, bytes, bytes / roofline.bandwidthFor(bytes, threads),
+        return new Prediction(
+                flops,
+                bytes,
+                bytes / roofline.bandwidthFor(bytes, threads),
                 flops / roofline.fmaFlopsPerSecond(threads));
     }
 
@@ -185,8 +207,14 @@ public final class CostCurve {
      *                     the model's context are skipped and listed in {@link ModelCurve#skipped}
      * @param rounds       timed rounds after the warm-up round
      */
-    public static ModelCurve measure(String name, LlamaModel model, Roofline roofline, int threads, int rounds,
-            List<Integer> newTokens, List<Integer> cachedValues) {
+    public static ModelCurve measure(
+            String name,
+            LlamaModel model,
+            Roofline roofline,
+            int threads,
+            int rounds,
+            List<Integer> newTokens,
+            List<Integer> cachedValues) {
         if (rounds < 1) {
             throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
         }
@@ -195,8 +223,8 @@ public final class CostCurve {
                     + "the curve is reported relative to T(1)");
         }
         if (cachedValues.isEmpty() || cachedValues.stream().anyMatch(c -> c < 0)) {
-            throw new IllegalArgumentException("cached lengths " + cachedValues + " must be a non-empty list of "
-                    + "values >= 0");
+            throw new IllegalArgumentException(
+                    "cached lengths " + cachedValues + " must be a non-empty list of " + "values >= 0");
         }
         LlamaConfig config = model.config();
         int maxN = Collections.max(newTokens);
@@ -216,18 +244,37 @@ public final class CostCurve {
         for (int cached : fitting) {
             Map<Integer, List<Double>> byN = samples.get(cached);
             double t1 = median(byN.get(1));
-            double p1 = predict(config, bytesPerWeight, cached, 1, roofline, threads).seconds() * 1e3;
+            double p1 = predict(config, bytesPerWeight, cached, 1, roofline, threads)
+                            .seconds()
+                    * 1e3;
             List<Point> points = new ArrayList<>();
             for (int n : newTokens) {
                 double ms = median(byN.get(n));
                 Prediction p = predict(config, bytesPerWeight, cached, n, roofline, threads);
-                points.add(new Point(n, ms, ms / t1, p.seconds() * 1e3, p.seconds() * 1e3 / p1, p.bound(),
-                        p.flops(), p.bytes(), List.copyOf(byN.get(n))));
+                points.add(new Point(
+                        n,
+                        ms,
+                        ms / t1,
+                        p.seconds() * 1e3,
+                        p.seconds() * 1e3 / p1,
+                        p.bound(),
+                        p.flops(),
+                        p.bytes(),
+                        List.copyOf(byN.get(n))));
             }
             curves.add(new Curve(cached, points));
         }
-        return new ModelCurve(name, config, bytesPerWeight, matmulParameters(config), threads, rounds, curves,
-                skipped, null, model.backend());
+        return new ModelCurve(
+                name,
+                config,
+                bytesPerWeight,
+                matmulParameters(config),
+                threads,
+                rounds,
+                curves,
+                skipped,
+                null,
+                model.backend());
     }
 
     /**
@@ -236,14 +283,13 @@ public final class CostCurve {
      */
     public static Map<Integer, Double> medians(LlamaModel model, int cached, List<Integer> widths, int rounds) {
         Map<Integer, Double> out = new LinkedHashMap<>();
-        time(model, List.of(cached), widths, rounds).get(cached).forEach((n, samples) -> out.put(n,
-                median(samples)));
+        time(model, List.of(cached), widths, rounds).get(cached).forEach((n, samples) -> out.put(n, median(samples)));
         return out;
     }
 
     /** Samples in ms by cached length, then by n; one per timed round. */
-    static Map<Integer, Map<Integer, List<Double>>> time(LlamaModel model, List<Integer> cachedValues,
-            List<Integer> newTokens, int rounds) {
+    static Map<Integer, Map<Integer, List<Double>>> time(
+            LlamaModel model, List<Integer> cachedValues, List<Integer> newTokens, int rounds) {
         Random random = new Random(1);
         int vocab = model.config().vocabSize();
         int maxN = Collections.max(newTokens);
@@ -255,8 +301,7 @@ public final class CostCurve {
                 caches.add(cache);
                 if (cached > 0) {
                     // the prefill only fills the cache; its one logits row is discarded
-                    model.argmax(cache, random.longs(cached, 0, vocab).toArray(), range(0, cached), null,
-                            cached - 1);
+                    model.argmax(cache, random.longs(cached, 0, vocab).toArray(), range(0, cached), null, cached - 1);
                 }
                 Map<Integer, List<Double>> byN = new LinkedHashMap<>();
                 newTokens.forEach(n -> byN.put(n, new ArrayList<>()));
@@ -296,7 +341,8 @@ public final class CostCurve {
         if (runs < 1) {
             throw new IllegalArgumentException("runs must be at least 1, got " + runs);
         }
-        long[] prompt = new Random(2).longs(promptLength, 0, model.config().vocabSize()).toArray();
+        long[] prompt =
+                new Random(2).longs(promptLength, 0, model.config().vocabSize()).toArray();
         AutoregressiveDecoder ar = new AutoregressiveDecoder(model);
         GenerationConfig config = GenerationConfig.greedy(newTokens);
         ar.generate(prompt, config);
@@ -311,7 +357,8 @@ public final class CostCurve {
         if (values.isEmpty()) {
             throw new IllegalArgumentException("median of no samples: run at least one round");
         }
-        return Aggregator.median(values.stream().mapToDouble(Double::doubleValue).toArray());
+        return Aggregator.median(
+                values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private static long[] range(long from, int n) {
@@ -357,11 +404,11 @@ public final class CostCurve {
             }
         }
         if (v[2] <= 0 || v[0] % v[2] != 0) {
-            throw new IllegalArgumentException("random shape '" + shape + "': hidden " + v[0] + " must be a "
-                    + "multiple of heads " + v[2]);
+            throw new IllegalArgumentException(
+                    "random shape '" + shape + "': hidden " + v[0] + " must be a " + "multiple of heads " + v[2]);
         }
-        return new LlamaConfig(v[0], v[3], v[1], v[2], v[2], v[0] / v[2], v[4], 1e-5, 10000, v[5], true, 0,
-                List.of(1), "float32");
+        return new LlamaConfig(
+                v[0], v[3], v[1], v[2], v[2], v[0] / v[2], v[4], 1e-5, 10000, v[5], true, 0, List.of(1), "float32");
     }
 
     // ---------------------------------------------------------------------------------------------- output
@@ -370,11 +417,20 @@ public final class CostCurve {
     public static String markdown(ModelCurve m) {
         LlamaConfig c = m.config();
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "### %s: hidden %d, %d layers, %d heads, intermediate %d, vocab %d "
+        out.append(String.format(
+                Locale.ROOT,
+                "### %s: hidden %d, %d layers, %d heads, intermediate %d, vocab %d "
                         + "(%.1fM matmul weights, %.0f MB read per pass), %s, median of %d round(s)%n%n",
-                m.model(), c.hiddenSize(), c.numLayers(), c.numHeads(), c.intermediateSize(), c.vocabSize(),
-                m.matmulParameters() / 1e6, m.matmulParameters() * (double) m.bytesPerWeight() / 1e6,
-                m.backend(), m.rounds()));
+                m.model(),
+                c.hiddenSize(),
+                c.numLayers(),
+                c.numHeads(),
+                c.intermediateSize(),
+                c.vocabSize(),
+                m.matmulParameters() / 1e6,
+                m.matmulParameters() * (double) m.bytesPerWeight() / 1e6,
+                m.backend(),
+                m.rounds()));
         for (String s : m.skipped()) {
             out.append("- ").append(s).append('\n');
         }
@@ -382,16 +438,25 @@ public final class CostCurve {
             out.append('\n');
         }
         if (m.arTokensPerSecond() != null) {
-            out.append(String.format(Locale.ROOT, "Autoregressive greedy (100-token prompt, 128 new tokens): "
-                    + "%.0f tokens/s%n%n", m.arTokensPerSecond()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "Autoregressive greedy (100-token prompt, 128 new tokens): " + "%.0f tokens/s%n%n",
+                    m.arTokensPerSecond()));
         }
         for (Curve curve : m.curves()) {
             out.append(String.format("%d tokens cached:%n%n", curve.cached()));
             out.append("| new tokens | T(n) ms | T(n)/T(1) | roofline ms | roofline ratio | bound | T/roofline |\n");
             out.append("|---|---|---|---|---|---|---|\n");
             for (Point p : curve.points()) {
-                out.append(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.3f | %.2f | %s | %.1f |%n",
-                        p.newTokens(), p.medianMs(), p.ratio(), p.predictedMs(), p.predictedRatio(), p.bound(),
+                out.append(String.format(
+                        Locale.ROOT,
+                        "| %d | %.2f | %.2f | %.3f | %.2f | %s | %.1f |%n",
+                        p.newTokens(),
+                        p.medianMs(),
+                        p.ratio(),
+                        p.predictedMs(),
+                        p.predictedRatio(),
+                        p.bound(),
                         p.overRoofline()));
             }
             out.append('\n');
@@ -410,8 +475,8 @@ public final class CostCurve {
             byte[] bytes = mapper().writeValueAsBytes(report);
             AtomicFiles.write(json, temporary -> java.nio.file.Files.write(temporary, bytes));
         } catch (IOException e) {
-            throw new SdsatException("cannot write " + json + ": " + e.getMessage() + "; choose a writable path "
-                    + "with --json", e);
+            throw new SdsatException(
+                    "cannot write " + json + ": " + e.getMessage() + "; choose a writable path " + "with --json", e);
         }
     }
 
@@ -433,8 +498,11 @@ public final class CostCurve {
                 }
                 String value = args[++i];
                 switch (flag) {
-                    case "--models" -> models = Arrays.stream(value.split(",")).map(String::strip)
-                            .filter(s -> !s.isEmpty()).toList();
+                    case "--models" ->
+                        models = Arrays.stream(value.split(","))
+                                .map(String::strip)
+                                .filter(s -> !s.isEmpty())
+                                .toList();
                     case "--rounds" -> rounds = positive(flag, value);
                     case "--threads" -> threads = positive(flag, value);
                     case "--random-shape" -> shape = value;
@@ -495,22 +563,37 @@ public final class CostCurve {
         System.out.println(roofline.markdown());
         List<ModelCurve> curves = new ArrayList<>();
         for (String name : options.models()) {
-            try (LlamaModel model = name.equals("random") ? randomModel(options.randomShape(), 1)
+            try (LlamaModel model = name.equals("random")
+                    ? randomModel(options.randomShape(), 1)
                     : LlamaModel.load(EmbeddedModels.resolve(name), Device.cpu(), DataType.FLOAT32)) {
-                ModelCurve curve = measure(name, model, roofline, options.threads(), options.rounds(), NEW_TOKENS,
-                        CACHED);
+                ModelCurve curve =
+                        measure(name, model, roofline, options.threads(), options.rounds(), NEW_TOKENS, CACHED);
                 if (options.arRuns() > 0) {
-                    curve = new ModelCurve(curve.model(), curve.config(), curve.bytesPerWeight(),
-                            curve.matmulParameters(), curve.threads(), curve.rounds(), curve.curves(),
-                            curve.skipped(), arTokensPerSecond(model, 100, 128, options.arRuns()), curve.backend());
+                    curve = new ModelCurve(
+                            curve.model(),
+                            curve.config(),
+                            curve.bytesPerWeight(),
+                            curve.matmulParameters(),
+                            curve.threads(),
+                            curve.rounds(),
+                            curve.curves(),
+                            curve.skipped(),
+                            arTokensPerSecond(model, 100, 128, options.arRuns()),
+                            curve.backend());
                 }
                 System.out.println(markdown(curve));
                 curves.add(curve);
             }
         }
-        Report report = new Report(Instant.now().toString(), System.getProperty("java.version"),
-                System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), options.threads(),
-                ai.djl.pytorch.jni.JniUtils.getNumThreads(), roofline, curves);
+        Report report = new Report(
+                Instant.now().toString(),
+                System.getProperty("java.version"),
+                System.getProperty("os.arch"),
+                Runtime.getRuntime().availableProcessors(),
+                options.threads(),
+                ai.djl.pytorch.jni.JniUtils.getNumThreads(),
+                roofline,
+                curves);
         write(report, options.json());
         System.out.println("JSON report: " + options.json().toAbsolutePath());
     }

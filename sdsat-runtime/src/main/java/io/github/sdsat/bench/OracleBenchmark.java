@@ -10,7 +10,6 @@ import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +50,7 @@ public final class OracleBenchmark {
             + "[--new-tokens 128] [--one-pass-k 1,3,5,7] [--two-step-k 3,5] [--curve-rounds 5] [--threads 1] "
             + "[--json target/oracle-benchmark.json]";
 
-    private OracleBenchmark() {
-    }
+    private OracleBenchmark() {}
 
     /**
      * One configuration's medians.
@@ -66,22 +64,44 @@ public final class OracleBenchmark {
      * @param identical      prompts whose output ids equal AR's
      * @param samples        tokens/s per prompt, in prompt order
      */
-    public record Row(String decoder, int k, double tokensPerSecond, double speedup, double tokensPerPass,
-                      double ceiling, int identical, List<Double> samples) {
-    }
+    public record Row(
+            String decoder,
+            int k,
+            double tokensPerSecond,
+            double speedup,
+            double tokensPerPass,
+            double ceiling,
+            int identical,
+            List<Double> samples) {}
 
     /**
      * A whole run.
      *
      * @param passMs  T(n) in ms by n (median over the curve rounds) at {@code cached} tokens in the cache
      */
-    public record Report(String measuredAt, String javaVersion, String backend, LlamaConfig config, int prompts,
-                         int promptLength, int newTokens, int cached, Map<Integer, Double> passMs, List<Row> rows) {
-    }
+    public record Report(
+            String measuredAt,
+            String javaVersion,
+            String backend,
+            LlamaConfig config,
+            int prompts,
+            int promptLength,
+            int newTokens,
+            int cached,
+            Map<Integer, Double> passMs,
+            List<Row> rows) {}
 
     /** The benchmark's settings (the command line's, or a test's). */
-    public record Options(LlamaConfig shape, int prompts, int promptLength, int newTokens, List<Integer> onePassK,
-                          List<Integer> twoStepK, int curveRounds, int threads, Path json) {
+    public record Options(
+            LlamaConfig shape,
+            int prompts,
+            int promptLength,
+            int newTokens,
+            List<Integer> onePassK,
+            List<Integer> twoStepK,
+            int curveRounds,
+            int threads,
+            Path json) {
         public Options {
             if (prompts < 1 || promptLength < 1 || newTokens < 2 || curveRounds < 1 || threads < 1) {
                 throw new IllegalArgumentException("prompts, prompt length, curve rounds and threads must be at least "
@@ -131,8 +151,16 @@ public final class OracleBenchmark {
                     default -> throw new IllegalArgumentException("unknown argument " + flag + "; " + USAGE);
                 }
             }
-            return new Options(CostCurve.randomShape(shape), prompts, promptLength, newTokens, onePass, twoStep,
-                    curveRounds, threads, json);
+            return new Options(
+                    CostCurve.randomShape(shape),
+                    prompts,
+                    promptLength,
+                    newTokens,
+                    onePass,
+                    twoStep,
+                    curveRounds,
+                    threads,
+                    json);
         }
 
         private static int integer(String flag, String value) {
@@ -163,7 +191,10 @@ public final class OracleBenchmark {
      */
     public static Report run(LlamaModel model, Options o) {
         LlamaConfig config = model.config();
-        int kMax = concat(o.onePassK(), o.twoStepK()).stream().mapToInt(Integer::intValue).max().orElse(1);
+        int kMax = concat(o.onePassK(), o.twoStepK()).stream()
+                .mapToInt(Integer::intValue)
+                .max()
+                .orElse(1);
         int needed = o.promptLength() + o.newTokens() + kMax + 3; // the decoders' scratch slots
         if (needed > config.maxPositions()) {
             throw new IllegalArgumentException("prompt length " + o.promptLength() + " + new tokens " + o.newTokens()
@@ -176,7 +207,8 @@ public final class OracleBenchmark {
         widths.add(1);
         concat(o.onePassK(), o.twoStepK()).forEach(k -> widths.add(k + 1));
         Map<Integer, Double> passMs = new LinkedHashMap<>();
-        CostCurve.time(model, List.of(cached), List.copyOf(widths), o.curveRounds()).get(cached)
+        CostCurve.time(model, List.of(cached), List.copyOf(widths), o.curveRounds())
+                .get(cached)
                 .forEach((n, samples) -> passMs.put(n, CostCurve.median(samples)));
 
         List<String> names = new ArrayList<>(); // configuration labels, in run order: ar first
@@ -202,10 +234,13 @@ public final class OracleBenchmark {
         Random random = new Random(11);
         AutoregressiveDecoder ar = new AutoregressiveDecoder(model);
         for (int p = -1; p < o.prompts(); p++) { // prompt -1 warms every configuration up and is discarded
-            long[] prompt = random.longs(o.promptLength(), 0, config.vocabSize()).toArray(); // [promptLength]
+            long[] prompt =
+                    random.longs(o.promptLength(), 0, config.vocabSize()).toArray(); // [promptLength]
             GenerationResult base = null;
             for (int c = 0; c < configs; c++) {
-                GenerationConfig gc = GenerationConfig.builder().maxNewTokens(o.newTokens()).k(Math.max(1, ks.get(c)))
+                GenerationConfig gc = GenerationConfig.builder()
+                        .maxNewTokens(o.newTokens())
+                        .k(Math.max(1, ks.get(c)))
                         .build();
                 GenerationResult r;
                 if (c == 0) {
@@ -213,7 +248,8 @@ public final class OracleBenchmark {
                     base = r;
                 } else {
                     long[] reference = base.outputIds();
-                    Decoder d = names.get(c).equals("oracle") ? Decoders.oracle(model, reference)
+                    Decoder d = names.get(c).equals("oracle")
+                            ? Decoders.oracle(model, reference)
                             : Decoders.oracleTwoStep(model, reference);
                     r = d.generate(prompt, gc);
                 }
@@ -229,33 +265,68 @@ public final class OracleBenchmark {
         List<Row> rows = new ArrayList<>();
         for (int c = 0; c < configs; c++) {
             int k = ks.get(c);
-            double ceiling = k == 0 ? 1.0
-                    : names.get(c).equals("oracle") ? (k + 1) * t1 / passMs.get(k + 1)
-                    : (k + 2) * t1 / (2 * passMs.get(k + 1));
+            double ceiling = k == 0
+                    ? 1.0
+                    : names.get(c).equals("oracle")
+                            ? (k + 1) * t1 / passMs.get(k + 1)
+                            : (k + 2) * t1 / (2 * passMs.get(k + 1));
             double rate = CostCurve.median(rates.get(c));
-            rows.add(new Row(names.get(c), k, rate, rate / arRate, CostCurve.median(perPass.get(c)), ceiling,
-                    identical[c], List.copyOf(rates.get(c))));
+            rows.add(new Row(
+                    names.get(c),
+                    k,
+                    rate,
+                    rate / arRate,
+                    CostCurve.median(perPass.get(c)),
+                    ceiling,
+                    identical[c],
+                    List.copyOf(rates.get(c))));
         }
-        return new Report(Instant.now().toString(), System.getProperty("java.version"), model.backend(), config,
-                o.prompts(), o.promptLength(), o.newTokens(), cached, passMs, rows);
+        return new Report(
+                Instant.now().toString(),
+                System.getProperty("java.version"),
+                model.backend(),
+                config,
+                o.prompts(),
+                o.promptLength(),
+                o.newTokens(),
+                cached,
+                passMs,
+                rows);
     }
 
     /** The report as markdown: a heading line, T(n), and one table row per configuration. */
     public static String markdown(Report r) {
         LlamaConfig c = r.config();
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "### Oracle loops: hidden %d, %d layers, %d heads, intermediate %d, "
-                        + "vocab %d, %s; %d prompt(s) of %d tokens, %d new tokens, greedy%n%n", c.hiddenSize(),
-                c.numLayers(), c.numHeads(), c.intermediateSize(), c.vocabSize(), r.backend(), r.prompts(),
-                r.promptLength(), r.newTokens()));
+        out.append(String.format(
+                Locale.ROOT,
+                "### Oracle loops: hidden %d, %d layers, %d heads, intermediate %d, "
+                        + "vocab %d, %s; %d prompt(s) of %d tokens, %d new tokens, greedy%n%n",
+                c.hiddenSize(),
+                c.numLayers(),
+                c.numHeads(),
+                c.intermediateSize(),
+                c.vocabSize(),
+                r.backend(),
+                r.prompts(),
+                r.promptLength(),
+                r.newTokens()));
         out.append(String.format("T(n) at %d cached tokens:", r.cached()));
         double t1 = r.passMs().get(1);
         r.passMs().forEach((n, ms) -> out.append(String.format(Locale.ROOT, " T(%d) %.2f ms (%.2fx)", n, ms, ms / t1)));
         out.append("\n\n| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |\n");
         out.append("|---|---|---|---|---|---|---|\n");
         for (Row row : r.rows()) {
-            out.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.2fx | %.2f | %.2fx | %d/%d |%n", row.decoder(),
-                    row.k(), row.tokensPerSecond(), row.speedup(), row.tokensPerPass(), row.ceiling(), row.identical(),
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %.1f | %.2fx | %.2f | %.2fx | %d/%d |%n",
+                    row.decoder(),
+                    row.k(),
+                    row.tokensPerSecond(),
+                    row.speedup(),
+                    row.tokensPerPass(),
+                    row.ceiling(),
+                    row.identical(),
                     r.prompts()));
         }
         return out.toString();
@@ -267,8 +338,8 @@ public final class OracleBenchmark {
             byte[] bytes = CostCurve.mapper().writeValueAsBytes(report);
             AtomicFiles.write(json, temporary -> Files.write(temporary, bytes));
         } catch (IOException e) {
-            throw new SdsatException("cannot write " + json + ": " + e.getMessage() + "; choose a writable path "
-                    + "with --json", e);
+            throw new SdsatException(
+                    "cannot write " + json + ": " + e.getMessage() + "; choose a writable path " + "with --json", e);
         }
     }
 

@@ -4,7 +4,6 @@ import io.github.sdsat.dataset.HumanEval;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.report.ShardFolders;
 import io.github.sdsat.results.Shard;
-
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -44,15 +43,31 @@ import java.util.Objects;
  * @param warmup prompts run through every configuration before measuring, results discarded
  * @param warmupMaxNewTokens token limit of the warm-up generations
  */
-public record ReproductionConfig(Path model, String device, String dtype, String satToken, List<String> datasets,
-        double dataLimit, List<Integer> kList, List<String> decoders, List<Double> temperatures,
-        List<String> samplingDecoders, List<Integer> samplingKList, List<SamplingMode> samplingModes,
-        int maxNewTokens, int infillMaxNewTokens, long seed, String runId, Shard shard, Path outputDirectory,
-        int warmup, int warmupMaxNewTokens) {
+public record ReproductionConfig(
+        Path model,
+        String device,
+        String dtype,
+        String satToken,
+        List<String> datasets,
+        double dataLimit,
+        List<Integer> kList,
+        List<String> decoders,
+        List<Double> temperatures,
+        List<String> samplingDecoders,
+        List<Integer> samplingKList,
+        List<SamplingMode> samplingModes,
+        int maxNewTokens,
+        int infillMaxNewTokens,
+        long seed,
+        String runId,
+        Shard shard,
+        Path outputDirectory,
+        int warmup,
+        int warmupMaxNewTokens) {
 
     /** Default datasets: HumanEval completion and the single-line infilling set built from it. */
-    public static final List<String> DEFAULT_DATASETS = List.of(HumanEval.COMPLETION_DATASET,
-            HumanEval.INFILLING_DATASET);
+    public static final List<String> DEFAULT_DATASETS =
+            List.of(HumanEval.COMPLETION_DATASET, HumanEval.INFILLING_DATASET);
     /** The paper runs the first half of each dataset. */
     public static final double DEFAULT_DATA_LIMIT = 0.5;
     /**
@@ -73,6 +88,7 @@ public record ReproductionConfig(Path model, String device, String dtype, String
     public static final int DEFAULT_MAX_NEW_TOKENS = 256;
     /** The paper's infilling limit. */
     public static final int DEFAULT_INFILL_MAX_NEW_TOKENS = 50;
+
     public static final int DEFAULT_WARMUP = 1;
     public static final int DEFAULT_WARMUP_MAX_NEW_TOKENS = 32;
 
@@ -301,8 +317,8 @@ public record ReproductionConfig(Path model, String device, String dtype, String
          * ({@link ReproductionRun#availableSamplingDecoders()}), none when there is none.
          */
         public ReproductionConfig build() {
-            List<String> sampling = samplingDecoders != null ? samplingDecoders
-                    : ReproductionRun.availableSamplingDecoders();
+            List<String> sampling =
+                    samplingDecoders != null ? samplingDecoders : ReproductionRun.availableSamplingDecoders();
             List<Double> temps = temperatures;
             if (temps == null) {
                 List<Double> defaults = new ArrayList<>();
@@ -312,10 +328,27 @@ public record ReproductionConfig(Path model, String device, String dtype, String
                 }
                 temps = defaults;
             }
-            return new ReproductionConfig(model, device, dtype, satToken, datasets, dataLimit, kList,
-                    decoders != null ? decoders : List.of(ReproductionRun.DEFAULT_DECODER.split(",")), temps, sampling,
-                    samplingKList, samplingModes, maxNewTokens, infillMaxNewTokens, seed,
-                    runId != null ? runId : timestampRunId(), shard, outputDirectory, warmup, warmupMaxNewTokens);
+            return new ReproductionConfig(
+                    model,
+                    device,
+                    dtype,
+                    satToken,
+                    datasets,
+                    dataLimit,
+                    kList,
+                    decoders != null ? decoders : List.of(ReproductionRun.DEFAULT_DECODER.split(",")),
+                    temps,
+                    sampling,
+                    samplingKList,
+                    samplingModes,
+                    maxNewTokens,
+                    infillMaxNewTokens,
+                    seed,
+                    runId != null ? runId : timestampRunId(),
+                    shard,
+                    outputDirectory,
+                    warmup,
+                    warmupMaxNewTokens);
         }
     }
 }

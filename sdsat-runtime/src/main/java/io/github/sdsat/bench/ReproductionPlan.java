@@ -11,14 +11,11 @@ import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.report.ShardFolders;
-import io.github.sdsat.results.Shard;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
 
 /**
  * What a reproduction runs, settled before any model loads: the validated configuration, this shard's tasks, and
@@ -82,7 +79,9 @@ final class ReproductionPlan {
         } catch (IllegalArgumentException e) {
             problems.add("sdsat.runId: " + e.getMessage());
         }
-        if (config.kList().isEmpty() && config.runsGreedy() && !config.decoders().isEmpty()) {
+        if (config.kList().isEmpty()
+                && config.runsGreedy()
+                && !config.decoders().isEmpty()) {
             problems.add("sdsat.kList is empty: give k values for the greedy rows, e.g. 1,3,5");
         }
         checkKs("sdsat.kList", config.kList(), problems);
@@ -101,9 +100,11 @@ final class ReproductionPlan {
         if (!config.samplingTemperatures().isEmpty()) {
             if (config.samplingDecoders().isEmpty()) {
                 problems.add("sdsat.temperatures " + config.samplingTemperatures() + " asks for sampling rows but"
-                        + " no sampling decoder is set" + (ReproductionRun.availableSamplingDecoders().isEmpty()
-                        ? " and this build has none (" + ReproductionRun.TREE_DECODER + " is not available): use -Dsdsat.temperatures=0"
-                        : ": set sdsat.samplingDecoders, e.g. " + ReproductionRun.TREE_DECODER));
+                        + " no sampling decoder is set"
+                        + (ReproductionRun.availableSamplingDecoders().isEmpty()
+                                ? " and this build has none (" + ReproductionRun.TREE_DECODER
+                                        + " is not available): use -Dsdsat.temperatures=0"
+                                : ": set sdsat.samplingDecoders, e.g. " + ReproductionRun.TREE_DECODER));
             }
             if (config.samplingKList().isEmpty()) {
                 problems.add("sdsat.samplingKList is empty: give the k values of the sampling rows, e.g. 5,7,9");
@@ -181,7 +182,9 @@ final class ReproductionPlan {
     }
 
     private static List<String> sdsatDecoders() {
-        return Decoders.names().stream().filter(n -> !n.equals(AutoregressiveDecoder.NAME)).toList();
+        return Decoders.names().stream()
+                .filter(n -> !n.equals(AutoregressiveDecoder.NAME))
+                .toList();
     }
 
     /** Expands the configuration into method configurations, in run order. */
@@ -222,11 +225,12 @@ final class ReproductionPlan {
         for (Method method : methods) {
             if (!decoders.containsKey(method.decoder())) {
                 try {
-                    decoders.put(method.decoder(), Decoders.create(method.decoder(), loaded.model(),
-                            loaded.satToken()));
+                    decoders.put(
+                            method.decoder(), Decoders.create(method.decoder(), loaded.model(), loaded.satToken()));
                 } catch (IllegalArgumentException e) {
-                    throw new SdsatException("Cannot run decoder " + method.decoder() + " on " + config.model() + ": "
-                            + e.getMessage(), e);
+                    throw new SdsatException(
+                            "Cannot run decoder " + method.decoder() + " on " + config.model() + ": " + e.getMessage(),
+                            e);
                 }
             }
         }
@@ -244,8 +248,11 @@ final class ReproductionPlan {
             } catch (IllegalArgumentException e) {
                 problems.add((method.isGreedy() ? "sdsat.kList" : "sdsat.samplingKList/sdsat.samplingModes")
                         + ": " + method.decoder() + " with k = " + method.k()
-                        + (method.isGreedy() ? "" : " at temperature " + method.temperature() + " ("
-                        + method.sampling().id() + ")") + ": " + e.getMessage());
+                        + (method.isGreedy()
+                                ? ""
+                                : " at temperature " + method.temperature() + " ("
+                                        + method.sampling().id() + ")")
+                        + ": " + e.getMessage());
             }
         }
         List<Task> tasks = this.tasks;
@@ -256,11 +263,11 @@ final class ReproductionPlan {
             int needed = 0;
             for (Method method : valid) {
                 GenerationConfig generation = generationConfig(method, maxNewTokens(tasks.get(i)), 0L, new long[0]);
-                needed = Math.max(needed,
-                        decoders.get(method.decoder()).cacheSlots(prompts.get(i).length, generation));
+                needed = Math.max(needed, decoders.get(method.decoder()).cacheSlots(prompts.get(i).length, generation));
             }
             if (needed > context) {
-                problems.add("Prompt " + tasks.get(i).dataset() + "/" + tasks.get(i).id() + " has "
+                problems.add("Prompt " + tasks.get(i).dataset() + "/"
+                        + tasks.get(i).id() + " has "
                         + prompts.get(i).length + " tokens; with " + maxNewTokens(tasks.get(i))
                         + " new tokens and k up to " + maxK + " it needs " + needed + " positions, more than the "
                         + "model's context of " + context + ": lower sdsat.maxNewTokens or the k values, or use "
@@ -271,8 +278,8 @@ final class ReproductionPlan {
             }
         }
         if (!problems.isEmpty()) {
-            throw new SdsatException("Invalid sdsat:reproduce parameters for this model:\n  - "
-                    + String.join("\n  - ", problems));
+            throw new SdsatException(
+                    "Invalid sdsat:reproduce parameters for this model:\n  - " + String.join("\n  - ", problems));
         }
     }
 
@@ -282,14 +289,20 @@ final class ReproductionPlan {
     }
 
     static GenerationConfig generationConfig(Method method, int maxNewTokens, long seed, long[] stops) {
-        return GenerationConfig.builder().maxNewTokens(maxNewTokens).temperature(method.temperature())
-                .k(method.k()).seed(seed).sampling(method.sampling()).stopTokenIds(stops).build();
+        return GenerationConfig.builder()
+                .maxNewTokens(maxNewTokens)
+                .temperature(method.temperature())
+                .k(method.k())
+                .seed(seed)
+                .sampling(method.sampling())
+                .stopTokenIds(stops)
+                .build();
     }
 
     /** A per-task seed: independent of the shard layout, so a task samples the same in any partition. */
     long taskSeed(Task task) {
-        return new SplittableRandom(config.seed() ^ (31L * task.dataset().hashCode() + task.id().hashCode()))
+        return new SplittableRandom(config.seed()
+                        ^ (31L * task.dataset().hashCode() + task.id().hashCode()))
                 .nextLong();
     }
-
 }

@@ -8,7 +8,6 @@ import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.results.RowSummary;
 import io.github.sdsat.results.RunResults;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -42,12 +41,10 @@ public final class ReproductionRun {
     /** Receives progress while a run goes on (the Maven goal logs it). Called on the running thread. */
     public interface Listener {
         /** A phase message (loading, warm-up, writing). */
-        default void info(String message) {
-        }
+        default void info(String message) {}
 
         /** A prompt finished all its configurations. */
-        default void progress(Progress progress) {
-        }
+        default void progress(Progress progress) {}
     }
 
     /**
@@ -63,14 +60,28 @@ public final class ReproductionRun {
      * @param baselineMs the baseline's greedy time on this prompt (or the first baseline measured), ms
      * @param bestSpeedup the largest baseline time / method time on this prompt, null when only the baseline ran
      */
-    public record Progress(int promptsDone, int promptsTotal, String dataset, String taskId, double elapsedSeconds,
-            double etaSeconds, double baselineMs, Double bestSpeedup) {
+    public record Progress(
+            int promptsDone,
+            int promptsTotal,
+            String dataset,
+            String taskId,
+            double elapsedSeconds,
+            double etaSeconds,
+            double baselineMs,
+            Double bestSpeedup) {
         /** One log line, e.g. {@code [12/164] humaneval HumanEval/11 ar 812 ms, best 1.42x | 1m10s, ETA 14m02s}. */
         public String describe() {
-            return String.format(Locale.ROOT, "[%d/%d] %s %s: ar %.0f ms%s | elapsed %s, ETA %s", promptsDone,
-                    promptsTotal, dataset, taskId, baselineMs,
+            return String.format(
+                    Locale.ROOT,
+                    "[%d/%d] %s %s: ar %.0f ms%s | elapsed %s, ETA %s",
+                    promptsDone,
+                    promptsTotal,
+                    dataset,
+                    taskId,
+                    baselineMs,
                     bestSpeedup == null ? "" : String.format(Locale.ROOT, ", best speedup %.2fx", bestSpeedup),
-                    duration(elapsedSeconds), duration(etaSeconds));
+                    duration(elapsedSeconds),
+                    duration(etaSeconds));
         }
     }
 
@@ -94,7 +105,7 @@ public final class ReproductionRun {
     private ReproductionRun(ReproductionConfig config, AccuracyConfig accuracy, Listener listener) {
         this.config = config;
         this.accuracy = accuracy;
-        this.listener = listener == null ? new Listener() { } : listener;
+        this.listener = listener == null ? new Listener() {} : listener;
     }
 
     /** Sampling decoders this build provides (for the default of {@code samplingDecoders}). */
@@ -142,14 +153,22 @@ public final class ReproductionRun {
     private Outcome execute() {
         ReproductionPlan plan = ReproductionPlan.of(config);
         AccuracyStage accuracyStage = accuracy == null ? null : prepareAccuracy();
-        RunResults results = new ReproductionRunner(plan, listener).run(accuracyStage == null ? null
-                : (loaded, measured) -> {
-                    AccuracyStage.Result result = accuracyStage.run(loaded, listener::info);
-                    java.util.Map<String, Object> configMap = new java.util.LinkedHashMap<>(measured.config());
-                    configMap.put("accuracy", accuracy.describe());
-                    return new RunResults(configMap, measured.environment(), measured.rows(), measured.prompts())
-                            .withAccuracy(result.records(), result.gate());
-                });
+        RunResults results = new ReproductionRunner(plan, listener)
+                .run(
+                        accuracyStage == null
+                                ? null
+                                : (loaded, measured) -> {
+                                    AccuracyStage.Result result = accuracyStage.run(loaded, listener::info);
+                                    java.util.Map<String, Object> configMap =
+                                            new java.util.LinkedHashMap<>(measured.config());
+                                    configMap.put("accuracy", accuracy.describe());
+                                    return new RunResults(
+                                                    configMap,
+                                                    measured.environment(),
+                                                    measured.rows(),
+                                                    measured.prompts())
+                                            .withAccuracy(result.records(), result.gate());
+                                });
         Path runDir = config.outputDirectory().resolve(config.runFolderName());
         listener.info("Writing " + runDir);
         ResultFiles.write(runDir, results);
@@ -167,11 +186,15 @@ public final class ReproductionRun {
         }
         List<String> greedy = config.runsGreedy() ? config.decoders() : List.of();
         int k = config.kList().stream().mapToInt(Integer::intValue).max().orElse(0);
-        int samplingK = config.samplingKList().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int samplingK = config.samplingKList().stream()
+                .mapToInt(Integer::intValue)
+                .max()
+                .orElse(0);
         io.github.sdsat.decode.SamplingMode mode = config.samplingModes().isEmpty()
-                ? io.github.sdsat.decode.SamplingMode.PAPER : config.samplingModes().get(0);
-        AccuracyStage stage = AccuracyStage.prepare(accuracy, greedy, k, config.samplingDecoders(), mode, samplingK,
-                config.seed());
+                ? io.github.sdsat.decode.SamplingMode.PAPER
+                : config.samplingModes().get(0);
+        AccuracyStage stage =
+                AccuracyStage.prepare(accuracy, greedy, k, config.samplingDecoders(), mode, samplingK, config.seed());
         listener.info("Accuracy stage: " + stage.problemCount() + " HumanEval problems, sandbox "
                 + stage.sandbox().describe());
         return stage;
@@ -182,7 +205,8 @@ public final class ReproductionRun {
             return "?";
         }
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60)
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60)
                 : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
     }
 }

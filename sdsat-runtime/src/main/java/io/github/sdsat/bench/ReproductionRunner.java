@@ -1,5 +1,8 @@
 package io.github.sdsat.bench;
 
+import io.github.sdsat.bench.ReproductionPlan.Method;
+import io.github.sdsat.bench.ReproductionRun.Listener;
+import io.github.sdsat.bench.ReproductionRun.Progress;
 import io.github.sdsat.dataset.PromptEncoder;
 import io.github.sdsat.dataset.Task;
 import io.github.sdsat.decode.AutoregressiveDecoder;
@@ -16,15 +19,10 @@ import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.train.DraftingEvaluation;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import io.github.sdsat.bench.ReproductionPlan.Method;
-import io.github.sdsat.bench.ReproductionRun.Listener;
-import io.github.sdsat.bench.ReproductionRun.Progress;
 
 /**
  * Runs one plan on one device (docs/DESIGN.md §6): loads the model, encodes the prompts, creates the decoders and
@@ -56,14 +54,16 @@ final class ReproductionRunner {
         List<Task> tasks = plan.tasks();
         List<Method> methods = plan.methods();
         listener.info("Prompts: " + tasks.size() + " (shard " + config.shard() + "), configurations per prompt: "
-                + plan.configurationsPerPrompt() + " (" + plan.baselineTemperatures().size()
+                + plan.configurationsPerPrompt() + " ("
+                + plan.baselineTemperatures().size()
                 + " baseline + " + methods.size() + " methods)");
 
         DeviceChoice choice = DeviceChoice.resolve(config.device(), config.dtype());
         listener.info("Loading " + config.model() + " on " + choice.device() + " as " + choice.dtypeName());
         try (LoadedModel loaded = LoadedModel.open(config.model(), choice, config.satToken())) {
             model = loaded.model();
-            PromptEncoder encoder = new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
+            PromptEncoder encoder = new PromptEncoder(
+                    loaded.tokenizer(), loaded.model().config().eosTokenIds());
             encoder.checkSupports(tasks);
             List<long[]> prompts = new ArrayList<>(tasks.size());
             for (Task task : tasks) {
@@ -79,9 +79,13 @@ final class ReproductionRunner {
             Map<Integer, Double> curve = measureCostCurve(loaded, records, curveCache);
             records = records.stream().map(r -> r.withModelledTimes(curve)).toList();
 
-            Environment environment = Environment.detect(choice.device().toString(), choice.dtypeName(),
-                    choice.device().isGpu() ? choice.device().toString() : null, config.model().toString(), sha,
-                    loaded.model().config().parameterCount())
+            Environment environment = Environment.detect(
+                            choice.device().toString(),
+                            choice.dtypeName(),
+                            choice.device().isGpu() ? choice.device().toString() : null,
+                            config.model().toString(),
+                            sha,
+                            loaded.model().config().parameterCount())
                     .with(loaded.model().backend(), curveCache, curve);
             RunResults results = RunResults.of(config.describe(loaded.satToken()), environment, records);
             return after == null ? results : after.extend(loaded, results);
@@ -128,7 +132,11 @@ final class ReproductionRunner {
         return CostCurve.medians(loaded.model(), at, new ArrayList<>(widths), COST_CURVE_ROUNDS);
     }
 
-    private void warmUp(Map<String, Decoder> decoders, List<Method> methods, List<Task> tasks, List<long[]> prompts,
+    private void warmUp(
+            Map<String, Decoder> decoders,
+            List<Method> methods,
+            List<Task> tasks,
+            List<long[]> prompts,
             PromptEncoder encoder) {
         int count = Math.min(config.warmup(), tasks.size());
         if (count == 0) {
@@ -143,8 +151,12 @@ final class ReproductionRunner {
         }
     }
 
-    private List<PromptRecord> measure(Map<String, Decoder> decoders, List<Method> methods, List<Task> tasks,
-            List<long[]> prompts, PromptEncoder encoder) {
+    private List<PromptRecord> measure(
+            Map<String, Decoder> decoders,
+            List<Method> methods,
+            List<Task> tasks,
+            List<long[]> prompts,
+            PromptEncoder encoder) {
         int configurations = plan.configurationsPerPrompt();
         double totalWork = 0;
         for (Task task : tasks) {
@@ -155,14 +167,21 @@ final class ReproductionRunner {
         long start = System.nanoTime();
         for (int i = 0; i < tasks.size(); i++) {
             Task task = tasks.get(i);
-            List<PromptRecord> promptRecords = runPrompt(decoders, methods, task, prompts.get(i),
-                    encoder.stopTokens(task), plan.maxNewTokens(task));
+            List<PromptRecord> promptRecords = runPrompt(
+                    decoders, methods, task, prompts.get(i), encoder.stopTokens(task), plan.maxNewTokens(task));
             records.addAll(promptRecords);
             doneWork += (double) configurations * plan.maxNewTokens(task);
             double elapsed = (System.nanoTime() - start) / 1e9;
             double eta = elapsed / doneWork * (totalWork - doneWork);
-            listener.progress(new Progress(i + 1, tasks.size(), task.dataset(), task.id(), elapsed, eta,
-                    promptRecords.get(0).timeMs(), bestSpeedup(promptRecords)));
+            listener.progress(new Progress(
+                    i + 1,
+                    tasks.size(),
+                    task.dataset(),
+                    task.id(),
+                    elapsed,
+                    eta,
+                    promptRecords.get(0).timeMs(),
+                    bestSpeedup(promptRecords)));
         }
         return records;
     }
@@ -174,7 +193,9 @@ final class ReproductionRunner {
                 continue;
             }
             PromptRecord baseline = records.stream()
-                    .filter(r -> r.isBaseline() && r.temperature() == record.temperature()).findFirst().orElse(null);
+                    .filter(r -> r.isBaseline() && r.temperature() == record.temperature())
+                    .findFirst()
+                    .orElse(null);
             if (baseline != null && record.timeMs() > 0) {
                 double speedup = baseline.timeMs() / record.timeMs();
                 best = best == null ? speedup : Math.max(best, speedup);
@@ -184,17 +205,29 @@ final class ReproductionRunner {
     }
 
     /** Baseline then methods at each temperature for one prompt; records in run order. */
-    private List<PromptRecord> runPrompt(Map<String, Decoder> decoders, List<Method> methods, Task task,
-            long[] prompt, long[] stops, int maxNewTokens) {
+    private List<PromptRecord> runPrompt(
+            Map<String, Decoder> decoders,
+            List<Method> methods,
+            Task task,
+            long[] prompt,
+            long[] stops,
+            int maxNewTokens) {
         List<PromptRecord> records = new ArrayList<>();
         long seed = plan.taskSeed(task);
         Decoder ar = decoders.get(AutoregressiveDecoder.NAME);
         for (double temperature : plan.baselineTemperatures()) {
-            Method baselineMethod = new Method(AutoregressiveDecoder.NAME, 0, temperature,
-                    temperature == 0.0 ? null : SamplingMode.LOSSLESS);
-            Measured baseline = timed(ar, prompt, ReproductionPlan.generationConfig(baselineMethod, maxNewTokens, seed, stops));
+            Method baselineMethod = new Method(
+                    AutoregressiveDecoder.NAME, 0, temperature, temperature == 0.0 ? null : SamplingMode.LOSSLESS);
+            Measured baseline =
+                    timed(ar, prompt, ReproductionPlan.generationConfig(baselineMethod, maxNewTokens, seed, stops));
             // The greedy baseline is trivially identical to itself; sampled outputs are not compared.
-            records.add(record(task, AutoregressiveDecoder.NAME, 0, temperature, null, baseline,
+            records.add(record(
+                    task,
+                    AutoregressiveDecoder.NAME,
+                    0,
+                    temperature,
+                    null,
+                    baseline,
                     temperature == 0.0 ? baseline.result.outputIds() : null));
             // The method generates as many tokens as the baseline did (it stops at the same stop tokens too).
             int length = Math.max(1, baseline.result.outputIds().length);
@@ -202,18 +235,24 @@ final class ReproductionRunner {
                 if (method.temperature() != temperature) {
                     continue;
                 }
-                Measured measured = timed(decoders.get(method.decoder()), prompt,
+                Measured measured = timed(
+                        decoders.get(method.decoder()),
+                        prompt,
                         ReproductionPlan.generationConfig(method, length, seed, stops));
-                records.add(record(task, method.decoder(), method.k(), temperature,
-                        method.isGreedy() ? null : method.sampling().id(), measured,
+                records.add(record(
+                        task,
+                        method.decoder(),
+                        method.k(),
+                        temperature,
+                        method.isGreedy() ? null : method.sampling().id(),
+                        measured,
                         method.isGreedy() ? baseline.result.outputIds() : null));
             }
         }
         return records;
     }
 
-    private record Measured(GenerationResult result, double wallMs) {
-    }
+    private record Measured(GenerationResult result, double wallMs) {}
 
     /** One generation timed on the model's clock, which waits for the device before each read. */
     private Measured timed(Decoder decoder, long[] prompt, GenerationConfig generation) {
@@ -222,8 +261,14 @@ final class ReproductionRunner {
         return new Measured(result, (model.clock() - start) / 1e6);
     }
 
-    private static PromptRecord record(Task task, String decoder, int k, double temperature, String sampling,
-            Measured measured, long[] baselineIds) {
+    private static PromptRecord record(
+            Task task,
+            String decoder,
+            int k,
+            double temperature,
+            String sampling,
+            Measured measured,
+            long[] baselineIds) {
         GenerationStats stats = measured.result.stats();
         long[] output = measured.result.outputIds();
         Boolean identical = null;
@@ -234,11 +279,29 @@ final class ReproductionRunner {
             firstMismatch = mismatch < 0 ? null : mismatch;
         }
         double seconds = measured.wallMs / 1000.0;
-        return new PromptRecord(task.dataset(), task.id(), decoder, k, temperature, sampling,
-                measured.result.promptIds().length, stats.newTokens(), stats.forwardPasses(), stats.draftedTokens(),
-                stats.acceptedTokens(), stats.acceptedPerPosition(), measured.wallMs, stats.prefillMs(),
-                seconds > 0 ? stats.newTokens() / seconds : 0.0, identical, firstMismatch, stats.loops(),
-                repeatedAcceptedTokens(measured.result), stats.decodePassesByWidth(), null, null);
+        return new PromptRecord(
+                task.dataset(),
+                task.id(),
+                decoder,
+                k,
+                temperature,
+                sampling,
+                measured.result.promptIds().length,
+                stats.newTokens(),
+                stats.forwardPasses(),
+                stats.draftedTokens(),
+                stats.acceptedTokens(),
+                stats.acceptedPerPosition(),
+                measured.wallMs,
+                stats.prefillMs(),
+                seconds > 0 ? stats.newTokens() / seconds : 0.0,
+                identical,
+                firstMismatch,
+                stats.loops(),
+                repeatedAcceptedTokens(measured.result),
+                stats.decodePassesByWidth(),
+                null,
+                null);
     }
 
     /**
@@ -254,14 +317,12 @@ final class ReproductionRunner {
         if (!anyDraft) {
             return 0;
         }
-        boolean[] repeats = DraftingEvaluation.repeatsContext(result.promptIds(), result.outputIds(),
-                DraftingEvaluation.NGRAM);
+        boolean[] repeats =
+                DraftingEvaluation.repeatsContext(result.promptIds(), result.outputIds(), DraftingEvaluation.NGRAM);
         long count = 0;
         for (int i = 0; i < repeats.length; i++) {
             count += repeats[i] && fromDraft[i] ? 1 : 0;
         }
         return count;
     }
-
-
 }

@@ -27,12 +27,13 @@ import java.util.concurrent.Future;
  * @param fma              best FMA throughput per thread count
  * @param measuredSeconds  wall time the measurement took
  */
-public record Roofline(String kernel, int vectorBits, List<Bandwidth> bandwidth, List<Fma> fma,
-                       double measuredSeconds) {
+public record Roofline(
+        String kernel, int vectorBits, List<Bandwidth> bandwidth, List<Fma> fma, double measuredSeconds) {
     /** Kernel name when the vector API measured. */
     public static final String VECTOR = "vector-api";
     /** Kernel name for the plain-Java fallback. */
     public static final String SCALAR = "scalar";
+
     private static final long MB = 1_000_000L;
     /** Each thread count gets its own pass over the buffer share; this rounds shares to whole vectors. */
     private static final int ALIGN = 64;
@@ -81,8 +82,8 @@ public record Roofline(String kernel, int vectorBits, List<Bandwidth> bandwidth,
      * @param bytesPerRepetition  buffers smaller than this are read several times per timed repetition, so that a
      *                     repetition lasts far longer than waking the worker threads (256 MB: milliseconds)
      */
-    public record Settings(List<Long> bufferBytes, List<Integer> threads, int maxRounds, double seconds,
-                           long bytesPerRepetition) {
+    public record Settings(
+            List<Long> bufferBytes, List<Integer> threads, int maxRounds, double seconds, long bytesPerRepetition) {
         /** 8, 17 (the embedded model's F32 weights), 32, 64, 128 and 512 MB with 1 and 2 threads: ~5-10 s. */
         public static final Settings DEFAULT = new Settings(
                 List.of(8 * MB, 17 * MB, 32 * MB, 64 * MB, 128 * MB, 512 * MB), List.of(1, 2), 20, 6.0, 256 * MB);
@@ -139,8 +140,10 @@ public record Roofline(String kernel, int vectorBits, List<Bandwidth> bandwidth,
     /** Measures with the chosen kernels ({@code vector} must only be true when the module is present). */
     static Roofline measure(Settings settings, boolean vector) {
         long start = System.nanoTime();
-        long largest = settings.bufferBytes().stream().mapToLong(Long::longValue).max().orElseThrow();
-        int maxThreads = settings.threads().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        long largest =
+                settings.bufferBytes().stream().mapToLong(Long::longValue).max().orElseThrow();
+        int maxThreads =
+                settings.threads().stream().mapToInt(Integer::intValue).max().orElseThrow();
         // one buffer, its prefixes serve the smaller sizes: the largest alone is all the memory this needs
         float[] buffer = new float[Math.toIntExact(largest / Float.BYTES)]; // [largest / 4] floats
         java.util.Arrays.fill(buffer, 1f); // touch every page now, not in the first timed repetition
@@ -167,11 +170,13 @@ public record Roofline(String kernel, int vectorBits, List<Bandwidth> bandwidth,
                 }
                 for (int i = 0; i < bandwidthSettings.size(); i++) {
                     long[] s = bandwidthSettings.get(i);
-                    bestBandwidth[i] = Math.max(bestBandwidth[i],
+                    bestBandwidth[i] = Math.max(
+                            bestBandwidth[i],
                             bandwidthOnce(pool, buffer, s[0], (int) s[1], settings.bytesPerRepetition(), vector));
                 }
                 for (int i = 0; i < bestFma.length; i++) {
-                    bestFma[i] = Math.max(bestFma[i], fmaOnce(pool, settings.threads().get(i), vector));
+                    bestFma[i] = Math.max(
+                            bestFma[i], fmaOnce(pool, settings.threads().get(i), vector));
                 }
             }
             List<Bandwidth> bandwidth = new ArrayList<>();
@@ -183,8 +188,12 @@ public record Roofline(String kernel, int vectorBits, List<Bandwidth> bandwidth,
             for (int i = 0; i < bestFma.length; i++) {
                 fma.add(new Fma(settings.threads().get(i), bestFma[i] / 1e9));
             }
-            return new Roofline(vector ? VECTOR : SCALAR, vector ? RooflineVectorKernels.bits() : Float.SIZE,
-                    bandwidth, fma, (System.nanoTime() - start) / 1e9);
+            return new Roofline(
+                    vector ? VECTOR : SCALAR,
+                    vector ? RooflineVectorKernels.bits() : Float.SIZE,
+                    bandwidth,
+                    fma,
+                    (System.nanoTime() - start) / 1e9);
         } finally {
             pool.shutdownNow();
         }
@@ -202,8 +211,8 @@ public record Roofline(String kernel, int vectorBits, List<Bandwidth> bandwidth,
     }
 
     /** Bytes/s of one repetition reading the first {@code bytes} of the buffer, split among {@code threads}. */
-    private static double bandwidthOnce(ExecutorService pool, float[] buffer, long bytes, int threads,
-            long bytesPerRepetition, boolean vector) {
+    private static double bandwidthOnce(
+            ExecutorService pool, float[] buffer, long bytes, int threads, long bytesPerRepetition, boolean vector) {
         int elements = Math.toIntExact(bytes / Float.BYTES);
         // small buffers are read several times per repetition (see Settings.bytesPerRepetition)
         int passes = (int) Math.max(1, Math.round((double) bytesPerRepetition / bytes));
@@ -227,8 +236,8 @@ public record Roofline(String kernel, int vectorBits, List<Bandwidth> bandwidth,
     private static double fmaOnce(ExecutorService pool, int threads, boolean vector) {
         int iterations = 1_000_000;
         double flopsPerThread = vector ? 24.0 * RooflineVectorKernels.lanes() * iterations : 16.0 * iterations;
-        double seconds = once(pool, threads, t ->
-                vector ? RooflineVectorKernels.fma(iterations, t) : scalarFma(iterations, t));
+        double seconds =
+                once(pool, threads, t -> vector ? RooflineVectorKernels.fma(iterations, t) : scalarFma(iterations, t));
         return flopsPerThread * threads / seconds;
     }
 
@@ -341,12 +350,15 @@ public record Roofline(String kernel, int vectorBits, List<Bandwidth> bandwidth,
      */
     public double bandwidthFor(long bytes, int threads) {
         if (bytes <= 0) {
-            throw new IllegalArgumentException("bytes must be positive, got " + bytes + ": pass the bytes the pass "
-                    + "reads");
+            throw new IllegalArgumentException(
+                    "bytes must be positive, got " + bytes + ": pass the bytes the pass " + "reads");
         }
-        int measured = measuredThreads(threads, bandwidth.stream().map(Bandwidth::threads).toList());
-        List<Bandwidth> row = bandwidth.stream().filter(b -> b.threads() == measured)
-                .sorted(Comparator.comparingLong(Bandwidth::bytes)).toList();
+        int measured = measuredThreads(
+                threads, bandwidth.stream().map(Bandwidth::threads).toList());
+        List<Bandwidth> row = bandwidth.stream()
+                .filter(b -> b.threads() == measured)
+                .sorted(Comparator.comparingLong(Bandwidth::bytes))
+                .toList();
         Bandwidth first = row.get(0);
         Bandwidth last = row.get(row.size() - 1);
         if (bytes <= first.bytes()) {
@@ -376,42 +388,58 @@ public record Roofline(String kernel, int vectorBits, List<Bandwidth> bandwidth,
      */
     public double fmaFlopsPerSecond(int threads) {
         int measured = measuredThreads(threads, fma.stream().map(Fma::threads).toList());
-        return fma.stream().filter(f -> f.threads() == measured).mapToDouble(Fma::gflopPerSecond).max()
-                .orElseThrow() * 1e9;
+        return fma.stream()
+                        .filter(f -> f.threads() == measured)
+                        .mapToDouble(Fma::gflopPerSecond)
+                        .max()
+                        .orElseThrow()
+                * 1e9;
     }
 
     private static int measuredThreads(int threads, List<Integer> measured) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        return measured.stream().filter(t -> t <= threads).max(Integer::compare)
+        return measured.stream()
+                .filter(t -> t <= threads)
+                .max(Integer::compare)
                 .orElseThrow(() -> new IllegalArgumentException("no roofline point for " + threads + " thread(s): "
-                        + "measured thread counts are " + measured.stream().distinct().sorted().toList()
+                        + "measured thread counts are "
+                        + measured.stream().distinct().sorted().toList()
                         + "; measure with Settings.threads including " + threads));
     }
 
     /** The measured tables as markdown: bandwidth (GB/s) by buffer and threads, then FMA GFLOP/s by threads. */
     public String markdown() {
-        List<Integer> threads = bandwidth.stream().map(Bandwidth::threads).distinct().sorted().toList();
-        List<Long> sizes = bandwidth.stream().map(Bandwidth::bytes).distinct().sorted().toList();
+        List<Integer> threads =
+                bandwidth.stream().map(Bandwidth::threads).distinct().sorted().toList();
+        List<Long> sizes =
+                bandwidth.stream().map(Bandwidth::bytes).distinct().sorted().toList();
         StringBuilder out = new StringBuilder();
-        out.append(String.format("Roofline (%s kernels, %d-bit vectors, measured in %.1f s)%n%n", kernel, vectorBits,
-                measuredSeconds));
+        out.append(String.format(
+                "Roofline (%s kernels, %d-bit vectors, measured in %.1f s)%n%n", kernel, vectorBits, measuredSeconds));
         out.append("| buffer |");
-        threads.forEach(t -> out.append(' ').append(t).append(t == 1 ? " thread" : " threads").append(": GB/s |"));
+        threads.forEach(t -> out.append(' ')
+                .append(t)
+                .append(t == 1 ? " thread" : " threads")
+                .append(": GB/s |"));
         out.append("\n|---|");
         threads.forEach(t -> out.append("---|"));
         out.append('\n');
         for (long size : sizes) {
             out.append(String.format("| %d MB |", Math.round(size / 1e6)));
             for (int t : threads) {
-                out.append(bandwidth.stream().filter(b -> b.bytes() == size && b.threads() == t).findFirst()
-                        .map(b -> String.format(" %.1f |", b.gbPerSecond())).orElse(" – |"));
+                out.append(bandwidth.stream()
+                        .filter(b -> b.bytes() == size && b.threads() == t)
+                        .findFirst()
+                        .map(b -> String.format(" %.1f |", b.gbPerSecond()))
+                        .orElse(" – |"));
             }
             out.append('\n');
         }
         out.append("\n| threads | F32 FMA GFLOP/s |\n|---|---|\n");
-        fma.stream().sorted(Comparator.comparingInt(Fma::threads))
+        fma.stream()
+                .sorted(Comparator.comparingInt(Fma::threads))
                 .forEach(f -> out.append(String.format("| %d | %.1f |%n", f.threads(), f.gflopPerSecond())));
         return out.toString();
     }

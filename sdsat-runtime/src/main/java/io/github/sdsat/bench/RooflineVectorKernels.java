@@ -16,8 +16,7 @@ final class RooflineVectorKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
 
-    private RooflineVectorKernels() {
-    }
+    private RooflineVectorKernels() {}
 
     /** Lanes of the preferred species (8 for 256-bit AVX2, 16 for AVX-512). */
     static int lanes() {
@@ -88,7 +87,17 @@ final class RooflineVectorKernels {
             a10 = a10.fma(x, y);
             a11 = a11.fma(x, y);
         }
-        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+        return a0.add(a1)
+                .add(a2)
+                .add(a3)
+                .add(a4)
+                .add(a5)
+                .add(a6)
+                .add(a7)
+                .add(a8)
+                .add(a9)
+                .add(a10)
+                .add(a11)
                 .reduceLanes(VectorOperators.ADD);
     }
 }

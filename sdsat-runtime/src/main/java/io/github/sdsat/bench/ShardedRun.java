@@ -3,13 +3,11 @@ package io.github.sdsat.bench;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.results.Shard;
-
 import java.util.List;
 
 /** Shards of one run on several devices of this machine, merged into one report. */
 final class ShardedRun {
-    private ShardedRun() {
-    }
+    private ShardedRun() {}
 
     /**
      * Runs one shard per device in parallel in this process (each device loads its own copy of the model), then
@@ -50,5 +48,4 @@ final class ShardedRun {
         }
         return io.github.sdsat.report.ShardFolders.mergeRun(config.outputDirectory(), config.runId());
     }
-
 }

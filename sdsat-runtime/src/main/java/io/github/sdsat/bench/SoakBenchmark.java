@@ -12,7 +12,6 @@ import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.EmbeddedModels;
 import io.github.sdsat.model.LoadedModel;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +35,7 @@ import java.util.Locale;
 public final class SoakBenchmark {
 
     /** One measurement after {@code generations} generations. */
-    public record Sample(int generations, long rssKb, int liveArrays, long heapUsedKb) {
-    }
+    public record Sample(int generations, long rssKb, int liveArrays, long heapUsedKb) {}
 
     private record Options(int greedy, int sampled, int every, int tokens, int k, String model, String device) {
         static Options parse(String[] args) {
@@ -84,8 +82,7 @@ public final class SoakBenchmark {
     private static final String USAGE = "usage: SoakBenchmark [--greedy N] [--sampled N] [--every N] [--tokens N] "
             + "[--k N] [--model sdsat|base|folder] [--device cpu|gpu]";
 
-    private SoakBenchmark() {
-    }
+    private SoakBenchmark() {}
 
     /** Resident set size of this process in KiB, from /proc/self/status; -1 where there is no /proc (not Linux). */
     static long residentKb() {
@@ -103,7 +100,8 @@ public final class SoakBenchmark {
 
     /** Runs the soak on a loaded model and returns the samples (the first one before any generation). */
     static List<Sample> run(LoadedModel loaded, int greedy, int sampled, int every, int tokens, int k) {
-        PromptEncoder encoder = new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
+        PromptEncoder encoder =
+                new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
         List<long[]> prompts = new ArrayList<>();
         for (Task task : HumanEval.completionTasks()) {
             prompts.add(encoder.encode(task));
@@ -112,7 +110,8 @@ public final class SoakBenchmark {
         List<Sample> samples = new ArrayList<>();
         samples.add(sample(loaded, 0));
         for (int g = 1; g <= greedy + sampled; g++) {
-            GenerationConfig.Builder config = GenerationConfig.builder().maxNewTokens(tokens).k(k);
+            GenerationConfig.Builder config =
+                    GenerationConfig.builder().maxNewTokens(tokens).k(k);
             if (g > greedy) {
                 config.temperature(0.8).sampling(SamplingMode.LOSSLESS).seed(g);
             }
@@ -126,7 +125,10 @@ public final class SoakBenchmark {
 
     private static Sample sample(LoadedModel loaded, int generations) {
         Runtime runtime = Runtime.getRuntime();
-        return new Sample(generations, residentKb(), loaded.model().manager().getManagedArrays().size(),
+        return new Sample(
+                generations,
+                residentKb(),
+                loaded.model().manager().getManagedArrays().size(),
                 (runtime.totalMemory() - runtime.freeMemory()) / 1024);
     }
 
@@ -139,11 +141,16 @@ public final class SoakBenchmark {
                     + " greedy + " + options.sampled() + " sampled generations (sdsat, k=" + options.k() + ", "
                     + options.tokens() + " tokens), a sample every " + options.every());
             System.out.println("generations  VmRSS_MiB  live_arrays  heap_used_MiB");
-            List<Sample> samples = run(loaded, options.greedy(), options.sampled(), options.every(), options.tokens(),
-                    options.k());
+            List<Sample> samples =
+                    run(loaded, options.greedy(), options.sampled(), options.every(), options.tokens(), options.k());
             for (Sample s : samples) {
-                System.out.println(String.format(Locale.ROOT, "%11d  %9.1f  %11d  %13.1f", s.generations(),
-                        s.rssKb() / 1024.0, s.liveArrays(), s.heapUsedKb() / 1024.0));
+                System.out.println(String.format(
+                        Locale.ROOT,
+                        "%11d  %9.1f  %11d  %13.1f",
+                        s.generations(),
+                        s.rssKb() / 1024.0,
+                        s.liveArrays(),
+                        s.heapUsedKb() / 1024.0));
             }
         }
     }

@@ -10,7 +10,6 @@ import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
 import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.LoadedModel;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,8 +21,7 @@ import java.util.Objects;
  * docs/DESIGN.md §9.
  */
 public final class TextGeneration {
-    private TextGeneration() {
-    }
+    private TextGeneration() {}
 
     /**
      * What to generate.
@@ -36,7 +34,13 @@ public final class TextGeneration {
      * @param decoder a name of {@link Decoders#names()}
      * @param generation limits, temperature, k, sampling rule and seed (stop tokens are set from the model)
      */
-    public record Request(Path model, String device, String dtype, String satToken, String prompt, String decoder,
+    public record Request(
+            Path model,
+            String device,
+            String dtype,
+            String satToken,
+            String prompt,
+            String decoder,
             GenerationConfig generation) {
         public Request {
             Objects.requireNonNull(model, "model");
@@ -46,8 +50,8 @@ public final class TextGeneration {
                         + "non-empty file with sdsat.promptFile");
             }
             if (decoder == null || !Decoders.names().contains(decoder)) {
-                throw new IllegalArgumentException("Unknown decoder '" + decoder + "' (sdsat.decoder): use one of "
-                        + Decoders.names());
+                throw new IllegalArgumentException(
+                        "Unknown decoder '" + decoder + "' (sdsat.decoder): use one of " + Decoders.names());
             }
         }
     }
@@ -59,15 +63,15 @@ public final class TextGeneration {
      * @param result ids and stats
      * @param stats the stats object printed as JSON (see {@link #statsJson})
      */
-    public record Outcome(String text, GenerationResult result, Map<String, Object> stats) {
-    }
+    public record Outcome(String text, GenerationResult result, Map<String, Object> stats) {}
 
     /** Loads the model, generates, and closes the model. */
     public static Outcome run(Request request) {
         DeviceChoice choice = DeviceChoice.resolve(request.device(), request.dtype());
         try (LoadedModel loaded = LoadedModel.open(request.model(), choice, request.satToken())) {
             long[] prompt = loaded.tokenizer().encodeWithBos(request.prompt());
-            PromptEncoder encoder = new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
+            PromptEncoder encoder = new PromptEncoder(
+                    loaded.tokenizer(), loaded.model().config().eosTokenIds());
             GenerationConfig generation = request.generation().toBuilder()
                     .stopTokenIds(encoder.stopTokens(Task.completion("prompt", "generate", request.prompt())))
                     .build();
@@ -91,8 +95,8 @@ public final class TextGeneration {
      * {@code temperature}, {@code sampling} (null when greedy), {@code stopReason} ({@code eos} or
      * {@code length}), {@code device}, {@code dtype}.
      */
-    public static Map<String, Object> statsJson(GenerationResult result, String decoder, GenerationConfig generation,
-            DeviceChoice choice) {
+    public static Map<String, Object> statsJson(
+            GenerationResult result, String decoder, GenerationConfig generation, DeviceChoice choice) {
         GenerationStats stats = result.stats();
         boolean ar = decoder.equals(io.github.sdsat.decode.AutoregressiveDecoder.NAME);
         Map<String, Object> json = new LinkedHashMap<>();
@@ -110,7 +114,8 @@ public final class TextGeneration {
         json.put("decoder", decoder);
         json.put("k", ar ? 0 : generation.k());
         json.put("temperature", generation.temperature());
-        json.put("sampling", generation.isGreedy() ? null : generation.sampling().id());
+        json.put(
+                "sampling", generation.isGreedy() ? null : generation.sampling().id());
         json.put("stopReason", result.stopReason());
         json.put("device", choice.device().toString());
         json.put("dtype", choice.dtypeName());

@@ -4,7 +4,6 @@ import io.github.sdsat.SdsatException;
 import io.github.sdsat.tokenizer.FimFormat;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
 import io.github.sdsat.tokenizer.SpecialTokens;
-
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;

@@ -19,8 +19,7 @@ abstract class AbstractDecoder implements Decoder {
     protected abstract int scratchSlots(GenerationConfig config);
 
     /** Checks k and anything else decoder-specific; throws with the valid values. */
-    protected void validateConfig(GenerationConfig config) {
-    }
+    protected void validateConfig(GenerationConfig config) {}
 
     @Override
     public final void validate(GenerationConfig config) {
@@ -32,20 +31,20 @@ abstract class AbstractDecoder implements Decoder {
         return promptTokens + config.maxNewTokens() + scratchSlots(config) + 1;
     }
 
-    protected abstract void decode(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out,
-            Counters counters);
+    protected abstract void decode(
+            long[] prompt, GenerationConfig config, KvCache cache, OutputSink out, Counters counters);
 
     @Override
     public final GenerationResult generate(long[] promptIds, GenerationConfig config) {
         if (promptIds == null || promptIds.length == 0) {
-            throw new IllegalArgumentException("Empty prompt: give at least one token (normally BOS + the encoded "
-                    + "prompt)");
+            throw new IllegalArgumentException(
+                    "Empty prompt: give at least one token (normally BOS + the encoded " + "prompt)");
         }
         int vocab = model.config().vocabSize();
         for (long id : promptIds) {
             if (id < 0 || id >= vocab) {
-                throw new IllegalArgumentException("Prompt token id " + id + " is outside the model's vocabulary [0, "
-                        + vocab + ")");
+                throw new IllegalArgumentException(
+                        "Prompt token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");
             }
         }
         validateConfig(config);
@@ -68,8 +67,16 @@ abstract class AbstractDecoder implements Decoder {
         double prefillMs = (counters.prefillEnd - counters.start) / 1e6;
         double decodeMs = (end - counters.prefillEnd) / 1e6;
         double seconds = (end - counters.start) / 1e9;
-        GenerationStats stats = new GenerationStats(out.size(), passes.passes(), counters.drafted, counters.accepted,
-                counters.acceptedPerPosition, prefillMs, decodeMs, out.size() / seconds, counters.loops,
+        GenerationStats stats = new GenerationStats(
+                out.size(),
+                passes.passes(),
+                counters.drafted,
+                counters.accepted,
+                counters.acceptedPerPosition,
+                prefillMs,
+                decodeMs,
+                out.size() / seconds,
+                counters.loops,
                 passes.decodePassesByWidth());
         return new GenerationResult(promptIds.clone(), out.tokens(), stats, out.stopReason(), out.fromDraft());
     }
@@ -78,7 +85,11 @@ abstract class AbstractDecoder implements Decoder {
      * The token after {@code tokens} (fed at {@code positions}, KV appended to the cache): the argmax on the tensor
      * side when greedy (no logits copied to Java), else a sample of the processed distribution of the last row.
      */
-    protected final long nextToken(KvCache cache, long[] tokens, long[] positions, GenerationConfig config,
+    protected final long nextToken(
+            KvCache cache,
+            long[] tokens,
+            long[] positions,
+            GenerationConfig config,
             java.util.SplittableRandom random) {
         int last = tokens.length - 1;
         if (config.isGreedy()) {

@@ -2,7 +2,6 @@ package io.github.sdsat.decode;
 
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
-
 import java.util.SplittableRandom;
 
 /** The baseline: one token per forward pass, greedy or sampled. */

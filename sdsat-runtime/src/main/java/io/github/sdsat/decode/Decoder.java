@@ -24,6 +24,5 @@ public interface Decoder {
      *
      * @throws IllegalArgumentException naming the unsupported value and the values that are supported
      */
-    default void validate(GenerationConfig config) {
-    }
+    default void validate(GenerationConfig config) {}
 }

@@ -1,18 +1,21 @@
 package io.github.sdsat.decode;
 
 import io.github.sdsat.model.LlamaModel;
-
 import java.util.List;
 
 /** Creates decoders by their public names (the values of {@code sdsat.decoder}). */
 public final class Decoders {
-    private Decoders() {
-    }
+    private Decoders() {}
 
     /** Names of the decoders this build provides, baseline first. */
     public static List<String> names() {
-        return List.of(AutoregressiveDecoder.NAME, SdsatTwoStepDecoder.NAME, SdsatSinglePassDecoder.NAME,
-                SdsatTreeDecoder.NAME, DraftVerifyDecoder.LOOKUP, SdsatChainDecoder.NAME,
+        return List.of(
+                AutoregressiveDecoder.NAME,
+                SdsatTwoStepDecoder.NAME,
+                SdsatSinglePassDecoder.NAME,
+                SdsatTreeDecoder.NAME,
+                DraftVerifyDecoder.LOOKUP,
+                SdsatChainDecoder.NAME,
                 SdsatChainDecoder.LOOKUP_NAME);
     }
 

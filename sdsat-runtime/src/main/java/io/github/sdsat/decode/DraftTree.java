@@ -2,7 +2,6 @@ package io.github.sdsat.decode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -48,13 +47,13 @@ public final class DraftTree {
     private static final String RESOURCE = "sdsat-trees.json";
     private static final String KEY_PREFIX = "tree_depth_";
 
-    private final int[][] rankPaths;      // per node; the root's is empty
-    private final int[] parent;           // per node; root: -1
+    private final int[][] rankPaths; // per node; the root's is empty
+    private final int[] parent; // per node; root: -1
     private final int[] nodeDepth;
-    private final int[][] children;       // per node, ordered by rank
+    private final int[][] children; // per node, ordered by rank
     private final int depth;
-    private final int[] maxRank;          // per depth 0..depth
-    private final boolean[][] visible;    // [node][node]: column is the row's ancestor or itself
+    private final int[] maxRank; // per depth 0..depth
+    private final boolean[][] visible; // [node][node]: column is the row's ancestor or itself
     private final int[][] leafPaths;
 
     private DraftTree(List<int[]> sortedPaths) {
@@ -95,8 +94,10 @@ public final class DraftTree {
         }
         children = new int[n][];
         for (int i = 0; i < n; i++) {
-            children[i] = kids.get(i).stream().sorted(Comparator.comparingInt(this::rankOf))
-                    .mapToInt(Integer::intValue).toArray();
+            children[i] = kids.get(i).stream()
+                    .sorted(Comparator.comparingInt(this::rankOf))
+                    .mapToInt(Integer::intValue)
+                    .toArray();
         }
 
         maxRank = new int[depth + 1];
@@ -159,8 +160,8 @@ public final class DraftTree {
             }
             for (int r : p) {
                 if (r < 0) {
-                    throw new IllegalArgumentException("draft-tree rank path " + Arrays.toString(p)
-                            + " has a negative rank");
+                    throw new IllegalArgumentException(
+                            "draft-tree rank path " + Arrays.toString(p) + " has a negative rank");
                 }
             }
             if (!seen.add(asList(p))) {
@@ -316,8 +317,8 @@ public final class DraftTree {
 
     private int check(int node) {
         if (node < 0 || node >= rankPaths.length) {
-            throw new IndexOutOfBoundsException("draft-tree node " + node + " out of range [0, " + rankPaths.length
-                    + ")");
+            throw new IndexOutOfBoundsException(
+                    "draft-tree node " + node + " out of range [0, " + rankPaths.length + ")");
         }
         return node;
     }
@@ -356,8 +357,8 @@ public final class DraftTree {
                 Map.Entry<String, JsonNode> e = it.next();
                 String key = e.getKey();
                 if (!key.startsWith(KEY_PREFIX)) {
-                    throw new IllegalStateException(RESOURCE + ": tree key '" + key + "' is not of the form "
-                            + KEY_PREFIX + "K");
+                    throw new IllegalStateException(
+                            RESOURCE + ": tree key '" + key + "' is not of the form " + KEY_PREFIX + "K");
                 }
                 int k = Integer.parseInt(key.substring(KEY_PREFIX.length()));
                 List<int[]> paths = new ArrayList<>();
@@ -372,12 +373,12 @@ public final class DraftTree {
                 try {
                     tree = of(paths);
                 } catch (IllegalArgumentException ex) {
-                    throw new IllegalStateException(RESOURCE + ": tree '" + key + "' is malformed: "
-                            + ex.getMessage(), ex);
+                    throw new IllegalStateException(
+                            RESOURCE + ": tree '" + key + "' is malformed: " + ex.getMessage(), ex);
                 }
                 if (tree.depth() != k) {
-                    throw new IllegalStateException(RESOURCE + ": tree '" + key + "' has depth " + tree.depth()
-                            + ", expected " + k);
+                    throw new IllegalStateException(
+                            RESOURCE + ": tree '" + key + "' has depth " + tree.depth() + ", expected " + k);
                 }
                 byDepth.put(k, tree);
             }

@@ -2,7 +2,6 @@ package io.github.sdsat.decode;
 
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
-
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -121,8 +120,8 @@ public final class DraftVerifyDecoder extends AbstractDecoder {
                     }
                     pointMasses[i][(int) drafts[i]] = 1.0;
                 }
-                SpeculativeSampling.ChainOutcome outcome = SpeculativeSampling.verifyChain(Arrays.copyOf(drafts, c),
-                        pointMasses, logits, vocab, config, random);
+                SpeculativeSampling.ChainOutcome outcome = SpeculativeSampling.verifyChain(
+                        Arrays.copyOf(drafts, c), pointMasses, logits, vocab, config, random);
                 for (int i = 0; i < c; i++) {
                     pointMasses[i][(int) drafts[i]] = 0.0;
                 }

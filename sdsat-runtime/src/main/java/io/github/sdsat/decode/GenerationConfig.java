@@ -17,8 +17,16 @@ import java.util.Arrays;
  * @param lookupMaxNgram longest suffix n-gram the {@code lookup} decoder matches against earlier context (it tries
  *     n = lookupMaxNgram down to 1); ignored by the other decoders
  */
-public record GenerationConfig(int maxNewTokens, double temperature, int topK, double topP, long seed, int k,
-        SamplingMode sampling, long[] stopTokenIds, int lookupMaxNgram) {
+public record GenerationConfig(
+        int maxNewTokens,
+        double temperature,
+        int topK,
+        double topP,
+        long seed,
+        int k,
+        SamplingMode sampling,
+        long[] stopTokenIds,
+        int lookupMaxNgram) {
 
     /** Default of {@link #lookupMaxNgram}: the reference prompt-lookup implementation's n = 3 down to 1. */
     public static final int DEFAULT_LOOKUP_MAX_NGRAM = 3;
@@ -26,8 +34,15 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
     public static final int MAX_LOOKUP_NGRAM = 16;
 
     /** Settings without a lookup n-gram size (the form before lookup existed): {@link #DEFAULT_LOOKUP_MAX_NGRAM}. */
-    public GenerationConfig(int maxNewTokens, double temperature, int topK, double topP, long seed, int k,
-            SamplingMode sampling, long[] stopTokenIds) {
+    public GenerationConfig(
+            int maxNewTokens,
+            double temperature,
+            int topK,
+            double topP,
+            long seed,
+            int k,
+            SamplingMode sampling,
+            long[] stopTokenIds) {
         this(maxNewTokens, temperature, topK, topP, seed, k, sampling, stopTokenIds, DEFAULT_LOOKUP_MAX_NGRAM);
     }
 
@@ -74,8 +89,16 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
     }
 
     public Builder toBuilder() {
-        return new Builder().maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed)
-                .k(k).sampling(sampling).stopTokenIds(stopTokenIds).lookupMaxNgram(lookupMaxNgram);
+        return new Builder()
+                .maxNewTokens(maxNewTokens)
+                .temperature(temperature)
+                .topK(topK)
+                .topP(topP)
+                .seed(seed)
+                .k(k)
+                .sampling(sampling)
+                .stopTokenIds(stopTokenIds)
+                .lookupMaxNgram(lookupMaxNgram);
     }
 
     public static Builder builder() {
@@ -147,8 +170,8 @@ public record GenerationConfig(int maxNewTokens, double temperature, int topK, d
         }
 
         public GenerationConfig build() {
-            return new GenerationConfig(maxNewTokens, temperature, topK, topP, seed, k, sampling, stopTokenIds,
-                    lookupMaxNgram);
+            return new GenerationConfig(
+                    maxNewTokens, temperature, topK, topP, seed, k, sampling, stopTokenIds, lookupMaxNgram);
         }
     }
 }

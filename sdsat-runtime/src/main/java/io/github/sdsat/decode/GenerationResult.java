@@ -10,12 +10,12 @@ package io.github.sdsat.decode;
  * @param fromDraft per output id: true when it was a draft accepted by verification, false when a pass decided it
  *     (prefill, bonus token, autoregressive step)
  */
-public record GenerationResult(long[] promptIds, long[] outputIds, GenerationStats stats, String stopReason,
-        boolean[] fromDraft) {
+public record GenerationResult(
+        long[] promptIds, long[] outputIds, GenerationStats stats, String stopReason, boolean[] fromDraft) {
     public GenerationResult {
         if (fromDraft.length != outputIds.length) {
-            throw new IllegalArgumentException("fromDraft holds " + fromDraft.length + " flags for "
-                    + outputIds.length + " output ids");
+            throw new IllegalArgumentException(
+                    "fromDraft holds " + fromDraft.length + " flags for " + outputIds.length + " output ids");
         }
     }
 

@@ -16,8 +16,16 @@ package io.github.sdsat.decode;
  *     runtime's cost curve T(width) this gives what the generation would cost with zero loop overhead, the
  *     decoder's speedup ceiling (docs/PERFORMANCE.md)
  */
-public record GenerationStats(int newTokens, int forwardPasses, long draftedTokens, long acceptedTokens,
-        long[] acceptedPerPosition, double prefillMs, double decodeMs, double tokensPerSecond, int loops,
+public record GenerationStats(
+        int newTokens,
+        int forwardPasses,
+        long draftedTokens,
+        long acceptedTokens,
+        long[] acceptedPerPosition,
+        double prefillMs,
+        double decodeMs,
+        double tokensPerSecond,
+        int loops,
         long[] decodePassesByWidth) {
 
     /** Accepted drafts / drafted tokens, or 0 when nothing was drafted. */

@@ -24,6 +24,7 @@ final class NgramIndex implements Drafter {
     private final Map<Gram, Integer>[] grams;
     /** The context so far, tokens[0..length). */
     private long[] tokens = new long[64];
+
     private int length;
     /** Length of the suffix n-gram matched by the last {@link #propose} (0: none); for tests and reports. */
     private int lastMatch;

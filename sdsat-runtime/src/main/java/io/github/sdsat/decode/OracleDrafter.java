@@ -11,6 +11,7 @@ package io.github.sdsat.decode;
 final class OracleDrafter implements Drafter {
     /** The reference output, [referenceLength]; never modified. */
     private final long[] reference;
+
     private int committed;
 
     OracleDrafter(long[] referenceOutput) {

@@ -10,8 +10,7 @@ import java.util.SplittableRandom;
  * baseline passes, so that "the target distribution" means the same thing everywhere.
  */
 public final class Sampler {
-    private Sampler() {
-    }
+    private Sampler() {}
 
     /** Index of the largest value; the lowest index wins ties (the one argmax used everywhere). */
     public static int argmax(float[] logits, int offset, int length) {

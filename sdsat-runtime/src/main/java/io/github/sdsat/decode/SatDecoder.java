@@ -24,8 +24,8 @@ abstract class SatDecoder extends AbstractDecoder {
     /** Refuses a k outside 1..{@value #MAX_K}, naming this decoder. */
     protected void checkK(GenerationConfig config) {
         if (config.k() < 1 || config.k() > MAX_K) {
-            throw new IllegalArgumentException(name() + " supports k from 1 to " + MAX_K + " SAT tokens, got k = "
-                    + config.k());
+            throw new IllegalArgumentException(
+                    name() + " supports k from 1 to " + MAX_K + " SAT tokens, got k = " + config.k());
         }
     }
 }

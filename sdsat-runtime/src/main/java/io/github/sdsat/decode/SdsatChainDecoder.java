@@ -2,7 +2,6 @@ package io.github.sdsat.decode;
 
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
-
 import java.util.Arrays;
 import java.util.function.Function;
 
@@ -51,8 +50,8 @@ public final class SdsatChainDecoder extends SatDecoder {
     /** Gives the lookup drafter of a generation, or null for {@code sdsat-chain} (SAT drafts only). */
     private final Function<GenerationConfig, Drafter> lookups;
 
-    private SdsatChainDecoder(LlamaModel model, long satToken, String name,
-            Function<GenerationConfig, Drafter> lookups) {
+    private SdsatChainDecoder(
+            LlamaModel model, long satToken, String name, Function<GenerationConfig, Drafter> lookups) {
         super(model, satToken);
         this.name = name;
         this.lookups = lookups;

@@ -2,7 +2,6 @@ package io.github.sdsat.decode;
 
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
-
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -101,8 +100,8 @@ public final class SdsatTreeDecoder extends SatDecoder {
                 outcome = SpeculativeSampling.walkGreedy(tree, tokens, present, best);
             } else {
                 float[] verify = passes.logits(cache, tokens, positions, mask, 0);
-                outcome = SpeculativeSampling.walkTree(tree, tokens, present, verify, vocab, draftDistributions,
-                        candidates, config, random);
+                outcome = SpeculativeSampling.walkTree(
+                        tree, tokens, present, verify, vocab, draftDistributions, candidates, config, random);
             }
             int[] path = outcome.acceptedNodes();
             counters.verified(k, path.length);
@@ -145,14 +144,14 @@ public final class SdsatTreeDecoder extends SatDecoder {
         }
         present[0] = true;
         for (int node = 1; node < tree.size(); node++) {
-            present[node] = present[tree.parentOf(node)]
-                    && tree.rankOf(node) < candidates[tree.depthOf(node) - 1].length;
+            present[node] =
+                    present[tree.parentOf(node)] && tree.rankOf(node) < candidates[tree.depthOf(node) - 1].length;
         }
         return tree.tokens(root, full);
     }
 
-    private static long choose(float[] logits, int offset, int vocab, GenerationConfig config,
-            SplittableRandom random) {
+    private static long choose(
+            float[] logits, int offset, int vocab, GenerationConfig config, SplittableRandom random) {
         if (config.isGreedy()) {
             return Sampler.argmax(logits, offset, vocab);
         }

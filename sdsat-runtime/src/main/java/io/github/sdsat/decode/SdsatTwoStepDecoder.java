@@ -2,7 +2,6 @@ package io.github.sdsat.decode;
 
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
-
 import java.util.SplittableRandom;
 
 /**
@@ -20,6 +19,7 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
     public static final String NAME = "sdsat";
     /** The benchmark's two-step oracle ({@link Decoders#oracleTwoStep}; not in {@link Decoders#names()}). */
     public static final String ORACLE_NAME = "oracle-two-step";
+
     public static final int MAX_K = SatDecoder.MAX_K;
 
     /**
@@ -66,8 +66,8 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
         }
     }
 
-    private void decodeGreedy(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out,
-            Counters counters) {
+    private void decodeGreedy(
+            long[] prompt, GenerationConfig config, KvCache cache, OutputSink out, Counters counters) {
         int k = config.k();
         long t = nextToken(cache, prompt, ModelPasses.range(0, prompt.length), config, null);
         counters.prefillDone();
@@ -119,8 +119,8 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
     }
 
     /** Chain sampling: the same two passes per loop, drafts sampled and accepted per {@link SamplingMode}. */
-    private void decodeSampled(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out,
-            Counters counters) {
+    private void decodeSampled(
+            long[] prompt, GenerationConfig config, KvCache cache, OutputSink out, Counters counters) {
         int k = config.k();
         int vocab = passes.vocab;
         SplittableRandom random = new SplittableRandom(config.seed());
@@ -151,8 +151,8 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
             verifyInput[0] = t1;
             System.arraycopy(drafts, 0, verifyInput, 1, k);
             float[] verify = passes.logits(cache, verifyInput, ModelPasses.range(n + 1, k + 1), null, 0);
-            SpeculativeSampling.ChainOutcome outcome = SpeculativeSampling.verifyChain(drafts, draftDistributions,
-                    verify, vocab, config, random);
+            SpeculativeSampling.ChainOutcome outcome =
+                    SpeculativeSampling.verifyChain(drafts, draftDistributions, verify, vocab, config, random);
             int accepted = outcome.accepted();
             counters.verified(k, accepted);
             for (int i = 0; i < accepted; i++) {

@@ -25,16 +25,13 @@ import java.util.SplittableRandom;
  * </ul>
  */
 final class SpeculativeSampling {
-    private SpeculativeSampling() {
-    }
+    private SpeculativeSampling() {}
 
     /** Outcome of verifying a chain of drafts: the first {@code accepted} drafts stand and {@code next} follows. */
-    record ChainOutcome(int accepted, long next) {
-    }
+    record ChainOutcome(int accepted, long next) {}
 
     /** Outcome of a tree walk: accepted nodes below the root in depth order, and the token that follows them. */
-    record TreeOutcome(int[] acceptedNodes, long next) {
-    }
+    record TreeOutcome(int[] acceptedNodes, long next) {}
 
     /**
      * Greedy acceptance of a chain: how many leading drafts equal the target's argmax at their position, i.e.
@@ -59,8 +56,13 @@ final class SpeculativeSampling {
      * @param targetLogits {@code drafts.length + 1} rows of {@code vocab} logits: row j is the target for drafts[j],
      *     the last row the target after all drafts (the bonus)
      */
-    static ChainOutcome verifyChain(long[] drafts, double[][] draftDistributions, float[] targetLogits, int vocab,
-            GenerationConfig config, SplittableRandom random) {
+    static ChainOutcome verifyChain(
+            long[] drafts,
+            double[][] draftDistributions,
+            float[] targetLogits,
+            int vocab,
+            GenerationConfig config,
+            SplittableRandom random) {
         for (int j = 0; j < drafts.length; j++) {
             double[] p = Sampler.distribution(targetLogits, j * vocab, vocab, config);
             int d = (int) drafts[j];
@@ -77,8 +79,8 @@ final class SpeculativeSampling {
             }
         }
         int last = drafts.length;
-        return new ChainOutcome(drafts.length,
-                Sampler.sample(Sampler.distribution(targetLogits, last * vocab, vocab, config), random));
+        return new ChainOutcome(
+                drafts.length, Sampler.sample(Sampler.distribution(targetLogits, last * vocab, vocab, config), random));
     }
 
     /**
@@ -92,8 +94,16 @@ final class SpeculativeSampling {
      * @param draftDistributions processed draft distribution of depth d at index d-1 (unused at temperature 0)
      * @param candidates ranked candidates of depth d at index d-1, in the order they were drawn
      */
-    static TreeOutcome walkTree(DraftTree tree, long[] nodeTokens, boolean[] present, float[] logits, int vocab,
-            double[][] draftDistributions, long[][] candidates, GenerationConfig config, SplittableRandom random) {
+    static TreeOutcome walkTree(
+            DraftTree tree,
+            long[] nodeTokens,
+            boolean[] present,
+            float[] logits,
+            int vocab,
+            double[][] draftDistributions,
+            long[][] candidates,
+            GenerationConfig config,
+            SplittableRandom random) {
         if (config.isGreedy()) {
             long[] best = new long[tree.size()];
             for (int node = 0; node < best.length; node++) {
@@ -137,8 +147,15 @@ final class SpeculativeSampling {
      * tested candidate that has no node under this parent (possible only for trees whose children are not a rank
      * prefix) can still be accepted: it is then the next token, and the walk ends.
      */
-    private static TreeOutcome walkLossless(DraftTree tree, boolean[] present, float[] logits, int vocab,
-            double[][] draftDistributions, long[][] candidates, GenerationConfig config, SplittableRandom random) {
+    private static TreeOutcome walkLossless(
+            DraftTree tree,
+            boolean[] present,
+            float[] logits,
+            int vocab,
+            double[][] draftDistributions,
+            long[][] candidates,
+            GenerationConfig config,
+            SplittableRandom random) {
         int[] path = new int[tree.depth()];
         int accepted = 0;
         int node = 0;
@@ -180,14 +197,21 @@ final class SpeculativeSampling {
      * accepts its longest prefix matching its samples; the first longest path wins; the next token is a fresh
      * sample at its last accepted node. Padded path entries ({@link DraftTree#PAD}) are never read as nodes.
      */
-    private static TreeOutcome walkPaper(DraftTree tree, long[] nodeTokens, boolean[] present, float[] logits,
-            int vocab, GenerationConfig config, SplittableRandom random) {
+    private static TreeOutcome walkPaper(
+            DraftTree tree,
+            long[] nodeTokens,
+            boolean[] present,
+            float[] logits,
+            int vocab,
+            GenerationConfig config,
+            SplittableRandom random) {
         double[][] target = new double[tree.size()][];
         int[] bestPath = null;
         int bestLength = -1;
         for (int[] leafPath : tree.leafPaths()) {
             int length = 0;
-            while (length + 1 < leafPath.length && leafPath[length + 1] != DraftTree.PAD
+            while (length + 1 < leafPath.length
+                    && leafPath[length + 1] != DraftTree.PAD
                     && present[leafPath[length + 1]]) {
                 int from = leafPath[length];
                 if (target[from] == null) {

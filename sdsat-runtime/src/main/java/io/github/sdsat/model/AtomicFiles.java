@@ -32,8 +32,7 @@ public final class AtomicFiles {
     static final Move ATOMIC_MOVE =
             (from, to) -> Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /** Writing code that receives the (existing, empty) temporary file to fill. */
     @FunctionalInterface
@@ -69,8 +68,10 @@ public final class AtomicFiles {
             return target;
         } catch (IOException e) {
             Path absolute = target.toAbsolutePath();
-            throw new SdsatException("Cannot write " + absolute + " (" + describe(e) + "): check that "
-                    + absolute.getParent() + " is writable and the disk has space", e);
+            throw new SdsatException(
+                    "Cannot write " + absolute + " (" + describe(e) + "): check that " + absolute.getParent()
+                            + " is writable and the disk has space",
+                    e);
         }
     }
 
@@ -104,8 +105,8 @@ public final class AtomicFiles {
 
     private static Path createTemporary(Path folder, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Path temporary = folder.resolve("." + name + "." + ProcessHandle.current().pid() + "."
-                    + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+            Path temporary = folder.resolve("." + name + "."
+                    + ProcessHandle.current().pid() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
             try {
                 return Files.createFile(temporary);
             } catch (FileAlreadyExistsException e) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.SdsatException;
-
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -41,8 +40,8 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
     /** Tensor name to the file that holds it, in the order of the single file or of the index's weight_map. */
     private final Map<String, SafetensorsFile> fileOfTensor;
 
-    private Checkpoint(Path folder, LlamaConfig config, List<SafetensorsFile> files,
-                       Map<String, SafetensorsFile> fileOfTensor) {
+    private Checkpoint(
+            Path folder, LlamaConfig config, List<SafetensorsFile> files, Map<String, SafetensorsFile> fileOfTensor) {
         this.folder = folder;
         this.config = config;
         this.files = files;
@@ -56,13 +55,14 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
      */
     public static Checkpoint open(Path folder) {
         if (!Files.isDirectory(folder)) {
-            throw new SdsatException(folder + (Files.exists(folder) ? " is a file, not a model folder" : " does not exist")
-                    + "; give the Hugging Face model folder: " + EXPECTED_CONTENTS);
+            throw new SdsatException(
+                    folder + (Files.exists(folder) ? " is a file, not a model folder" : " does not exist")
+                            + "; give the Hugging Face model folder: " + EXPECTED_CONTENTS);
         }
         Path configJson = folder.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(configJson)) {
-            throw new SdsatException(folder + " is not a Hugging Face model folder: config.json missing; "
-                    + EXPECTED_CONTENTS);
+            throw new SdsatException(
+                    folder + " is not a Hugging Face model folder: config.json missing; " + EXPECTED_CONTENTS);
         }
         LlamaConfig config = LlamaConfig.load(configJson);
         Path single = folder.resolve(SINGLE_WEIGHTS_FILE);
@@ -92,7 +92,9 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
                             + "file inside " + folder + "; shard names must be file names in the model folder");
                 }
                 if (!Files.isRegularFile(shard)) {
-                    long count = weightMap.values().stream().filter(shardName::equals).count();
+                    long count = weightMap.values().stream()
+                            .filter(shardName::equals)
+                            .count();
                     throw new SdsatException(index + " maps " + count + " tensors to shard " + shardName
                             + ", which is missing from " + folder + "; the download is incomplete: fetch every "
                             + "shard the index lists");
@@ -109,8 +111,8 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
                 }
                 fileOfTensor.put(entry.getKey(), shard);
             }
-            return new Checkpoint(folder, config, List.copyOf(shards.values()),
-                    Collections.unmodifiableMap(fileOfTensor));
+            return new Checkpoint(
+                    folder, config, List.copyOf(shards.values()), Collections.unmodifiableMap(fileOfTensor));
         } catch (RuntimeException e) {
             shards.values().forEach(SafetensorsFile::close);
             throw e;
@@ -128,8 +130,8 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
         }
         JsonNode weightMap = root == null ? null : root.get("weight_map");
         if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
-            throw new SdsatException(index + " has no weight_map (an object from tensor name to shard file); "
-                    + "fetch it again");
+            throw new SdsatException(
+                    index + " has no weight_map (an object from tensor name to shard file); " + "fetch it again");
         }
         Map<String, String> result = new LinkedHashMap<>();
         weightMap.fields().forEachRemaining(entry -> {
@@ -187,7 +189,8 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
     }
 
     private SdsatException missing(String name) {
-        String searched = files.size() == 1 ? files.get(0).file().toString()
+        String searched = files.size() == 1
+                ? files.get(0).file().toString()
                 : folder.resolve(INDEX_FILE) + " (weight_map over " + files.size() + " shards)";
         return new SdsatException("tensor '" + name + "' not found in " + searched + "; the checkpoint holds "
                 + fileOfTensor.size() + " tensors. Check that the folder holds a complete Llama checkpoint");

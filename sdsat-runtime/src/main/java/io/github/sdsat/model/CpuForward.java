@@ -20,6 +20,7 @@ final class CpuForward implements AutoCloseable {
     private final CpuWorkers workers;
     /** [vocab, hidden] row-major: the embedding table is read by row, never multiplied. */
     private final float[] embed;
+
     private final PackedMatrix[] qkv;
     private final PackedMatrix[] o;
     private final PackedMatrix[] gateUp;
@@ -30,6 +31,7 @@ final class CpuForward implements AutoCloseable {
     private final double[] inverseFrequencies;
     /** cos/sin per position [rows, headDim/2], grown on demand up to the context length. */
     private float[] cosTable = new float[0];
+
     private float[] sinTable = new float[0];
     private int tableRows;
 
@@ -43,8 +45,16 @@ final class CpuForward implements AutoCloseable {
     private float[] gateUpOut; // [n, gateUp.paddedOut]
     private float[] logitsPadded; // [n, lmHead.paddedOut]
 
-    private CpuForward(LlamaConfig config, CpuKernels kernels, int threads, float[] embed, PackedMatrix[] qkv,
-            PackedMatrix[] o, PackedMatrix[] gateUp, PackedMatrix[] down, PackedMatrix lmHead) {
+    private CpuForward(
+            LlamaConfig config,
+            CpuKernels kernels,
+            int threads,
+            float[] embed,
+            PackedMatrix[] qkv,
+            PackedMatrix[] o,
+            PackedMatrix[] gateUp,
+            PackedMatrix[] down,
+            PackedMatrix lmHead) {
         this.config = config;
         this.kernels = kernels;
         this.embed = embed;
@@ -190,8 +200,8 @@ final class CpuForward implements AutoCloseable {
         cache.requireStorage(true);
         int n = tokens.length;
         if (n == 0 || positions.length != n) {
-            throw new IllegalArgumentException("A pass needs at least one token and one position per token, got "
-                    + n + " tokens and " + positions.length + " positions");
+            throw new IllegalArgumentException("A pass needs at least one token and one position per token, got " + n
+                    + " tokens and " + positions.length + " positions");
         }
         if (cache.remaining() < n) {
             throw new IllegalArgumentException("KV cache full: " + cache.length() + " cached + " + n
@@ -206,8 +216,8 @@ final class CpuForward implements AutoCloseable {
         }
         for (int i = 0; i < n; i++) {
             if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
-                throw new IllegalArgumentException("Token id " + tokens[i] + " is outside the vocabulary [0, "
-                        + config.vocabSize() + ")");
+                throw new IllegalArgumentException(
+                        "Token id " + tokens[i] + " is outside the vocabulary [0, " + config.vocabSize() + ")");
             }
             if (positions[i] < 0 || positions[i] >= config.maxPositions()) {
                 throw new IllegalArgumentException("Position " + positions[i] + " is outside the model's context [0, "
@@ -217,8 +227,8 @@ final class CpuForward implements AutoCloseable {
     }
 
     /** Heads [from, to) of every new row: softmax(q·K + mask) · V into {@link #attention}. */
-    private void attend(int from, int to, int n, int cached, float[] mask, int qkvStride, float[] keys,
-            float[] values) {
+    private void attend(
+            int from, int to, int n, int cached, float[] mask, int qkvStride, float[] keys, float[] values) {
         int headDim = config.headDim();
         int kvHeads = config.numKvHeads();
         int group = config.numHeads() / kvHeads;
@@ -238,7 +248,14 @@ final class CpuForward implements AutoCloseable {
                     }
                 }
                 kernels.softmax(scores, visible);
-                kernels.weightedSum(scores, visible, values, kvHead * headDim, kvRow, headDim, attention,
+                kernels.weightedSum(
+                        scores,
+                        visible,
+                        values,
+                        kvHead * headDim,
+                        kvRow,
+                        headDim,
+                        attention,
                         i * attentionWidth + h * headDim);
             }
         }

@@ -39,8 +39,8 @@ interface CpuKernels {
      * The attention output of one query: out[outOff + d] = Σ_j weights[j] · values[valueOff + j·stride + d] for d <
      * width, j < count (out is overwritten).
      */
-    void weightedSum(float[] weights, int count, float[] values, int valueOff, int stride, int width, float[] out,
-            int outOff);
+    void weightedSum(
+            float[] weights, int count, float[] values, int valueOff, int stride, int width, float[] out, int outOff);
 
     /** softmax over x[0, n) in place: exp(x - max) / Σ (entries of -inf become 0). */
     void softmax(float[] x, int n);
@@ -93,17 +93,18 @@ interface CpuKernels {
         /** Kernel classes already warmed up in this JVM. */
         static final java.util.Set<Class<?>> warm = new java.util.HashSet<>();
 
-        private Holder() {
-        }
+        private Holder() {}
 
         private static CpuKernels choose() {
-            boolean vectorModule = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+            boolean vectorModule =
+                    ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
             if (vectorModule && !"scalar".equals(System.getProperty("sdsat.cpuKernels"))) {
                 return new VectorCpuKernels();
             }
-            Logger.getLogger(CpuKernels.class.getName()).warning("The JVM runs without --add-modules "
-                    + "jdk.incubator.vector: the CPU forward pass uses scalar kernels (several times slower). Add the "
-                    + "flag to MAVEN_OPTS or .mvn/jvm.config (docs/PERFORMANCE.md).");
+            Logger.getLogger(CpuKernels.class.getName())
+                    .warning("The JVM runs without --add-modules "
+                            + "jdk.incubator.vector: the CPU forward pass uses scalar kernels (several times slower). Add the "
+                            + "flag to MAVEN_OPTS or .mvn/jvm.config (docs/PERFORMANCE.md).");
             return new ScalarCpuKernels();
         }
     }

@@ -29,8 +29,8 @@ final class CpuWorkers implements AutoCloseable {
 
     CpuWorkers(int threads) {
         if (threads < 1) {
-            throw new IllegalArgumentException("CPU threads must be at least 1, got " + threads
-                    + ": set -Dsdsat.cpuThreads to a positive number");
+            throw new IllegalArgumentException(
+                    "CPU threads must be at least 1, got " + threads + ": set -Dsdsat.cpuThreads to a positive number");
         }
         workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {

@@ -3,7 +3,6 @@ package io.github.sdsat.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
-
 import java.util.Locale;
 
 /**
@@ -51,14 +50,17 @@ public record DeviceChoice(Device device, DataType dtype) {
             try {
                 gpu = index.isEmpty() ? 0 : Integer.parseInt(index);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("Device '" + name + "' is not understood: use auto, cpu, gpu or "
-                        + "gpuN (e.g. gpu1)", e);
+                throw new IllegalArgumentException(
+                        "Device '" + name + "' is not understood: use auto, cpu, gpu or " + "gpuN (e.g. gpu1)", e);
             }
             int count = gpuCount();
             if (gpu < 0 || gpu >= count) {
                 throw new IllegalArgumentException("Device '" + name + "' asks for GPU " + gpu + " but DJL's PyTorch"
-                        + " engine sees " + count + " GPU(s)" + (count == 0 ? " (the CPU build of PyTorch is on the "
-                        + "class path, or no CUDA device is visible)" : "") + ": use sdsat.device=auto or cpu, or a "
+                        + " engine sees " + count + " GPU(s)"
+                        + (count == 0
+                                ? " (the CPU build of PyTorch is on the " + "class path, or no CUDA device is visible)"
+                                : "")
+                        + ": use sdsat.device=auto or cpu, or a "
                         + "GPU index below " + count);
             }
             return Device.gpu(gpu);

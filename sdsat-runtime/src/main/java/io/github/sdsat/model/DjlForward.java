@@ -9,7 +9,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
-
 /**
  * The forward pass of a Llama model as a graph of PyTorch ops through DJL (docs/DESIGN.md §3): the pass of
  * {@link LlamaModel} on a GPU, in float16, or with {@code -Dsdsat.cpuKernels=djl}, and the pass training
@@ -29,9 +28,11 @@ public final class DjlForward implements AutoCloseable {
      * cache capacity), never to max_position_embeddings: a config may claim millions of positions that no run uses.
      */
     private NDArray cosTable;
+
     private NDArray sinTable;
     /** rotate_half as a matrix: rotate_half(x) = x · R (one ±1 per column, so exact in any float type). */
     private final NDArray rotateHalf;
+
     private final NDArray eps;
     private NDArray causal;
     private int ropeRows;
@@ -119,8 +120,8 @@ public final class DjlForward implements AutoCloseable {
      * @return float32 logits [n - logitsFrom, vocab] (or [batch, n - logitsFrom, vocab]), attached to the manager of
      *     {@code tokens}
      */
-    public NDArray forward(FoldedWeights w, NDArray tokens, NDArray positions, NDArray mask, KvCache cache,
-            long logitsFrom) {
+    public NDArray forward(
+            FoldedWeights w, NDArray tokens, NDArray positions, NDArray mask, KvCache cache, long logitsFrom) {
         if (cache != null) {
             cache.requireStorage(false);
         }
@@ -184,8 +185,8 @@ public final class DjlForward implements AutoCloseable {
             PtNDArray h = rmsNormalize(x);
             PtNDArray qkv = reshape(JniUtils.linear(h, (PtNDArray) w.qkv[layer], null), b, n, heads + 2 * kvHeads, hd);
             PtNDArray qk = JniUtils.slice(qkv, 2, 0, heads + kvHeads, 1);
-            PtNDArray rotated = JniUtils.add(JniUtils.mul(qk, cos),
-                    JniUtils.mul(JniUtils.matmul(qk, (PtNDArray) rotateHalf), sin));
+            PtNDArray rotated =
+                    JniUtils.add(JniUtils.mul(qk, cos), JniUtils.mul(JniUtils.matmul(qk, (PtNDArray) rotateHalf), sin));
             PtNDArray q = JniUtils.slice(rotated, 2, 0, heads, 1); // [b, n, H, hd]
             PtNDArray k = JniUtils.slice(rotated, 2, heads, heads + kvHeads, 1); // [b, n, KV, hd]
             PtNDArray v = JniUtils.slice(qkv, 2, heads + kvHeads, heads + 2 * kvHeads, 1);
@@ -210,8 +211,8 @@ public final class DjlForward implements AutoCloseable {
             }
             PtNDArray vh = JniUtils.permute(values, new long[] {0, 2, 1, 3}); // [b, KV, total, hd]
             PtNDArray attn = JniUtils.matmul(reshape(probs, b, kvHeads, group * n, total), vh); // [b, KV, G*n, hd]
-            PtNDArray merged = reshape(JniUtils.permute(reshape(attn, b, heads, n, hd), new long[] {0, 2, 1, 3}),
-                    b, n, heads * hd);
+            PtNDArray merged = reshape(
+                    JniUtils.permute(reshape(attn, b, heads, n, hd), new long[] {0, 2, 1, 3}), b, n, heads * hd);
             x = JniUtils.add(x, JniUtils.linear(merged, (PtNDArray) w.o[layer], null));
             // --- MLP: down(silu(gate) * up) ---
             PtNDArray h2 = rmsNormalize(x);
@@ -262,8 +263,8 @@ public final class DjlForward implements AutoCloseable {
             causal = manager.create(m, new Shape(size, size)).toDevice(device, false);
             causal.attach(manager);
         }
-        return JniUtils.index((PtNDArray) causal, new long[] {cached, 0}, new long[] {total, total},
-                new long[] {1, 1}, step);
+        return JniUtils.index(
+                (PtNDArray) causal, new long[] {cached, 0}, new long[] {total, total}, new long[] {1, 1}, step);
     }
 
     /** Closes the constants' manager. */

@@ -21,8 +21,7 @@ public final class DjlOffline {
     /** Name DJL reads, as environment variable then system property, to skip usage telemetry. */
     public static final String OPT_OUT_TRACKING = "OPT_OUT_TRACKING";
 
-    private DjlOffline() {
-    }
+    private DjlOffline() {}
 
     /**
      * Turns offline mode and the telemetry opt-out on for this JVM. Must run before the first DJL engine is

@@ -1,13 +1,12 @@
 package io.github.sdsat.model;
 
 import io.github.sdsat.SdsatException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,8 +45,7 @@ public final class EmbeddedModels {
     private static final String RESOURCE_ROOT = "io/github/sdsat/models/";
     private static final String WEIGHTS = "model.safetensors";
 
-    private EmbeddedModels() {
-    }
+    private EmbeddedModels() {}
 
     /**
      * Resolves {@code sdsat.model}: null, blank or {@value #DEFAULT} gives the embedded SDSAT model, {@value #BASE}
@@ -86,15 +84,16 @@ public final class EmbeddedModels {
             for (String file : FILES) {
                 Path source = modelFolder.resolve(file);
                 if (!Files.isRegularFile(source)) {
-                    throw new SdsatException("Cannot install " + modelFolder + " as embedded model '" + name
-                            + "': " + file + " is missing (train it completely first)");
+                    throw new SdsatException("Cannot install " + modelFolder + " as embedded model '" + name + "': "
+                            + file + " is missing (train it completely first)");
                 }
-                AtomicFiles.write(target.resolve(file), temporary ->
-                        Files.copy(source, temporary, StandardCopyOption.REPLACE_EXISTING));
+                AtomicFiles.write(
+                        target.resolve(file),
+                        temporary -> Files.copy(source, temporary, StandardCopyOption.REPLACE_EXISTING));
             }
         } catch (java.io.IOException e) {
-            throw new SdsatException("Cannot install embedded model '" + name + "' into " + target + ": "
-                    + e.getMessage(), e);
+            throw new SdsatException(
+                    "Cannot install embedded model '" + name + "' into " + target + ": " + e.getMessage(), e);
         }
         return target;
     }
@@ -148,13 +147,15 @@ public final class EmbeddedModels {
                 deleteRecursively(temporary);
             }
         } catch (IOException | UncheckedIOException e) {
-            throw new SdsatException("Cannot extract the embedded model '" + name + "' to " + target + ": "
-                    + e.getMessage() + "; make the folder writable or choose another with -D" + CACHE_PROPERTY
-                    + "=<folder>", e);
+            throw new SdsatException(
+                    "Cannot extract the embedded model '" + name + "' to " + target + ": "
+                            + e.getMessage() + "; make the folder writable or choose another with -D" + CACHE_PROPERTY
+                            + "=<folder>",
+                    e);
         }
         if (!Files.isRegularFile(target.resolve(WEIGHTS))) {
-            throw new SdsatException("Extracting the embedded model '" + name + "' left no " + WEIGHTS + " in "
-                    + target + ": delete that folder and try again");
+            throw new SdsatException("Extracting the embedded model '" + name + "' left no " + WEIGHTS + " in " + target
+                    + ": delete that folder and try again");
         }
         return target;
     }
@@ -170,7 +171,8 @@ public final class EmbeddedModels {
     private static String sha256(ClassLoader loader, String resource) {
         try (InputStream in = new DigestInputStream(open(loader, resource), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+            return HexFormat.of()
+                    .formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (IOException e) {
             throw new SdsatException("Cannot read the embedded resource " + resource + ": " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {

@@ -18,6 +18,7 @@ import ai.djl.ndarray.types.DataType;
 public final class FoldedWeights implements AutoCloseable {
     /** Per layer: fused [q;k;v] rows times input-norm weight, o_proj, fused [gate;up] times post-norm weight, down. */
     final NDArray[] qkv;
+
     final NDArray[] o;
     final NDArray[] gateUp;
     final NDArray[] down;
@@ -56,14 +57,15 @@ public final class FoldedWeights implements AutoCloseable {
         for (int i = 0; i < c.numLayers(); i++) {
             String l = "model.layers." + i + ".";
             NDArray inNorm = own.apply(p.get(l + "input_layernorm.weight").reshape(1, c.hiddenSize()));
-            NDArray postNorm = own.apply(p.get(l + "post_attention_layernorm.weight").reshape(1, c.hiddenSize()));
+            NDArray postNorm =
+                    own.apply(p.get(l + "post_attention_layernorm.weight").reshape(1, c.hiddenSize()));
             NDArray q = own.apply(p.get(l + "self_attn.q_proj.weight").mul(qScale));
-            NDArray qkv = own.apply(NDArrays.concat(new NDList(q, p.get(l + "self_attn.k_proj.weight"),
-                    p.get(l + "self_attn.v_proj.weight")), 0));
+            NDArray qkv = own.apply(NDArrays.concat(
+                    new NDList(q, p.get(l + "self_attn.k_proj.weight"), p.get(l + "self_attn.v_proj.weight")), 0));
             w.qkv[i] = attach(own.apply(qkv.mul(inNorm)), manager, device, dtype);
             w.o[i] = attach(p.get(l + "self_attn.o_proj.weight"), manager, device, dtype);
-            NDArray gateUp = own.apply(NDArrays.concat(new NDList(p.get(l + "mlp.gate_proj.weight"),
-                    p.get(l + "mlp.up_proj.weight")), 0));
+            NDArray gateUp = own.apply(
+                    NDArrays.concat(new NDList(p.get(l + "mlp.gate_proj.weight"), p.get(l + "mlp.up_proj.weight")), 0));
             w.gateUp[i] = attach(own.apply(gateUp.mul(postNorm)), manager, device, dtype);
             w.down[i] = attach(p.get(l + "mlp.down_proj.weight"), manager, device, dtype);
         }

@@ -11,13 +11,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class HfJson {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private HfJson() {
-    }
+    private HfJson() {}
 
     static String pretty(ObjectNode node) throws JsonProcessingException {
         DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
-                .withSeparators(Separators.createDefaultInstance()
-                        .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+                .withSeparators(
+                        Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
         DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
         printer.indentObjectsWith(indenter);
         printer.indentArraysWith(indenter);

@@ -25,6 +25,7 @@ public final class KvCache implements AutoCloseable {
     private final NDArray[] values;
     /** Java storage: per layer [capacity, kvHeads, headDim] row-major; null for tensor storage. */
     final float[][] keyRows;
+
     final float[][] valueRows;
     private final int capacity;
     private final int kvHeads;
@@ -105,8 +106,8 @@ public final class KvCache implements AutoCloseable {
         }
         for (int s : slots) {
             if (s < prefix || s >= length) {
-                throw new IllegalArgumentException("Slot " + s + " is not an uncommitted slot in [" + prefix + ", "
-                        + length + ")");
+                throw new IllegalArgumentException(
+                        "Slot " + s + " is not an uncommitted slot in [" + prefix + ", " + length + ")");
             }
         }
         if (slots.length == 0) {
@@ -152,16 +153,20 @@ public final class KvCache implements AutoCloseable {
         picked.attach(step);
         flat.attach(step);
         NDArray rows = picked.reshape(index.size(), kvHeads, headDim);
-        JniUtils.indexSet((PtNDArray) cache, (PtNDArray) rows, new long[] {prefix},
-                new long[] {prefix + index.size()}, new long[] {1});
+        JniUtils.indexSet(
+                (PtNDArray) cache,
+                (PtNDArray) rows,
+                new long[] {prefix},
+                new long[] {prefix + index.size()},
+                new long[] {1});
     }
 
     /** Writes new K/V rows at the end and advances the length; called by the forward pass. */
     void append(int layer, NDArray k, NDArray v, long n) {
-        JniUtils.indexSet((PtNDArray) keys[layer], (PtNDArray) k, new long[] {length}, new long[] {length + n},
-                new long[] {1});
-        JniUtils.indexSet((PtNDArray) values[layer], (PtNDArray) v, new long[] {length}, new long[] {length + n},
-                new long[] {1});
+        JniUtils.indexSet(
+                (PtNDArray) keys[layer], (PtNDArray) k, new long[] {length}, new long[] {length + n}, new long[] {1});
+        JniUtils.indexSet(
+                (PtNDArray) values[layer], (PtNDArray) v, new long[] {length}, new long[] {length + n}, new long[] {1});
     }
 
     /** Which storage this cache uses, for the forward pass to refuse a cache of another model. */
@@ -179,13 +184,13 @@ public final class KvCache implements AutoCloseable {
 
     /** View of the first {@code upTo} key slots of a layer, attached to {@code step}. */
     NDArray keys(int layer, long upTo, NDManager step) {
-        return JniUtils.index((PtNDArray) keys[layer], new long[] {0}, new long[] {upTo}, new long[] {1},
-                (PtNDManager) step);
+        return JniUtils.index(
+                (PtNDArray) keys[layer], new long[] {0}, new long[] {upTo}, new long[] {1}, (PtNDManager) step);
     }
 
     NDArray values(int layer, long upTo, NDManager step) {
-        return JniUtils.index((PtNDArray) values[layer], new long[] {0}, new long[] {upTo}, new long[] {1},
-                (PtNDManager) step);
+        return JniUtils.index(
+                (PtNDArray) values[layer], new long[] {0}, new long[] {upTo}, new long[] {1}, (PtNDManager) step);
     }
 
     /** Copy of the committed keys of one layer as floats [length, kvHeads, headDim] (for tests and debugging). */

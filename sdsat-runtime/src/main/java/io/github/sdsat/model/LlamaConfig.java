@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,12 +36,25 @@ import java.util.Map;
  * @param eosTokenIds       {@code eos_token_id} (an int or a list in the file)
  * @param torchDtype        {@code torch_dtype}, e.g. {@code float16}; informational, the tensors carry their own dtype
  */
-public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, int numHeads, int numKvHeads,
-                          int headDim, int vocabSize, double rmsNormEps, double ropeTheta, int maxPositions,
-                          boolean tieWordEmbeddings, int bosTokenId, List<Integer> eosTokenIds, String torchDtype) {
+public record LlamaConfig(
+        int hiddenSize,
+        int intermediateSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int vocabSize,
+        double rmsNormEps,
+        double ropeTheta,
+        int maxPositions,
+        boolean tieWordEmbeddings,
+        int bosTokenId,
+        List<Integer> eosTokenIds,
+        String torchDtype) {
 
     /** transformers' LlamaConfig defaults, used when config.json leaves a field out. */
     static final int DEFAULT_BOS_TOKEN_ID = 1;
+
     static final int DEFAULT_EOS_TOKEN_ID = 2;
     static final double DEFAULT_RMS_NORM_EPS = 1e-6;
     static final double DEFAULT_ROPE_THETA = 10000.0;
@@ -81,7 +93,8 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
                     + numKvHeads + "): each key/value head serves a whole group of query heads");
         }
         if (headDim > 0 && headDim % 2 != 0) {
-            problems.add("head_dim (" + headDim + ") must be even: rotary embeddings rotate the two halves of each head");
+            problems.add(
+                    "head_dim (" + headDim + ") must be even: rotary embeddings rotate the two halves of each head");
         }
         if (!(rmsNormEps > 0) || Double.isInfinite(rmsNormEps)) {
             problems.add("rms_norm_eps must be a positive finite number, found " + rmsNormEps);
@@ -201,11 +214,13 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
         try {
             root = JSON.readTree(Files.readAllBytes(configJson));
         } catch (NoSuchFileException e) {
-            throw new SdsatException(configJson + " not found: a Hugging Face model folder needs config.json "
-                    + "next to its weights");
+            throw new SdsatException(
+                    configJson + " not found: a Hugging Face model folder needs config.json " + "next to its weights");
         } catch (JsonProcessingException e) {
-            throw new SdsatException(configJson + " is not valid JSON (" + e.getOriginalMessage() + "); "
-                    + "restore the config.json that came with the model", e);
+            throw new SdsatException(
+                    configJson + " is not valid JSON (" + e.getOriginalMessage() + "); "
+                            + "restore the config.json that came with the model",
+                    e);
         } catch (IOException e) {
             throw new SdsatException("cannot read " + configJson + ": " + e, e);
         }
@@ -239,7 +254,8 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
         int bos = fields.optionalInt("bos_token_id", DEFAULT_BOS_TOKEN_ID);
         List<Integer> eos = fields.tokenIdList("eos_token_id", DEFAULT_EOS_TOKEN_ID);
         // transformers >= 4.56 writes "dtype"; earlier versions "torch_dtype".
-        String torchDtype = fields.present("torch_dtype") ? fields.requiredString("torch_dtype")
+        String torchDtype = fields.present("torch_dtype")
+                ? fields.requiredString("torch_dtype")
                 : fields.present("dtype") ? fields.requiredString("dtype") : DEFAULT_TORCH_DTYPE;
 
         String hiddenAct = fields.present("hidden_act") ? fields.requiredString("hidden_act") : "silu";
@@ -255,15 +271,30 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
         }
         JsonNode ropeScaling = root.get("rope_scaling");
         if (ropeScaling != null && !ropeScaling.isNull()) {
-            String type = ropeScaling.path("rope_type").asText(ropeScaling.path("type").asText(""));
+            String type = ropeScaling
+                    .path("rope_type")
+                    .asText(ropeScaling.path("type").asText(""));
             if (!type.equals("default")) {
                 throw new SdsatException(configJson + ": rope_scaling " + ropeScaling + " is not supported; only "
                         + "plain rotary embeddings (rope_scaling null) are implemented");
             }
         }
         try {
-            return new LlamaConfig(hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
-                    vocabSize, rmsNormEps, ropeTheta, maxPositions, tie, bos, eos, torchDtype);
+            return new LlamaConfig(
+                    hiddenSize,
+                    intermediateSize,
+                    numLayers,
+                    numHeads,
+                    numKvHeads,
+                    headDim,
+                    vocabSize,
+                    rmsNormEps,
+                    ropeTheta,
+                    maxPositions,
+                    tie,
+                    bos,
+                    eos,
+                    torchDtype);
         } catch (IllegalArgumentException e) {
             throw new SdsatException(configJson + ": " + e.getMessage(), e);
         }
@@ -277,18 +308,20 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
         if (!hasModelType && !hasArchitectures) {
             throw new SdsatException(file + " names neither model_type nor architectures; " + SUPPORTED);
         }
-        if (hasModelType && !(modelType.isTextual() && modelType.asText().toLowerCase(Locale.ROOT).equals("llama"))) {
+        if (hasModelType
+                && !(modelType.isTextual()
+                        && modelType.asText().toLowerCase(Locale.ROOT).equals("llama"))) {
             throw new SdsatException(file + ": model_type " + modelType + " is not supported; " + SUPPORTED);
         }
         if (hasArchitectures) {
             if (!architectures.isArray() || architectures.isEmpty()) {
-                throw new SdsatException(file + ": architectures must be a non-empty list, found " + architectures
-                        + "; " + SUPPORTED);
+                throw new SdsatException(
+                        file + ": architectures must be a non-empty list, found " + architectures + "; " + SUPPORTED);
             }
             for (JsonNode architecture : architectures) {
                 if (!architecture.isTextual() || !architecture.asText().equals("LlamaForCausalLM")) {
-                    throw new SdsatException(file + ": architecture " + architecture + " is not supported; "
-                            + SUPPORTED);
+                    throw new SdsatException(
+                            file + ": architecture " + architecture + " is not supported; " + SUPPORTED);
                 }
             }
         }
@@ -425,7 +458,8 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
             byte[] bytes = (HfJson.pretty(root) + "\n").getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(configJson, temporary -> Files.write(temporary, bytes));
         } catch (IOException e) {
-            throw new SdsatException("cannot write " + configJson + ": " + e + "; check that the folder is writable", e);
+            throw new SdsatException(
+                    "cannot write " + configJson + ": " + e + "; check that the folder is writable", e);
         }
     }
 }

@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-
 import java.util.Arrays;
 
 /**
@@ -41,7 +40,12 @@ public final class LlamaModel implements AutoCloseable {
         this(config, manager, device, dtype, weights, null);
     }
 
-    private LlamaModel(LlamaConfig config, NDManager manager, Device device, DataType dtype, FoldedWeights weights,
+    private LlamaModel(
+            LlamaConfig config,
+            NDManager manager,
+            Device device,
+            DataType dtype,
+            FoldedWeights weights,
             CpuForward cpu) {
         this.cpu = cpu;
         this.config = config;
@@ -77,8 +81,8 @@ public final class LlamaModel implements AutoCloseable {
      *
      * @param cpuKernels {@code java} (vector API when available), {@code scalar} or {@code djl}
      */
-    static LlamaModel fromSource(LlamaConfig config, WeightSource source, Device device, DataType dtype,
-            String cpuKernels, int threads) {
+    static LlamaModel fromSource(
+            LlamaConfig config, WeightSource source, Device device, DataType dtype, String cpuKernels, int threads) {
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
             throw new IllegalArgumentException("Unsupported compute dtype " + dtype + ": use float32 or float16");
         }
@@ -88,7 +92,8 @@ public final class LlamaModel implements AutoCloseable {
         try {
             JniUtils.setGradMode(false);
             try (LlamaParameters params = LlamaParameters.load(config, source, manager)) {
-                FoldedWeights folded = FoldedWeights.fold(params, manager.newSubManager(), device, dtype).ownAll();
+                FoldedWeights folded = FoldedWeights.fold(params, manager.newSubManager(), device, dtype)
+                        .ownAll();
                 if (kernels == null) {
                     return new LlamaModel(config, manager, device, dtype, folded);
                 }
@@ -141,8 +146,8 @@ public final class LlamaModel implements AutoCloseable {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("sdsat.cpuThreads must be a positive integer (this machine has "
-                + available + " processors), got '" + value + "'");
+        throw new IllegalArgumentException("sdsat.cpuThreads must be a positive integer (this machine has " + available
+                + " processors), got '" + value + "'");
     }
 
     /** Calls of {@link #clock()} so far (tests check that every timed path waits for the device). */
@@ -222,7 +227,8 @@ public final class LlamaModel implements AutoCloseable {
         }
         synchronized (djlPassLock) {
             try (NDManager step = manager.newSubManager()) {
-                return forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom).toFloatArray();
+                return forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom)
+                        .toFloatArray();
             }
         }
     }
@@ -255,8 +261,8 @@ public final class LlamaModel implements AutoCloseable {
         return ids;
     }
 
-    private NDArray forwardFromArrays(NDManager step, KvCache cache, long[] tokens, long[] positions, float[] mask,
-            int logitsFrom) {
+    private NDArray forwardFromArrays(
+            NDManager step, KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
         NDArray maskArray = null;
         if (mask != null) {
             int total = cache.length() + tokens.length;
@@ -293,7 +299,8 @@ public final class LlamaModel implements AutoCloseable {
         int n = (int) ts.get(ts.dimension() - 1);
         long[] ids = tokens.toType(DataType.INT64, false).toLongArray();
         long[] pos = positions.toType(DataType.INT64, false).toLongArray();
-        float[] masks = mask == null ? null : mask.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] masks =
+                mask == null ? null : mask.toType(DataType.FLOAT32, false).toFloatArray();
         int rows = n - logitsFrom;
         int vocab = config.vocabSize();
         float[] logits = new float[b * rows * vocab];
@@ -307,8 +314,12 @@ public final class LlamaModel implements AutoCloseable {
                     int per = n * total;
                     rowMask = masks.length == per ? masks : Arrays.copyOfRange(masks, s * per, (s + 1) * per);
                 }
-                float[] one = cpu.forward(own, Arrays.copyOfRange(ids, s * n, (s + 1) * n),
-                        Arrays.copyOfRange(pos, s * n, (s + 1) * n), rowMask, logitsFrom);
+                float[] one = cpu.forward(
+                        own,
+                        Arrays.copyOfRange(ids, s * n, (s + 1) * n),
+                        Arrays.copyOfRange(pos, s * n, (s + 1) * n),
+                        rowMask,
+                        logitsFrom);
                 System.arraycopy(one, 0, logits, s * rows * vocab, one.length);
             } finally {
                 if (own != cache) {

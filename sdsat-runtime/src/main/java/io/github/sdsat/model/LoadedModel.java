@@ -2,7 +2,6 @@ package io.github.sdsat.model;
 
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,8 +21,8 @@ import java.util.OptionalInt;
  * @param choice device and dtype in use
  * @param satToken id of the semantic adaptive token, or -1 when neither the tokenizer nor the user names one
  */
-public record LoadedModel(Path folder, SdsatTokenizer tokenizer, LlamaModel model, DeviceChoice choice,
-        long satToken) implements AutoCloseable {
+public record LoadedModel(Path folder, SdsatTokenizer tokenizer, LlamaModel model, DeviceChoice choice, long satToken)
+        implements AutoCloseable {
 
     /**
      * Opens the tokenizer first (cheap, and most folder mistakes show there), checks that it fits config.json's
@@ -33,7 +32,8 @@ public record LoadedModel(Path folder, SdsatTokenizer tokenizer, LlamaModel mode
         SdsatTokenizer tokenizer = openTokenizer(folder);
         try {
             long sat = resolveSatToken(tokenizer, satTokenOverride);
-            int vocabSize = LlamaConfig.load(folder.resolve(Checkpoint.CONFIG_FILE)).vocabSize();
+            int vocabSize =
+                    LlamaConfig.load(folder.resolve(Checkpoint.CONFIG_FILE)).vocabSize();
             if (vocabSize < tokenizer.vocabSize()) {
                 // Checked before the weights load: ids past vocab_size would index past the embedding matrix.
                 throw new SdsatException("Model folder " + folder + ": tokenizer.json has " + tokenizer.vocabSize()
@@ -58,7 +58,9 @@ public record LoadedModel(Path folder, SdsatTokenizer tokenizer, LlamaModel mode
         }
         var config = io.github.sdsat.model.LlamaConfig.load(configJson);
         List<Integer> eos = config.eosTokenIds();
-        return SdsatTokenizer.load(folder, OptionalInt.of(config.bosTokenId()),
+        return SdsatTokenizer.load(
+                folder,
+                OptionalInt.of(config.bosTokenId()),
                 eos.isEmpty() ? OptionalInt.empty() : OptionalInt.of(eos.get(0)));
     }
 
@@ -119,8 +121,8 @@ public record LoadedModel(Path folder, SdsatTokenizer tokenizer, LlamaModel mode
             }
             return HexFormat.of().formatHex(digest.digest());
         } catch (IOException e) {
-            throw new SdsatException("Cannot read the weights of " + folder + " to checksum them: " + e.getMessage(),
-                    e);
+            throw new SdsatException(
+                    "Cannot read the weights of " + folder + " to checksum them: " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every Java platform", e);
         }

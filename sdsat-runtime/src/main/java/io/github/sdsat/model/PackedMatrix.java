@@ -35,14 +35,15 @@ public final class PackedMatrix {
     /** Packs a row-major W [out, in]. */
     static PackedMatrix pack(float[] rowMajor, int out, int in, int tileWidth) {
         if ((long) out * in != rowMajor.length) {
-            throw new IllegalArgumentException("Weight of " + rowMajor.length + " floats is not [" + out + ", " + in
-                    + "]");
+            throw new IllegalArgumentException(
+                    "Weight of " + rowMajor.length + " floats is not [" + out + ", " + in + "]");
         }
         int tiles = (out + tileWidth - 1) / tileWidth;
         long size = (long) tiles * in * tileWidth;
         if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("Weight [" + out + ", " + in + "] is too large for one Java array on the "
-                    + "CPU path (" + size + " floats): run it with -Dsdsat.cpuKernels=djl");
+            throw new IllegalArgumentException(
+                    "Weight [" + out + ", " + in + "] is too large for one Java array on the " + "CPU path (" + size
+                            + " floats): run it with -Dsdsat.cpuKernels=djl");
         }
         float[] data = new float[(int) size];
         for (int o = 0; o < out; o++) {

@@ -15,8 +15,8 @@ public enum SafetensorsDtype {
 
     /** Every dtype name the safetensors format defines; those not in this enum are refused by name. */
     private static final Set<String> KNOWN_UNSUPPORTED = Set.of(
-            "F64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4",
-            "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "BOOL", "C64");
+            "F64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "I8", "I16", "I32", "I64", "U8", "U16",
+            "U32", "U64", "BOOL", "C64");
 
     private static final float[] F16_TO_F32 = new float[1 << 16];
 
@@ -49,7 +49,8 @@ public enum SafetensorsDtype {
             }
         }
         String kind = KNOWN_UNSUPPORTED.contains(name == null ? "" : name.toUpperCase(Locale.ROOT))
-                ? "unsupported dtype" : "unknown dtype";
+                ? "unsupported dtype"
+                : "unknown dtype";
         throw new IllegalArgumentException(where + " has " + kind + " '" + name + "'; supported dtypes are "
                 + Arrays.toString(values()) + ". Convert the checkpoint to float32, float16 or bfloat16 "
                 + "(quantized checkpoints are not supported).");

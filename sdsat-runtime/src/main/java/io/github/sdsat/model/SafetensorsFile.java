@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.SdsatException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -38,6 +37,7 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
     /** A direct buffer holds at most Integer.MAX_VALUE bytes, so a float32 result at most this many elements. */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE / Float.BYTES;
+
     private static final int CONVERSION_CHUNK = 1 << 16;
     /** Duplicate tensor names are refused: a plain JSON reader would keep the last one and load it silently. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -48,8 +48,8 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
     private final Map<String, String> metadata;
     private volatile boolean closed;
 
-    private SafetensorsFile(Path file, FileChannel channel, Map<String, TensorInfo> tensors,
-                            Map<String, String> metadata) {
+    private SafetensorsFile(
+            Path file, FileChannel channel, Map<String, TensorInfo> tensors, Map<String, String> metadata) {
         this.file = file;
         this.channel = channel;
         this.tensors = tensors;
@@ -84,8 +84,7 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
         }
     }
 
-    private record Header(Map<String, TensorInfo> tensors, Map<String, String> metadata) {
-    }
+    private record Header(Map<String, TensorInfo> tensors, Map<String, String> metadata) {}
 
     private static Header readHeader(Path file, FileChannel channel, long fileSize) throws IOException {
         String fix = "; the file is truncated or corrupt: download or save it again";
@@ -102,8 +101,8 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
                     + "file, or corrupt" + fix);
         }
         if (headerLength > fileSize - Long.BYTES) {
-            throw new SdsatException(file + ": header length " + headerLength + " is larger than the file ("
-                    + fileSize + " bytes)" + fix);
+            throw new SdsatException(file + ": header length " + headerLength + " is larger than the file (" + fileSize
+                    + " bytes)" + fix);
         }
         ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
         readFully(channel, headerBytes, Long.BYTES);
@@ -112,11 +111,13 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
             root = JSON.readTree(headerBytes.array());
         } catch (JsonProcessingException e) {
             if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
-                throw new SdsatException(file + ": the safetensors header names a tensor twice ("
-                        + e.getOriginalMessage() + "); each tensor name must appear once" + fix, e);
+                throw new SdsatException(
+                        file + ": the safetensors header names a tensor twice (" + e.getOriginalMessage()
+                                + "); each tensor name must appear once" + fix,
+                        e);
             }
-            throw new SdsatException(file + ": the safetensors header is not valid JSON ("
-                    + e.getOriginalMessage() + ")" + fix, e);
+            throw new SdsatException(
+                    file + ": the safetensors header is not valid JSON (" + e.getOriginalMessage() + ")" + fix, e);
         }
         if (root == null || !root.isObject()) {
             throw new SdsatException(file + ": the safetensors header must be a JSON object" + fix);
@@ -132,7 +133,8 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
             JsonNode entry = field.getValue();
             if (name.equals("__metadata__")) {
                 if (!entry.isObject()) {
-                    throw new SdsatException(file + ": __metadata__ must be an object of strings, found " + entry + fix);
+                    throw new SdsatException(
+                            file + ": __metadata__ must be an object of strings, found " + entry + fix);
                 }
                 entry.fields().forEachRemaining(m -> {
                     if (!m.getValue().isTextual()) {
@@ -159,19 +161,20 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
      * with no gap and no overlap (the reference implementation refuses anything else, so such a file was not written
      * by a safetensors writer, and overlapping tensors would silently share bytes).
      */
-    private static void checkContiguous(Path file, List<TensorInfo> sorted, long dataStart, long dataSize,
-                                        String fix) {
+    private static void checkContiguous(Path file, List<TensorInfo> sorted, long dataStart, long dataSize, String fix) {
         long expectedBegin = 0;
         TensorInfo previous = null;
         for (TensorInfo info : sorted) {
             long begin = info.fileOffset() - dataStart;
             if (begin != expectedBegin) {
-                String relation = begin < expectedBegin ? "overlaps" : "leaves a gap of " + (begin - expectedBegin)
-                        + " bytes after";
+                String relation = begin < expectedBegin
+                        ? "overlaps"
+                        : "leaves a gap of " + (begin - expectedBegin) + " bytes after";
                 throw new SdsatException("tensor '" + info.name() + "' in " + file + ": its data begins at byte "
                         + begin + " of the data section, which " + relation
-                        + (previous == null ? " the start of the data section" : " tensor '" + previous.name()
-                        + "' (ending at byte " + expectedBegin + ")")
+                        + (previous == null
+                                ? " the start of the data section"
+                                : " tensor '" + previous.name() + "' (ending at byte " + expectedBegin + ")")
                         + "; tensors must lie back to back without gaps or overlaps" + fix);
             }
             expectedBegin = begin + info.byteLength();
@@ -184,8 +187,8 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
         }
     }
 
-    private static TensorInfo parseEntry(Path file, String name, JsonNode entry, long dataStart, long dataSize,
-                                         long fileSize, String fix) {
+    private static TensorInfo parseEntry(
+            Path file, String name, JsonNode entry, long dataStart, long dataSize, long fileSize, String fix) {
         String where = "tensor '" + name + "' in " + file;
         if (!entry.isObject()) {
             throw new SdsatException(where + ": header entry must be an object with dtype, shape and "
@@ -206,8 +209,8 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
         long begin = offsets[0];
         long end = offsets[1];
         if (begin > end) {
-            throw new SdsatException(where + ": data_offsets " + Arrays.toString(offsets) + " end before they begin"
-                    + fix);
+            throw new SdsatException(
+                    where + ": data_offsets " + Arrays.toString(offsets) + " end before they begin" + fix);
         }
         if (end > dataSize) {
             throw new SdsatException(where + ": data_offsets " + Arrays.toString(offsets) + " point past the end "
@@ -229,8 +232,7 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
         return new TensorInfo(name, dtype, shape, file, dataStart + begin, needed);
     }
 
-    private static long[] nonNegativeLongs(JsonNode node, int requiredLength, String where, String field,
-                                           String fix) {
+    private static long[] nonNegativeLongs(JsonNode node, int requiredLength, String where, String field, String fix) {
         boolean valid = node != null && node.isArray() && (requiredLength < 0 || node.size() == requiredLength);
         long[] values = new long[valid ? node.size() : 0];
         for (int i = 0; valid && i < values.length; i++) {
@@ -239,7 +241,8 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
             values[i] = valid ? element.longValue() : 0;
         }
         if (!valid) {
-            String expected = requiredLength < 0 ? "a list of non-negative integers"
+            String expected = requiredLength < 0
+                    ? "a list of non-negative integers"
                     : "a list of " + requiredLength + " non-negative integers";
             throw new SdsatException(where + ": " + field + " must be " + expected + ", found " + node + fix);
         }
@@ -321,8 +324,7 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
                         + (info.fileOffset() + info.byteLength()) + " but the file is now " + fileSize
                         + " bytes: it was truncated after it was opened");
             }
-            MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, info.fileOffset(),
-                    info.byteLength());
+            MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, info.fileOffset(), info.byteLength());
             mapped.order(ByteOrder.LITTLE_ENDIAN);
             FloatBuffer floats = out.asFloatBuffer();
             switch (info.dtype()) {
@@ -349,8 +351,8 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
             int n = Math.min(halves.length, source.remaining());
             source.get(halves, 0, n);
             for (int i = 0; i < n; i++) {
-                floats[i] = bf16 ? SafetensorsDtype.bf16BitsToFloat(halves[i])
-                        : SafetensorsDtype.f16BitsToFloat(halves[i]);
+                floats[i] =
+                        bf16 ? SafetensorsDtype.bf16BitsToFloat(halves[i]) : SafetensorsDtype.f16BitsToFloat(halves[i]);
             }
             target.put(floats, 0, n);
         }

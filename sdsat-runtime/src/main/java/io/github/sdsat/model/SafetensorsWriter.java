@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -37,8 +36,7 @@ public final class SafetensorsWriter {
     private static final int WRITE_BUFFER_BYTES = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SafetensorsWriter() {
-    }
+    private SafetensorsWriter() {}
 
     /**
      * One tensor to write: its stored dtype, its shape, and its elements in row-major order as floats.
@@ -92,8 +90,10 @@ public final class SafetensorsWriter {
         try {
             AtomicFiles.write(file, temporary -> writeFile(temporary, header, tensors));
         } catch (IOException e) {
-            throw new SdsatException("cannot write " + file + ": " + e + "; check that the folder is writable and "
-                    + "the disk has space", e);
+            throw new SdsatException(
+                    "cannot write " + file + ": " + e + "; check that the folder is writable and "
+                            + "the disk has space",
+                    e);
         }
     }
 
@@ -178,7 +178,8 @@ public final class SafetensorsWriter {
         long offset = 0;
         for (Map.Entry<String, Tensor> entry : tensors.entrySet()) {
             if (entry.getKey().equals("__metadata__")) {
-                throw new IllegalArgumentException("'__metadata__' is reserved by safetensors and cannot name a tensor");
+                throw new IllegalArgumentException(
+                        "'__metadata__' is reserved by safetensors and cannot name a tensor");
             }
             Tensor tensor = entry.getValue();
             ObjectNode info = root.putObject(entry.getKey());
@@ -205,8 +206,8 @@ public final class SafetensorsWriter {
     }
 
     private static void writeFile(Path target, byte[] header, Map<String, Tensor> tensors) throws IOException {
-        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.CREATE)) {
+        try (FileChannel channel = FileChannel.open(
+                target, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.CREATE)) {
             ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             buffer.putLong(header.length);
             putBytes(channel, buffer, header);

@@ -52,16 +52,16 @@ final class ScalarCpuKernels implements CpuKernels {
     }
 
     @Override
-    public void scores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int width,
-            float[] scores) {
+    public void scores(
+            float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int width, float[] scores) {
         for (int j = 0; j < count; j++) {
             scores[j] = dot(q, qOff, keys, keyOff + j * stride, width);
         }
     }
 
     @Override
-    public void weightedSum(float[] weights, int count, float[] values, int valueOff, int stride, int width,
-            float[] out, int outOff) {
+    public void weightedSum(
+            float[] weights, int count, float[] values, int valueOff, int stride, int width, float[] out, int outOff) {
         java.util.Arrays.fill(out, outOff, outOff + width, 0f);
         for (int j = 0; j < count; j++) {
             axpy(weights[j], values, valueOff + j * stride, out, outOff, width);

@@ -13,8 +13,8 @@ import java.util.Arrays;
  * @param fileOffset absolute byte offset of its first element in {@code file}
  * @param byteLength bytes of data ({@code elementCount() * dtype.bytes()})
  */
-public record TensorInfo(String name, SafetensorsDtype dtype, long[] shape, Path file, long fileOffset,
-                         long byteLength) {
+public record TensorInfo(
+        String name, SafetensorsDtype dtype, long[] shape, Path file, long fileOffset, long byteLength) {
 
     public TensorInfo {
         shape = shape.clone();
@@ -40,8 +40,12 @@ public record TensorInfo(String name, SafetensorsDtype dtype, long[] shape, Path
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof TensorInfo that && name.equals(that.name) && dtype == that.dtype
-                && Arrays.equals(shape, that.shape) && file.equals(that.file) && fileOffset == that.fileOffset
+        return other instanceof TensorInfo that
+                && name.equals(that.name)
+                && dtype == that.dtype
+                && Arrays.equals(shape, that.shape)
+                && file.equals(that.file)
+                && fileOffset == that.fileOffset
                 && byteLength == that.byteLength;
     }
 

@@ -101,7 +101,9 @@ final class VectorCpuKernels implements CpuKernels {
         FloatVector a = FloatVector.broadcast(S, alpha);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            FloatVector.fromArray(S, x, xOff + i).fma(a, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+            FloatVector.fromArray(S, x, xOff + i)
+                    .fma(a, FloatVector.fromArray(S, y, yOff + i))
+                    .intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
             y[yOff + i] += alpha * x[xOff + i];
@@ -109,8 +111,8 @@ final class VectorCpuKernels implements CpuKernels {
     }
 
     @Override
-    public void scores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int width,
-            float[] scores) {
+    public void scores(
+            float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int width, float[] scores) {
         if (width == 4 * L) {
             // The common head size (64 with AVX-512, 32 with AVX2): the query stays in four registers.
             FloatVector q0 = FloatVector.fromArray(S, q, qOff);
@@ -133,8 +135,8 @@ final class VectorCpuKernels implements CpuKernels {
     }
 
     @Override
-    public void weightedSum(float[] weights, int count, float[] values, int valueOff, int stride, int width,
-            float[] out, int outOff) {
+    public void weightedSum(
+            float[] weights, int count, float[] values, int valueOff, int stride, int width, float[] out, int outOff) {
         int d = 0;
         // Four output vectors at a time stay in registers across all j: out is written once.
         for (; d + 4 * L <= width; d += 4 * L) {
@@ -220,8 +222,7 @@ final class VectorCpuKernels implements CpuKernels {
     }
 
     /** 1 row of x times one tile; accumulators a[row][vector] stay in registers. */
-    private static void rows1(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff,
-            int yStride) {
+    private static void rows1(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff, int yStride) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
@@ -245,8 +246,7 @@ final class VectorCpuKernels implements CpuKernels {
     }
 
     /** 2 rows of x times one tile; accumulators a[row][vector] stay in registers. */
-    private static void rows2(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff,
-            int yStride) {
+    private static void rows2(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff, int yStride) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
@@ -283,8 +283,7 @@ final class VectorCpuKernels implements CpuKernels {
     }
 
     /** 3 rows of x times one tile; accumulators a[row][vector] stay in registers. */
-    private static void rows3(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff,
-            int yStride) {
+    private static void rows3(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff, int yStride) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
@@ -334,8 +333,7 @@ final class VectorCpuKernels implements CpuKernels {
     }
 
     /** 4 rows of x times one tile; accumulators a[row][vector] stay in registers. */
-    private static void rows4(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff,
-            int yStride) {
+    private static void rows4(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff, int yStride) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);
@@ -398,8 +396,7 @@ final class VectorCpuKernels implements CpuKernels {
     }
 
     /** 6 rows of x times one tile (AVX-512 only: 24 accumulators + 4 weights fit its 32 vector registers). */
-    private static void rows6(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff,
-            int yStride) {
+    private static void rows6(float[] x, int xOff, int in, float[] w, int wOff, float[] y, int yOff, int yStride) {
         FloatVector a00 = FloatVector.zero(S);
         FloatVector a01 = FloatVector.zero(S);
         FloatVector a02 = FloatVector.zero(S);

@@ -31,299 +31,352 @@ import java.util.Set;
  */
 public final class HtmlReport {
 
-  /** The question every run answers. */
-  public static final String QUESTION =
-      "Does SDSAT decode faster than greedy autoregressive decoding on this model, with identical output?";
+    /** The question every run answers. */
+    public static final String QUESTION =
+            "Does SDSAT decode faster than greedy autoregressive decoding on this model, with identical output?";
 
-  /** Differing prompts listed in the page; the rest are in prompts.csv. */
-  static final int MAX_LISTED_DIFFERENCES = 200;
+    /** Differing prompts listed in the page; the rest are in prompts.csv. */
+    static final int MAX_LISTED_DIFFERENCES = 200;
 
-  private static final String TEMPLATE = "io/github/sdsat/report/index.mustache";
+    private static final String TEMPLATE = "io/github/sdsat/report/index.mustache";
 
-  private HtmlReport() {}
+    private HtmlReport() {}
 
-  /** Renders the page of a run whose charts were written under their {@code fileName}s next to it. */
-  public static String render(RunResults results, List<Charts.ChartImage> charts, String runName) {
-    Map<String, Object> scope = new LinkedHashMap<>();
-    Object runId = results.config().get("runId");
-    String name = runId == null ? runName : runId.toString();
-    scope.put("title", "SDSAT run " + name);
-    scope.put("question", QUESTION);
-    scope.put("generated",
-        ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")));
-    Environment environment = results.environment();
-    scope.put("model", environment.modelPath() == null ? "(not recorded)" : environment.modelPath());
-    scope.put("device", environment.device() == null ? "(not recorded)" : environment.device()
-        + (environment.gpu() == null ? "" : " — " + environment.gpu()));
-    scope.put("dtype", environment.dtype() == null ? "(not recorded)" : environment.dtype());
+    /** Renders the page of a run whose charts were written under their {@code fileName}s next to it. */
+    public static String render(RunResults results, List<Charts.ChartImage> charts, String runName) {
+        Map<String, Object> scope = new LinkedHashMap<>();
+        Object runId = results.config().get("runId");
+        String name = runId == null ? runName : runId.toString();
+        scope.put("title", "SDSAT run " + name);
+        scope.put("question", QUESTION);
+        scope.put(
+                "generated",
+                ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")));
+        Environment environment = results.environment();
+        scope.put("model", environment.modelPath() == null ? "(not recorded)" : environment.modelPath());
+        scope.put(
+                "device",
+                environment.device() == null
+                        ? "(not recorded)"
+                        : environment.device() + (environment.gpu() == null ? "" : " — " + environment.gpu()));
+        scope.put("dtype", environment.dtype() == null ? "(not recorded)" : environment.dtype());
 
-    Set<String> datasets = new LinkedHashSet<>();
-    results.rows().forEach(row -> datasets.add(row.dataset()));
-    List<Map<String, Object>> datasetScopes = new ArrayList<>();
-    boolean anySampling = results.rows().stream().anyMatch(row -> row.sampling() != null);
-    for (String dataset : datasets) {
-      List<RowSummary> rows = results.rows().stream().filter(row -> row.dataset().equals(dataset)).toList();
-      Map<String, Object> datasetScope = new LinkedHashMap<>();
-      datasetScope.put("name", dataset);
-      datasetScope.put("answer", answer(rows));
-      datasetScope.put("rows", rows.stream().map(row -> rowScope(row, anySampling)).toList());
-      List<Map<String, Object>> chartScopes = new ArrayList<>();
-      for (Charts.ChartImage chart : charts) {
-        if (chart.dataset().equals(dataset)) {
-          chartScopes.add(Map.of("file", chart.fileName(), "title", chart.title()));
+        Set<String> datasets = new LinkedHashSet<>();
+        results.rows().forEach(row -> datasets.add(row.dataset()));
+        List<Map<String, Object>> datasetScopes = new ArrayList<>();
+        boolean anySampling = results.rows().stream().anyMatch(row -> row.sampling() != null);
+        for (String dataset : datasets) {
+            List<RowSummary> rows = results.rows().stream()
+                    .filter(row -> row.dataset().equals(dataset))
+                    .toList();
+            Map<String, Object> datasetScope = new LinkedHashMap<>();
+            datasetScope.put("name", dataset);
+            datasetScope.put("answer", answer(rows));
+            datasetScope.put(
+                    "rows", rows.stream().map(row -> rowScope(row, anySampling)).toList());
+            List<Map<String, Object>> chartScopes = new ArrayList<>();
+            for (Charts.ChartImage chart : charts) {
+                if (chart.dataset().equals(dataset)) {
+                    chartScopes.add(Map.of("file", chart.fileName(), "title", chart.title()));
+                }
+            }
+            datasetScope.put("charts", chartScopes);
+            datasetScope.put("hasCharts", !chartScopes.isEmpty());
+            datasetScopes.add(datasetScope);
         }
-      }
-      datasetScope.put("charts", chartScopes);
-      datasetScope.put("hasCharts", !chartScopes.isEmpty());
-      datasetScopes.add(datasetScope);
-    }
-    scope.put("datasets", datasetScopes);
-    scope.put("hasDatasets", !datasetScopes.isEmpty());
-    scope.put("showSampling", anySampling);
+        scope.put("datasets", datasetScopes);
+        scope.put("hasDatasets", !datasetScopes.isEmpty());
+        scope.put("showSampling", anySampling);
 
-    putEquivalence(scope, results);
-    putAccuracy(scope, results);
-    scope.put("config", entries(results.config()));
-    scope.put("environment", environmentEntries(environment));
-    scope.put("promptCount", results.prompts().size());
+        putEquivalence(scope, results);
+        putAccuracy(scope, results);
+        scope.put("config", entries(results.config()));
+        scope.put("environment", environmentEntries(environment));
+        scope.put("promptCount", results.prompts().size());
 
-    Mustache mustache = new DefaultMustacheFactory().compile(TEMPLATE);
-    StringWriter out = new StringWriter();
-    mustache.execute(out, scope);
-    return out.toString();
-  }
+        Mustache mustache = new DefaultMustacheFactory().compile(TEMPLATE);
+        StringWriter out = new StringWriter();
+        mustache.execute(out, scope);
+        return out.toString();
+    }
 
-  /** A one-paragraph answer to the question for one dataset. */
-  static String answer(List<RowSummary> rows) {
-    RowSummary baseline = rows.stream()
-        .filter(row -> row.isBaseline() && row.isGreedy()).findFirst().orElse(null);
-    List<RowSummary> greedy = rows.stream().filter(row -> !row.isBaseline() && row.isGreedy()).toList();
-    if (greedy.isEmpty()) {
-      return "No greedy speculative decoder was measured on this dataset, so the question is not answered here.";
-    }
-    if (baseline == null) {
-      return "The greedy autoregressive baseline was not measured on this dataset, so no speedup can be given.";
-    }
-    // The question is about SDSAT: the answer names the fastest decoder that drafts with SAT tokens, and a faster
-    // decoder without them (prompt lookup) separately, so that lookup's copying never reads as SDSAT's win.
-    RowSummary fastest = fastest(greedy.stream().filter(row -> usesSat(row.decoder())).toList());
-    RowSummary fastestOther = fastest(greedy.stream().filter(row -> !usesSat(row.decoder())).toList());
-    long identical = 0;
-    long compared = 0;
-    for (RowSummary row : greedy) {
-      compared += row.prompts();
-      identical += row.identicalToBaseline() == null ? 0 : row.identicalToBaseline();
-    }
-    StringBuilder text = new StringBuilder();
-    if (fastest == null) {
-      text.append("No greedy SDSAT row shares prompts with the baseline, so no SDSAT speedup can be given. ");
-    } else {
-      boolean faster = fastest.speedup() > 1.0;
-      text.append(faster ? "Yes, faster: " : "Not faster: ")
-          .append("the best greedy SDSAT setting, ").append(fastest.decoder()).append(" at k=").append(fastest.k())
-          .append(", runs at ").append(String.format(Locale.ROOT, "%.2f", fastest.speedup()))
-          .append("× the baseline's speed (mean ")
-          .append(String.format(Locale.ROOT, "%.1f", fastest.meanTimeMs())).append(" ms against ")
-          .append(String.format(Locale.ROOT, "%.1f", baseline.meanTimeMs())).append(" ms per prompt). ");
-    }
-    if (fastestOther != null && (fastest == null || fastestOther.speedup() > fastest.speedup())) {
-      text.append("Faster still without SAT drafts: ").append(fastestOther.decoder()).append(" at k=")
-          .append(fastestOther.k()).append(" runs at ")
-          .append(String.format(Locale.ROOT, "%.2f", fastestOther.speedup())).append("×");
-      if (fastestOther.repeatedAcceptedShare() != null) {
-        text.append(String.format(Locale.ROOT, ", with %.0f %% of its accepted drafts copied from the context",
-            100 * fastestOther.repeatedAcceptedShare()));
-      }
-      text.append(". ");
-    }
-    if (identical == compared) {
-      text.append("Output identical to greedy autoregressive decoding in all ").append(compared)
-          .append(" greedy runs (prompt × setting).");
-    } else {
-      text.append("Output identical in ").append(identical).append(" of ").append(compared)
-          .append(" greedy runs (prompt × setting); the differing prompts are listed under Equivalence.");
-    }
-    return text.toString();
-  }
-
-  /** Decoders that draft with the model's SAT tokens (everything named sdsat…); lookup and the oracles do not. */
-  private static boolean usesSat(String decoder) {
-    return decoder.startsWith("sdsat");
-  }
-
-  private static RowSummary fastest(List<RowSummary> rows) {
-    RowSummary fastest = null;
-    for (RowSummary row : rows) {
-      if (row.speedup() != null && (fastest == null || row.speedup() > fastest.speedup())) {
-        fastest = row;
-      }
-    }
-    return fastest;
-  }
-
-  private static Map<String, Object> rowScope(RowSummary row, boolean showSampling) {
-    Map<String, Object> scope = new LinkedHashMap<>();
-    scope.put("baseline", row.isBaseline());
-    scope.put("decoder", row.decoder());
-    scope.put("temperature", Charts.formatTemperature(row.temperature()));
-    scope.put("k", row.isBaseline() ? "–" : Integer.toString(row.k()));
-    scope.put("showSampling", showSampling);
-    scope.put("sampling", row.sampling() == null ? "–" : row.sampling());
-    scope.put("meanTime", String.format(Locale.ROOT, "%,.1f", row.meanTimeMs()));
-    scope.put("medianTime", String.format(Locale.ROOT, "%,.1f", row.medianTimeMs()));
-    scope.put("speedup", row.speedup() == null ? "–" : String.format(Locale.ROOT, "%.2f×", row.speedup()));
-    scope.put("ceiling", row.ceilingSpeedup() == null ? "–" : String.format(Locale.ROOT, "%.2f×", row.ceilingSpeedup())
-        + (row.shareOfCeiling() == null || row.isBaseline() ? ""
-            : String.format(Locale.ROOT, " (%.0f %%)", 100 * row.shareOfCeiling())));
-    scope.put("faster", row.speedup() != null && row.speedup() > 1.0 && !row.isBaseline());
-    scope.put("slower", row.speedup() != null && row.speedup() < 1.0);
-    scope.put("tokensPerSecond", String.format(Locale.ROOT, "%,.1f", row.tokensPerSecond()));
-    scope.put("tokensPerForward", row.tokensPerForward() == null ? "–"
-        : String.format(Locale.ROOT, "%.2f", row.tokensPerForward()));
-    scope.put("acceptance", row.acceptRate() == null ? "–"
-        : String.format(Locale.ROOT, "%.1f %%", 100 * row.acceptRate()));
-    scope.put("acceptedPerLoop", row.meanAcceptedPerLoop() == null ? "–"
-        : String.format(Locale.ROOT, "%.2f", row.meanAcceptedPerLoop()));
-    scope.put("repeatedShare", row.repeatedAcceptedShare() == null ? "–"
-        : String.format(Locale.ROOT, "%.1f %%", 100 * row.repeatedAcceptedShare()));
-    scope.put("identical", row.identicalToBaseline() == null
-        ? "n/a (sampling)" : row.identicalToBaseline() + " / " + row.prompts());
-    scope.put("differs", row.identicalToBaseline() != null && row.identicalToBaseline() < row.prompts());
-    scope.put("prompts", row.prompts());
-    return scope;
-  }
-
-  private static void putEquivalence(Map<String, Object> scope, RunResults results) {
-    List<Map<String, Object>> summary = new ArrayList<>();
-    for (RowSummary row : results.rows()) {
-      if (row.isBaseline() || !row.isGreedy()) {
-        continue;
-      }
-      Map<String, Object> line = new LinkedHashMap<>();
-      line.put("dataset", row.dataset());
-      line.put("decoder", row.decoder());
-      line.put("k", row.k());
-      line.put("identical", row.identicalToBaseline());
-      line.put("prompts", row.prompts());
-      line.put("differs", row.identicalToBaseline() != null && row.identicalToBaseline() < row.prompts());
-      summary.add(line);
-    }
-    List<Map<String, Object>> differences = new ArrayList<>();
-    int differing = 0;
-    int notCompared = 0;
-    for (PromptRecord record : results.prompts()) {
-      if (record.isBaseline() || !record.isGreedy()) {
-        continue;
-      }
-      if (record.identicalToBaseline() == null) {
-        notCompared++;
-      } else if (!record.identicalToBaseline()) {
-        differing++;
-        if (differences.size() < MAX_LISTED_DIFFERENCES) {
-          Map<String, Object> line = new LinkedHashMap<>();
-          line.put("dataset", record.dataset());
-          line.put("taskId", record.taskId());
-          line.put("decoder", record.decoder());
-          line.put("k", record.k());
-          line.put("firstMismatch", record.firstMismatch() == null ? "–" : record.firstMismatch().toString());
-          line.put("newTokens", record.newTokens());
-          differences.add(line);
+    /** A one-paragraph answer to the question for one dataset. */
+    static String answer(List<RowSummary> rows) {
+        RowSummary baseline = rows.stream()
+                .filter(row -> row.isBaseline() && row.isGreedy())
+                .findFirst()
+                .orElse(null);
+        List<RowSummary> greedy =
+                rows.stream().filter(row -> !row.isBaseline() && row.isGreedy()).toList();
+        if (greedy.isEmpty()) {
+            return "No greedy speculative decoder was measured on this dataset, so the question is not answered here.";
         }
-      }
+        if (baseline == null) {
+            return "The greedy autoregressive baseline was not measured on this dataset, so no speedup can be given.";
+        }
+        // The question is about SDSAT: the answer names the fastest decoder that drafts with SAT tokens, and a faster
+        // decoder without them (prompt lookup) separately, so that lookup's copying never reads as SDSAT's win.
+        RowSummary fastest =
+                fastest(greedy.stream().filter(row -> usesSat(row.decoder())).toList());
+        RowSummary fastestOther =
+                fastest(greedy.stream().filter(row -> !usesSat(row.decoder())).toList());
+        long identical = 0;
+        long compared = 0;
+        for (RowSummary row : greedy) {
+            compared += row.prompts();
+            identical += row.identicalToBaseline() == null ? 0 : row.identicalToBaseline();
+        }
+        StringBuilder text = new StringBuilder();
+        if (fastest == null) {
+            text.append("No greedy SDSAT row shares prompts with the baseline, so no SDSAT speedup can be given. ");
+        } else {
+            boolean faster = fastest.speedup() > 1.0;
+            text.append(faster ? "Yes, faster: " : "Not faster: ")
+                    .append("the best greedy SDSAT setting, ")
+                    .append(fastest.decoder())
+                    .append(" at k=")
+                    .append(fastest.k())
+                    .append(", runs at ")
+                    .append(String.format(Locale.ROOT, "%.2f", fastest.speedup()))
+                    .append("× the baseline's speed (mean ")
+                    .append(String.format(Locale.ROOT, "%.1f", fastest.meanTimeMs()))
+                    .append(" ms against ")
+                    .append(String.format(Locale.ROOT, "%.1f", baseline.meanTimeMs()))
+                    .append(" ms per prompt). ");
+        }
+        if (fastestOther != null && (fastest == null || fastestOther.speedup() > fastest.speedup())) {
+            text.append("Faster still without SAT drafts: ")
+                    .append(fastestOther.decoder())
+                    .append(" at k=")
+                    .append(fastestOther.k())
+                    .append(" runs at ")
+                    .append(String.format(Locale.ROOT, "%.2f", fastestOther.speedup()))
+                    .append("×");
+            if (fastestOther.repeatedAcceptedShare() != null) {
+                text.append(String.format(
+                        Locale.ROOT,
+                        ", with %.0f %% of its accepted drafts copied from the context",
+                        100 * fastestOther.repeatedAcceptedShare()));
+            }
+            text.append(". ");
+        }
+        if (identical == compared) {
+            text.append("Output identical to greedy autoregressive decoding in all ")
+                    .append(compared)
+                    .append(" greedy runs (prompt × setting).");
+        } else {
+            text.append("Output identical in ")
+                    .append(identical)
+                    .append(" of ")
+                    .append(compared)
+                    .append(" greedy runs (prompt × setting); the differing prompts are listed under Equivalence.");
+        }
+        return text.toString();
     }
-    scope.put("equivalenceRows", summary);
-    scope.put("hasEquivalenceRows", !summary.isEmpty());
-    scope.put("differences", differences);
-    scope.put("hasDifferences", !differences.isEmpty());
-    scope.put("differingCount", differing);
-    scope.put("allIdentical", differing == 0 && notCompared == 0 && !summary.isEmpty());
-    scope.put("moreDifferences", differing > differences.size() ? differing - differences.size() : 0);
-    scope.put("hasMoreDifferences", differing > differences.size());
-    scope.put("notCompared", notCompared);
-    scope.put("hasNotCompared", notCompared > 0);
-  }
 
-  /** The accuracy stage's table, paired differences and gate, when the run had it. */
-  private static void putAccuracy(Map<String, Object> scope, RunResults results) {
-    scope.put("hasAccuracy", !results.accuracy().isEmpty());
-    List<Map<String, Object>> rows = new ArrayList<>();
-    for (AccuracyRecord record : results.accuracy()) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("model", record.model());
-      row.put("decoder", record.decoder());
-      row.put("k", record.k());
-      row.put("temperature", record.temperature());
-      row.put("samples", record.samples());
-      row.put("problems", record.problems());
-      row.put("passed", record.passed());
-      row.put("passAt1", String.format(Locale.ROOT, "%.4f", record.passAt1()));
-      List<String> passAtK = new ArrayList<>();
-      record.passAtK().forEach((k, value) -> passAtK.add(String.format(Locale.ROOT, "@%d %.4f", k, value)));
-      row.put("passAtK", String.join(", ", passAtK));
-      rows.add(row);
+    /** Decoders that draft with the model's SAT tokens (everything named sdsat…); lookup and the oracles do not. */
+    private static boolean usesSat(String decoder) {
+        return decoder.startsWith("sdsat");
     }
-    scope.put("accuracyRows", rows);
-    AccuracyGate gate = results.accuracyGate();
-    List<Map<String, Object>> comparisons = new ArrayList<>();
-    if (gate != null) {
-      for (AccuracyComparison comparison : gate.comparisons()) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("row", comparison.row());
-        row.put("baseline", comparison.baseline());
-        row.put("problems", comparison.problems());
-        row.put("passAt1", String.format(Locale.ROOT, "%.4f", comparison.passAt1()));
-        row.put("baselinePassAt1", String.format(Locale.ROOT, "%.4f", comparison.baselinePassAt1()));
-        row.put("difference", String.format(Locale.ROOT, "%+.4f", comparison.difference()));
-        row.put("ciLow", String.format(Locale.ROOT, "%+.4f", comparison.ciLow()));
-        row.put("ciHigh", String.format(Locale.ROOT, "%+.4f", comparison.ciHigh()));
-        row.put("better", comparison.better());
-        row.put("worse", comparison.worse());
-        comparisons.add(row);
-      }
-      scope.put("accuracyPassed", gate.passed());
-      scope.put("accuracyFailures", gate.failures());
-      scope.put("accuracyMargin", gate.margin());
-      scope.put("accuracySandbox", gate.sandbox().entrySet().stream()
-          .map(e -> e.getKey() + ": " + e.getValue()).reduce((a, b) -> a + "; " + b).orElse("not recorded"));
-    }
-    scope.put("accuracyComparisons", comparisons);
-    scope.put("hasAccuracyComparisons", !comparisons.isEmpty());
-  }
 
-  private static List<Map<String, Object>> entries(Map<String, Object> map) {
-    List<Map<String, Object>> entries = new ArrayList<>();
-    for (Map.Entry<String, Object> entry : map.entrySet()) {
-      entries.add(Map.of("key", entry.getKey(), "value", display(entry.getValue())));
+    private static RowSummary fastest(List<RowSummary> rows) {
+        RowSummary fastest = null;
+        for (RowSummary row : rows) {
+            if (row.speedup() != null && (fastest == null || row.speedup() > fastest.speedup())) {
+                fastest = row;
+            }
+        }
+        return fastest;
     }
-    return entries;
-  }
 
-  private static List<Map<String, Object>> environmentEntries(Environment environment) {
-    List<Map<String, Object>> entries = new ArrayList<>();
-    for (RecordComponent component : Environment.class.getRecordComponents()) {
-      Object value;
-      try {
-        value = component.getAccessor().invoke(environment);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("Cannot read environment field " + component.getName(), e);
-      }
-      entries.add(Map.of("key", component.getName(), "value", display(value)));
+    private static Map<String, Object> rowScope(RowSummary row, boolean showSampling) {
+        Map<String, Object> scope = new LinkedHashMap<>();
+        scope.put("baseline", row.isBaseline());
+        scope.put("decoder", row.decoder());
+        scope.put("temperature", Charts.formatTemperature(row.temperature()));
+        scope.put("k", row.isBaseline() ? "–" : Integer.toString(row.k()));
+        scope.put("showSampling", showSampling);
+        scope.put("sampling", row.sampling() == null ? "–" : row.sampling());
+        scope.put("meanTime", String.format(Locale.ROOT, "%,.1f", row.meanTimeMs()));
+        scope.put("medianTime", String.format(Locale.ROOT, "%,.1f", row.medianTimeMs()));
+        scope.put("speedup", row.speedup() == null ? "–" : String.format(Locale.ROOT, "%.2f×", row.speedup()));
+        scope.put(
+                "ceiling",
+                row.ceilingSpeedup() == null
+                        ? "–"
+                        : String.format(Locale.ROOT, "%.2f×", row.ceilingSpeedup())
+                                + (row.shareOfCeiling() == null || row.isBaseline()
+                                        ? ""
+                                        : String.format(Locale.ROOT, " (%.0f %%)", 100 * row.shareOfCeiling())));
+        scope.put("faster", row.speedup() != null && row.speedup() > 1.0 && !row.isBaseline());
+        scope.put("slower", row.speedup() != null && row.speedup() < 1.0);
+        scope.put("tokensPerSecond", String.format(Locale.ROOT, "%,.1f", row.tokensPerSecond()));
+        scope.put(
+                "tokensPerForward",
+                row.tokensPerForward() == null ? "–" : String.format(Locale.ROOT, "%.2f", row.tokensPerForward()));
+        scope.put(
+                "acceptance",
+                row.acceptRate() == null ? "–" : String.format(Locale.ROOT, "%.1f %%", 100 * row.acceptRate()));
+        scope.put(
+                "acceptedPerLoop",
+                row.meanAcceptedPerLoop() == null
+                        ? "–"
+                        : String.format(Locale.ROOT, "%.2f", row.meanAcceptedPerLoop()));
+        scope.put(
+                "repeatedShare",
+                row.repeatedAcceptedShare() == null
+                        ? "–"
+                        : String.format(Locale.ROOT, "%.1f %%", 100 * row.repeatedAcceptedShare()));
+        scope.put(
+                "identical",
+                row.identicalToBaseline() == null
+                        ? "n/a (sampling)"
+                        : row.identicalToBaseline() + " / " + row.prompts());
+        scope.put("differs", row.identicalToBaseline() != null && row.identicalToBaseline() < row.prompts());
+        scope.put("prompts", row.prompts());
+        return scope;
     }
-    return entries;
-  }
 
-  private static String display(Object value) {
-    if (value == null) {
-      return "–";
+    private static void putEquivalence(Map<String, Object> scope, RunResults results) {
+        List<Map<String, Object>> summary = new ArrayList<>();
+        for (RowSummary row : results.rows()) {
+            if (row.isBaseline() || !row.isGreedy()) {
+                continue;
+            }
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("dataset", row.dataset());
+            line.put("decoder", row.decoder());
+            line.put("k", row.k());
+            line.put("identical", row.identicalToBaseline());
+            line.put("prompts", row.prompts());
+            line.put("differs", row.identicalToBaseline() != null && row.identicalToBaseline() < row.prompts());
+            summary.add(line);
+        }
+        List<Map<String, Object>> differences = new ArrayList<>();
+        int differing = 0;
+        int notCompared = 0;
+        for (PromptRecord record : results.prompts()) {
+            if (record.isBaseline() || !record.isGreedy()) {
+                continue;
+            }
+            if (record.identicalToBaseline() == null) {
+                notCompared++;
+            } else if (!record.identicalToBaseline()) {
+                differing++;
+                if (differences.size() < MAX_LISTED_DIFFERENCES) {
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("dataset", record.dataset());
+                    line.put("taskId", record.taskId());
+                    line.put("decoder", record.decoder());
+                    line.put("k", record.k());
+                    line.put(
+                            "firstMismatch",
+                            record.firstMismatch() == null
+                                    ? "–"
+                                    : record.firstMismatch().toString());
+                    line.put("newTokens", record.newTokens());
+                    differences.add(line);
+                }
+            }
+        }
+        scope.put("equivalenceRows", summary);
+        scope.put("hasEquivalenceRows", !summary.isEmpty());
+        scope.put("differences", differences);
+        scope.put("hasDifferences", !differences.isEmpty());
+        scope.put("differingCount", differing);
+        scope.put("allIdentical", differing == 0 && notCompared == 0 && !summary.isEmpty());
+        scope.put("moreDifferences", differing > differences.size() ? differing - differences.size() : 0);
+        scope.put("hasMoreDifferences", differing > differences.size());
+        scope.put("notCompared", notCompared);
+        scope.put("hasNotCompared", notCompared > 0);
     }
-    if (value instanceof String text) {
-      return text;
+
+    /** The accuracy stage's table, paired differences and gate, when the run had it. */
+    private static void putAccuracy(Map<String, Object> scope, RunResults results) {
+        scope.put("hasAccuracy", !results.accuracy().isEmpty());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (AccuracyRecord record : results.accuracy()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", record.model());
+            row.put("decoder", record.decoder());
+            row.put("k", record.k());
+            row.put("temperature", record.temperature());
+            row.put("samples", record.samples());
+            row.put("problems", record.problems());
+            row.put("passed", record.passed());
+            row.put("passAt1", String.format(Locale.ROOT, "%.4f", record.passAt1()));
+            List<String> passAtK = new ArrayList<>();
+            record.passAtK().forEach((k, value) -> passAtK.add(String.format(Locale.ROOT, "@%d %.4f", k, value)));
+            row.put("passAtK", String.join(", ", passAtK));
+            rows.add(row);
+        }
+        scope.put("accuracyRows", rows);
+        AccuracyGate gate = results.accuracyGate();
+        List<Map<String, Object>> comparisons = new ArrayList<>();
+        if (gate != null) {
+            for (AccuracyComparison comparison : gate.comparisons()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("row", comparison.row());
+                row.put("baseline", comparison.baseline());
+                row.put("problems", comparison.problems());
+                row.put("passAt1", String.format(Locale.ROOT, "%.4f", comparison.passAt1()));
+                row.put("baselinePassAt1", String.format(Locale.ROOT, "%.4f", comparison.baselinePassAt1()));
+                row.put("difference", String.format(Locale.ROOT, "%+.4f", comparison.difference()));
+                row.put("ciLow", String.format(Locale.ROOT, "%+.4f", comparison.ciLow()));
+                row.put("ciHigh", String.format(Locale.ROOT, "%+.4f", comparison.ciHigh()));
+                row.put("better", comparison.better());
+                row.put("worse", comparison.worse());
+                comparisons.add(row);
+            }
+            scope.put("accuracyPassed", gate.passed());
+            scope.put("accuracyFailures", gate.failures());
+            scope.put("accuracyMargin", gate.margin());
+            scope.put(
+                    "accuracySandbox",
+                    gate.sandbox().entrySet().stream()
+                            .map(e -> e.getKey() + ": " + e.getValue())
+                            .reduce((a, b) -> a + "; " + b)
+                            .orElse("not recorded"));
+        }
+        scope.put("accuracyComparisons", comparisons);
+        scope.put("hasAccuracyComparisons", !comparisons.isEmpty());
     }
-    try {
-      return ResultFiles.mapper().disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      return value.toString();
+
+    private static List<Map<String, Object>> entries(Map<String, Object> map) {
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (Map.Entry<String, Object> entry : map.entrySet()) {
+            entries.add(Map.of("key", entry.getKey(), "value", display(entry.getValue())));
+        }
+        return entries;
     }
-  }
+
+    private static List<Map<String, Object>> environmentEntries(Environment environment) {
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (RecordComponent component : Environment.class.getRecordComponents()) {
+            Object value;
+            try {
+                value = component.getAccessor().invoke(environment);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("Cannot read environment field " + component.getName(), e);
+            }
+            entries.add(Map.of("key", component.getName(), "value", display(value)));
+        }
+        return entries;
+    }
+
+    private static String display(Object value) {
+        if (value == null) {
+            return "–";
+        }
+        if (value instanceof String text) {
+            return text;
+        }
+        try {
+            return ResultFiles.mapper()
+                    .disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            return value.toString();
+        }
+    }
 }

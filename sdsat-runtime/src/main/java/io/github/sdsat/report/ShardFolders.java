@@ -3,7 +3,6 @@ package io.github.sdsat.report;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.results.Shard;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +24,7 @@ import java.util.stream.Stream;
 public final class ShardFolders {
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
-    private ShardFolders() {
-    }
+    private ShardFolders() {}
 
     /**
      * Checks that a run id can be used as a folder name on every platform.

@@ -12,95 +12,130 @@ import java.util.Locale;
 /** The summary rows as a fixed-width text table, for build logs. */
 public final class SummaryTable {
 
-  private static final String[] HEADERS = {
-    "dataset", "decoder", "T", "k", "sampling", "prompts", "mean ms", "median ms", "speedup", "ceiling", "tok/s",
-    "tok/fwd", "accept", "acc/loop", "copied", "identical"
-  };
+    private static final String[] HEADERS = {
+        "dataset",
+        "decoder",
+        "T",
+        "k",
+        "sampling",
+        "prompts",
+        "mean ms",
+        "median ms",
+        "speedup",
+        "ceiling",
+        "tok/s",
+        "tok/fwd",
+        "accept",
+        "acc/loop",
+        "copied",
+        "identical"
+    };
 
-  private SummaryTable() {}
+    private SummaryTable() {}
 
-  /** One header line, one rule line and one line per row; columns padded to their widest cell. */
-  public static String format(List<RowSummary> rows) {
-    List<String[]> lines = new ArrayList<>();
-    lines.add(HEADERS);
-    for (RowSummary row : rows) {
-      lines.add(new String[] {
-        row.dataset(),
-        row.decoder(),
-        Charts.formatTemperature(row.temperature()),
-        Integer.toString(row.k()),
-        row.sampling() == null ? "-" : row.sampling(),
-        Integer.toString(row.prompts()),
-        fixed(row.meanTimeMs(), 1),
-        fixed(row.medianTimeMs(), 1),
-        row.speedup() == null ? "-" : fixed(row.speedup(), 2) + "x",
-        row.ceilingSpeedup() == null ? "-" : fixed(row.ceilingSpeedup(), 2) + "x"
-            + (row.shareOfCeiling() == null ? "" : " (" + fixed(100 * row.shareOfCeiling(), 0) + "%)"),
-        fixed(row.tokensPerSecond(), 1),
-        row.tokensPerForward() == null ? "-" : fixed(row.tokensPerForward(), 2),
-        row.acceptRate() == null ? "-" : fixed(100 * row.acceptRate(), 1) + "%",
-        row.meanAcceptedPerLoop() == null ? "-" : fixed(row.meanAcceptedPerLoop(), 2),
-        row.repeatedAcceptedShare() == null ? "-" : fixed(100 * row.repeatedAcceptedShare(), 1) + "%",
-        row.identicalToBaseline() == null ? "-" : row.identicalToBaseline() + "/" + row.prompts()
-      });
-    }
-    int[] widths = new int[HEADERS.length];
-    for (String[] line : lines) {
-      for (int i = 0; i < line.length; i++) {
-        widths[i] = Math.max(widths[i], line[i].length());
-      }
-    }
-    StringBuilder out = new StringBuilder();
-    for (int n = 0; n < lines.size(); n++) {
-      String[] line = lines.get(n);
-      StringBuilder text = new StringBuilder();
-      for (int i = 0; i < line.length; i++) {
-        if (i > 0) {
-          text.append("  ");
+    /** One header line, one rule line and one line per row; columns padded to their widest cell. */
+    public static String format(List<RowSummary> rows) {
+        List<String[]> lines = new ArrayList<>();
+        lines.add(HEADERS);
+        for (RowSummary row : rows) {
+            lines.add(new String[] {
+                row.dataset(),
+                row.decoder(),
+                Charts.formatTemperature(row.temperature()),
+                Integer.toString(row.k()),
+                row.sampling() == null ? "-" : row.sampling(),
+                Integer.toString(row.prompts()),
+                fixed(row.meanTimeMs(), 1),
+                fixed(row.medianTimeMs(), 1),
+                row.speedup() == null ? "-" : fixed(row.speedup(), 2) + "x",
+                row.ceilingSpeedup() == null
+                        ? "-"
+                        : fixed(row.ceilingSpeedup(), 2) + "x"
+                                + (row.shareOfCeiling() == null
+                                        ? ""
+                                        : " (" + fixed(100 * row.shareOfCeiling(), 0) + "%)"),
+                fixed(row.tokensPerSecond(), 1),
+                row.tokensPerForward() == null ? "-" : fixed(row.tokensPerForward(), 2),
+                row.acceptRate() == null ? "-" : fixed(100 * row.acceptRate(), 1) + "%",
+                row.meanAcceptedPerLoop() == null ? "-" : fixed(row.meanAcceptedPerLoop(), 2),
+                row.repeatedAcceptedShare() == null ? "-" : fixed(100 * row.repeatedAcceptedShare(), 1) + "%",
+                row.identicalToBaseline() == null ? "-" : row.identicalToBaseline() + "/" + row.prompts()
+            });
         }
-        // Names read best left-aligned, numbers right-aligned.
-        boolean leftAligned = i <= 1 || i == 4;
-        String format = "%" + (leftAligned ? "-" : "") + widths[i] + "s";
-        text.append(String.format(Locale.ROOT, format, line[i]));
-      }
-      out.append(text.toString().stripTrailing()).append('\n');
-      if (n == 0) {
-        int total = text.length();
-        out.append("-".repeat(total)).append('\n');
-      }
+        int[] widths = new int[HEADERS.length];
+        for (String[] line : lines) {
+            for (int i = 0; i < line.length; i++) {
+                widths[i] = Math.max(widths[i], line[i].length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (int n = 0; n < lines.size(); n++) {
+            String[] line = lines.get(n);
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < line.length; i++) {
+                if (i > 0) {
+                    text.append("  ");
+                }
+                // Names read best left-aligned, numbers right-aligned.
+                boolean leftAligned = i <= 1 || i == 4;
+                String format = "%" + (leftAligned ? "-" : "") + widths[i] + "s";
+                text.append(String.format(Locale.ROOT, format, line[i]));
+            }
+            out.append(text.toString().stripTrailing()).append('\n');
+            if (n == 0) {
+                int total = text.length();
+                out.append("-".repeat(total)).append('\n');
+            }
+        }
+        return out.toString();
     }
-    return out.toString();
-  }
 
-  private static String fixed(double value, int decimals) {
-    return String.format(Locale.ROOT, "%,." + decimals + "f", value);
-  }
+    private static String fixed(double value, int decimals) {
+        return String.format(Locale.ROOT, "%,." + decimals + "f", value);
+    }
 
-  /**
-   * The accuracy stage as text: one line per model and decoder (pass@1, passed / problems), the paired differences
-   * with their 95% confidence intervals, and the gate's verdict.
-   */
-  public static String formatAccuracy(RunResults results) {
-    StringBuilder text = new StringBuilder();
-    for (AccuracyRecord record : results.accuracy()) {
-      text.append(String.format(Locale.ROOT, "  %-34s pass@1 %.4f  (%d/%d passed%s)%n", record.label(),
-          record.passAt1(), record.passed(), record.problems() * record.samples(),
-          record.samples() > 1 ? ", n = " + record.samples() + ", pass@k " + record.passAtK() : ""));
+    /**
+     * The accuracy stage as text: one line per model and decoder (pass@1, passed / problems), the paired differences
+     * with their 95% confidence intervals, and the gate's verdict.
+     */
+    public static String formatAccuracy(RunResults results) {
+        StringBuilder text = new StringBuilder();
+        for (AccuracyRecord record : results.accuracy()) {
+            text.append(String.format(
+                    Locale.ROOT,
+                    "  %-34s pass@1 %.4f  (%d/%d passed%s)%n",
+                    record.label(),
+                    record.passAt1(),
+                    record.passed(),
+                    record.problems() * record.samples(),
+                    record.samples() > 1 ? ", n = " + record.samples() + ", pass@k " + record.passAtK() : ""));
+        }
+        AccuracyGate gate = results.accuracyGate();
+        if (gate != null) {
+            for (AccuracyComparison c : gate.comparisons()) {
+                text.append(String.format(
+                        Locale.ROOT,
+                        "  %s vs %s: %+.4f, 95%% CI [%+.4f, %+.4f] over %d problems" + " (%d better, %d worse)%n",
+                        c.row(),
+                        c.baseline(),
+                        c.difference(),
+                        c.ciLow(),
+                        c.ciHigh(),
+                        c.problems(),
+                        c.better(),
+                        c.worse()));
+            }
+            text.append(
+                    gate.passed()
+                            ? "  Accuracy gate passed (margin " + gate.margin() + ")"
+                            : "  Accuracy gate FAILED: " + String.join("; ", gate.failures()));
+            Object isolation = gate.sandbox().get("isolation");
+            if (isolation != null) {
+                text.append(System.lineSeparator())
+                        .append("  Sandbox isolation: ")
+                        .append(isolation);
+            }
+        }
+        return text.toString();
     }
-    AccuracyGate gate = results.accuracyGate();
-    if (gate != null) {
-      for (AccuracyComparison c : gate.comparisons()) {
-        text.append(String.format(Locale.ROOT, "  %s vs %s: %+.4f, 95%% CI [%+.4f, %+.4f] over %d problems"
-            + " (%d better, %d worse)%n", c.row(), c.baseline(), c.difference(), c.ciLow(), c.ciHigh(),
-            c.problems(), c.better(), c.worse()));
-      }
-      text.append(gate.passed() ? "  Accuracy gate passed (margin " + gate.margin() + ")"
-          : "  Accuracy gate FAILED: " + String.join("; ", gate.failures()));
-      Object isolation = gate.sandbox().get("isolation");
-      if (isolation != null) {
-        text.append(System.lineSeparator()).append("  Sandbox isolation: ").append(isolation);
-      }
-    }
-    return text.toString();
-  }
 }

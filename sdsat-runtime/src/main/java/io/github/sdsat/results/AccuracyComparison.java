@@ -16,6 +16,14 @@ package io.github.sdsat.results;
  * @param better problems where {@code row} passes more often
  * @param worse problems where it passes less often
  */
-public record AccuracyComparison(String row, String baseline, int problems, double passAt1, double baselinePassAt1,
-        double difference, double ciLow, double ciHigh, int better, int worse) {
-}
+public record AccuracyComparison(
+        String row,
+        String baseline,
+        int problems,
+        double passAt1,
+        double baselinePassAt1,
+        double difference,
+        double ciLow,
+        double ciHigh,
+        int better,
+        int worse) {}

@@ -14,7 +14,11 @@ import java.util.Map;
  * @param comparisons the paired comparisons: the SDSAT model against the base model, each decoder against {@code ar}
  * @param sandbox how the completions were run (interpreter, user, namespaces, limits)
  */
-public record AccuracyGate(double margin, boolean passed, List<String> failures, List<AccuracyComparison> comparisons,
+public record AccuracyGate(
+        double margin,
+        boolean passed,
+        List<String> failures,
+        List<AccuracyComparison> comparisons,
         Map<String, Object> sandbox) {
 
     public AccuracyGate {

@@ -21,8 +21,18 @@ import java.util.TreeMap;
  * @param passAtK pass@k by k (the unbiased estimator of Chen et al. 2021) for k = 1, 10, 100 up to n
  * @param passedTasks task ids with at least one passing completion, in problem order
  */
-public record AccuracyRecord(String model, String modelPath, String decoder, int k, double temperature,
-        String sampling, int samples, int problems, int passed, double passAt1, Map<Integer, Double> passAtK,
+public record AccuracyRecord(
+        String model,
+        String modelPath,
+        String decoder,
+        int k,
+        double temperature,
+        String sampling,
+        int samples,
+        int problems,
+        int passed,
+        double passAt1,
+        Map<Integer, Double> passAtK,
         List<String> passedTasks) {
 
     public AccuracyRecord {

@@ -47,179 +47,181 @@ import java.util.Objects;
  */
 public final class Aggregator {
 
-  private Aggregator() {}
+    private Aggregator() {}
 
-  /** Identity of a row. */
-  private record RowKey(String dataset, String decoder, double temperature, int k, String sampling) {
-    boolean isBaseline() {
-      return PromptRecord.BASELINE_DECODER.equals(decoder) && k == 0;
-    }
-  }
-
-  /**
-   * Summarises records into rows; see the class comment for the definitions.
-   *
-   * @throws IllegalArgumentException if one row holds the same task id twice
-   */
-  public static List<RowSummary> summarise(List<PromptRecord> records) {
-    Map<RowKey, Map<String, PromptRecord>> groups = new LinkedHashMap<>();
-    Map<String, Integer> datasetOrder = new HashMap<>();
-    Map<String, Integer> decoderOrder = new HashMap<>();
-    for (PromptRecord record : records) {
-      RowKey key = keyOf(record);
-      datasetOrder.putIfAbsent(record.dataset(), datasetOrder.size());
-      decoderOrder.putIfAbsent(record.decoder(), decoderOrder.size());
-      PromptRecord previous =
-          groups.computeIfAbsent(key, unused -> new LinkedHashMap<>()).putIfAbsent(record.taskId(), record);
-      if (previous != null) {
-        throw new IllegalArgumentException("Task " + record.dataset() + "/" + record.taskId()
-            + " appears twice for decoder " + record.decoder() + ", k=" + record.k() + ", temperature "
-            + record.temperature() + ", sampling " + record.sampling()
-            + "; each prompt may be measured once per row (were shard results merged twice?)");
-      }
-    }
-    List<RowKey> keys = new ArrayList<>(groups.keySet());
-    keys.sort(Comparator.<RowKey>comparingInt(key -> datasetOrder.get(key.dataset()))
-        .thenComparingDouble(RowKey::temperature)
-        .thenComparing(key -> !key.isBaseline())
-        .thenComparingInt(key -> decoderOrder.get(key.decoder()))
-        .thenComparing(RowKey::sampling, Comparator.nullsFirst(Comparator.naturalOrder()))
-        .thenComparingInt(RowKey::k));
-
-    List<RowSummary> rows = new ArrayList<>(keys.size());
-    for (RowKey key : keys) {
-      Map<String, PromptRecord> group = groups.get(key);
-      Map<String, PromptRecord> baseline = key.isBaseline() ? group : baselineFor(key, groups);
-      rows.add(summariseRow(key, group, baseline));
-    }
-    return List.copyOf(rows);
-  }
-
-  private static RowKey keyOf(PromptRecord record) {
-    return new RowKey(record.dataset(), record.decoder(), record.temperature(), record.k(), record.sampling());
-  }
-
-  private static Map<String, PromptRecord> baselineFor(RowKey row, Map<RowKey, Map<String, PromptRecord>> groups) {
-    Map<String, PromptRecord> withoutSampling = null;
-    Map<String, PromptRecord> any = null;
-    for (Map.Entry<RowKey, Map<String, PromptRecord>> entry : groups.entrySet()) {
-      RowKey candidate = entry.getKey();
-      if (!candidate.isBaseline() || !candidate.dataset().equals(row.dataset())
-          || candidate.temperature() != row.temperature()) {
-        continue;
-      }
-      if (Objects.equals(candidate.sampling(), row.sampling())) {
-        return entry.getValue();
-      }
-      if (candidate.sampling() == null && withoutSampling == null) {
-        withoutSampling = entry.getValue();
-      }
-      if (any == null) {
-        any = entry.getValue();
-      }
-    }
-    return withoutSampling != null ? withoutSampling : any;
-  }
-
-  private static RowSummary summariseRow(
-      RowKey key, Map<String, PromptRecord> group, Map<String, PromptRecord> baseline) {
-    int prompts = group.size();
-    double[] times = new double[prompts];
-    long newTokens = 0;
-    long forwardPasses = 0;
-    long drafted = 0;
-    long accepted = 0;
-    long loops = 0;
-    long repeated = 0;
-    long acceptedWhereMeasured = 0;
-    double ceilingAr = 0;
-    double ceilingRow = 0;
-    boolean modelled = true;
-    int identical = 0;
-    int i = 0;
-    for (PromptRecord record : group.values()) {
-      times[i++] = record.timeMs();
-      newTokens += record.newTokens();
-      forwardPasses += record.forwardPasses();
-      drafted += record.draftedTokens();
-      accepted += record.acceptedTokens();
-      loops += record.loops();
-      if (record.repeatedAcceptedTokens() != null) {
-        repeated += record.repeatedAcceptedTokens();
-        acceptedWhereMeasured += record.acceptedTokens();
-      }
-      if (Boolean.TRUE.equals(record.identicalToBaseline())) {
-        identical++;
-      }
-      if (record.modelledDecodeMs() == null || record.modelledArDecodeMs() == null) {
-        modelled = false;
-      } else {
-        ceilingAr += record.prefillMs() + record.modelledArDecodeMs();
-        ceilingRow += record.prefillMs() + record.modelledDecodeMs();
-      }
-    }
-    double totalTimeMs = Arrays.stream(times).sum();
-
-    Double speedup = null;
-    Double medianSpeedup = null;
-    if (key.isBaseline()) {
-      speedup = 1.0;
-      medianSpeedup = 1.0;
-    } else if (baseline != null) {
-      double baselineSum = 0;
-      double rowSum = 0;
-      List<Double> ratios = new ArrayList<>();
-      for (PromptRecord record : group.values()) {
-        PromptRecord reference = baseline.get(record.taskId());
-        if (reference == null) {
-          continue;
+    /** Identity of a row. */
+    private record RowKey(String dataset, String decoder, double temperature, int k, String sampling) {
+        boolean isBaseline() {
+            return PromptRecord.BASELINE_DECODER.equals(decoder) && k == 0;
         }
-        baselineSum += reference.timeMs();
-        rowSum += record.timeMs();
-        if (record.timeMs() > 0) {
-          ratios.add(reference.timeMs() / record.timeMs());
+    }
+
+    /**
+     * Summarises records into rows; see the class comment for the definitions.
+     *
+     * @throws IllegalArgumentException if one row holds the same task id twice
+     */
+    public static List<RowSummary> summarise(List<PromptRecord> records) {
+        Map<RowKey, Map<String, PromptRecord>> groups = new LinkedHashMap<>();
+        Map<String, Integer> datasetOrder = new HashMap<>();
+        Map<String, Integer> decoderOrder = new HashMap<>();
+        for (PromptRecord record : records) {
+            RowKey key = keyOf(record);
+            datasetOrder.putIfAbsent(record.dataset(), datasetOrder.size());
+            decoderOrder.putIfAbsent(record.decoder(), decoderOrder.size());
+            PromptRecord previous =
+                    groups.computeIfAbsent(key, unused -> new LinkedHashMap<>()).putIfAbsent(record.taskId(), record);
+            if (previous != null) {
+                throw new IllegalArgumentException("Task " + record.dataset() + "/" + record.taskId()
+                        + " appears twice for decoder " + record.decoder() + ", k=" + record.k() + ", temperature "
+                        + record.temperature() + ", sampling " + record.sampling()
+                        + "; each prompt may be measured once per row (were shard results merged twice?)");
+            }
         }
-      }
-      if (rowSum > 0) {
-        // Both sums run over the same prompts, so the ratio of sums equals the ratio of means.
-        speedup = baselineSum / rowSum;
-      }
-      if (!ratios.isEmpty()) {
-        medianSpeedup = median(ratios.stream().mapToDouble(Double::doubleValue).toArray());
-      }
+        List<RowKey> keys = new ArrayList<>(groups.keySet());
+        keys.sort(Comparator.<RowKey>comparingInt(key -> datasetOrder.get(key.dataset()))
+                .thenComparingDouble(RowKey::temperature)
+                .thenComparing(key -> !key.isBaseline())
+                .thenComparingInt(key -> decoderOrder.get(key.decoder()))
+                .thenComparing(RowKey::sampling, Comparator.nullsFirst(Comparator.naturalOrder()))
+                .thenComparingInt(RowKey::k));
+
+        List<RowSummary> rows = new ArrayList<>(keys.size());
+        for (RowKey key : keys) {
+            Map<String, PromptRecord> group = groups.get(key);
+            Map<String, PromptRecord> baseline = key.isBaseline() ? group : baselineFor(key, groups);
+            rows.add(summariseRow(key, group, baseline));
+        }
+        return List.copyOf(rows);
     }
 
-    Integer identicalCount = null;
-    if (key.temperature() == 0.0 && key.sampling() == null) {
-      identicalCount = key.isBaseline() ? prompts : identical;
+    private static RowKey keyOf(PromptRecord record) {
+        return new RowKey(record.dataset(), record.decoder(), record.temperature(), record.k(), record.sampling());
     }
-    return new RowSummary(
-        key.dataset(),
-        key.decoder(),
-        key.temperature(),
-        key.k(),
-        key.sampling(),
-        prompts,
-        totalTimeMs / prompts,
-        median(times),
-        speedup,
-        medianSpeedup,
-        totalTimeMs > 0 ? newTokens / (totalTimeMs / 1000.0) : 0.0,
-        forwardPasses > 0 ? (double) newTokens / forwardPasses : null,
-        drafted > 0 ? (double) accepted / drafted : null,
-        drafted > 0 && loops > 0 ? (double) accepted / loops : null,
-        identicalCount,
-        acceptedWhereMeasured > 0 ? (double) repeated / acceptedWhereMeasured : null,
-        modelled && ceilingRow > 0 ? ceilingAr / ceilingRow : null);
-  }
 
-  /** Median of the values (mean of the two middle ones for an even count); the array is sorted in place. */
-  public static double median(double[] values) {
-    if (values.length == 0) {
-      throw new IllegalArgumentException("Median of no values");
+    private static Map<String, PromptRecord> baselineFor(RowKey row, Map<RowKey, Map<String, PromptRecord>> groups) {
+        Map<String, PromptRecord> withoutSampling = null;
+        Map<String, PromptRecord> any = null;
+        for (Map.Entry<RowKey, Map<String, PromptRecord>> entry : groups.entrySet()) {
+            RowKey candidate = entry.getKey();
+            if (!candidate.isBaseline()
+                    || !candidate.dataset().equals(row.dataset())
+                    || candidate.temperature() != row.temperature()) {
+                continue;
+            }
+            if (Objects.equals(candidate.sampling(), row.sampling())) {
+                return entry.getValue();
+            }
+            if (candidate.sampling() == null && withoutSampling == null) {
+                withoutSampling = entry.getValue();
+            }
+            if (any == null) {
+                any = entry.getValue();
+            }
+        }
+        return withoutSampling != null ? withoutSampling : any;
     }
-    Arrays.sort(values);
-    int middle = values.length / 2;
-    return values.length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2.0;
-  }
+
+    private static RowSummary summariseRow(
+            RowKey key, Map<String, PromptRecord> group, Map<String, PromptRecord> baseline) {
+        int prompts = group.size();
+        double[] times = new double[prompts];
+        long newTokens = 0;
+        long forwardPasses = 0;
+        long drafted = 0;
+        long accepted = 0;
+        long loops = 0;
+        long repeated = 0;
+        long acceptedWhereMeasured = 0;
+        double ceilingAr = 0;
+        double ceilingRow = 0;
+        boolean modelled = true;
+        int identical = 0;
+        int i = 0;
+        for (PromptRecord record : group.values()) {
+            times[i++] = record.timeMs();
+            newTokens += record.newTokens();
+            forwardPasses += record.forwardPasses();
+            drafted += record.draftedTokens();
+            accepted += record.acceptedTokens();
+            loops += record.loops();
+            if (record.repeatedAcceptedTokens() != null) {
+                repeated += record.repeatedAcceptedTokens();
+                acceptedWhereMeasured += record.acceptedTokens();
+            }
+            if (Boolean.TRUE.equals(record.identicalToBaseline())) {
+                identical++;
+            }
+            if (record.modelledDecodeMs() == null || record.modelledArDecodeMs() == null) {
+                modelled = false;
+            } else {
+                ceilingAr += record.prefillMs() + record.modelledArDecodeMs();
+                ceilingRow += record.prefillMs() + record.modelledDecodeMs();
+            }
+        }
+        double totalTimeMs = Arrays.stream(times).sum();
+
+        Double speedup = null;
+        Double medianSpeedup = null;
+        if (key.isBaseline()) {
+            speedup = 1.0;
+            medianSpeedup = 1.0;
+        } else if (baseline != null) {
+            double baselineSum = 0;
+            double rowSum = 0;
+            List<Double> ratios = new ArrayList<>();
+            for (PromptRecord record : group.values()) {
+                PromptRecord reference = baseline.get(record.taskId());
+                if (reference == null) {
+                    continue;
+                }
+                baselineSum += reference.timeMs();
+                rowSum += record.timeMs();
+                if (record.timeMs() > 0) {
+                    ratios.add(reference.timeMs() / record.timeMs());
+                }
+            }
+            if (rowSum > 0) {
+                // Both sums run over the same prompts, so the ratio of sums equals the ratio of means.
+                speedup = baselineSum / rowSum;
+            }
+            if (!ratios.isEmpty()) {
+                medianSpeedup =
+                        median(ratios.stream().mapToDouble(Double::doubleValue).toArray());
+            }
+        }
+
+        Integer identicalCount = null;
+        if (key.temperature() == 0.0 && key.sampling() == null) {
+            identicalCount = key.isBaseline() ? prompts : identical;
+        }
+        return new RowSummary(
+                key.dataset(),
+                key.decoder(),
+                key.temperature(),
+                key.k(),
+                key.sampling(),
+                prompts,
+                totalTimeMs / prompts,
+                median(times),
+                speedup,
+                medianSpeedup,
+                totalTimeMs > 0 ? newTokens / (totalTimeMs / 1000.0) : 0.0,
+                forwardPasses > 0 ? (double) newTokens / forwardPasses : null,
+                drafted > 0 ? (double) accepted / drafted : null,
+                drafted > 0 && loops > 0 ? (double) accepted / loops : null,
+                identicalCount,
+                acceptedWhereMeasured > 0 ? (double) repeated / acceptedWhereMeasured : null,
+                modelled && ceilingRow > 0 ? ceilingAr / ceilingRow : null);
+    }
+
+    /** Median of the values (mean of the two middle ones for an even count); the array is sorted in place. */
+    public static double median(double[] values) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("Median of no values");
+        }
+        Arrays.sort(values);
+        int middle = values.length / 2;
+        return values.length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2.0;
+    }
 }

@@ -28,91 +28,125 @@ import java.util.Properties;
  *     decoders used (measured after the prompts, on the same model, in the same JVM); null when not measured
  */
 public record Environment(
-    String device,
-    String dtype,
-    String javaVersion,
-    String djlVersion,
-    String os,
-    String cpu,
-    String gpu,
-    String modelPath,
-    String modelSha,
-    Long parameterCount,
-    String backend,
-    Integer costCurveCachedTokens,
-    java.util.Map<Integer, Double> costCurveMs) {
+        String device,
+        String dtype,
+        String javaVersion,
+        String djlVersion,
+        String os,
+        String cpu,
+        String gpu,
+        String modelPath,
+        String modelSha,
+        Long parameterCount,
+        String backend,
+        Integer costCurveCachedTokens,
+        java.util.Map<Integer, Double> costCurveMs) {
 
-  public Environment {
-    costCurveMs = costCurveMs == null ? null
-        : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(costCurveMs));
-  }
-
-  /** An environment without backend and cost curve (results written before they existed). */
-  public Environment(String device, String dtype, String javaVersion, String djlVersion, String os, String cpu,
-      String gpu, String modelPath, String modelSha, Long parameterCount) {
-    this(device, dtype, javaVersion, djlVersion, os, cpu, gpu, modelPath, modelSha, parameterCount, null, null,
-        null);
-  }
-
-  /** This environment with the forward pass and the run's cost curve filled in. */
-  public Environment with(String backend, Integer cachedTokens, java.util.Map<Integer, Double> msByWidth) {
-    return new Environment(device, dtype, javaVersion, djlVersion, os, cpu, gpu, modelPath, modelSha,
-        parameterCount, backend, cachedTokens, msByWidth);
-  }
-
-  /**
-   * The environment of this JVM with the run's own facts filled in; Java, DJL, OS and CPU are read here.
-   *
-   * @param gpu GPU name or null (the caller knows whether it used one)
-   * @param modelSha null when not computed
-   * @param parameterCount null when not known
-   */
-  public static Environment detect(
-      String device, String dtype, String gpu, String modelPath, String modelSha, Long parameterCount) {
-    return new Environment(
-        device,
-        dtype,
-        System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
-        detectDjlVersion(),
-        System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-            + System.getProperty("os.arch"),
-        cpuName(Path.of("/proc/cpuinfo")),
-        gpu,
-        modelPath,
-        modelSha,
-        parameterCount);
-  }
-
-  /** DJL's version from its own properties file, without initialising any engine; null if not on the path. */
-  public static String detectDjlVersion() {
-    // A class literal does not initialise Engine, so no native library is loaded here.
-    try (InputStream in = ai.djl.engine.Engine.class.getResourceAsStream("api.properties")) {
-      if (in == null) {
-        return null;
-      }
-      Properties properties = new Properties();
-      properties.load(in);
-      return properties.getProperty("djl_version");
-    } catch (IOException e) {
-      return null;
+    public Environment {
+        costCurveMs = costCurveMs == null
+                ? null
+                : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(costCurveMs));
     }
-  }
 
-  /** The first {@code model name} in a {@code /proc/cpuinfo}-style file, or null when absent or unreadable. */
-  static String cpuName(Path cpuinfo) {
-    try {
-      List<String> lines = Files.readAllLines(cpuinfo, StandardCharsets.UTF_8);
-      for (String line : lines) {
-        int colon = line.indexOf(':');
-        if (colon > 0 && line.substring(0, colon).strip().equals("model name")) {
-          String name = line.substring(colon + 1).strip();
-          return name.isEmpty() ? null : name;
+    /** An environment without backend and cost curve (results written before they existed). */
+    public Environment(
+            String device,
+            String dtype,
+            String javaVersion,
+            String djlVersion,
+            String os,
+            String cpu,
+            String gpu,
+            String modelPath,
+            String modelSha,
+            Long parameterCount) {
+        this(
+                device,
+                dtype,
+                javaVersion,
+                djlVersion,
+                os,
+                cpu,
+                gpu,
+                modelPath,
+                modelSha,
+                parameterCount,
+                null,
+                null,
+                null);
+    }
+
+    /** This environment with the forward pass and the run's cost curve filled in. */
+    public Environment with(String backend, Integer cachedTokens, java.util.Map<Integer, Double> msByWidth) {
+        return new Environment(
+                device,
+                dtype,
+                javaVersion,
+                djlVersion,
+                os,
+                cpu,
+                gpu,
+                modelPath,
+                modelSha,
+                parameterCount,
+                backend,
+                cachedTokens,
+                msByWidth);
+    }
+
+    /**
+     * The environment of this JVM with the run's own facts filled in; Java, DJL, OS and CPU are read here.
+     *
+     * @param gpu GPU name or null (the caller knows whether it used one)
+     * @param modelSha null when not computed
+     * @param parameterCount null when not known
+     */
+    public static Environment detect(
+            String device, String dtype, String gpu, String modelPath, String modelSha, Long parameterCount) {
+        return new Environment(
+                device,
+                dtype,
+                System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
+                detectDjlVersion(),
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"),
+                cpuName(Path.of("/proc/cpuinfo")),
+                gpu,
+                modelPath,
+                modelSha,
+                parameterCount);
+    }
+
+    /** DJL's version from its own properties file, without initialising any engine; null if not on the path. */
+    public static String detectDjlVersion() {
+        // A class literal does not initialise Engine, so no native library is loaded here.
+        try (InputStream in = ai.djl.engine.Engine.class.getResourceAsStream("api.properties")) {
+            if (in == null) {
+                return null;
+            }
+            Properties properties = new Properties();
+            properties.load(in);
+            return properties.getProperty("djl_version");
+        } catch (IOException e) {
+            return null;
         }
-      }
-      return null;
-    } catch (IOException | RuntimeException e) {
-      // No /proc (macOS, Windows) or not readable: the CPU is simply not reported.
-      return null;
     }
-  }
+
+    /** The first {@code model name} in a {@code /proc/cpuinfo}-style file, or null when absent or unreadable. */
+    static String cpuName(Path cpuinfo) {
+        try {
+            List<String> lines = Files.readAllLines(cpuinfo, StandardCharsets.UTF_8);
+            for (String line : lines) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).strip().equals("model name")) {
+                    String name = line.substring(colon + 1).strip();
+                    return name.isEmpty() ? null : name;
+                }
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            // No /proc (macOS, Windows) or not readable: the CPU is simply not reported.
+            return null;
+        }
+    }
 }

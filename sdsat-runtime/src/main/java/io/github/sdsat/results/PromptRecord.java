@@ -39,132 +39,228 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  *     the row's speedup ceiling ({@link Aggregator})
  */
 public record PromptRecord(
-    String dataset,
-    String taskId,
-    String decoder,
-    int k,
-    double temperature,
-    String sampling,
-    int promptTokens,
-    int newTokens,
-    int forwardPasses,
-    long draftedTokens,
-    long acceptedTokens,
-    long[] acceptedPerPosition,
-    double timeMs,
-    double prefillMs,
-    double tokensPerSecond,
-    Boolean identicalToBaseline,
-    Integer firstMismatch,
-    int loops,
-    Long repeatedAcceptedTokens,
-    long[] decodePassesByWidth,
-    Double modelledDecodeMs,
-    Double modelledArDecodeMs) {
+        String dataset,
+        String taskId,
+        String decoder,
+        int k,
+        double temperature,
+        String sampling,
+        int promptTokens,
+        int newTokens,
+        int forwardPasses,
+        long draftedTokens,
+        long acceptedTokens,
+        long[] acceptedPerPosition,
+        double timeMs,
+        double prefillMs,
+        double tokensPerSecond,
+        Boolean identicalToBaseline,
+        Integer firstMismatch,
+        int loops,
+        Long repeatedAcceptedTokens,
+        long[] decodePassesByWidth,
+        Double modelledDecodeMs,
+        Double modelledArDecodeMs) {
 
-  /** Decoder name of the autoregressive baseline. */
-  public static final String BASELINE_DECODER = "ar";
+    /** Decoder name of the autoregressive baseline. */
+    public static final String BASELINE_DECODER = "ar";
 
-  public PromptRecord {
-    requireName(dataset, "dataset");
-    requireName(taskId, "taskId");
-    requireName(decoder, "decoder");
-    String what = "Prompt record " + dataset + "/" + taskId + " (" + decoder + ", k=" + k + ")";
-    if (k < 0) {
-      throw new IllegalArgumentException(what + ": k must be >= 0");
-    }
-    if (!(temperature >= 0.0) || Double.isInfinite(temperature)) {
-      throw new IllegalArgumentException(what + ": temperature " + temperature + " must be a number >= 0");
-    }
-    if (promptTokens < 0 || newTokens < 0 || forwardPasses < 0 || draftedTokens < 0 || acceptedTokens < 0
-        || loops < 0) {
-      throw new IllegalArgumentException(what + ": token, pass and loop counts must be >= 0");
-    }
-    if (!(timeMs >= 0.0) || Double.isInfinite(timeMs) || !(prefillMs >= 0.0) || Double.isInfinite(prefillMs)) {
-      throw new IllegalArgumentException(
-          what + ": timeMs " + timeMs + " and prefillMs " + prefillMs + " must be finite and >= 0");
-    }
-    if (firstMismatch != null && firstMismatch < 0) {
-      throw new IllegalArgumentException(what + ": firstMismatch " + firstMismatch + " must be >= 0 or null");
-    }
-    if (repeatedAcceptedTokens != null && (repeatedAcceptedTokens < 0 || repeatedAcceptedTokens > acceptedTokens)) {
-      throw new IllegalArgumentException(what + ": repeatedAcceptedTokens " + repeatedAcceptedTokens
-          + " must be between 0 and acceptedTokens " + acceptedTokens + " (or null when not measured)");
-    }
-    if ((modelledDecodeMs != null && !(modelledDecodeMs >= 0)) || (modelledArDecodeMs != null
-        && !(modelledArDecodeMs >= 0))) {
-      throw new IllegalArgumentException(what + ": modelled times must be >= 0 or null");
-    }
-    acceptedPerPosition = acceptedPerPosition == null ? new long[0] : acceptedPerPosition.clone();
-    decodePassesByWidth = decodePassesByWidth == null ? null : decodePassesByWidth.clone();
-  }
-
-  /** A record without the pass widths and modelled times (results written before they existed). */
-  public PromptRecord(String dataset, String taskId, String decoder, int k, double temperature, String sampling,
-      int promptTokens, int newTokens, int forwardPasses, long draftedTokens, long acceptedTokens,
-      long[] acceptedPerPosition, double timeMs, double prefillMs, double tokensPerSecond,
-      Boolean identicalToBaseline, Integer firstMismatch, int loops, Long repeatedAcceptedTokens) {
-    this(dataset, taskId, decoder, k, temperature, sampling, promptTokens, newTokens, forwardPasses, draftedTokens,
-        acceptedTokens, acceptedPerPosition, timeMs, prefillMs, tokensPerSecond, identicalToBaseline, firstMismatch,
-        loops, repeatedAcceptedTokens, null, null, null);
-  }
-
-  /**
-   * This record with its zero-overhead times modelled on a cost curve ({@code msByWidth.get(w)} = T(w)); unchanged
-   * when it has no pass widths.
-   *
-   * @throws IllegalArgumentException when the curve lacks a width the record used
-   */
-  public PromptRecord withModelledTimes(java.util.Map<Integer, Double> msByWidth) {
-    if (decodePassesByWidth == null) {
-      return this;
-    }
-    double decode = 0;
-    for (int w = 1; w < decodePassesByWidth.length; w++) {
-      if (decodePassesByWidth[w] > 0) {
-        Double t = msByWidth.get(w);
-        if (t == null) {
-          throw new IllegalArgumentException("The cost curve has no pass of " + w + " tokens, used by " + decoder);
+    public PromptRecord {
+        requireName(dataset, "dataset");
+        requireName(taskId, "taskId");
+        requireName(decoder, "decoder");
+        String what = "Prompt record " + dataset + "/" + taskId + " (" + decoder + ", k=" + k + ")";
+        if (k < 0) {
+            throw new IllegalArgumentException(what + ": k must be >= 0");
         }
-        decode += decodePassesByWidth[w] * t;
-      }
+        if (!(temperature >= 0.0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException(what + ": temperature " + temperature + " must be a number >= 0");
+        }
+        if (promptTokens < 0
+                || newTokens < 0
+                || forwardPasses < 0
+                || draftedTokens < 0
+                || acceptedTokens < 0
+                || loops < 0) {
+            throw new IllegalArgumentException(what + ": token, pass and loop counts must be >= 0");
+        }
+        if (!(timeMs >= 0.0) || Double.isInfinite(timeMs) || !(prefillMs >= 0.0) || Double.isInfinite(prefillMs)) {
+            throw new IllegalArgumentException(
+                    what + ": timeMs " + timeMs + " and prefillMs " + prefillMs + " must be finite and >= 0");
+        }
+        if (firstMismatch != null && firstMismatch < 0) {
+            throw new IllegalArgumentException(what + ": firstMismatch " + firstMismatch + " must be >= 0 or null");
+        }
+        if (repeatedAcceptedTokens != null && (repeatedAcceptedTokens < 0 || repeatedAcceptedTokens > acceptedTokens)) {
+            throw new IllegalArgumentException(what + ": repeatedAcceptedTokens " + repeatedAcceptedTokens
+                    + " must be between 0 and acceptedTokens " + acceptedTokens + " (or null when not measured)");
+        }
+        if ((modelledDecodeMs != null && !(modelledDecodeMs >= 0))
+                || (modelledArDecodeMs != null && !(modelledArDecodeMs >= 0))) {
+            throw new IllegalArgumentException(what + ": modelled times must be >= 0 or null");
+        }
+        acceptedPerPosition = acceptedPerPosition == null ? new long[0] : acceptedPerPosition.clone();
+        decodePassesByWidth = decodePassesByWidth == null ? null : decodePassesByWidth.clone();
     }
-    double ar = Math.max(0, newTokens - 1) * msByWidth.get(1);
-    return new PromptRecord(dataset, taskId, decoder, k, temperature, sampling, promptTokens, newTokens,
-        forwardPasses, draftedTokens, acceptedTokens, acceptedPerPosition, timeMs, prefillMs, tokensPerSecond,
-        identicalToBaseline, firstMismatch, loops, repeatedAcceptedTokens, decodePassesByWidth, decode, ar);
-  }
 
-  /** A record without the repetition count (not measured: {@code repeatedAcceptedTokens} null). */
-  public PromptRecord(String dataset, String taskId, String decoder, int k, double temperature, String sampling,
-      int promptTokens, int newTokens, int forwardPasses, long draftedTokens, long acceptedTokens,
-      long[] acceptedPerPosition, double timeMs, double prefillMs, double tokensPerSecond,
-      Boolean identicalToBaseline, Integer firstMismatch, int loops) {
-    this(dataset, taskId, decoder, k, temperature, sampling, promptTokens, newTokens, forwardPasses, draftedTokens,
-        acceptedTokens, acceptedPerPosition, timeMs, prefillMs, tokensPerSecond, identicalToBaseline, firstMismatch,
-        loops, null, null, null, null);
-  }
-
-  private static void requireName(String value, String field) {
-    if (value == null || value.isBlank()) {
-      throw new IllegalArgumentException("Prompt record field " + field + " is missing or blank");
+    /** A record without the pass widths and modelled times (results written before they existed). */
+    public PromptRecord(
+            String dataset,
+            String taskId,
+            String decoder,
+            int k,
+            double temperature,
+            String sampling,
+            int promptTokens,
+            int newTokens,
+            int forwardPasses,
+            long draftedTokens,
+            long acceptedTokens,
+            long[] acceptedPerPosition,
+            double timeMs,
+            double prefillMs,
+            double tokensPerSecond,
+            Boolean identicalToBaseline,
+            Integer firstMismatch,
+            int loops,
+            Long repeatedAcceptedTokens) {
+        this(
+                dataset,
+                taskId,
+                decoder,
+                k,
+                temperature,
+                sampling,
+                promptTokens,
+                newTokens,
+                forwardPasses,
+                draftedTokens,
+                acceptedTokens,
+                acceptedPerPosition,
+                timeMs,
+                prefillMs,
+                tokensPerSecond,
+                identicalToBaseline,
+                firstMismatch,
+                loops,
+                repeatedAcceptedTokens,
+                null,
+                null,
+                null);
     }
-  }
 
-  /** Whether this is the autoregressive baseline ({@code decoder} {@code ar}, {@code k} 0). */
-  @JsonIgnore
-  public boolean isBaseline() {
-    return BASELINE_DECODER.equals(decoder) && k == 0;
-  }
+    /**
+     * This record with its zero-overhead times modelled on a cost curve ({@code msByWidth.get(w)} = T(w)); unchanged
+     * when it has no pass widths.
+     *
+     * @throws IllegalArgumentException when the curve lacks a width the record used
+     */
+    public PromptRecord withModelledTimes(java.util.Map<Integer, Double> msByWidth) {
+        if (decodePassesByWidth == null) {
+            return this;
+        }
+        double decode = 0;
+        for (int w = 1; w < decodePassesByWidth.length; w++) {
+            if (decodePassesByWidth[w] > 0) {
+                Double t = msByWidth.get(w);
+                if (t == null) {
+                    throw new IllegalArgumentException(
+                            "The cost curve has no pass of " + w + " tokens, used by " + decoder);
+                }
+                decode += decodePassesByWidth[w] * t;
+            }
+        }
+        double ar = Math.max(0, newTokens - 1) * msByWidth.get(1);
+        return new PromptRecord(
+                dataset,
+                taskId,
+                decoder,
+                k,
+                temperature,
+                sampling,
+                promptTokens,
+                newTokens,
+                forwardPasses,
+                draftedTokens,
+                acceptedTokens,
+                acceptedPerPosition,
+                timeMs,
+                prefillMs,
+                tokensPerSecond,
+                identicalToBaseline,
+                firstMismatch,
+                loops,
+                repeatedAcceptedTokens,
+                decodePassesByWidth,
+                decode,
+                ar);
+    }
 
-  /** Whether this run was greedy (temperature 0, no sampling rule). */
-  @JsonIgnore
-  public boolean isGreedy() {
-    return temperature == 0.0 && sampling == null;
-  }
+    /** A record without the repetition count (not measured: {@code repeatedAcceptedTokens} null). */
+    public PromptRecord(
+            String dataset,
+            String taskId,
+            String decoder,
+            int k,
+            double temperature,
+            String sampling,
+            int promptTokens,
+            int newTokens,
+            int forwardPasses,
+            long draftedTokens,
+            long acceptedTokens,
+            long[] acceptedPerPosition,
+            double timeMs,
+            double prefillMs,
+            double tokensPerSecond,
+            Boolean identicalToBaseline,
+            Integer firstMismatch,
+            int loops) {
+        this(
+                dataset,
+                taskId,
+                decoder,
+                k,
+                temperature,
+                sampling,
+                promptTokens,
+                newTokens,
+                forwardPasses,
+                draftedTokens,
+                acceptedTokens,
+                acceptedPerPosition,
+                timeMs,
+                prefillMs,
+                tokensPerSecond,
+                identicalToBaseline,
+                firstMismatch,
+                loops,
+                null,
+                null,
+                null,
+                null);
+    }
 
-  @Override
-  public long[] acceptedPerPosition() {
-    return acceptedPerPosition.clone();
-  }
+    private static void requireName(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("Prompt record field " + field + " is missing or blank");
+        }
+    }
+
+    /** Whether this is the autoregressive baseline ({@code decoder} {@code ar}, {@code k} 0). */
+    @JsonIgnore
+    public boolean isBaseline() {
+        return BASELINE_DECODER.equals(decoder) && k == 0;
+    }
+
+    /** Whether this run was greedy (temperature 0, no sampling rule). */
+    @JsonIgnore
+    public boolean isGreedy() {
+        return temperature == 0.0 && sampling == null;
+    }
+
+    @Override
+    public long[] acceptedPerPosition() {
+        return acceptedPerPosition.clone();
+    }
 }

@@ -31,49 +31,77 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  *     prefill, the passes' modelled cost; {@link PromptRecord}); null when the records carry no modelled times
  */
 public record RowSummary(
-    String dataset,
-    String decoder,
-    double temperature,
-    int k,
-    String sampling,
-    int prompts,
-    double meanTimeMs,
-    double medianTimeMs,
-    Double speedup,
-    Double medianSpeedup,
-    double tokensPerSecond,
-    Double tokensPerForward,
-    Double acceptRate,
-    Double meanAcceptedPerLoop,
-    Integer identicalToBaseline,
-    Double repeatedAcceptedShare,
-    Double ceilingSpeedup) {
+        String dataset,
+        String decoder,
+        double temperature,
+        int k,
+        String sampling,
+        int prompts,
+        double meanTimeMs,
+        double medianTimeMs,
+        Double speedup,
+        Double medianSpeedup,
+        double tokensPerSecond,
+        Double tokensPerForward,
+        Double acceptRate,
+        Double meanAcceptedPerLoop,
+        Integer identicalToBaseline,
+        Double repeatedAcceptedShare,
+        Double ceilingSpeedup) {
 
-  /** A row without a ceiling (results written before it existed). */
-  public RowSummary(String dataset, String decoder, double temperature, int k, String sampling, int prompts,
-      double meanTimeMs, double medianTimeMs, Double speedup, Double medianSpeedup, double tokensPerSecond,
-      Double tokensPerForward, Double acceptRate, Double meanAcceptedPerLoop, Integer identicalToBaseline,
-      Double repeatedAcceptedShare) {
-    this(dataset, decoder, temperature, k, sampling, prompts, meanTimeMs, medianTimeMs, speedup, medianSpeedup,
-        tokensPerSecond, tokensPerForward, acceptRate, meanAcceptedPerLoop, identicalToBaseline,
-        repeatedAcceptedShare, null);
-  }
+    /** A row without a ceiling (results written before it existed). */
+    public RowSummary(
+            String dataset,
+            String decoder,
+            double temperature,
+            int k,
+            String sampling,
+            int prompts,
+            double meanTimeMs,
+            double medianTimeMs,
+            Double speedup,
+            Double medianSpeedup,
+            double tokensPerSecond,
+            Double tokensPerForward,
+            Double acceptRate,
+            Double meanAcceptedPerLoop,
+            Integer identicalToBaseline,
+            Double repeatedAcceptedShare) {
+        this(
+                dataset,
+                decoder,
+                temperature,
+                k,
+                sampling,
+                prompts,
+                meanTimeMs,
+                medianTimeMs,
+                speedup,
+                medianSpeedup,
+                tokensPerSecond,
+                tokensPerForward,
+                acceptRate,
+                meanAcceptedPerLoop,
+                identicalToBaseline,
+                repeatedAcceptedShare,
+                null);
+    }
 
-  /** Measured speedup / ceiling: how much of what the passes allow the decoder delivers; null without both. */
-  @JsonIgnore
-  public Double shareOfCeiling() {
-    return speedup == null || ceilingSpeedup == null || ceilingSpeedup <= 0 ? null : speedup / ceilingSpeedup;
-  }
+    /** Measured speedup / ceiling: how much of what the passes allow the decoder delivers; null without both. */
+    @JsonIgnore
+    public Double shareOfCeiling() {
+        return speedup == null || ceilingSpeedup == null || ceilingSpeedup <= 0 ? null : speedup / ceilingSpeedup;
+    }
 
-  /** Whether this is the autoregressive baseline row. */
-  @JsonIgnore
-  public boolean isBaseline() {
-    return PromptRecord.BASELINE_DECODER.equals(decoder) && k == 0;
-  }
+    /** Whether this is the autoregressive baseline row. */
+    @JsonIgnore
+    public boolean isBaseline() {
+        return PromptRecord.BASELINE_DECODER.equals(decoder) && k == 0;
+    }
 
-  /** Whether this row is greedy (temperature 0, no sampling rule). */
-  @JsonIgnore
-  public boolean isGreedy() {
-    return temperature == 0.0 && sampling == null;
-  }
+    /** Whether this row is greedy (temperature 0, no sampling rule). */
+    @JsonIgnore
+    public boolean isGreedy() {
+        return temperature == 0.0 && sampling == null;
+    }
 }

@@ -19,31 +19,35 @@ import java.util.Objects;
  * @param accuracyGate the accuracy verdict with its paired comparisons, null without the accuracy stage
  */
 public record RunResults(
-    Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts,
-    List<AccuracyRecord> accuracy, AccuracyGate accuracyGate) {
+        Map<String, Object> config,
+        Environment environment,
+        List<RowSummary> rows,
+        List<PromptRecord> prompts,
+        List<AccuracyRecord> accuracy,
+        AccuracyGate accuracyGate) {
 
-  public RunResults {
-    Objects.requireNonNull(environment, "environment");
-    // LinkedHashMap keeps the given order and, unlike Map.copyOf, allows null values (e.g. an unset seed).
-    config = config == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(config));
-    rows = rows == null ? List.of() : List.copyOf(rows);
-    prompts = prompts == null ? List.of() : List.copyOf(prompts);
-    accuracy = accuracy == null ? List.of() : List.copyOf(accuracy);
-  }
+    public RunResults {
+        Objects.requireNonNull(environment, "environment");
+        // LinkedHashMap keeps the given order and, unlike Map.copyOf, allows null values (e.g. an unset seed).
+        config = config == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(config));
+        rows = rows == null ? List.of() : List.copyOf(rows);
+        prompts = prompts == null ? List.of() : List.copyOf(prompts);
+        accuracy = accuracy == null ? List.of() : List.copyOf(accuracy);
+    }
 
-  /** Results of a run without the accuracy stage. */
-  public RunResults(
-      Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts) {
-    this(config, environment, rows, prompts, null, null);
-  }
+    /** Results of a run without the accuracy stage. */
+    public RunResults(
+            Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts) {
+        this(config, environment, rows, prompts, null, null);
+    }
 
-  /** These results with the accuracy stage's rows and verdict. */
-  public RunResults withAccuracy(List<AccuracyRecord> records, AccuracyGate gate) {
-    return new RunResults(config, environment, rows, prompts, records, gate);
-  }
+    /** These results with the accuracy stage's rows and verdict. */
+    public RunResults withAccuracy(List<AccuracyRecord> records, AccuracyGate gate) {
+        return new RunResults(config, environment, rows, prompts, records, gate);
+    }
 
-  /** Results whose rows are computed from the prompt records. */
-  public static RunResults of(Map<String, Object> config, Environment environment, List<PromptRecord> prompts) {
-    return new RunResults(config, environment, Aggregator.summarise(prompts), prompts);
-  }
+    /** Results whose rows are computed from the prompt records. */
+    public static RunResults of(Map<String, Object> config, Environment environment, List<PromptRecord> prompts) {
+        return new RunResults(config, environment, Aggregator.summarise(prompts), prompts);
+    }
 }

@@ -1,6 +1,5 @@
 package io.github.sdsat.tokenizer;
 
-
 /**
  * The fill-in-the-middle layouts the embedded model is trained on, shared by the training sample builder and the
  * infilling benchmark so that prompts match training exactly (CodeLlama's sentinels, token-level):
@@ -38,8 +37,12 @@ public final class FimFormat {
             throw new IllegalArgumentException("The tokenizer has no complete set of infilling tokens (<PRE>, "
                     + "<SUF>, <MID>, <EOT>): infilling needs a model trained with them, such as the embedded one");
         }
-        return new FimFormat(specials.bos(), specials.fimPrefix().getAsInt(), specials.fimSuffix().getAsInt(),
-                specials.fimMiddle().getAsInt(), specials.fimEndOfInfill().getAsInt());
+        return new FimFormat(
+                specials.bos(),
+                specials.fimPrefix().getAsInt(),
+                specials.fimSuffix().getAsInt(),
+                specials.fimMiddle().getAsInt(),
+                specials.fimEndOfInfill().getAsInt());
     }
 
     /** Id that ends an infilled middle. */
@@ -54,8 +57,9 @@ public final class FimFormat {
 
     /** {@code <s> <PRE> prefix <SUF> suffix <MID>}: the model continues with the middle, then {@code <EOT>}. */
     public long[] psmPrompt(long[] prefix, long[] suffix) {
-        return concat(new long[] {bos, prefixSentinel}, prefix, new long[] {suffixSentinel}, suffix,
-                new long[] {middleSentinel});
+        return concat(new long[] {bos, prefixSentinel}, prefix, new long[] {suffixSentinel}, suffix, new long[] {
+            middleSentinel
+        });
     }
 
     /** A complete SPM training sample: {@link #spmPrompt} + middle + {@code <EOT>}. */

@@ -5,7 +5,6 @@ import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.SdsatException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +50,13 @@ public final class SdsatTokenizer implements AutoCloseable {
     private final BitSet specialIds;
     private final SpecialTokens specials;
 
-    private SdsatTokenizer(HuggingFaceTokenizer tokenizer, Path folder, Map<String, Integer> idsByToken,
-                           String[] tokensById, BitSet specialIds, SpecialTokens specials) {
+    private SdsatTokenizer(
+            HuggingFaceTokenizer tokenizer,
+            Path folder,
+            Map<String, Integer> idsByToken,
+            String[] tokensById,
+            BitSet specialIds,
+            SpecialTokens specials) {
         this.tokenizer = tokenizer;
         this.folder = folder;
         this.idsByToken = idsByToken;
@@ -91,8 +95,10 @@ public final class SdsatTokenizer implements AutoCloseable {
         try {
             root = mapper.readTree(file.toFile());
         } catch (IOException e) {
-            throw new SdsatException("Cannot read " + file.toAbsolutePath() + " as JSON (" + e.getMessage()
-                    + "): replace it with a valid Hugging Face tokenizer.json.", e);
+            throw new SdsatException(
+                    "Cannot read " + file.toAbsolutePath() + " as JSON (" + e.getMessage()
+                            + "): replace it with a valid Hugging Face tokenizer.json.",
+                    e);
         }
         Map<String, Integer> idsByToken = readVocabulary(root, file);
         String[] tokensById = invert(idsByToken);
@@ -115,12 +121,14 @@ public final class SdsatTokenizer implements AutoCloseable {
                     .optPadding(false)
                     .build();
         } catch (IOException | RuntimeException e) {
-            throw new SdsatException("Hugging Face tokenizers could not load " + file.toAbsolutePath() + " ("
-                    + e.getMessage() + "): check that it is a complete tokenizer.json.", e);
+            throw new SdsatException(
+                    "Hugging Face tokenizers could not load " + file.toAbsolutePath() + " (" + e.getMessage()
+                            + "): check that it is a complete tokenizer.json.",
+                    e);
         }
         try {
-            SpecialTokens specials = resolveSpecials(idsByToken, readConfigTokens(folder, mapper),
-                    configBosId, configEosId, tokensById.length, folder);
+            SpecialTokens specials = resolveSpecials(
+                    idsByToken, readConfigTokens(folder, mapper), configBosId, configEosId, tokensById.length, folder);
             return new SdsatTokenizer(hf, folder, idsByToken, tokensById, specialIds, specials);
         } catch (RuntimeException e) {
             hf.close();
@@ -215,12 +223,12 @@ public final class SdsatTokenizer implements AutoCloseable {
     private static Map<String, Integer> readVocabulary(JsonNode root, Path file) {
         Map<String, Integer> ids = new HashMap<>();
         JsonNode vocab = root.path("model").path("vocab");
-        if (vocab.isObject()) {               // BPE and WordPiece: {"token": id}
+        if (vocab.isObject()) { // BPE and WordPiece: {"token": id}
             for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 ids.put(e.getKey(), tokenId(e.getValue(), "model.vocab entry '" + e.getKey() + "'", file));
             }
-        } else if (vocab.isArray()) {         // Unigram: [["token", score], ...], id = position
+        } else if (vocab.isArray()) { // Unigram: [["token", score], ...], id = position
             if (vocab.size() > MAX_VOCABULARY_SIZE) {
                 throw new SdsatException(file.toAbsolutePath() + " has " + vocab.size() + " vocabulary entries, more "
                         + "than " + MAX_VOCABULARY_SIZE + ": replace it with the model's own tokenizer.json.");
@@ -233,14 +241,20 @@ public final class SdsatTokenizer implements AutoCloseable {
                     + "tokenizer.json; save the tokenizer with transformers' save_pretrained.");
         }
         for (JsonNode added : root.path("added_tokens")) {
-            ids.put(added.path("content").asText(), tokenId(added.path("id"),
-                    "added_tokens entry '" + added.path("content").asText() + "'", file));
+            ids.put(
+                    added.path("content").asText(),
+                    tokenId(
+                            added.path("id"),
+                            "added_tokens entry '" + added.path("content").asText() + "'",
+                            file));
         }
         return ids;
     }
 
     private static int tokenId(JsonNode node, String what, Path file) {
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0
+        if (!node.isIntegralNumber()
+                || !node.canConvertToInt()
+                || node.intValue() < 0
                 || node.intValue() >= MAX_VOCABULARY_SIZE) {
             throw new SdsatException(file.toAbsolutePath() + ": " + what + " has id " + node + ", which is not a "
                     + "token id (an integer from 0 to " + (MAX_VOCABULARY_SIZE - 1) + "): replace it with the "
@@ -250,7 +264,8 @@ public final class SdsatTokenizer implements AutoCloseable {
     }
 
     private static String[] invert(Map<String, Integer> idsByToken) {
-        int size = idsByToken.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        int size =
+                idsByToken.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         String[] tokens = new String[size];
         idsByToken.forEach((token, id) -> tokens[id] = token);
         return tokens;
@@ -267,27 +282,41 @@ public final class SdsatTokenizer implements AutoCloseable {
             JsonNode root = mapper.readTree(config.toFile());
             for (String key : List.of("bos_token", "eos_token")) {
                 JsonNode value = root.path(key);
-                String name = value.isTextual() ? value.asText() : value.path("content").asText(null);
+                String name = value.isTextual()
+                        ? value.asText()
+                        : value.path("content").asText(null);
                 if (name != null) {
                     names.put(key, name);
                 }
             }
         } catch (IOException e) {
-            throw new SdsatException("Cannot read " + config.toAbsolutePath() + " as JSON (" + e.getMessage()
-                    + "): fix or delete it (only bos_token and eos_token are read from it).", e);
+            throw new SdsatException(
+                    "Cannot read " + config.toAbsolutePath() + " as JSON (" + e.getMessage()
+                            + "): fix or delete it (only bos_token and eos_token are read from it).",
+                    e);
         }
         return names;
     }
 
-    private static SpecialTokens resolveSpecials(Map<String, Integer> ids, Map<String, String> configNames,
-                                                 OptionalInt configBos, OptionalInt configEos, int vocabSize,
-                                                 Path folder) {
-        int bos = required("BOS", ids, withFirst(configNames.get("bos_token"), BOS_NAMES), configBos,
-                vocabSize, folder);
-        int eos = required("EOS", ids, withFirst(configNames.get("eos_token"), EOS_NAMES), configEos,
-                vocabSize, folder);
-        return new SpecialTokens(bos, eos, first(ids, SAT_NAMES), first(ids, FIM_PREFIX_NAMES),
-                first(ids, FIM_SUFFIX_NAMES), first(ids, FIM_MIDDLE_NAMES), first(ids, FIM_END_NAMES));
+    private static SpecialTokens resolveSpecials(
+            Map<String, Integer> ids,
+            Map<String, String> configNames,
+            OptionalInt configBos,
+            OptionalInt configEos,
+            int vocabSize,
+            Path folder) {
+        int bos =
+                required("BOS", ids, withFirst(configNames.get("bos_token"), BOS_NAMES), configBos, vocabSize, folder);
+        int eos =
+                required("EOS", ids, withFirst(configNames.get("eos_token"), EOS_NAMES), configEos, vocabSize, folder);
+        return new SpecialTokens(
+                bos,
+                eos,
+                first(ids, SAT_NAMES),
+                first(ids, FIM_PREFIX_NAMES),
+                first(ids, FIM_SUFFIX_NAMES),
+                first(ids, FIM_MIDDLE_NAMES),
+                first(ids, FIM_END_NAMES));
     }
 
     private static List<String> withFirst(String name, List<String> names) {
@@ -300,8 +329,13 @@ public final class SdsatTokenizer implements AutoCloseable {
         return all;
     }
 
-    private static int required(String what, Map<String, Integer> ids, List<String> names, OptionalInt fallback,
-                                int vocabSize, Path folder) {
+    private static int required(
+            String what,
+            Map<String, Integer> ids,
+            List<String> names,
+            OptionalInt fallback,
+            int vocabSize,
+            Path folder) {
         OptionalInt byName = first(ids, names);
         if (byName.isPresent()) {
             return byName.getAsInt();

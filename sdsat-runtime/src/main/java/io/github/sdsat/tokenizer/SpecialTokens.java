@@ -13,8 +13,14 @@ import java.util.OptionalInt;
  * @param fimMiddle sentinel after which the model writes the middle
  * @param fimEndOfInfill CodeLlama's {@code <EOT>} that ends an infilled middle (StarCoder has none and ends with EOS)
  */
-public record SpecialTokens(int bos, int eos, OptionalInt sat, OptionalInt fimPrefix, OptionalInt fimSuffix,
-                            OptionalInt fimMiddle, OptionalInt fimEndOfInfill) {
+public record SpecialTokens(
+        int bos,
+        int eos,
+        OptionalInt sat,
+        OptionalInt fimPrefix,
+        OptionalInt fimSuffix,
+        OptionalInt fimMiddle,
+        OptionalInt fimEndOfInfill) {
 
     /** True when prefix, suffix and middle sentinels all exist, so a fill-in-the-middle prompt can be built. */
     public boolean supportsInfilling() {

@@ -2,7 +2,6 @@ package io.github.sdsat.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -28,8 +27,8 @@ public final class AdamW implements AutoCloseable {
     public record Settings(double beta1, double beta2, double epsilon, double weightDecay, double maxGradNorm) {
         public Settings {
             if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-                throw new IllegalArgumentException("AdamW betas must lie in [0, 1), got beta1=" + beta1 + " beta2="
-                        + beta2);
+                throw new IllegalArgumentException(
+                        "AdamW betas must lie in [0, 1), got beta1=" + beta1 + " beta2=" + beta2);
             }
             if (!(epsilon > 0) || !(weightDecay >= 0) || !(maxGradNorm > 0)) {
                 throw new IllegalArgumentException("AdamW needs epsilon > 0, weightDecay >= 0 and maxGradNorm > 0, "
@@ -87,8 +86,9 @@ public final class AdamW implements AutoCloseable {
      */
     public double update(Map<String, NDArray> gradients, double learningRate) {
         if (!gradients.keySet().equals(parameters.keySet())) {
-            throw new IllegalArgumentException("AdamW got gradients for " + gradients.keySet().size()
-                    + " tensors but holds " + parameters.size() + " parameters; the names must match");
+            throw new IllegalArgumentException(
+                    "AdamW got gradients for " + gradients.keySet().size() + " tensors but holds " + parameters.size()
+                            + " parameters; the names must match");
         }
         try (NDManager temporaries = manager.newSubManager()) {
             double sumSquares = 0;

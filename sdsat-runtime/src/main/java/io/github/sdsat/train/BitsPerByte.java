@@ -6,7 +6,6 @@ import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,13 +38,13 @@ public final class BitsPerByte {
         }
     }
 
-    private BitsPerByte() {
-    }
+    private BitsPerByte() {}
 
     public static void main(String[] args) {
         io.github.sdsat.model.DjlOffline.enable(); // before the first engine call: no telemetry traffic
         if (args.length < 2) {
-            throw new IllegalArgumentException("usage: BitsPerByte MODEL_DIR FILE... | MODEL_DIR --held-out-stdlib DIR");
+            throw new IllegalArgumentException(
+                    "usage: BitsPerByte MODEL_DIR FILE... | MODEL_DIR --held-out-stdlib DIR");
         }
         List<String> texts = new ArrayList<>();
         if (args[1].equals("--held-out-stdlib")) {
@@ -62,8 +61,15 @@ public final class BitsPerByte {
         }
         try (LoadedModel loaded = LoadedModel.open(Path.of(args[0]), DeviceChoice.resolve("cpu", "float32"), null)) {
             Result r = of(loaded.model(), loaded.tokenizer(), texts);
-            System.out.printf("%s: %d files, %d bytes, %d tokens: %.4f bits per byte (%.4f nats per token, %.3f bytes "
-                    + "per token)%n", args[0], r.files(), r.bytes(), r.tokens(), r.bitsPerByte(), r.natsPerToken(),
+            System.out.printf(
+                    "%s: %d files, %d bytes, %d tokens: %.4f bits per byte (%.4f nats per token, %.3f bytes "
+                            + "per token)%n",
+                    args[0],
+                    r.files(),
+                    r.bytes(),
+                    r.tokens(),
+                    r.bitsPerByte(),
+                    r.natsPerToken(),
                     (double) r.bytes() / r.tokens());
         }
     }

@@ -1,7 +1,6 @@
 package io.github.sdsat.train;
 
 import io.github.sdsat.SdsatException;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,12 +44,12 @@ public final class BpeTokenizerTrainer {
             Objects.requireNonNull(specialTokens, "specialTokens");
             specialTokens = List.copyOf(specialTokens);
             if (specialTokens.size() < 2) {
-                throw new IllegalArgumentException("specialTokens must list at least BOS and EOS (got "
-                        + specialTokens + "); the default is " + DEFAULT_SPECIAL_TOKENS + ".");
+                throw new IllegalArgumentException("specialTokens must list at least BOS and EOS (got " + specialTokens
+                        + "); the default is " + DEFAULT_SPECIAL_TOKENS + ".");
             }
             if (new HashSet<>(specialTokens).size() != specialTokens.size()) {
-                throw new IllegalArgumentException("specialTokens has duplicates: " + specialTokens
-                        + "; list each token once.");
+                throw new IllegalArgumentException(
+                        "specialTokens has duplicates: " + specialTokens + "; list each token once.");
             }
             for (String token : specialTokens) {
                 if (token.codePointCount(0, token.length()) < 2) {
@@ -144,14 +143,14 @@ public final class BpeTokenizerTrainer {
                 pairs.addWord(index, w);
             }
         }
-        pieces = null;   // the strings are no longer needed; the symbol arrays hold the pieces
+        pieces = null; // the strings are no longer needed; the symbol arrays hold the pieces
 
         LongMaxHeap heap = new LongMaxHeap(Math.max(16, pairs.size()));
         for (int index = 0; index < pairs.size(); index++) {
             heap.push(heapKey(pairs.count(index), pairs.key(index)));
         }
 
-        List<long[]> merges = new ArrayList<>();            // {left id, right id}
+        List<long[]> merges = new ArrayList<>(); // {left id, right id}
         Set<Long> mergedPairs = new HashSet<>();
         int[] wordStamp = new int[wordCount];
         int[] pairStamp = new int[pairs.size() * 2 + 16];
@@ -166,7 +165,7 @@ public final class BpeTokenizerTrainer {
                 long top = heap.pop();
                 long count = top >>> 32;
                 int index = pairs.find(0xFFFFFFFFL - (top & 0xFFFFFFFFL));
-                if (pairs.count(index) == count) {          // otherwise stale: the pair changed since the push
+                if (pairs.count(index) == count) { // otherwise stale: the pair changed since the push
                     best = index;
                     bestCount = count;
                     break;
@@ -263,8 +262,14 @@ public final class BpeTokenizerTrainer {
         for (long[] m : merges) {
             mergeStrings.add(new String[] {tokens.get((int) m[0]), tokens.get((int) m[1])});
         }
-        TrainedBpe.Stats stats = new TrainedBpe.Stats(textBytes, pieceTotal, wordCount, merges.size(),
-                reusedTokens, countNanos / 1e9, (System.nanoTime() - start) / 1e9);
+        TrainedBpe.Stats stats = new TrainedBpe.Stats(
+                textBytes,
+                pieceTotal,
+                wordCount,
+                merges.size(),
+                reusedTokens,
+                countNanos / 1e9,
+                (System.nanoTime() - start) / 1e9);
         return new TrainedBpe(options, tokens, mergeStrings, stats);
     }
 

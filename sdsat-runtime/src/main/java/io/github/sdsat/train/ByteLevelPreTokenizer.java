@@ -38,8 +38,10 @@ public final class ByteLevelPreTokenizer {
         List<String> longestFirst = new ArrayList<>(specialTokens);
         // Leftmost-longest like Hugging Face's added-token matcher: prefer "<s>x" over "<s>" when both exist.
         longestFirst.sort(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()));
-        this.specialTokens = longestFirst.isEmpty() ? null
-                : Pattern.compile(String.join("|", longestFirst.stream().map(Pattern::quote).toList()));
+        this.specialTokens = longestFirst.isEmpty()
+                ? null
+                : Pattern.compile(String.join(
+                        "|", longestFirst.stream().map(Pattern::quote).toList()));
     }
 
     /** GPT-2's mapping: printable Latin-1 bytes stand for themselves, the others for code points from U+0100 up. */
@@ -111,7 +113,7 @@ public final class ByteLevelPreTokenizer {
         m.useTransparentBounds(false).useAnchoringBounds(false);
         int last = from;
         while (m.find()) {
-            if (m.start() > last) {               // "Isolated": text between matches is a piece of its own
+            if (m.start() > last) { // "Isolated": text between matches is a piece of its own
                 pieceSink.accept(text.substring(last, m.start()));
             }
             pieceSink.accept(text.substring(m.start(), m.end()));

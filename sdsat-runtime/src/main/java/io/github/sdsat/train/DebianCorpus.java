@@ -1,7 +1,6 @@
 package io.github.sdsat.train;
 
 import io.github.sdsat.SdsatException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,42 +30,50 @@ public final class DebianCorpus {
     public static final String MANIFEST_RESOURCE = "/io/github/sdsat/train/corpus-packages.tsv";
 
     /** One manifest line. */
-    public record Package(String name, String version, String sha256, String license, String pythonFolder,
-            boolean heldOut) {
+    public record Package(
+            String name, String version, String sha256, String license, String pythonFolder, boolean heldOut) {
         /** The file name the cache keeps the .deb under (the version's ':' epoch separator made safe). */
         String debFileName() {
             return name + "_" + version.replace(':', '%') + ".deb";
         }
     }
 
-    private DebianCorpus() {
-    }
+    private DebianCorpus() {}
 
     public static void main(String[] args) {
         Path cache = null;
         Path manifest = null;
         for (int i = 0; i < args.length; i++) {
             if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("Missing value after " + args[i]
-                        + ": usage DebianCorpus --cache DIR [--manifest FILE]");
+                throw new IllegalArgumentException(
+                        "Missing value after " + args[i] + ": usage DebianCorpus --cache DIR [--manifest FILE]");
             }
             switch (args[i]) {
                 case "--cache" -> cache = Path.of(args[++i]);
                 case "--manifest" -> manifest = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("Unknown argument " + args[i]
-                        + ": usage DebianCorpus --cache DIR [--manifest FILE]");
+                default ->
+                    throw new IllegalArgumentException(
+                            "Unknown argument " + args[i] + ": usage DebianCorpus --cache DIR [--manifest FILE]");
             }
         }
         if (cache == null) {
-            throw new IllegalArgumentException("Missing --cache DIR: the folder that keeps the downloaded and "
-                    + "unpacked packages");
+            throw new IllegalArgumentException(
+                    "Missing --cache DIR: the folder that keeps the downloaded and " + "unpacked packages");
         }
         List<Package> packages = manifest == null ? shippedManifest() : readManifest(manifest);
         PythonCorpus corpus = assemble(packages, cache, System.out);
-        System.out.printf("corpus: %d packages, %d files (%d training, %d held-out), %.1f MB, sha256 %s; skipped %d "
-                + "too large, %d not UTF-8, %d duplicates%n", packages.size(), corpus.files().size(),
-                corpus.trainingFiles().size(), corpus.heldOutFiles().size(), corpus.totalBytes() / 1e6,
-                corpus.sha256(), corpus.skippedTooLarge(), corpus.skippedNotUtf8(), corpus.skippedDuplicates());
+        System.out.printf(
+                "corpus: %d packages, %d files (%d training, %d held-out), %.1f MB, sha256 %s; skipped %d "
+                        + "too large, %d not UTF-8, %d duplicates%n",
+                packages.size(),
+                corpus.files().size(),
+                corpus.trainingFiles().size(),
+                corpus.heldOutFiles().size(),
+                corpus.totalBytes() / 1e6,
+                corpus.sha256(),
+                corpus.skippedTooLarge(),
+                corpus.skippedNotUtf8(),
+                corpus.skippedDuplicates());
     }
 
     /** The manifest shipped with the runtime. */
@@ -85,8 +92,10 @@ public final class DebianCorpus {
         try {
             return parseManifest(Files.readString(file), file.toString());
         } catch (IOException e) {
-            throw new SdsatException("Cannot read the corpus manifest " + file.toAbsolutePath() + " ("
-                    + e.getMessage() + "): pass an existing file or leave --manifest out for the shipped one.", e);
+            throw new SdsatException(
+                    "Cannot read the corpus manifest " + file.toAbsolutePath() + " (" + e.getMessage()
+                            + "): pass an existing file or leave --manifest out for the shipped one.",
+                    e);
         }
     }
 
@@ -107,8 +116,8 @@ public final class DebianCorpus {
                         + "version, sha256, license, python folder, role");
             }
             if (!f[0].matches("[a-z0-9][a-z0-9.+-]+") || !f[1].matches("[A-Za-z0-9.+:~-]+")) {
-                throw new SdsatException(where + ": '" + f[0] + "' = '" + f[1] + "' is not a Debian package name "
-                        + "and version");
+                throw new SdsatException(
+                        where + ": '" + f[0] + "' = '" + f[1] + "' is not a Debian package name " + "and version");
             }
             if (!f[2].matches("[0-9a-f]{64}")) {
                 throw new SdsatException(where + ": the SHA-256 of " + f[0] + " must be 64 lower-case hex digits");
@@ -142,8 +151,10 @@ public final class DebianCorpus {
             Files.createDirectories(debs);
             Files.createDirectories(unpacked);
         } catch (IOException e) {
-            throw new SdsatException("Cannot create the corpus cache " + cache.toAbsolutePath() + " ("
-                    + e.getMessage() + "): pass a writable folder.", e);
+            throw new SdsatException(
+                    "Cannot create the corpus cache " + cache.toAbsolutePath() + " (" + e.getMessage()
+                            + "): pass a writable folder.",
+                    e);
         }
         List<PythonCorpus.Root> roots = new ArrayList<>();
         for (Package p : packages) {
@@ -152,9 +163,12 @@ public final class DebianCorpus {
             if (!isMarked(marker, p.sha256())) {
                 Path deb = fetch(p, debs, log);
                 TrainFiles.deleteRecursively(folder);
-                run(List.of("dpkg", "-x", deb.toString(), folder.toString()), cache, "unpack " + p.name()
-                        + " (dpkg -x)", "dpkg is part of every Debian or Ubuntu system; on another system unpack "
-                        + "the .deb files by hand into " + unpacked);
+                run(
+                        List.of("dpkg", "-x", deb.toString(), folder.toString()),
+                        cache,
+                        "unpack " + p.name() + " (dpkg -x)",
+                        "dpkg is part of every Debian or Ubuntu system; on another system unpack "
+                                + "the .deb files by hand into " + unpacked);
                 TrainFiles.writeText(marker, p.sha256());
             }
             Path python = folder.resolve(p.pythonFolder());
@@ -169,7 +183,8 @@ public final class DebianCorpus {
 
     private static boolean isMarked(Path marker, String sha256) {
         try {
-            return Files.isRegularFile(marker) && Files.readString(marker).strip().equals(sha256);
+            return Files.isRegularFile(marker)
+                    && Files.readString(marker).strip().equals(sha256);
         } catch (IOException e) {
             return false;
         }
@@ -184,21 +199,25 @@ public final class DebianCorpus {
             try {
                 Files.createDirectories(scratch);
                 log.printf("[corpus] apt-get download %s=%s%n", p.name(), p.version());
-                run(List.of("apt-get", "download", p.name() + "=" + p.version()), scratch, "download " + p.name()
-                        + " " + p.version(), "the version may have left the archive: pin one that "
-                        + "`apt-cache policy " + p.name() + "` lists and update its SHA-256 in the manifest");
+                run(
+                        List.of("apt-get", "download", p.name() + "=" + p.version()),
+                        scratch,
+                        "download " + p.name() + " " + p.version(),
+                        "the version may have left the archive: pin one that " + "`apt-cache policy " + p.name()
+                                + "` lists and update its SHA-256 in the manifest");
                 List<Path> got;
                 try (var s = Files.list(scratch)) {
-                    got = s.filter(f -> f.getFileName().toString().endsWith(".deb")).toList();
+                    got = s.filter(f -> f.getFileName().toString().endsWith(".deb"))
+                            .toList();
                 }
                 if (got.size() != 1) {
-                    throw new SdsatException("apt-get download " + p.name() + "=" + p.version() + " left "
-                            + got.size() + " .deb files in " + scratch + "; expected 1");
+                    throw new SdsatException("apt-get download " + p.name() + "=" + p.version() + " left " + got.size()
+                            + " .deb files in " + scratch + "; expected 1");
                 }
                 Files.move(got.get(0), deb, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
-                throw new SdsatException("Cannot store the download of " + p.name() + " in " + debs + " ("
-                        + e.getMessage() + ")", e);
+                throw new SdsatException(
+                        "Cannot store the download of " + p.name() + " in " + debs + " (" + e.getMessage() + ")", e);
             } finally {
                 TrainFiles.deleteRecursively(scratch);
             }
@@ -227,7 +246,8 @@ public final class DebianCorpus {
     }
 
     private static void run(List<String> command, Path workingFolder, String what, String hint) {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workingFolder.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb =
+                new ProcessBuilder(command).directory(workingFolder.toFile()).redirectErrorStream(true);
         try {
             Process process = pb.start();
             String output;
@@ -243,8 +263,8 @@ public final class DebianCorpus {
                         + output.lines().reduce((a, b) -> b).orElse("") + ". " + hint);
             }
         } catch (IOException e) {
-            throw new SdsatException("Could not " + what + ": cannot run " + command.get(0) + " (" + e.getMessage()
-                    + "). " + hint, e);
+            throw new SdsatException(
+                    "Could not " + what + ": cannot run " + command.get(0) + " (" + e.getMessage() + "). " + hint, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SdsatException("Interrupted while trying to " + what, e);

@@ -9,7 +9,6 @@ import io.github.sdsat.decode.SdsatTwoStepDecoder;
 import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.EmbeddedModels;
 import io.github.sdsat.model.LoadedModel;
-
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,8 +44,14 @@ public final class DraftingEvaluation {
      * @param forwardPasses passes over all prompts (prefills included)
      * @param acceptedPerPosition accepted count per draft position
      */
-    public record KResult(int k, long loops, long acceptedDrafts, long repeatedAcceptedDrafts, long newTokens,
-            long forwardPasses, long[] acceptedPerPosition) {
+    public record KResult(
+            int k,
+            long loops,
+            long acceptedDrafts,
+            long repeatedAcceptedDrafts,
+            long newTokens,
+            long forwardPasses,
+            long[] acceptedPerPosition) {
         public double acceptedPerLoop() {
             return loops == 0 ? 0 : (double) acceptedDrafts / loops;
         }
@@ -74,8 +79,13 @@ public final class DraftingEvaluation {
      * @param perK one result per k, in the order asked
      * @param seconds wall time of the whole evaluation
      */
-    public record Result(int prompts, int maxNewTokens, long outputTokens, long repeatedOutputTokens,
-            List<KResult> perK, double seconds) {
+    public record Result(
+            int prompts,
+            int maxNewTokens,
+            long outputTokens,
+            long repeatedOutputTokens,
+            List<KResult> perK,
+            double seconds) {
         public double repeatedOutputShare() {
             return outputTokens == 0 ? Double.NaN : (double) repeatedOutputTokens / outputTokens;
         }
@@ -83,27 +93,39 @@ public final class DraftingEvaluation {
         /** A Markdown table of the figures (model cards, notes). */
         public String markdown() {
             StringBuilder b = new StringBuilder();
-            b.append(String.format(Locale.ROOT, "Two-step greedy decoding (`%s`) on the first %d HumanEval prompts, "
-                    + "%d new tokens at most (%d generated per k; %.1f%% of them continue a %d-gram already in the "
-                    + "context), %.0f s:%n%n", SdsatTwoStepDecoder.NAME, prompts, maxNewTokens, outputTokens,
-                    100 * repeatedOutputShare(), NGRAM, seconds));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "Two-step greedy decoding (`%s`) on the first %d HumanEval prompts, "
+                            + "%d new tokens at most (%d generated per k; %.1f%% of them continue a %d-gram already in the "
+                            + "context), %.0f s:%n%n",
+                    SdsatTwoStepDecoder.NAME,
+                    prompts,
+                    maxNewTokens,
+                    outputTokens,
+                    100 * repeatedOutputShare(),
+                    NGRAM,
+                    seconds));
             b.append("| k | loops | accepted drafts per loop | tokens per forward | accepted drafts repeating a "
                     + NGRAM + "-gram of the context | accepted per loop without those |\n|---|---|---|---|---|---|\n");
             for (KResult r : perK) {
-                b.append(String.format(Locale.ROOT, "| %d | %d | %.3f | %.3f | %.1f%% | %.3f |%n", r.k(), r.loops(),
-                        r.acceptedPerLoop(), r.tokensPerForward(), 100 * r.repeatedShare(),
+                b.append(String.format(
+                        Locale.ROOT,
+                        "| %d | %d | %.3f | %.3f | %.1f%% | %.3f |%n",
+                        r.k(),
+                        r.loops(),
+                        r.acceptedPerLoop(),
+                        r.tokensPerForward(),
+                        100 * r.repeatedShare(),
                         r.novelAcceptedPerLoop()));
             }
             return b.toString();
         }
     }
 
-    private DraftingEvaluation() {
-    }
+    private DraftingEvaluation() {}
 
     /** Runs the evaluation on an opened model; {@code log} gets one line per k. */
-    public static Result evaluate(LoadedModel loaded, int promptCount, int maxNewTokens, int[] kList,
-            PrintStream log) {
+    public static Result evaluate(LoadedModel loaded, int promptCount, int maxNewTokens, int[] kList, PrintStream log) {
         if (loaded.satToken() < 0) {
             throw new IllegalArgumentException("Model " + loaded.folder() + " has no SAT token: drafting can only be "
                     + "evaluated on an SDSAT model (pass sdsat or a folder whose tokenizer has <sat>)");
@@ -112,7 +134,8 @@ public final class DraftingEvaluation {
         if (promptCount < 1 || promptCount > tasks.size()) {
             throw new IllegalArgumentException("prompts must be 1.." + tasks.size() + ", got " + promptCount);
         }
-        PromptEncoder encoder = new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
+        PromptEncoder encoder =
+                new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
         SdsatTwoStepDecoder decoder = new SdsatTwoStepDecoder(loaded.model(), loaded.satToken());
         long start = System.nanoTime();
         List<KResult> perK = new ArrayList<>();
@@ -128,8 +151,11 @@ public final class DraftingEvaluation {
             long repeatedOutputThisK = 0;
             for (Task task : tasks.subList(0, promptCount)) {
                 long[] prompt = encoder.encode(task);
-                GenerationConfig config = GenerationConfig.builder().maxNewTokens(maxNewTokens).k(k)
-                        .stopTokenIds(encoder.stopTokens(task)).build();
+                GenerationConfig config = GenerationConfig.builder()
+                        .maxNewTokens(maxNewTokens)
+                        .k(k)
+                        .stopTokenIds(encoder.stopTokens(task))
+                        .build();
                 GenerationResult result = decoder.generate(prompt, config);
                 boolean[] repeats = repeatsContext(prompt, result.outputIds(), NGRAM);
                 for (int i = 0; i < repeats.length; i++) {
@@ -148,12 +174,23 @@ public final class DraftingEvaluation {
             repeatedOutput = repeatedOutputThisK;
             KResult r = new KResult(k, loops, accepted, repeated, tokens, passes, perPosition);
             perK.add(r);
-            log.printf(Locale.ROOT, "[drafting] k=%d: %.3f accepted drafts per loop, %.3f tokens per forward, "
-                    + "%.1f%% of accepted drafts repeat a %d-gram of the context (%.0f s so far)%n", k,
-                    r.acceptedPerLoop(), r.tokensPerForward(), 100 * r.repeatedShare(), NGRAM,
+            log.printf(
+                    Locale.ROOT,
+                    "[drafting] k=%d: %.3f accepted drafts per loop, %.3f tokens per forward, "
+                            + "%.1f%% of accepted drafts repeat a %d-gram of the context (%.0f s so far)%n",
+                    k,
+                    r.acceptedPerLoop(),
+                    r.tokensPerForward(),
+                    100 * r.repeatedShare(),
+                    NGRAM,
                     (System.nanoTime() - start) / 1e9);
         }
-        return new Result(promptCount, maxNewTokens, Math.max(outputTokens, 0), repeatedOutput, perK,
+        return new Result(
+                promptCount,
+                maxNewTokens,
+                Math.max(outputTokens, 0),
+                repeatedOutput,
+                perK,
                 (System.nanoTime() - start) / 1e9);
     }
 
@@ -193,11 +230,15 @@ public final class DraftingEvaluation {
                 case "--prompts" -> prompts = Integer.parseInt(args[++i]);
                 case "--new-tokens" -> newTokens = Integer.parseInt(args[++i]);
                 case "--append-to-card" -> appendToCard = true;
-                case "--k" -> kList = java.util.Arrays.stream(args[++i].split(",")).map(String::strip)
-                        .mapToInt(Integer::parseInt).toArray();
-                default -> throw new IllegalArgumentException("Unknown argument " + args[i] + ": usage "
-                        + "DraftingEvaluation [--model sdsat|FOLDER] [--prompts 82] [--new-tokens 256] "
-                        + "[--k 1,2,3,4,5,6,7,8] [--append-to-card]");
+                case "--k" ->
+                    kList = java.util.Arrays.stream(args[++i].split(","))
+                            .map(String::strip)
+                            .mapToInt(Integer::parseInt)
+                            .toArray();
+                default ->
+                    throw new IllegalArgumentException("Unknown argument " + args[i] + ": usage "
+                            + "DraftingEvaluation [--model sdsat|FOLDER] [--prompts 82] [--new-tokens 256] "
+                            + "[--k 1,2,3,4,5,6,7,8] [--append-to-card]");
             }
         }
         Path folder = EmbeddedModels.resolve(model);
@@ -228,7 +269,8 @@ public final class DraftingEvaluation {
             after = next < 0 ? "" : card.substring(next + 1);
         }
         String body = heading + "\n" + result.markdown();
-        return (before.endsWith("\n\n") || before.isEmpty() ? before : before.stripTrailing() + "\n\n") + body
+        return (before.endsWith("\n\n") || before.isEmpty() ? before : before.stripTrailing() + "\n\n")
+                + body
                 + (after.isEmpty() ? "" : "\n" + after);
     }
 }

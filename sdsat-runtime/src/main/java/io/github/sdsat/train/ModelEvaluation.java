@@ -3,7 +3,6 @@ package io.github.sdsat.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.sdsat.model.LlamaParameters;
-
 import java.util.List;
 
 /**
@@ -20,12 +19,15 @@ public final class ModelEvaluation {
      * @param meanLeadingMatches mean over prompts of the number of leading SAT drafts that match greedy decoding
      * @param unigramAccuracy per offset: accuracy of always drafting the corpus's most frequent token (baseline)
      */
-    public record Metrics(double standardLoss, double standardAccuracy, double[] draftAccuracy,
-            double meanLeadingMatches, double[] unigramAccuracy, int prompts) {
-    }
+    public record Metrics(
+            double standardLoss,
+            double standardAccuracy,
+            double[] draftAccuracy,
+            double meanLeadingMatches,
+            double[] unigramAccuracy,
+            int prompts) {}
 
-    private ModelEvaluation() {
-    }
+    private ModelEvaluation() {}
 
     /** Mean loss and accuracy of standard tokens over the batches. */
     public static double[] standardLossAndAccuracy(TrainingStep step, List<TrainingBatch> batches) {
@@ -52,8 +54,13 @@ public final class ModelEvaluation {
      * @param k number of SAT tokens (drafts) per pass
      * @param mostFrequentToken the corpus's most frequent token (the unigram baseline's draft)
      */
-    public static Metrics evaluate(LlamaParameters params, List<TrainingBatch> heldOut, long[][] prompts, long satId,
-            int k, long mostFrequentToken) {
+    public static Metrics evaluate(
+            LlamaParameters params,
+            List<TrainingBatch> heldOut,
+            long[][] prompts,
+            long satId,
+            int k,
+            long mostFrequentToken) {
         try (TrainingStep step = new TrainingStep(params)) {
             double[] standard = standardLossAndAccuracy(step, heldOut);
             int m = prompts.length;
@@ -123,8 +130,8 @@ public final class ModelEvaluation {
     /** Argmax over the vocabulary of the last {@code last} rows of each sequence: [m × last]. */
     private static long[] lastArgmax(TrainingStep step, int m, int len, long[] tokens, long[] positions, int last) {
         int n = m * len;
-        TrainingBatch batch = new TrainingBatch(m, len, tokens, positions, null, new long[n], new float[n],
-                new byte[n]);
+        TrainingBatch batch =
+                new TrainingBatch(m, len, tokens, positions, null, new long[n], new float[n], new byte[n]);
         try (NDManager manager = step.parameters().manager().newSubManager()) {
             NDArray logits = step.logits(batch, manager);
             NDArray tail = logits.get(":, " + (len - last) + ":, :");

@@ -11,10 +11,10 @@ import java.util.Arrays;
 final class PairTable {
     private static final int EMPTY = -1;
 
-    private int[] slots = new int[1 << 16];      // pair index, or EMPTY
-    private long[] keys = new long[1 << 15];     // by index
-    private long[] counts = new long[1 << 15];   // by index
-    private int[][] words = new int[1 << 15][];  // by index
+    private int[] slots = new int[1 << 16]; // pair index, or EMPTY
+    private long[] keys = new long[1 << 15]; // by index
+    private long[] counts = new long[1 << 15]; // by index
+    private int[][] words = new int[1 << 15][]; // by index
     private int[] wordCounts = new int[1 << 15]; // by index
     private int size;
 
@@ -100,7 +100,7 @@ final class PairTable {
             list = new int[4];
             words[index] = list;
         } else if (n > 0 && list[n - 1] == word) {
-            return;                               // the common repeat: same word, consecutive occurrences
+            return; // the common repeat: same word, consecutive occurrences
         } else if (n == list.length) {
             list = Arrays.copyOf(list, n * 2);
             words[index] = list;

@@ -1,7 +1,6 @@
 package io.github.sdsat.train;
 
 import io.github.sdsat.tokenizer.FimFormat;
-
 import java.util.SplittableRandom;
 
 /**
@@ -40,15 +39,15 @@ public final class PretrainingSamples {
      * @param fimRate share of rows that are FIM samples
      * @param spmShare share of FIM samples in SPM order (the rest PSM)
      */
-    public PretrainingSamples(TokenizedCorpus corpus, FimFormat fim, int length, double fimRate, double spmShare,
-            long padId, long seed) {
+    public PretrainingSamples(
+            TokenizedCorpus corpus, FimFormat fim, int length, double fimRate, double spmShare, long padId, long seed) {
         if (corpus.size() < length + 2) {
             throw new IllegalArgumentException("The corpus has " + corpus.size() + " tokens, fewer than one window"
                     + " of " + (length + 1) + ": use a larger corpus or a shorter sequence length");
         }
         if (!(fimRate >= 0 && fimRate <= 1) || !(spmShare >= 0 && spmShare <= 1)) {
-            throw new IllegalArgumentException("fimRate and spmShare must lie in [0, 1], got " + fimRate + ", "
-                    + spmShare);
+            throw new IllegalArgumentException(
+                    "fimRate and spmShare must lie in [0, 1], got " + fimRate + ", " + spmShare);
         }
         if (length + 1 <= FimFormat.SPECIAL_TOKENS_PER_SAMPLE + 3) {
             throw new IllegalArgumentException("Sequence length " + length + " is too short for FIM samples");
@@ -68,7 +67,9 @@ public final class PretrainingSamples {
 
     /** A random generator for one (step, row), independent of every other draw. */
     static SplittableRandom randomFor(long seed, long step, int row) {
-        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L + row * 0x94D049BB133111EBL
+        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L
+                + step * 0xBF58476D1CE4E5B9L
+                + row * 0x94D049BB133111EBL
                 + 0x2545F4914F6CDD1DL);
     }
 
@@ -102,7 +103,8 @@ public final class PretrainingSamples {
         long[] prefix = slice(start, cut1);
         long[] middle = slice(start + cut1, cut2 - cut1);
         long[] suffix = slice(start + cut2, fragment - cut2);
-        long[] sample = random.nextDouble() < spmShare ? fim.spmSample(prefix, middle, suffix)
+        long[] sample = random.nextDouble() < spmShare
+                ? fim.spmSample(prefix, middle, suffix)
                 : fim.psmSample(prefix, middle, suffix);
         long[] ids = new long[length + 1];
         java.util.Arrays.fill(ids, padId);

@@ -1,7 +1,6 @@
 package io.github.sdsat.train;
 
 import io.github.sdsat.SdsatException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -50,8 +49,7 @@ public final class PythonCorpus {
      *     corpus has named roots
      * @param heldOut      true for files kept out of training, for evaluation
      */
-    public record SourceFile(String relativePath, Path path, long bytes, boolean heldOut) {
-    }
+    public record SourceFile(String relativePath, Path path, long bytes, boolean heldOut) {}
 
     /**
      * One folder of Python sources.
@@ -60,8 +58,7 @@ public final class PythonCorpus {
      * @param folder  the folder
      * @param heldOut true when every file of this root is kept out of training
      */
-    public record Root(String name, Path folder, boolean heldOut) {
-    }
+    public record Root(String name, Path folder, boolean heldOut) {}
 
     private final Path root;
     private final List<SourceFile> files;
@@ -70,8 +67,13 @@ public final class PythonCorpus {
     private final int skippedDuplicates;
     private final String sha256;
 
-    private PythonCorpus(Path root, List<SourceFile> files, int skippedTooLarge, int skippedNotUtf8,
-                         int skippedDuplicates, String sha256) {
+    private PythonCorpus(
+            Path root,
+            List<SourceFile> files,
+            int skippedTooLarge,
+            int skippedNotUtf8,
+            int skippedDuplicates,
+            String sha256) {
         this.root = root;
         this.files = List.copyOf(files);
         this.skippedTooLarge = skippedTooLarge;
@@ -87,8 +89,9 @@ public final class PythonCorpus {
 
     /** Asks {@code pythonExecutable} where its standard library lives. */
     public static Path findStdlib(String pythonExecutable) {
-        ProcessBuilder pb = new ProcessBuilder(pythonExecutable, "-c",
-                "import sysconfig;print(sysconfig.get_paths()['stdlib'])").redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(
+                        pythonExecutable, "-c", "import sysconfig;print(sysconfig.get_paths()['stdlib'])")
+                .redirectErrorStream(true);
         String output;
         int exit;
         try {
@@ -103,8 +106,10 @@ public final class PythonCorpus {
             }
             exit = process.exitValue();
         } catch (IOException e) {
-            throw new SdsatException("Cannot run " + pythonExecutable + " to find the Python standard library ("
-                    + e.getMessage() + "): install Python 3 or pass the folder of Python sources explicitly.", e);
+            throw new SdsatException(
+                    "Cannot run " + pythonExecutable + " to find the Python standard library (" + e.getMessage()
+                            + "): install Python 3 or pass the folder of Python sources explicitly.",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SdsatException("Interrupted while asking " + pythonExecutable + " for its stdlib folder.", e);
@@ -138,13 +143,12 @@ public final class PythonCorpus {
             listRoot(r, digest, files, roots.size() > 1 ? seenContent : null, skipped);
         }
         if (files.isEmpty()) {
-            throw new SdsatException("No usable .py files under " + roots.stream().map(r -> r.folder().toString())
-                    .toList() + ": pass the CPython stdlib folder.");
+            throw new SdsatException("No usable .py files under "
+                    + roots.stream().map(r -> r.folder().toString()).toList() + ": pass the CPython stdlib folder.");
         }
-        Path root = roots.size() == 1 ? roots.get(0).folder().toAbsolutePath().normalize()
-                : commonParent(roots);
-        return new PythonCorpus(root, files, skipped[0], skipped[1], skipped[2],
-                HexFormat.of().formatHex(digest.digest()));
+        Path root = roots.size() == 1 ? roots.get(0).folder().toAbsolutePath().normalize() : commonParent(roots);
+        return new PythonCorpus(
+                root, files, skipped[0], skipped[1], skipped[2], HexFormat.of().formatHex(digest.digest()));
     }
 
     private static Path commonParent(List<Root> roots) {
@@ -158,8 +162,8 @@ public final class PythonCorpus {
         return common == null ? Path.of("/") : common;
     }
 
-    private static void listRoot(Root r, MessageDigest digest, List<SourceFile> files, java.util.Set<String> seen,
-            int[] skipped) {
+    private static void listRoot(
+            Root r, MessageDigest digest, List<SourceFile> files, java.util.Set<String> seen, int[] skipped) {
         Path folder = r.folder();
         if (!Files.isDirectory(folder)) {
             throw new SdsatException("Python source folder " + folder.toAbsolutePath() + " does not exist or is "
@@ -173,8 +177,11 @@ public final class PythonCorpus {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    return !dir.equals(root) && EXCLUDED_FOLDERS.contains(dir.getFileName().toString())
-                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                    return !dir.equals(root)
+                                    && EXCLUDED_FOLDERS.contains(
+                                            dir.getFileName().toString())
+                            ? FileVisitResult.SKIP_SUBTREE
+                            : FileVisitResult.CONTINUE;
                 }
 
                 @Override
@@ -186,8 +193,10 @@ public final class PythonCorpus {
                 }
             });
         } catch (IOException e) {
-            throw new SdsatException("Cannot list the Python files under " + root + " (" + e.getMessage()
-                    + "): check the folder's permissions.", e);
+            throw new SdsatException(
+                    "Cannot list the Python files under " + root + " (" + e.getMessage()
+                            + "): check the folder's permissions.",
+                    e);
         }
         List<Object[]> sorted = new ArrayList<>();
         for (Path p : candidates) {
@@ -207,14 +216,17 @@ public final class PythonCorpus {
                 }
                 bytes = Files.readAllBytes(path);
             } catch (IOException e) {
-                throw new SdsatException("Cannot read " + path + " (" + e.getMessage() + "): check its "
-                        + "permissions or remove it from the corpus folder.", e);
+                throw new SdsatException(
+                        "Cannot read " + path + " (" + e.getMessage() + "): check its "
+                                + "permissions or remove it from the corpus folder.",
+                        e);
             }
             if (!isUtf8(bytes)) {
                 skipped[1]++;
                 continue;
             }
-            if (seen != null && !seen.add(HexFormat.of().formatHex(sha256Digest().digest(bytes)))) {
+            if (seen != null
+                    && !seen.add(HexFormat.of().formatHex(sha256Digest().digest(bytes)))) {
                 skipped[2]++;
                 continue;
             }
@@ -276,8 +288,10 @@ public final class PythonCorpus {
         try {
             return Files.readString(file.path(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new SdsatException("Cannot read corpus file " + file.path() + " (" + e.getMessage() + "): it "
-                    + "changed since the corpus was listed; list the corpus again.", e);
+            throw new SdsatException(
+                    "Cannot read corpus file " + file.path() + " (" + e.getMessage() + "): it "
+                            + "changed since the corpus was listed; list the corpus again.",
+                    e);
         }
     }
 
@@ -289,7 +303,8 @@ public final class PythonCorpus {
 
     private static boolean isUtf8(byte[] bytes) {
         try {
-            StandardCharsets.UTF_8.newDecoder()
+            StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes));

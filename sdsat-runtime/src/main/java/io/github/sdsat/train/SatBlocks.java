@@ -41,9 +41,19 @@ public final class SatBlocks {
      * @param poissonMean λ of the Poisson law, before truncation to 1..maxBlock
      * @param distillation α in [0, 1]: share of the SAT term taken against the model's own distribution
      */
-    public SatBlocks(PretrainingSamples windows, long satId, int satTokensPerRow, int maxBlock, double poissonMean,
-            double satWeight, double distillation, long seed) {
-        if (satTokensPerRow < 1 || maxBlock < 1 || !(poissonMean > 0) || !(satWeight >= 0)
+    public SatBlocks(
+            PretrainingSamples windows,
+            long satId,
+            int satTokensPerRow,
+            int maxBlock,
+            double poissonMean,
+            double satWeight,
+            double distillation,
+            long seed) {
+        if (satTokensPerRow < 1
+                || maxBlock < 1
+                || !(poissonMean > 0)
+                || !(satWeight >= 0)
                 || !(distillation >= 0 && distillation <= 1)) {
             throw new IllegalArgumentException("SAT fine-tuning needs satTokensPerRow >= 1, maxBlock (L) >= 1, "
                     + "poissonMean > 0, satWeight >= 0 and distillation in [0, 1]; got " + satTokensPerRow + ", "
@@ -137,8 +147,8 @@ public final class SatBlocks {
                 tokens[rowBase + s] = w.ids()[s];
                 positions[rowBase + s] = s;
                 targets[rowBase + s] = w.ids()[s + 1];
-                kinds[rowBase + s] = s + 1 < w.realTokens() && w.trainStandard() ? TrainingBatch.STANDARD
-                        : TrainingBatch.IGNORED;
+                kinds[rowBase + s] =
+                        s + 1 < w.realTokens() && w.trainStandard() ? TrainingBatch.STANDARD : TrainingBatch.IGNORED;
                 Arrays.fill(mask, (int) (maskBase + (long) s * len), (int) (maskBase + (long) s * len + s + 1), 0f);
             }
             // the last index whose token can be a target
@@ -174,7 +184,8 @@ public final class SatBlocks {
         float[] softWeights = distillation > 0 ? new float[n] : null;
         for (int i = 0; i < n; i++) {
             boolean isSat = kinds[i] == TrainingBatch.SAT;
-            weights[i] = kinds[i] == TrainingBatch.STANDARD ? 1f / standard
+            weights[i] = kinds[i] == TrainingBatch.STANDARD
+                    ? 1f / standard
                     : isSat ? (float) ((1 - distillation) * satWeight / sat) : 0f;
             if (softWeights != null && isSat) {
                 softWeights[i] = (float) (distillation * satWeight / sat);

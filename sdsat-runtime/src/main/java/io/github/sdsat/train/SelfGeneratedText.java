@@ -3,7 +3,6 @@ package io.github.sdsat.train;
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.model.LlamaModel;
-
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +26,7 @@ import java.util.SplittableRandom;
  */
 public final class SelfGeneratedText {
     /** What the cache file holds. */
-    public record Saved(String fingerprint, int promptTokens, List<long[]> rows, int[] realTokens, double seconds) {
-    }
+    public record Saved(String fingerprint, int promptTokens, List<long[]> rows, int[] realTokens, double seconds) {}
 
     private final List<long[]> rows;
     private final int[] realTokens;
@@ -60,8 +58,17 @@ public final class SelfGeneratedText {
      * @param count rows to generate
      * @param promptTokens corpus tokens at the start of each row; the model writes the rest
      */
-    public static SelfGeneratedText loadOrGenerate(Path file, String fingerprint, LlamaModel baseModel,
-            TokenizedCorpus corpus, int length, int count, int promptTokens, long[] stopIds, long padId, long seed,
+    public static SelfGeneratedText loadOrGenerate(
+            Path file,
+            String fingerprint,
+            LlamaModel baseModel,
+            TokenizedCorpus corpus,
+            int length,
+            int count,
+            int promptTokens,
+            long[] stopIds,
+            long padId,
+            long seed,
             PrintStream log) {
         if (promptTokens < 1 || promptTokens >= length || count < 1) {
             throw new IllegalArgumentException("Self-generated rows need 1 <= promptTokens < sequence length and "
@@ -76,8 +83,11 @@ public final class SelfGeneratedText {
             log.printf("[self-generated] %s was made with other settings: generating again%n", file);
         }
         AutoregressiveDecoder decoder = new AutoregressiveDecoder(baseModel);
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(length + 1 - promptTokens).k(1)
-                .stopTokenIds(stopIds).build();
+        GenerationConfig config = GenerationConfig.builder()
+                .maxNewTokens(length + 1 - promptTokens)
+                .k(1)
+                .stopTokenIds(stopIds)
+                .build();
         SplittableRandom random = new SplittableRandom(seed);
         List<long[]> rows = new ArrayList<>(count);
         int[] real = new int[count];
@@ -99,8 +109,12 @@ public final class SelfGeneratedText {
             generated += output.length;
             if ((r + 1) % 50 == 0 || r + 1 == count) {
                 double elapsed = (System.nanoTime() - start) / 1e9;
-                log.printf("[self-generated] %d/%d rows, %.0f tokens/s, elapsed %s  ETA %s%n", r + 1, count,
-                        generated / elapsed, TrainingPhase.clock(elapsed),
+                log.printf(
+                        "[self-generated] %d/%d rows, %.0f tokens/s, elapsed %s  ETA %s%n",
+                        r + 1,
+                        count,
+                        generated / elapsed,
+                        TrainingPhase.clock(elapsed),
                         TrainingPhase.clock(elapsed / (r + 1) * (count - r - 1)));
             }
         }

@@ -1,7 +1,6 @@
 package io.github.sdsat.train;
 
 import io.github.sdsat.tokenizer.SdsatTokenizer;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,8 +16,8 @@ public final class TokenizedCorpus {
 
     public TokenizedCorpus(int[] stream, int[] documentStarts) {
         if (documentStarts.length < 2 || documentStarts[documentStarts.length - 1] != stream.length) {
-            throw new IllegalArgumentException("documentStarts must hold every document's start and end with the "
-                    + "stream length");
+            throw new IllegalArgumentException(
+                    "documentStarts must hold every document's start and end with the " + "stream length");
         }
         this.stream = stream;
         this.documentStarts = documentStarts;

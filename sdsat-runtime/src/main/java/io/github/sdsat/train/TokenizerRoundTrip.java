@@ -2,7 +2,6 @@ package io.github.sdsat.train;
 
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +23,7 @@ public final class TokenizerRoundTrip {
         }
     }
 
-    private TokenizerRoundTrip() {
-    }
+    private TokenizerRoundTrip() {}
 
     /**
      * Encodes and decodes every file of the corpus.
@@ -57,8 +55,8 @@ public final class TokenizerRoundTrip {
             bytes += text.getBytes(StandardCharsets.UTF_8).length;
             tokens += ids.length;
         }
-        return new Report(corpus.files().size(), bytes, tokens, List.copyOf(withSpecials),
-                (System.nanoTime() - start) / 1e9);
+        return new Report(
+                corpus.files().size(), bytes, tokens, List.copyOf(withSpecials), (System.nanoTime() - start) / 1e9);
     }
 
     private static int firstDifference(String a, String b) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.model.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +14,7 @@ import java.util.stream.Stream;
 final class TrainFiles {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private TrainFiles() {
-    }
+    private TrainFiles() {}
 
     static void writeText(Path target, String text) {
         AtomicFiles.writeString(target, text);
@@ -42,8 +40,10 @@ final class TrainFiles {
         try {
             return JSON.readValue(file.toFile(), type);
         } catch (IOException e) {
-            throw new SdsatException("Cannot read " + file.toAbsolutePath() + " (" + e.getMessage() + "): the "
-                    + "file is corrupt; delete it (and its train-state folder) to start that phase over", e);
+            throw new SdsatException(
+                    "Cannot read " + file.toAbsolutePath() + " (" + e.getMessage() + "): the "
+                            + "file is corrupt; delete it (and its train-state folder) to start that phase over",
+                    e);
         }
     }
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.model.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +18,7 @@ import java.util.List;
  * @param tokens token strings by id (byte-level alphabet), specials first
  * @param merges merges in rank order as {left, right} token strings
  */
-public record TrainedBpe(BpeTokenizerTrainer.Options options, List<String> tokens, List<String[]> merges,
-                         Stats stats) {
+public record TrainedBpe(BpeTokenizerTrainer.Options options, List<String> tokens, List<String[]> merges, Stats stats) {
 
     /**
      * @param textBytes     UTF-8 bytes of all text added
@@ -31,9 +29,14 @@ public record TrainedBpe(BpeTokenizerTrainer.Options options, List<String> token
      * @param countSeconds  time spent pre-tokenizing and counting
      * @param mergeSeconds  time spent learning merges
      */
-    public record Stats(long textBytes, long pieces, int uniquePieces, int merges, int reusedTokens,
-                        double countSeconds, double mergeSeconds) {
-    }
+    public record Stats(
+            long textBytes,
+            long pieces,
+            int uniquePieces,
+            int merges,
+            int reusedTokens,
+            double countSeconds,
+            double mergeSeconds) {}
 
     public TrainedBpe {
         tokens = List.copyOf(tokens);
@@ -55,8 +58,10 @@ public record TrainedBpe(BpeTokenizerTrainer.Options options, List<String> token
             AtomicFiles.write(folder.resolve("tokenizer.json"), mapper.writeValueAsBytes(tokenizerJson()));
             AtomicFiles.write(folder.resolve("tokenizer_config.json"), mapper.writeValueAsBytes(tokenizerConfig()));
         } catch (IOException e) {
-            throw new SdsatException("Cannot write the tokenizer into " + folder.toAbsolutePath() + " ("
-                    + e.getMessage() + "): check that the folder is writable and the disk has space.", e);
+            throw new SdsatException(
+                    "Cannot write the tokenizer into " + folder.toAbsolutePath() + " (" + e.getMessage()
+                            + "): check that the folder is writable and the disk has space.",
+                    e);
         }
     }
 

@@ -13,7 +13,6 @@ import io.github.sdsat.model.SafetensorsDtype;
 import io.github.sdsat.model.SafetensorsWriter;
 import io.github.sdsat.tokenizer.FimFormat;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -47,8 +46,13 @@ public final class Trainer {
     static final long MAX_WEIGHTS_BYTES = 25L * 1000 * 1000;
 
     /** What a run produced. */
-    public record Outcome(Path base, Path sdsat, TrainingPhase.Result pretraining, TrainingPhase.Result satTuning,
-            ModelEvaluation.Metrics baseMetrics, ModelEvaluation.Metrics sdsatMetrics,
+    public record Outcome(
+            Path base,
+            Path sdsat,
+            TrainingPhase.Result pretraining,
+            TrainingPhase.Result satTuning,
+            ModelEvaluation.Metrics baseMetrics,
+            ModelEvaluation.Metrics sdsatMetrics,
             DraftingEvaluation.Result drafting) {
         /** True when this invocation ended a stage before the recipe's end (no model folders written yet). */
         public boolean stageEnded() {
@@ -133,15 +137,16 @@ public final class Trainer {
             }
         }
         if (output == null) {
-            throw new IllegalArgumentException("Missing --output DIR: the folder that receives tokenizer/, "
-                    + "train-state/, base/ and sdsat/");
+            throw new IllegalArgumentException(
+                    "Missing --output DIR: the folder that receives tokenizer/, " + "train-state/, base/ and sdsat/");
         }
         TrainingRecipe recipe = recipe(recipeName);
         if (corpusFolder != null && corpusCache != null) {
             throw new IllegalArgumentException("Pass --corpus (one folder of sources) or --corpus-cache (the Debian "
                     + "package corpus), not both");
         }
-        recipe = recipe.withSatTuning(satSteps == null ? recipe.satSteps() : satSteps,
+        recipe = recipe.withSatTuning(
+                satSteps == null ? recipe.satSteps() : satSteps,
                 satTokensPerRow == null ? recipe.satTokensPerRow() : satTokensPerRow,
                 satDistillation == null ? recipe.satDistillation() : satDistillation,
                 satMinutes == null ? recipe.satMaxMinutes() : satMinutes);
@@ -150,7 +155,8 @@ public final class Trainer {
             drafting = new DraftingSettings(draftingPrompts, drafting.newTokens(), drafting.kList());
         }
         Trainer trainer = new Trainer(System.out);
-        PythonCorpus corpus = corpusCache != null ? trainer.debianCorpus(corpusCache)
+        PythonCorpus corpus = corpusCache != null
+                ? trainer.debianCorpus(corpusCache)
                 : corpusFolder == null ? PythonCorpus.ofInstalledPython() : PythonCorpus.of(corpusFolder);
         if (stageMinutes != null) {
             trainer.stageMinutes(stageMinutes);
@@ -168,7 +174,8 @@ public final class Trainer {
     public record DraftingSettings(int prompts, int newTokens, int[] kList) {
         /** The protocol for the full recipe (82 prompts, 256 new tokens, k = 1..8); a token run for quick. */
         public static DraftingSettings of(TrainingRecipe recipe) {
-            return recipe.name().equals("quick") ? new DraftingSettings(2, 24, new int[] {1, 3})
+            return recipe.name().equals("quick")
+                    ? new DraftingSettings(2, 24, new int[] {1, 3})
                     : new DraftingSettings(82, 256, new int[] {1, 2, 3, 4, 5, 6, 7, 8});
         }
     }
@@ -194,10 +201,17 @@ public final class Trainer {
             }
             Map<String, float[]> baseWeights = lastWeights;
             ModelEvaluation.Metrics baseMetrics = evaluate(data, baseWeights, manager);
-            log.printf("[train] base: held-out loss %.4f acc %.3f%n", baseMetrics.standardLoss(),
-                    baseMetrics.standardAccuracy());
+            log.printf(
+                    "[train] base: held-out loss %.4f acc %.3f%n",
+                    baseMetrics.standardLoss(), baseMetrics.standardAccuracy());
             Path baseFolder = output.resolve("base");
-            writeModelFolder(baseFolder, data.config(), baseWeights, tokenizerFolder, data.satId(), recipe,
+            writeModelFolder(
+                    baseFolder,
+                    data.config(),
+                    baseWeights,
+                    tokenizerFolder,
+                    data.satId(),
+                    recipe,
                     card("base", recipe, in, data, pretrainResult, null, baseMetrics, null));
             appendBitsPerByte(baseFolder, in);
 
@@ -207,37 +221,54 @@ public final class Trainer {
             }
             Map<String, float[]> sdsatWeights = lastWeights;
             ModelEvaluation.Metrics sdsatMetrics = evaluate(data, sdsatWeights, manager);
-            log.printf("[train] sdsat: held-out loss %.4f (base %.4f) acc %.3f; SAT draft accuracy by offset %s; "
-                    + "mean leading matches at k=%d: %.2f%n", sdsatMetrics.standardLoss(), baseMetrics.standardLoss(),
-                    sdsatMetrics.standardAccuracy(), java.util.Arrays.toString(round(sdsatMetrics.draftAccuracy())),
-                    EVALUATION_K, sdsatMetrics.meanLeadingMatches());
+            log.printf(
+                    "[train] sdsat: held-out loss %.4f (base %.4f) acc %.3f; SAT draft accuracy by offset %s; "
+                            + "mean leading matches at k=%d: %.2f%n",
+                    sdsatMetrics.standardLoss(),
+                    baseMetrics.standardLoss(),
+                    sdsatMetrics.standardAccuracy(),
+                    java.util.Arrays.toString(round(sdsatMetrics.draftAccuracy())),
+                    EVALUATION_K,
+                    sdsatMetrics.meanLeadingMatches());
             Path sdsatFolder = output.resolve("sdsat");
-            writeModelFolder(sdsatFolder, data.config(), sdsatWeights, tokenizerFolder, data.satId(), recipe,
+            writeModelFolder(
+                    sdsatFolder,
+                    data.config(),
+                    sdsatWeights,
+                    tokenizerFolder,
+                    data.satId(),
+                    recipe,
                     card("sdsat", recipe, in, data, pretrainResult, satResult, baseMetrics, sdsatMetrics));
             appendBitsPerByte(sdsatFolder, in);
 
             DraftingEvaluation.Result draftingResult = null;
             if (drafting.prompts() > 0) {
-                try (LoadedModel loaded = LoadedModel.open(sdsatFolder, DeviceChoice.resolve("cpu", "float32"),
-                        null)) {
-                    draftingResult = DraftingEvaluation.evaluate(loaded, drafting.prompts(), drafting.newTokens(),
-                            drafting.kList(), log);
+                try (LoadedModel loaded = LoadedModel.open(sdsatFolder, DeviceChoice.resolve("cpu", "float32"), null)) {
+                    draftingResult = DraftingEvaluation.evaluate(
+                            loaded, drafting.prompts(), drafting.newTokens(), drafting.kList(), log);
                 }
                 Path card = sdsatFolder.resolve("MODEL_CARD.md");
-                TrainFiles.writeText(card, TrainFiles.readText(card) + "\n"
-                        + DraftingEvaluation.withDecodingSection("", draftingResult));
+                TrainFiles.writeText(
+                        card,
+                        TrainFiles.readText(card) + "\n" + DraftingEvaluation.withDecodingSection("", draftingResult));
             }
-            log.printf("[train] done in %s: %s and %s%n", TrainingPhase.clock((System.nanoTime() - wallStart) / 1e9),
-                    baseFolder, sdsatFolder);
-            return new Outcome(baseFolder, sdsatFolder, pretrainResult, satResult, baseMetrics, sdsatMetrics,
-                    draftingResult);
+            log.printf(
+                    "[train] done in %s: %s and %s%n",
+                    TrainingPhase.clock((System.nanoTime() - wallStart) / 1e9), baseFolder, sdsatFolder);
+            return new Outcome(
+                    baseFolder, sdsatFolder, pretrainResult, satResult, baseMetrics, sdsatMetrics, draftingResult);
         }
     }
 
     /** The corpus split into the files and texts a run trains and evaluates on, and the fingerprints of its states. */
-    private record Inputs(PythonCorpus corpus, List<PythonCorpus.SourceFile> trainingFiles,
-            List<PythonCorpus.SourceFile> heldOutFiles, List<String> trainingTexts, List<String> heldOutTexts,
-            String fingerprint, String pretrainFingerprint) {
+    private record Inputs(
+            PythonCorpus corpus,
+            List<PythonCorpus.SourceFile> trainingFiles,
+            List<PythonCorpus.SourceFile> heldOutFiles,
+            List<String> trainingTexts,
+            List<String> heldOutTexts,
+            String fingerprint,
+            String pretrainFingerprint) {
         static Inputs of(TrainingRecipe recipe, PythonCorpus corpus, PrintStream log) {
             List<PythonCorpus.SourceFile> trainingFiles = corpus.trainingFiles();
             if (recipe.corpusMaxFiles() > 0 && trainingFiles.size() > recipe.corpusMaxFiles()) {
@@ -249,10 +280,16 @@ public final class Trainer {
                         + " training and " + heldOutFiles.size() + " held-out files: it needs both (pass a larger "
                         + "folder of Python sources)");
             }
-            log.printf("[train] recipe %s, corpus %s: %d training files, %d held-out files, sha256 %s%n",
+            log.printf(
+                    "[train] recipe %s, corpus %s: %d training files, %d held-out files, sha256 %s%n",
                     recipe.name(), corpus.root(), trainingFiles.size(), heldOutFiles.size(), corpus.sha256());
-            return new Inputs(corpus, trainingFiles, heldOutFiles, trainingFiles.stream().map(corpus::read).toList(),
-                    heldOutFiles.stream().map(corpus::read).toList(), Trainer.fingerprint(recipe, corpus, trainingFiles),
+            return new Inputs(
+                    corpus,
+                    trainingFiles,
+                    heldOutFiles,
+                    trainingFiles.stream().map(corpus::read).toList(),
+                    heldOutFiles.stream().map(corpus::read).toList(),
+                    Trainer.fingerprint(recipe, corpus, trainingFiles),
                     Trainer.fingerprint(recipe.pretrainingSettings(), corpus, trainingFiles));
         }
     }
@@ -263,34 +300,60 @@ public final class Trainer {
      * @param heldOutPlain held-out evaluation batches: plain next-token windows (no FIM), fixed draws
      * @param prompts      held-out prompts for the SAT draft accuracy
      */
-    private record Data(TokenizedCorpus train, TokenizedCorpus heldOut, LlamaConfig config, long satId, long padId,
-            long eosId, PretrainingSamples trainSamples, PretrainingSamples heldOutSamples,
-            List<TrainingBatch> heldOutPlain, long[][] prompts, long mostFrequent) {
-        static Data of(TrainingRecipe recipe, Inputs in, SdsatTokenizer tokenizer, Path tokenizerFolder,
-                PrintStream log) {
-            long satId = tokenizer.specials().sat().orElseThrow(() -> new SdsatException("The tokenizer in "
-                    + tokenizerFolder + " has no <sat> token: delete the folder so it is retrained"));
-            long padId = tokenizer.idOf("<pad>").orElseThrow(() -> new SdsatException("The tokenizer in "
-                    + tokenizerFolder + " has no <pad> token: delete the folder so it is retrained"));
+    private record Data(
+            TokenizedCorpus train,
+            TokenizedCorpus heldOut,
+            LlamaConfig config,
+            long satId,
+            long padId,
+            long eosId,
+            PretrainingSamples trainSamples,
+            PretrainingSamples heldOutSamples,
+            List<TrainingBatch> heldOutPlain,
+            long[][] prompts,
+            long mostFrequent) {
+        static Data of(
+                TrainingRecipe recipe, Inputs in, SdsatTokenizer tokenizer, Path tokenizerFolder, PrintStream log) {
+            long satId = tokenizer
+                    .specials()
+                    .sat()
+                    .orElseThrow(() -> new SdsatException("The tokenizer in " + tokenizerFolder
+                            + " has no <sat> token: delete the folder so it is retrained"));
+            long padId = tokenizer
+                    .idOf("<pad>")
+                    .orElseThrow(() -> new SdsatException("The tokenizer in " + tokenizerFolder
+                            + " has no <pad> token: delete the folder so it is retrained"));
             FimFormat fim = FimFormat.of(tokenizer.specials());
             long t0 = System.nanoTime();
             TokenizedCorpus train = TokenizedCorpus.of(in.trainingTexts(), tokenizer);
             TokenizedCorpus heldOut = TokenizedCorpus.of(in.heldOutTexts(), tokenizer);
-            log.printf("[train] tokenized in %.1f s: %d training tokens, %d held-out tokens%n",
+            log.printf(
+                    "[train] tokenized in %.1f s: %d training tokens, %d held-out tokens%n",
                     (System.nanoTime() - t0) / 1e9, train.size(), heldOut.size());
-            LlamaConfig config = recipe.modelConfig(tokenizer.vocabSize(), tokenizer.specials().bos(),
+            LlamaConfig config = recipe.modelConfig(
+                    tokenizer.vocabSize(),
+                    tokenizer.specials().bos(),
                     tokenizer.specials().eos());
             int t = recipe.sequenceLength();
-            PretrainingSamples trainSamples = new PretrainingSamples(train, fim, t, recipe.fimRate(),
-                    recipe.spmShare(), padId, recipe.seed());
-            PretrainingSamples heldOutSamples = new PretrainingSamples(heldOut, fim, t, 0.0, 0.0, padId,
-                    recipe.seed() + 1);
+            PretrainingSamples trainSamples =
+                    new PretrainingSamples(train, fim, t, recipe.fimRate(), recipe.spmShare(), padId, recipe.seed());
+            PretrainingSamples heldOutSamples =
+                    new PretrainingSamples(heldOut, fim, t, 0.0, 0.0, padId, recipe.seed() + 1);
             List<TrainingBatch> heldOutPlain = new ArrayList<>();
             for (int i = 0; i < recipe.evalBatches(); i++) {
                 heldOutPlain.add(heldOutSamples.batch(i, recipe.batchRows()));
             }
-            return new Data(train, heldOut, config, satId, padId, tokenizer.specials().eos(), trainSamples,
-                    heldOutSamples, heldOutPlain, evaluationPrompts(heldOut, t / 2, recipe.seed() + 2),
+            return new Data(
+                    train,
+                    heldOut,
+                    config,
+                    satId,
+                    padId,
+                    tokenizer.specials().eos(),
+                    trainSamples,
+                    heldOutSamples,
+                    heldOutPlain,
+                    evaluationPrompts(heldOut, t / 2, recipe.seed() + 2),
                     mostFrequentToken(train, tokenizer.vocabSize()));
         }
     }
@@ -302,8 +365,8 @@ public final class Trainer {
     private Path trainTokenizer(TrainingRecipe recipe, List<String> trainingTexts, Path folder) {
         if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
             long t0 = System.nanoTime();
-            BpeTokenizerTrainer bpe = new BpeTokenizerTrainer(BpeTokenizerTrainer.Options.withVocabSize(
-                    recipe.vocabSize()));
+            BpeTokenizerTrainer bpe =
+                    new BpeTokenizerTrainer(BpeTokenizerTrainer.Options.withVocabSize(recipe.vocabSize()));
             trainingTexts.forEach(bpe::addText);
             bpe.train().writeTo(folder);
             log.printf("[train] tokenizer trained in %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -312,17 +375,31 @@ public final class Trainer {
     }
 
     /** Pretraining (next-token loss with FIM samples) from freshly initialised weights. */
-    private TrainingPhase.Result pretrain(TrainingRecipe recipe, Inputs in, Data data, Path output,
-            NDManager manager) {
-        TrainingPhase pretrain = new TrainingPhase("pretrain", in.pretrainFingerprint(), new LearningRateSchedule(
-                recipe.pretrainPeakLr(), recipe.pretrainWarmup(), recipe.pretrainSteps(), recipe.minLrRatio()),
-                recipe.optimiser(), s -> data.trainSamples().batch(s, recipe.batchRows()), data.heldOutPlain(),
-                recipe.pretrainSteps(), output.resolve("train-state").resolve("pretrain"),
-                recipe.checkpointEvery(), recipe.evalEvery(), recipe.pretrainMaxMinutes(), log)
+    private TrainingPhase.Result pretrain(TrainingRecipe recipe, Inputs in, Data data, Path output, NDManager manager) {
+        TrainingPhase pretrain = new TrainingPhase(
+                        "pretrain",
+                        in.pretrainFingerprint(),
+                        new LearningRateSchedule(
+                                recipe.pretrainPeakLr(),
+                                recipe.pretrainWarmup(),
+                                recipe.pretrainSteps(),
+                                recipe.minLrRatio()),
+                        recipe.optimiser(),
+                        s -> data.trainSamples().batch(s, recipe.batchRows()),
+                        data.heldOutPlain(),
+                        recipe.pretrainSteps(),
+                        output.resolve("train-state").resolve("pretrain"),
+                        recipe.checkpointEvery(),
+                        recipe.evalEvery(),
+                        recipe.pretrainMaxMinutes(),
+                        log)
                 .endStageAt(stageDeadlineNanos);
         Map<String, float[]> weights = new LinkedHashMap<>();
-        TrainingPhase.Result result = pretrain.run(data.config(), LlamaParameters.initialize(data.config(), manager,
-                recipe.seed(), recipe.initStd()), manager, p -> weights.putAll(p.toFloatArrays()));
+        TrainingPhase.Result result = pretrain.run(
+                data.config(),
+                LlamaParameters.initialize(data.config(), manager, recipe.seed(), recipe.initStd()),
+                manager,
+                p -> weights.putAll(p.toFloatArrays()));
         lastWeights = weights;
         return result;
     }
@@ -331,13 +408,31 @@ public final class Trainer {
      * SDSAT fine-tuning from the base weights: SAT blocks over corpus rows, mixed (per the recipe) with the base
      * model's own greedy text.
      */
-    private TrainingPhase.Result tuneSat(TrainingRecipe recipe, Inputs in, Data data, Map<String, float[]> baseWeights,
-            Path output, NDManager manager) {
-        SatBlocks satBlocks = new SatBlocks(data.trainSamples(), data.satId(), recipe.satTokensPerRow(),
-                recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), recipe.satDistillation(),
+    private TrainingPhase.Result tuneSat(
+            TrainingRecipe recipe,
+            Inputs in,
+            Data data,
+            Map<String, float[]> baseWeights,
+            Path output,
+            NDManager manager) {
+        SatBlocks satBlocks = new SatBlocks(
+                data.trainSamples(),
+                data.satId(),
+                recipe.satTokensPerRow(),
+                recipe.satMaxBlock(),
+                recipe.satPoissonMean(),
+                recipe.satLossWeight(),
+                recipe.satDistillation(),
                 recipe.seed() + 3);
-        SatBlocks heldOutSat = new SatBlocks(data.heldOutSamples(), data.satId(), recipe.satTokensPerRow(),
-                recipe.satMaxBlock(), recipe.satPoissonMean(), recipe.satLossWeight(), 0.0, recipe.seed() + 4);
+        SatBlocks heldOutSat = new SatBlocks(
+                data.heldOutSamples(),
+                data.satId(),
+                recipe.satTokensPerRow(),
+                recipe.satMaxBlock(),
+                recipe.satPoissonMean(),
+                recipe.satLossWeight(),
+                0.0,
+                recipe.seed() + 4);
         List<TrainingBatch> heldOutSatBatches = new ArrayList<>();
         for (int i = 0; i < recipe.evalBatches(); i++) {
             heldOutSatBatches.add(heldOutSat.batch(i, recipe.batchRows()));
@@ -347,40 +442,62 @@ public final class Trainer {
         }
         // fine-tuning steps draw windows from a different part of the data sequence than pretraining did
         long stepOffset = 1_000_000L;
-        TrainingPhase sat = new TrainingPhase("sdsat", in.fingerprint(), new LearningRateSchedule(
-                recipe.satPeakLr(), recipe.satWarmup(), recipe.satSteps(), recipe.minLrRatio()),
-                recipe.optimiser(), s -> satBlocks.batch(s + stepOffset, recipe.batchRows()), heldOutSatBatches,
-                recipe.satSteps(), output.resolve("train-state").resolve("sdsat"), recipe.checkpointEvery(),
-                recipe.evalEvery(), recipe.satMaxMinutes(), log).endStageAt(stageDeadlineNanos);
+        TrainingPhase sat = new TrainingPhase(
+                        "sdsat",
+                        in.fingerprint(),
+                        new LearningRateSchedule(
+                                recipe.satPeakLr(), recipe.satWarmup(), recipe.satSteps(), recipe.minLrRatio()),
+                        recipe.optimiser(),
+                        s -> satBlocks.batch(s + stepOffset, recipe.batchRows()),
+                        heldOutSatBatches,
+                        recipe.satSteps(),
+                        output.resolve("train-state").resolve("sdsat"),
+                        recipe.checkpointEvery(),
+                        recipe.evalEvery(),
+                        recipe.satMaxMinutes(),
+                        log)
+                .endStageAt(stageDeadlineNanos);
         Map<String, float[]> weights = new LinkedHashMap<>();
-        TrainingPhase.Result result = sat.run(data.config(), LlamaParameters.load(data.config(),
-                new io.github.sdsat.model.InMemoryWeights(baseWeights), manager), manager,
+        TrainingPhase.Result result = sat.run(
+                data.config(),
+                LlamaParameters.load(data.config(), new io.github.sdsat.model.InMemoryWeights(baseWeights), manager),
+                manager,
                 p -> weights.putAll(p.toFloatArrays()));
         lastWeights = weights;
         return result;
     }
 
     /** The base model's greedy continuations of corpus prompts (generated once, kept in the training state). */
-    private SelfGeneratedText selfGeneratedText(TrainingRecipe recipe, Inputs in, Data data,
-            Map<String, float[]> baseWeights, Path output) {
+    private SelfGeneratedText selfGeneratedText(
+            TrainingRecipe recipe, Inputs in, Data data, Map<String, float[]> baseWeights, Path output) {
         Map<String, Object> generationSettings = new LinkedHashMap<>(recipe.pretrainingSettings());
         generationSettings.put("satGeneratedRows", recipe.satGeneratedRows());
         generationSettings.put("satGeneratedPromptTokens", recipe.satGeneratedPromptTokens());
-        try (io.github.sdsat.model.LlamaModel baseModel = io.github.sdsat.model.LlamaModel.fromSource(data.config(),
-                new io.github.sdsat.model.InMemoryWeights(baseWeights), ai.djl.Device.cpu(),
+        try (io.github.sdsat.model.LlamaModel baseModel = io.github.sdsat.model.LlamaModel.fromSource(
+                data.config(),
+                new io.github.sdsat.model.InMemoryWeights(baseWeights),
+                ai.djl.Device.cpu(),
                 ai.djl.ndarray.types.DataType.FLOAT32)) {
-            return SelfGeneratedText.loadOrGenerate(output.resolve("train-state").resolve("self-generated.json"),
-                    fingerprint(generationSettings, in.corpus(), in.trainingFiles()), baseModel, data.train(),
-                    recipe.sequenceLength(), recipe.satGeneratedRows(), recipe.satGeneratedPromptTokens(),
-                    new long[] {data.eosId()}, data.padId(), recipe.seed() + 5, log);
+            return SelfGeneratedText.loadOrGenerate(
+                    output.resolve("train-state").resolve("self-generated.json"),
+                    fingerprint(generationSettings, in.corpus(), in.trainingFiles()),
+                    baseModel,
+                    data.train(),
+                    recipe.sequenceLength(),
+                    recipe.satGeneratedRows(),
+                    recipe.satGeneratedPromptTokens(),
+                    new long[] {data.eosId()},
+                    data.padId(),
+                    recipe.seed() + 5,
+                    log);
         }
     }
 
     private ModelEvaluation.Metrics evaluate(Data data, Map<String, float[]> weights, NDManager manager) {
-        try (LlamaParameters params = LlamaParameters.load(data.config(), new io.github.sdsat.model.InMemoryWeights(
-                weights), manager)) {
-            return ModelEvaluation.evaluate(params, data.heldOutPlain(), data.prompts(), data.satId(), EVALUATION_K,
-                    data.mostFrequent());
+        try (LlamaParameters params =
+                LlamaParameters.load(data.config(), new io.github.sdsat.model.InMemoryWeights(weights), manager)) {
+            return ModelEvaluation.evaluate(
+                    params, data.heldOutPlain(), data.prompts(), data.satId(), EVALUATION_K, data.mostFrequent());
         }
     }
 
@@ -391,7 +508,8 @@ public final class Trainer {
     private void appendBitsPerByte(Path modelFolder, Inputs in) {
         List<String> stdlib = new ArrayList<>();
         for (int i = 0; i < in.heldOutFiles().size(); i++) {
-            if (corpusPackages == null || in.heldOutFiles().get(i).relativePath().startsWith("libpython")) {
+            if (corpusPackages == null
+                    || in.heldOutFiles().get(i).relativePath().startsWith("libpython")) {
                 stdlib.add(in.heldOutTexts().get(i));
             }
         }
@@ -401,16 +519,19 @@ public final class Trainer {
                 + "byte | nats per token |\n|---|---|---|---|---|---|\n");
         long t0 = System.nanoTime();
         try (LoadedModel loaded = LoadedModel.open(modelFolder, DeviceChoice.resolve("cpu", "float32"), null)) {
-            for (Map.Entry<String, List<String>> set : List.of(Map.entry("every held-out file", in.heldOutTexts()),
+            for (Map.Entry<String, List<String>> set : List.of(
+                    Map.entry("every held-out file", in.heldOutTexts()),
                     Map.entry("held-out standard-library files", stdlib))) {
                 if (!set.getValue().isEmpty()) {
                     BitsPerByte.Result r = BitsPerByte.of(loaded.model(), loaded.tokenizer(), set.getValue());
-                    b.append(String.format("| %s | %d | %d | %d | %.4f | %.4f |%n", set.getKey(), r.files(),
-                            r.bytes(), r.tokens(), r.bitsPerByte(), r.natsPerToken()));
+                    b.append(String.format(
+                            "| %s | %d | %d | %d | %.4f | %.4f |%n",
+                            set.getKey(), r.files(), r.bytes(), r.tokens(), r.bitsPerByte(), r.natsPerToken()));
                 }
             }
         }
-        log.printf("[train] bits per byte of %s in %.1f s%n", modelFolder.getFileName(), (System.nanoTime() - t0) / 1e9);
+        log.printf(
+                "[train] bits per byte of %s in %.1f s%n", modelFolder.getFileName(), (System.nanoTime() - t0) / 1e9);
         Path card = modelFolder.resolve("MODEL_CARD.md");
         TrainFiles.writeText(card, TrainFiles.readText(card) + b);
     }
@@ -466,8 +587,14 @@ public final class Trainer {
     }
 
     /** Writes an HF model folder; config.json gets {@code sat_token_id} and {@code pad_token_id} added. */
-    void writeModelFolder(Path folder, LlamaConfig config, Map<String, float[]> weights, Path tokenizerFolder,
-            long satId, TrainingRecipe recipe, String modelCard) {
+    void writeModelFolder(
+            Path folder,
+            LlamaConfig config,
+            Map<String, float[]> weights,
+            Path tokenizerFolder,
+            long satId,
+            TrainingRecipe recipe,
+            String modelCard) {
         try {
             Files.createDirectories(folder);
             Path configFile = folder.resolve("config.json");
@@ -476,12 +603,16 @@ public final class Trainer {
             json.put("sat_token_id", satId);
             TrainFiles.writeJson(configFile, json);
             for (String name : List.of("tokenizer.json", "tokenizer_config.json")) {
-                AtomicFiles.write(folder.resolve(name), temporary ->
-                        Files.copy(tokenizerFolder.resolve(name), temporary, StandardCopyOption.REPLACE_EXISTING));
+                AtomicFiles.write(
+                        folder.resolve(name),
+                        temporary -> Files.copy(
+                                tokenizerFolder.resolve(name), temporary, StandardCopyOption.REPLACE_EXISTING));
             }
         } catch (IOException e) {
-            throw new SdsatException("Cannot write the model folder " + folder.toAbsolutePath() + " ("
-                    + e.getMessage() + "): check that it is writable", e);
+            throw new SdsatException(
+                    "Cannot write the model folder " + folder.toAbsolutePath() + " (" + e.getMessage()
+                            + "): check that it is writable",
+                    e);
         }
         SafetensorsDtype dtype = SafetensorsDtype.valueOf(recipe.weightsDtype());
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
@@ -499,8 +630,15 @@ public final class Trainer {
         TrainFiles.writeText(folder.resolve("MODEL_CARD.md"), modelCard);
     }
 
-    private String card(String which, TrainingRecipe recipe, Inputs in, Data data, TrainingPhase.Result pretrain,
-            TrainingPhase.Result sat, ModelEvaluation.Metrics baseMetrics, ModelEvaluation.Metrics sdsatMetrics) {
+    private String card(
+            String which,
+            TrainingRecipe recipe,
+            Inputs in,
+            Data data,
+            TrainingPhase.Result pretrain,
+            TrainingPhase.Result sat,
+            ModelEvaluation.Metrics baseMetrics,
+            ModelEvaluation.Metrics sdsatMetrics) {
         PythonCorpus corpus = in.corpus();
         List<PythonCorpus.SourceFile> trainingFiles = in.trainingFiles();
         List<PythonCorpus.SourceFile> heldOutFiles = in.heldOutFiles();
@@ -508,39 +646,68 @@ public final class Trainer {
         TokenizedCorpus heldOut = data.heldOut();
         StringBuilder b = new StringBuilder();
         b.append("# SDSAT embedded model: ").append(which).append("\n\n");
-        b.append(which.equals("base")
-                ? "A small Llama-architecture code model pretrained from scratch by this project's trainer "
-                        + "(next-token loss, 30% fill-in-the-middle samples in PSM and SPM order).\n\n"
-                : "The base model fine-tuned for SDSAT: SAT blocks (truncated-Poisson lengths, appended after the "
-                        + "sequence with explicit positions and a block mask, docs/DESIGN.md §5), loss = standard + "
-                        + recipe.satLossWeight() + " × SAT term, the SAT term being " + (1 - recipe.satDistillation())
-                        + " × cross-entropy against the true token + " + recipe.satDistillation() + " × cross-entropy "
-                        + "against the model's own next-token distribution for that place (self-distillation, see "
-                        + "`SatBlocks`)." + (recipe.satGeneratedRows() > 0 && recipe.satGeneratedShare() > 0
-                                ? " A share of " + recipe.satGeneratedShare() + " of the fine-tuning rows is the base "
-                                        + "model's own greedy continuation of " + recipe.satGeneratedPromptTokens()
-                                        + "-token corpus prompts (" + recipe.satGeneratedRows() + " rows generated; "
-                                        + "SAT targets only, see `SelfGeneratedText`)." : "") + "\n\n");
-        b.append("Generated by `io.github.sdsat.train.Trainer` on ").append(Instant.now()).append(".\n\n");
+        b.append(
+                which.equals("base")
+                        ? "A small Llama-architecture code model pretrained from scratch by this project's trainer "
+                                + "(next-token loss, 30% fill-in-the-middle samples in PSM and SPM order).\n\n"
+                        : "The base model fine-tuned for SDSAT: SAT blocks (truncated-Poisson lengths, appended after the "
+                                + "sequence with explicit positions and a block mask, docs/DESIGN.md §5), loss = standard + "
+                                + recipe.satLossWeight() + " × SAT term, the SAT term being "
+                                + (1 - recipe.satDistillation())
+                                + " × cross-entropy against the true token + " + recipe.satDistillation()
+                                + " × cross-entropy "
+                                + "against the model's own next-token distribution for that place (self-distillation, see "
+                                + "`SatBlocks`)."
+                                + (recipe.satGeneratedRows() > 0 && recipe.satGeneratedShare() > 0
+                                        ? " A share of " + recipe.satGeneratedShare()
+                                                + " of the fine-tuning rows is the base "
+                                                + "model's own greedy continuation of "
+                                                + recipe.satGeneratedPromptTokens()
+                                                + "-token corpus prompts (" + recipe.satGeneratedRows()
+                                                + " rows generated; "
+                                                + "SAT targets only, see `SelfGeneratedText`)."
+                                        : "")
+                                + "\n\n");
+        b.append("Generated by `io.github.sdsat.train.Trainer` on ")
+                .append(Instant.now())
+                .append(".\n\n");
         b.append("## Corpus\n\n");
         if (corpusPackages == null) {
-            b.append("- Python sources of the CPython standard library (").append(corpus.files().size())
+            b.append("- Python sources of the CPython standard library (")
+                    .append(corpus.files().size())
                     .append(" files)\n");
         } else {
-            b.append("- Python sources of ").append(corpusPackages.size()).append(" Debian 12 packages (`DebianCorpus`, "
-                    + "manifest `corpus-packages.tsv`; ").append(corpus.skippedDuplicates())
+            b.append("- Python sources of ")
+                    .append(corpusPackages.size())
+                    .append(" Debian 12 packages (`DebianCorpus`, " + "manifest `corpus-packages.tsv`; ")
+                    .append(corpus.skippedDuplicates())
                     .append(" files left out as byte-identical copies of earlier ones):\n\n");
             b.append("| package | version | license | role |\n|---|---|---|---|\n");
             for (DebianCorpus.Package p : corpusPackages) {
-                b.append("| ").append(p.name()).append(" | ").append(p.version()).append(" | ").append(p.license())
-                        .append(" | ").append(p.heldOut() ? "held out (whole package)" : "training").append(" |\n");
+                b.append("| ")
+                        .append(p.name())
+                        .append(" | ")
+                        .append(p.version())
+                        .append(" | ")
+                        .append(p.license())
+                        .append(" | ")
+                        .append(p.heldOut() ? "held out (whole package)" : "training")
+                        .append(" |\n");
             }
             b.append("\n");
         }
-        b.append("- corpus SHA-256 (sorted file list and contents): `").append(corpus.sha256()).append("`\n");
-        b.append("- training files: ").append(trainingFiles.size()).append(", held-out files: ")
-                .append(heldOutFiles.size()).append(" (split by a hash of the path)\n");
-        b.append("- training tokens: ").append(train.size()).append(", held-out tokens: ").append(heldOut.size())
+        b.append("- corpus SHA-256 (sorted file list and contents): `")
+                .append(corpus.sha256())
+                .append("`\n");
+        b.append("- training files: ")
+                .append(trainingFiles.size())
+                .append(", held-out files: ")
+                .append(heldOutFiles.size())
+                .append(" (split by a hash of the path)\n");
+        b.append("- training tokens: ")
+                .append(train.size())
+                .append(", held-out tokens: ")
+                .append(heldOut.size())
                 .append("\n\n");
         b.append("## Training\n\n");
         phaseLines(b, "pretraining", pretrain);
@@ -555,20 +722,30 @@ public final class Trainer {
         b.append("| model | next-token loss | accuracy |\n|---|---|---|\n");
         b.append(String.format("| base | %.4f | %.4f |%n", baseMetrics.standardLoss(), baseMetrics.standardAccuracy()));
         if (sdsatMetrics != null) {
-            b.append(String.format("| sdsat | %.4f | %.4f |%n", sdsatMetrics.standardLoss(),
-                    sdsatMetrics.standardAccuracy()));
-            b.append(String.format("%nsdsat's held-out standard-token loss relative to base's: %+.2f%%.%n",
+            b.append(String.format(
+                    "| sdsat | %.4f | %.4f |%n", sdsatMetrics.standardLoss(), sdsatMetrics.standardAccuracy()));
+            b.append(String.format(
+                    "%nsdsat's held-out standard-token loss relative to base's: %+.2f%%.%n",
                     100 * (sdsatMetrics.standardLoss() / baseMetrics.standardLoss() - 1)));
-            b.append("\nSAT draft accuracy at k = ").append(EVALUATION_K).append(" against the model's own greedy "
-                    + "continuation (").append(sdsatMetrics.prompts()).append(" held-out prompts of ")
-                    .append(recipe.sequenceLength() / 2).append(" tokens):\n\n");
+            b.append("\nSAT draft accuracy at k = ")
+                    .append(EVALUATION_K)
+                    .append(" against the model's own greedy " + "continuation (")
+                    .append(sdsatMetrics.prompts())
+                    .append(" held-out prompts of ")
+                    .append(recipe.sequenceLength() / 2)
+                    .append(" tokens):\n\n");
             b.append("| offset | sdsat | base (untrained SAT) | unigram baseline |\n|---|---|---|---|\n");
             for (int i = 0; i < EVALUATION_K; i++) {
-                b.append(String.format("| %d | %.3f | %.3f | %.3f |%n", i + 1, sdsatMetrics.draftAccuracy()[i],
-                        baseMetrics.draftAccuracy()[i], sdsatMetrics.unigramAccuracy()[i]));
+                b.append(String.format(
+                        "| %d | %.3f | %.3f | %.3f |%n",
+                        i + 1,
+                        sdsatMetrics.draftAccuracy()[i],
+                        baseMetrics.draftAccuracy()[i],
+                        sdsatMetrics.unigramAccuracy()[i]));
             }
-            b.append(String.format("%nMean leading matching drafts per prompt (an estimate of accepted drafts "
-                    + "per loop): %.3f%n", sdsatMetrics.meanLeadingMatches()));
+            b.append(String.format(
+                    "%nMean leading matching drafts per prompt (an estimate of accepted drafts " + "per loop): %.3f%n",
+                    sdsatMetrics.meanLeadingMatches()));
         }
         b.append("\n## Recipe\n\n```json\n");
         try {
@@ -576,7 +753,8 @@ public final class Trainer {
         } catch (IOException e) {
             throw new SdsatException("Cannot serialise the recipe: " + e.getMessage(), e);
         }
-        b.append("\n```\n\nReproduce: `mvn sdsat:train -Dsdsat.train.recipe=").append(recipe.name())
+        b.append("\n```\n\nReproduce: `mvn sdsat:train -Dsdsat.train.recipe=")
+                .append(recipe.name())
                 .append(corpusPackages == null ? "" : " -Dsdsat.train.corpusCache=DIR -Dsdsat.train.stageMinutes=110")
                 .append("` (rerun the same command after each stage; the same recipe, corpus and thread count give the "
                         + "same losses).\n");
@@ -588,27 +766,53 @@ public final class Trainer {
         if (r.stages().isEmpty()) {
             return;
         }
-        b.append("\nStages of ").append(name).append(":\n\n| stage | steps | tokens | wall time | training loss "
-                + "(last 10 steps) | held-out loss | threads | processor | ended |\n|---|---|---|---|---|---|---|---|---|\n");
+        b.append("\nStages of ")
+                .append(name)
+                .append(
+                        ":\n\n| stage | steps | tokens | wall time | training loss "
+                                + "(last 10 steps) | held-out loss | threads | processor | ended |\n|---|---|---|---|---|---|---|---|---|\n");
         for (TrainingPhase.StageRecord s : r.stages()) {
-            b.append(String.format("| %d | %d-%d | %d | %s | %.4f | %.4f | %d | %s | %s |%n", s.stage(), s.fromStep() + 1,
-                    s.toStep(), s.tokens(), TrainingPhase.clock(s.seconds()), s.trainingLoss(), s.heldOutLoss(),
-                    s.threads(), s.cpu(), s.endedAt()));
+            b.append(String.format(
+                    "| %d | %d-%d | %d | %s | %.4f | %.4f | %d | %s | %s |%n",
+                    s.stage(),
+                    s.fromStep() + 1,
+                    s.toStep(),
+                    s.tokens(),
+                    TrainingPhase.clock(s.seconds()),
+                    s.trainingLoss(),
+                    s.heldOutLoss(),
+                    s.threads(),
+                    s.cpu(),
+                    s.endedAt()));
         }
     }
 
     private static void phaseLines(StringBuilder b, String name, TrainingPhase.Result r) {
-        b.append(String.format("- %s: %d steps, %d tokens seen, %s wall time, final training loss %.4f "
-                + "(mean of the last 10 steps)%s%n", name, r.steps(), r.tokensSeen(), TrainingPhase.clock(
-                        r.wallSeconds()), r.finalTrainingLoss(10), r.stoppedByTimeCap()
-                                ? " — the recipe plans " + r.recipeSteps() + " steps; the time cap shortened the "
-                                        + "schedule to fit this machine" : ""));
+        b.append(String.format(
+                "- %s: %d steps, %d tokens seen, %s wall time, final training loss %.4f "
+                        + "(mean of the last 10 steps)%s%n",
+                name,
+                r.steps(),
+                r.tokensSeen(),
+                TrainingPhase.clock(r.wallSeconds()),
+                r.finalTrainingLoss(10),
+                r.stoppedByTimeCap()
+                        ? " — the recipe plans " + r.recipeSteps() + " steps; the time cap shortened the "
+                                + "schedule to fit this machine"
+                        : ""));
         if (!r.evaluations().isEmpty()) {
             TrainingPhase.EvalRecord e = r.evaluations().get(r.evaluations().size() - 1);
-            b.append(String.format("  - last held-out evaluation (step %d): standard loss %.4f, accuracy %.4f%s%n",
-                    e.step(), e.standardLoss(), e.standardAccuracy(), Double.isNaN(e.satLoss()) ? ""
-                            : String.format(", SAT loss %.4f, SAT accuracy %.4f, SAT agreement with the model's own argmax "
-                                    + "%.4f", e.satLoss(), e.satAccuracy(), e.satAgreement())));
+            b.append(String.format(
+                    "  - last held-out evaluation (step %d): standard loss %.4f, accuracy %.4f%s%n",
+                    e.step(),
+                    e.standardLoss(),
+                    e.standardAccuracy(),
+                    Double.isNaN(e.satLoss())
+                            ? ""
+                            : String.format(
+                                    ", SAT loss %.4f, SAT accuracy %.4f, SAT agreement with the model's own argmax "
+                                            + "%.4f",
+                                    e.satLoss(), e.satAccuracy(), e.satAgreement())));
         }
     }
 }

@@ -18,25 +18,38 @@ package io.github.sdsat.train;
  * @param softWeights per input, the weight of the cross-entropy against the teacher's distribution (detached from
  *     the gradient), added to the loss; null for none
  */
-public record TrainingBatch(int rows, int length, long[] tokens, long[] positions, float[] mask, long[] targets,
-        float[] weights, byte[] kinds, int[] teacher, float[] softWeights) {
+public record TrainingBatch(
+        int rows,
+        int length,
+        long[] tokens,
+        long[] positions,
+        float[] mask,
+        long[] targets,
+        float[] weights,
+        byte[] kinds,
+        int[] teacher,
+        float[] softWeights) {
     public static final byte IGNORED = 0;
     public static final byte STANDARD = 1;
     public static final byte SAT = 2;
 
     public TrainingBatch {
         int n = rows * length;
-        if (rows <= 0 || length <= 0 || tokens.length != n || positions.length != n || targets.length != n
-                || weights.length != n || kinds.length != n) {
-            throw new IllegalArgumentException("Training batch arrays must all hold rows × length = " + n
-                    + " values");
+        if (rows <= 0
+                || length <= 0
+                || tokens.length != n
+                || positions.length != n
+                || targets.length != n
+                || weights.length != n
+                || kinds.length != n) {
+            throw new IllegalArgumentException("Training batch arrays must all hold rows × length = " + n + " values");
         }
         if (mask != null && mask.length != (long) n * length) {
             throw new IllegalArgumentException("Training batch mask must hold rows × length × length values");
         }
         if ((teacher != null && teacher.length != n) || (softWeights != null && softWeights.length != n)) {
-            throw new IllegalArgumentException("Training batch teacher and softWeights must hold rows × length = "
-                    + n + " values");
+            throw new IllegalArgumentException(
+                    "Training batch teacher and softWeights must hold rows × length = " + n + " values");
         }
         if (softWeights != null && teacher == null) {
             throw new IllegalArgumentException("Training batch softWeights need teacher indices");
@@ -44,8 +57,15 @@ public record TrainingBatch(int rows, int length, long[] tokens, long[] position
     }
 
     /** A batch with hard targets only. */
-    public TrainingBatch(int rows, int length, long[] tokens, long[] positions, float[] mask, long[] targets,
-            float[] weights, byte[] kinds) {
+    public TrainingBatch(
+            int rows,
+            int length,
+            long[] tokens,
+            long[] positions,
+            float[] mask,
+            long[] targets,
+            float[] weights,
+            byte[] kinds) {
         this(rows, length, tokens, positions, mask, targets, weights, kinds, null, null);
     }
 

@@ -1,13 +1,12 @@
 package io.github.sdsat.train;
 
+import ai.djl.ndarray.NDManager;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
 import io.github.sdsat.model.SafetensorsDtype;
 import io.github.sdsat.model.SafetensorsFile;
 import io.github.sdsat.model.SafetensorsWriter;
-import ai.djl.ndarray.NDManager;
-
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,9 +33,14 @@ import java.util.function.LongFunction;
  */
 public final class TrainingPhase {
     /** One logged step. */
-    public record StepRecord(long step, double loss, double standardLoss, double satLoss, double learningRate,
-            double gradNorm, double seconds) {
-    }
+    public record StepRecord(
+            long step,
+            double loss,
+            double standardLoss,
+            double satLoss,
+            double learningRate,
+            double gradNorm,
+            double seconds) {}
 
     /**
      * One held-out evaluation.
@@ -44,9 +48,13 @@ public final class TrainingPhase {
      * @param satAgreement share of SAT inputs whose argmax equals the model's own argmax for the same place
      *     (the standard input predicting the same token): the draft greedy verification would accept
      */
-    public record EvalRecord(long step, double standardLoss, double standardAccuracy, double satLoss,
-            double satAccuracy, double satAgreement) {
-    }
+    public record EvalRecord(
+            long step,
+            double standardLoss,
+            double standardAccuracy,
+            double satLoss,
+            double satAccuracy,
+            double satAgreement) {}
 
     /**
      * One stage: the steps one invocation ran before it ended (at the phase's end or at its stage deadline).
@@ -56,27 +64,51 @@ public final class TrainingPhase {
      * @param threads      PyTorch intra-op threads (a resume is bit-identical only with the same count)
      * @param cpu          the processor's model name, for the same reason
      */
-    public record StageRecord(int stage, long fromStep, long toStep, long tokens, double seconds,
-            double trainingLoss, double heldOutLoss, int threads, String cpu, String endedAt) {
-    }
+    public record StageRecord(
+            int stage,
+            long fromStep,
+            long toStep,
+            long tokens,
+            double seconds,
+            double trainingLoss,
+            double heldOutLoss,
+            int threads,
+            String cpu,
+            String endedAt) {}
 
     /** What {@code latest.json} holds. */
-    public record State(String phase, String fingerprint, long step, String folder, long tokensSeen,
-            double elapsedSeconds, List<StepRecord> history, List<EvalRecord> evaluations, int plannedSteps,
-            List<StageRecord> stages) {
-    }
+    public record State(
+            String phase,
+            String fingerprint,
+            long step,
+            String folder,
+            long tokensSeen,
+            double elapsedSeconds,
+            List<StepRecord> history,
+            List<EvalRecord> evaluations,
+            int plannedSteps,
+            List<StageRecord> stages) {}
 
     /**
      * The outcome of a completed (or time-capped) phase, or of a stage that ended before the phase did
      * ({@code stageEnded}: rerun to continue from the saved state).
      */
-    public record Result(long steps, long tokensSeen, double wallSeconds, List<StepRecord> history,
-            List<EvalRecord> evaluations, boolean stoppedByTimeCap, int recipeSteps, List<StageRecord> stages,
+    public record Result(
+            long steps,
+            long tokensSeen,
+            double wallSeconds,
+            List<StepRecord> history,
+            List<EvalRecord> evaluations,
+            boolean stoppedByTimeCap,
+            int recipeSteps,
+            List<StageRecord> stages,
             boolean stageEnded) {
         /** Mean training loss over the last {@code n} steps. */
         public double finalTrainingLoss(int n) {
             return history.subList(Math.max(0, history.size() - n), history.size()).stream()
-                    .mapToDouble(StepRecord::loss).average().orElse(Double.NaN);
+                    .mapToDouble(StepRecord::loss)
+                    .average()
+                    .orElse(Double.NaN);
         }
     }
 
@@ -100,9 +132,19 @@ public final class TrainingPhase {
     /** Nanosecond clock of the time cap, the stage deadline and step timings; tests drive it by training steps. */
     java.util.function.LongSupplier nanoClock = System::nanoTime;
 
-    public TrainingPhase(String phase, String fingerprint, LearningRateSchedule schedule, AdamW.Settings optimiser,
-            LongFunction<TrainingBatch> batches, List<TrainingBatch> heldOut, int steps, Path stateFolder,
-            int checkpointEvery, int evalEvery, double maxMinutes, PrintStream log) {
+    public TrainingPhase(
+            String phase,
+            String fingerprint,
+            LearningRateSchedule schedule,
+            AdamW.Settings optimiser,
+            LongFunction<TrainingBatch> batches,
+            List<TrainingBatch> heldOut,
+            int steps,
+            Path stateFolder,
+            int checkpointEvery,
+            int evalEvery,
+            double maxMinutes,
+            PrintStream log) {
         this.phase = phase;
         this.fingerprint = fingerprint;
         this.schedule = schedule;
@@ -149,7 +191,10 @@ public final class TrainingPhase {
      *     when a saved state replaces them)
      * @param done receives the final parameters before they are closed
      */
-    public Result run(LlamaConfig config, LlamaParameters initial, NDManager manager,
+    public Result run(
+            LlamaConfig config,
+            LlamaParameters initial,
+            NDManager manager,
             java.util.function.Consumer<LlamaParameters> done) {
         java.util.Optional<State> saved = savedState();
         LlamaParameters params = initial;
@@ -188,7 +233,9 @@ public final class TrainingPhase {
         }
         boolean capped = false;
         boolean stageEnded = false;
-        if (saved.isPresent() && saved.get().step() >= saved.get().plannedSteps() && saved.get().plannedSteps() > 0) {
+        if (saved.isPresent()
+                && saved.get().step() >= saved.get().plannedSteps()
+                && saved.get().plannedSteps() > 0) {
             log.printf("[%s] already complete at step %d%n", phase, saved.get().step());
         }
         int planned = saved.map(State::plannedSteps).filter(n -> n > 0).orElse(steps);
@@ -202,8 +249,9 @@ public final class TrainingPhase {
             long stepsThisRun = 0;
             for (long s = startStep; s < planned; s++) {
                 TrainingBatch batch = batches.apply(s);
-                double lr = new LearningRateSchedule(schedule.peak(), schedule.warmupSteps(), planned,
-                        schedule.minRatio()).at(s);
+                double lr = new LearningRateSchedule(
+                                schedule.peak(), schedule.warmupSteps(), planned, schedule.minRatio())
+                        .at(s);
                 double[] gradNorm = new double[1];
                 long t0 = nanoClock.getAsLong();
                 TrainingStep.Outcome out = step.trainOn(batch, g -> gradNorm[0] = adam.update(g, lr));
@@ -214,8 +262,14 @@ public final class TrainingPhase {
                 }
                 tokensSeen += (long) batch.rows() * batch.length();
                 stepsThisRun++;
-                StepRecord record = new StepRecord(s + 1, out.loss(), out.meanLoss(batch, TrainingBatch.STANDARD),
-                        out.meanLoss(batch, TrainingBatch.SAT), lr, gradNorm[0], seconds);
+                StepRecord record = new StepRecord(
+                        s + 1,
+                        out.loss(),
+                        out.meanLoss(batch, TrainingBatch.STANDARD),
+                        out.meanLoss(batch, TrainingBatch.SAT),
+                        lr,
+                        gradNorm[0],
+                        seconds);
                 history.add(record);
                 double elapsed = elapsedBefore + (nanoClock.getAsLong() - runStart) / 1e9;
                 if (!replannedThisRun && stepsThisRun == REPLAN_AFTER_STEPS) {
@@ -226,18 +280,30 @@ public final class TrainingPhase {
                     long fit = s + 1 + (long) (0.95 * (maxMinutes * 60 - elapsed) / perStep);
                     if (fit < planned) {
                         planned = (int) Math.max(s + 2, fit);
-                        log.printf("[%s] %.2f s per step: %d steps do not fit the %.1f-minute cap; the schedule now "
-                                + "ends at step %d%n", phase, perStep, steps, maxMinutes, planned);
+                        log.printf(
+                                "[%s] %.2f s per step: %d steps do not fit the %.1f-minute cap; the schedule now "
+                                        + "ends at step %d%n",
+                                phase, perStep, steps, maxMinutes, planned);
                     }
                 }
                 if ((s + 1) % 10 == 0 || s == startStep || s + 1 == planned) {
                     double runSeconds = (nanoClock.getAsLong() - runStart) / 1e9;
                     double perStep = runSeconds / stepsThisRun;
                     double tokensPerSecond = (double) batch.rows() * batch.length() / perStep;
-                    log.printf("[%s] step %d/%d loss %.4f (standard %.4f%s) lr %.2e |g| %.2f  %.0f tokens/s  "
-                            + "elapsed %s  ETA %s%n", phase, s + 1, planned, out.loss(), record.standardLoss(),
-                            Double.isNaN(record.satLoss()) ? "" : String.format(", SAT %.4f", record.satLoss()), lr,
-                            gradNorm[0], tokensPerSecond, clock(elapsed), clock(perStep * (planned - s - 1)));
+                    log.printf(
+                            "[%s] step %d/%d loss %.4f (standard %.4f%s) lr %.2e |g| %.2f  %.0f tokens/s  "
+                                    + "elapsed %s  ETA %s%n",
+                            phase,
+                            s + 1,
+                            planned,
+                            out.loss(),
+                            record.standardLoss(),
+                            Double.isNaN(record.satLoss()) ? "" : String.format(", SAT %.4f", record.satLoss()),
+                            lr,
+                            gradNorm[0],
+                            tokensPerSecond,
+                            clock(elapsed),
+                            clock(perStep * (planned - s - 1)));
                 }
                 boolean last = s + 1 == planned;
                 capped = !last && elapsed / 60 > maxMinutes;
@@ -246,30 +312,46 @@ public final class TrainingPhase {
                 if ((s + 1) % evalEvery == 0 || ending) {
                     EvalRecord e = evaluate(step, s + 1);
                     evaluations.add(e);
-                    log.printf("[%s] held-out at step %d: standard loss %.4f acc %.3f%s%n", phase, s + 1,
-                            e.standardLoss(), e.standardAccuracy(), Double.isNaN(e.satLoss()) ? ""
-                                    : String.format(", SAT loss %.4f acc %.3f, agreement with own argmax %.3f",
+                    log.printf(
+                            "[%s] held-out at step %d: standard loss %.4f acc %.3f%s%n",
+                            phase,
+                            s + 1,
+                            e.standardLoss(),
+                            e.standardAccuracy(),
+                            Double.isNaN(e.satLoss())
+                                    ? ""
+                                    : String.format(
+                                            ", SAT loss %.4f acc %.3f, agreement with own argmax %.3f",
                                             e.satLoss(), e.satAccuracy(), e.satAgreement()));
                 }
                 if (ending) {
                     double runSeconds = (nanoClock.getAsLong() - runStart) / 1e9;
-                    stages.add(new StageRecord(stages.size() + 1, startStep, s + 1,
-                            (long) batch.rows() * batch.length() * stepsThisRun, runSeconds,
+                    stages.add(new StageRecord(
+                            stages.size() + 1,
+                            startStep,
+                            s + 1,
+                            (long) batch.rows() * batch.length() * stepsThisRun,
+                            runSeconds,
                             new Result(0, 0, 0, history, evaluations, false, 0, stages, false).finalTrainingLoss(10),
-                            evaluations.get(evaluations.size() - 1).standardLoss(), threads(), cpuModel(),
+                            evaluations.get(evaluations.size() - 1).standardLoss(),
+                            threads(),
+                            cpuModel(),
                             java.time.Instant.now().toString()));
                 }
                 if ((s + 1) % checkpointEvery == 0 || ending) {
                     save(params, adam, s + 1, tokensSeen, elapsed, history, evaluations, planned, stages);
                 }
                 if (stageEnded) {
-                    log.printf("[%s] stage %d ends at step %d/%d (state saved in %s): run the same command again to "
-                            + "continue%n", phase, stages.size(), s + 1, planned, stateFolder);
+                    log.printf(
+                            "[%s] stage %d ends at step %d/%d (state saved in %s): run the same command again to "
+                                    + "continue%n",
+                            phase, stages.size(), s + 1, planned, stateFolder);
                     break;
                 }
                 if (capped) {
-                    log.printf("[%s] stopping at step %d: the time cap of %.1f minutes is reached%n", phase, s + 1,
-                            maxMinutes);
+                    log.printf(
+                            "[%s] stopping at step %d: the time cap of %.1f minutes is reached%n",
+                            phase, s + 1, maxMinutes);
                     break;
                 }
             }
@@ -277,9 +359,16 @@ public final class TrainingPhase {
             if (!stageEnded) {
                 done.accept(params);
             }
-            return new Result(history.isEmpty() ? 0 : history.get(history.size() - 1).step(), tokensSeen, wall,
-                    List.copyOf(history), List.copyOf(evaluations), capped || planned < steps, steps,
-                    List.copyOf(stages), stageEnded);
+            return new Result(
+                    history.isEmpty() ? 0 : history.get(history.size() - 1).step(),
+                    tokensSeen,
+                    wall,
+                    List.copyOf(history),
+                    List.copyOf(evaluations),
+                    capped || planned < steps,
+                    steps,
+                    List.copyOf(stages),
+                    stageEnded);
         } finally {
             params.close();
         }
@@ -306,25 +395,40 @@ public final class TrainingPhase {
                 }
             }
         }
-        return new EvalRecord(at, sums[0] / counts[0], sums[1] / counts[0],
-                counts[2] == 0 ? Double.NaN : sums[2] / counts[2], counts[2] == 0 ? Double.NaN : sums[3] / counts[2],
+        return new EvalRecord(
+                at,
+                sums[0] / counts[0],
+                sums[1] / counts[0],
+                counts[2] == 0 ? Double.NaN : sums[2] / counts[2],
+                counts[2] == 0 ? Double.NaN : sums[3] / counts[2],
                 agreementBatches == 0 ? Double.NaN : agreement / agreementBatches);
     }
 
-    private void save(LlamaParameters params, AdamW adam, long step, long tokensSeen, double elapsed,
-            List<StepRecord> history, List<EvalRecord> evaluations, int planned, List<StageRecord> stages) {
+    private void save(
+            LlamaParameters params,
+            AdamW adam,
+            long step,
+            long tokensSeen,
+            double elapsed,
+            List<StepRecord> history,
+            List<EvalRecord> evaluations,
+            int planned,
+            List<StageRecord> stages) {
         String name = String.format("step-%06d", step);
         Path folder = stateFolder.resolve(name);
         SafetensorsWriter.write(folder.resolve("params.safetensors"), f32(params.toFloatArrays(), params));
         Map<String, SafetensorsWriter.Tensor> moments = new LinkedHashMap<>();
-        adam.stateArrays().forEach((k, v) -> moments.put(k, new SafetensorsWriter.Tensor(SafetensorsDtype.F32,
-                new long[] {v.length}, v)));
+        adam.stateArrays()
+                .forEach((k, v) ->
+                        moments.put(k, new SafetensorsWriter.Tensor(SafetensorsDtype.F32, new long[] {v.length}, v)));
         SafetensorsWriter.write(folder.resolve("optimizer.safetensors"), moments);
-        TrainFiles.writeJson(stateFolder.resolve("latest.json"), new State(phase, fingerprint, step, name,
-                tokensSeen, elapsed, history, evaluations, planned, stages));
+        TrainFiles.writeJson(
+                stateFolder.resolve("latest.json"),
+                new State(phase, fingerprint, step, name, tokensSeen, elapsed, history, evaluations, planned, stages));
         try (java.util.stream.Stream<Path> old = Files.list(stateFolder)) {
             for (Path p : old.filter(p -> p.getFileName().toString().startsWith("step-")
-                    && !p.getFileName().toString().equals(name)).toList()) {
+                            && !p.getFileName().toString().equals(name))
+                    .toList()) {
                 TrainFiles.deleteRecursively(p);
             }
         } catch (java.io.IOException e) {
@@ -334,20 +438,25 @@ public final class TrainingPhase {
 
     static Map<String, SafetensorsWriter.Tensor> f32(Map<String, float[]> arrays, LlamaParameters params) {
         Map<String, SafetensorsWriter.Tensor> out = new LinkedHashMap<>();
-        arrays.forEach((k, v) -> out.put(k, new SafetensorsWriter.Tensor(SafetensorsDtype.F32,
-                params.get(k).getShape().getShape(), v)));
+        arrays.forEach((k, v) -> out.put(
+                k,
+                new SafetensorsWriter.Tensor(
+                        SafetensorsDtype.F32, params.get(k).getShape().getShape(), v)));
         return out;
     }
 
     static int threads() {
-        return Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+        return Integer.getInteger(
+                "ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
     }
 
     /** The processor's model name from /proc/cpuinfo, or os.arch where that file does not exist. */
     static String cpuModel() {
         try (java.util.stream.Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse(System.getProperty("os.arch"));
+            return lines.filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .orElse(System.getProperty("os.arch"));
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             return System.getProperty("os.arch");
         }

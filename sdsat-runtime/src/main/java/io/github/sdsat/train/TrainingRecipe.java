@@ -1,7 +1,6 @@
 package io.github.sdsat.train;
 
 import io.github.sdsat.model.LlamaConfig;
-
 import java.util.List;
 
 /**
@@ -36,14 +35,47 @@ import java.util.List;
  * @param checkpointEvery training state saved every this many steps
  * @param weightsDtype dtype of the shipped model.safetensors: F32 or F16
  */
-public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int vocabSize, int hiddenSize,
-        int intermediateSize, int numLayers, int numHeads, int numKvHeads, int maxPositions, double initStd,
-        int sequenceLength, int batchRows, double fimRate, double spmShare, int pretrainSteps, double pretrainPeakLr,
-        int pretrainWarmup, double minLrRatio, double weightDecay, double beta1, double beta2, double maxGradNorm,
-        int satSteps, double satPeakLr, int satWarmup, int satTokensPerRow, int satMaxBlock, double satPoissonMean,
-        double satLossWeight, double satDistillation, int satGeneratedRows, int satGeneratedPromptTokens,
-        double satGeneratedShare, int evalEvery, int evalBatches, int checkpointEvery,
-        double pretrainMaxMinutes, double satMaxMinutes, String weightsDtype) {
+public record TrainingRecipe(
+        String name,
+        long seed,
+        int corpusMaxFiles,
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int maxPositions,
+        double initStd,
+        int sequenceLength,
+        int batchRows,
+        double fimRate,
+        double spmShare,
+        int pretrainSteps,
+        double pretrainPeakLr,
+        int pretrainWarmup,
+        double minLrRatio,
+        double weightDecay,
+        double beta1,
+        double beta2,
+        double maxGradNorm,
+        int satSteps,
+        double satPeakLr,
+        int satWarmup,
+        int satTokensPerRow,
+        int satMaxBlock,
+        double satPoissonMean,
+        double satLossWeight,
+        double satDistillation,
+        int satGeneratedRows,
+        int satGeneratedPromptTokens,
+        double satGeneratedShare,
+        int evalEvery,
+        int evalBatches,
+        int checkpointEvery,
+        double pretrainMaxMinutes,
+        double satMaxMinutes,
+        String weightsDtype) {
 
     public TrainingRecipe {
         if (hiddenSize % numHeads != 0 || numHeads % numKvHeads != 0) {
@@ -51,12 +83,14 @@ public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int voc
                     + "numKvHeads; got " + hiddenSize + ", " + numHeads + ", " + numKvHeads);
         }
         if (sequenceLength + satTokensPerRow > maxPositions) {
-            throw new IllegalArgumentException("sequenceLength + satTokensPerRow (" + (sequenceLength
-                    + satTokensPerRow) + ") exceeds maxPositions " + maxPositions);
+            throw new IllegalArgumentException("sequenceLength + satTokensPerRow (" + (sequenceLength + satTokensPerRow)
+                    + ") exceeds maxPositions " + maxPositions);
         }
-        if (!(satDistillation >= 0 && satDistillation <= 1) || !(satGeneratedShare >= 0 && satGeneratedShare <= 1)
-                || satGeneratedRows < 0 || (satGeneratedRows > 0 && (satGeneratedPromptTokens < 1
-                        || satGeneratedPromptTokens >= sequenceLength))) {
+        if (!(satDistillation >= 0 && satDistillation <= 1)
+                || !(satGeneratedShare >= 0 && satGeneratedShare <= 1)
+                || satGeneratedRows < 0
+                || (satGeneratedRows > 0
+                        && (satGeneratedPromptTokens < 1 || satGeneratedPromptTokens >= sequenceLength))) {
             throw new IllegalArgumentException("satDistillation and satGeneratedShare must lie in [0, 1], "
                     + "satGeneratedRows >= 0 and, with generated rows, 1 <= satGeneratedPromptTokens < sequenceLength; "
                     + "got " + satDistillation + ", " + satGeneratedShare + ", " + satGeneratedRows + ", "
@@ -65,10 +99,14 @@ public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int voc
         if (!weightsDtype.equals("F32") && !weightsDtype.equals("F16")) {
             throw new IllegalArgumentException("weightsDtype must be F32 or F16, got " + weightsDtype);
         }
-        if (pretrainSteps < 1 || satSteps < 1 || batchRows < 1 || evalEvery < 1 || checkpointEvery < 1
+        if (pretrainSteps < 1
+                || satSteps < 1
+                || batchRows < 1
+                || evalEvery < 1
+                || checkpointEvery < 1
                 || evalBatches < 1) {
-            throw new IllegalArgumentException("Step counts, batchRows, evalEvery, evalBatches and "
-                    + "checkpointEvery must be positive");
+            throw new IllegalArgumentException(
+                    "Step counts, batchRows, evalEvery, evalBatches and " + "checkpointEvery must be positive");
         }
     }
 
@@ -91,9 +129,9 @@ public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int voc
      * (33 + 50 min) shorten both schedules on a slower machine.
      */
     public static TrainingRecipe full() {
-        return new TrainingRecipe("full", 20240327L, 0, 4096, 256, 688, 4, 4, 4, 1024, 0.02,
-                256, 8, 0.3, 0.5, 2200, 3e-3, 100, 0.1, 0.1, 0.9, 0.95, 1.0,
-                1400, 4e-4, 30, 192, 7, 4.0, 1.0, 0.75, 640, 64, 0.5, 100, 8, 50, 33.0, 50.0, "F32");
+        return new TrainingRecipe(
+                "full", 20240327L, 0, 4096, 256, 688, 4, 4, 4, 1024, 0.02, 256, 8, 0.3, 0.5, 2200, 3e-3, 100, 0.1, 0.1,
+                0.9, 0.95, 1.0, 1400, 4e-4, 30, 192, 7, 4.0, 1.0, 0.75, 640, 64, 0.5, 100, 8, 50, 33.0, 50.0, "F32");
     }
 
     /**
@@ -110,9 +148,10 @@ public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int voc
      * No time caps: the schedule never depends on the machine's speed.
      */
     public static TrainingRecipe staged() {
-        return new TrainingRecipe("staged", 20261202L, 0, 4096, 256, 688, 4, 4, 4, 1024, 0.02,
-                256, 8, 0.3, 0.5, 12000, 3e-3, 200, 0.1, 0.1, 0.9, 0.95, 1.0,
-                4000, 4e-4, 50, 192, 7, 4.0, 1.0, 0.75, 1280, 64, 0.5, 250, 16, 250, 1e6, 1e6, "F32");
+        return new TrainingRecipe(
+                "staged", 20261202L, 0, 4096, 256, 688, 4, 4, 4, 1024, 0.02, 256, 8, 0.3, 0.5, 12000, 3e-3, 200, 0.1,
+                0.1, 0.9, 0.95, 1.0, 4000, 4e-4, 50, 192, 7, 4.0, 1.0, 0.75, 1280, 64, 0.5, 250, 16, 250, 1e6, 1e6,
+                "F32");
     }
 
     /**
@@ -120,18 +159,53 @@ public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int voc
      * evaluation feed HumanEval prompts, which its 512-token vocabulary encodes into a few hundred tokens.
      */
     public static TrainingRecipe quick() {
-        return new TrainingRecipe("quick", 20240327L, 60, 512, 64, 176, 2, 4, 4, 1024, 0.02,
-                64, 8, 0.3, 0.5, 80, 5e-3, 8, 0.1, 0.1, 0.9, 0.95, 1.0,
-                40, 2e-3, 4, 32, 7, 4.0, 1.0, 0.5, 16, 16, 0.5, 40, 2, 40, 5.0, 3.0, "F32");
+        return new TrainingRecipe(
+                "quick", 20240327L, 60, 512, 64, 176, 2, 4, 4, 1024, 0.02, 64, 8, 0.3, 0.5, 80, 5e-3, 8, 0.1, 0.1, 0.9,
+                0.95, 1.0, 40, 2e-3, 4, 32, 7, 4.0, 1.0, 0.5, 16, 16, 0.5, 40, 2, 40, 5.0, 3.0, "F32");
     }
 
     /** A copy with other SAT fine-tuning settings (experiments, tests). */
     public TrainingRecipe withSatTuning(int steps, int tokensPerRow, double distillation, double maxMinutes) {
-        return new TrainingRecipe(name, seed, corpusMaxFiles, vocabSize, hiddenSize, intermediateSize, numLayers,
-                numHeads, numKvHeads, maxPositions, initStd, sequenceLength, batchRows, fimRate, spmShare,
-                pretrainSteps, pretrainPeakLr, pretrainWarmup, minLrRatio, weightDecay, beta1, beta2, maxGradNorm,
-                steps, satPeakLr, satWarmup, tokensPerRow, satMaxBlock, satPoissonMean, satLossWeight, distillation,
-                satGeneratedRows, satGeneratedPromptTokens, satGeneratedShare, evalEvery, evalBatches, checkpointEvery, pretrainMaxMinutes, maxMinutes,
+        return new TrainingRecipe(
+                name,
+                seed,
+                corpusMaxFiles,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                maxPositions,
+                initStd,
+                sequenceLength,
+                batchRows,
+                fimRate,
+                spmShare,
+                pretrainSteps,
+                pretrainPeakLr,
+                pretrainWarmup,
+                minLrRatio,
+                weightDecay,
+                beta1,
+                beta2,
+                maxGradNorm,
+                steps,
+                satPeakLr,
+                satWarmup,
+                tokensPerRow,
+                satMaxBlock,
+                satPoissonMean,
+                satLossWeight,
+                distillation,
+                satGeneratedRows,
+                satGeneratedPromptTokens,
+                satGeneratedShare,
+                evalEvery,
+                evalBatches,
+                checkpointEvery,
+                pretrainMaxMinutes,
+                maxMinutes,
                 weightsDtype);
     }
 
@@ -155,29 +229,111 @@ public record TrainingRecipe(String name, long seed, int corpusMaxFiles, int voc
 
     /** A copy with other step counts (tests). */
     public TrainingRecipe withSteps(int pretrain, int sat) {
-        return new TrainingRecipe(name, seed, corpusMaxFiles, vocabSize, hiddenSize, intermediateSize, numLayers,
-                numHeads, numKvHeads, maxPositions, initStd, sequenceLength, batchRows, fimRate, spmShare, pretrain,
-                pretrainPeakLr, pretrainWarmup, minLrRatio, weightDecay, beta1, beta2, maxGradNorm, sat, satPeakLr,
-                satWarmup, satTokensPerRow, satMaxBlock, satPoissonMean, satLossWeight, satDistillation,
-                satGeneratedRows, satGeneratedPromptTokens, satGeneratedShare, evalEvery,
-                evalBatches, checkpointEvery, pretrainMaxMinutes, satMaxMinutes, weightsDtype);
+        return new TrainingRecipe(
+                name,
+                seed,
+                corpusMaxFiles,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                maxPositions,
+                initStd,
+                sequenceLength,
+                batchRows,
+                fimRate,
+                spmShare,
+                pretrain,
+                pretrainPeakLr,
+                pretrainWarmup,
+                minLrRatio,
+                weightDecay,
+                beta1,
+                beta2,
+                maxGradNorm,
+                sat,
+                satPeakLr,
+                satWarmup,
+                satTokensPerRow,
+                satMaxBlock,
+                satPoissonMean,
+                satLossWeight,
+                satDistillation,
+                satGeneratedRows,
+                satGeneratedPromptTokens,
+                satGeneratedShare,
+                evalEvery,
+                evalBatches,
+                checkpointEvery,
+                pretrainMaxMinutes,
+                satMaxMinutes,
+                weightsDtype);
     }
 
     /** A copy with another checkpoint interval (tests). */
     public TrainingRecipe withCheckpointEvery(int every) {
-        return new TrainingRecipe(name, seed, corpusMaxFiles, vocabSize, hiddenSize, intermediateSize, numLayers,
-                numHeads, numKvHeads, maxPositions, initStd, sequenceLength, batchRows, fimRate, spmShare,
-                pretrainSteps, pretrainPeakLr, pretrainWarmup, minLrRatio, weightDecay, beta1, beta2, maxGradNorm,
-                satSteps, satPeakLr, satWarmup, satTokensPerRow, satMaxBlock, satPoissonMean, satLossWeight,
-                satDistillation, satGeneratedRows, satGeneratedPromptTokens, satGeneratedShare, evalEvery, evalBatches, every, pretrainMaxMinutes,
-                satMaxMinutes, weightsDtype);
+        return new TrainingRecipe(
+                name,
+                seed,
+                corpusMaxFiles,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                maxPositions,
+                initStd,
+                sequenceLength,
+                batchRows,
+                fimRate,
+                spmShare,
+                pretrainSteps,
+                pretrainPeakLr,
+                pretrainWarmup,
+                minLrRatio,
+                weightDecay,
+                beta1,
+                beta2,
+                maxGradNorm,
+                satSteps,
+                satPeakLr,
+                satWarmup,
+                satTokensPerRow,
+                satMaxBlock,
+                satPoissonMean,
+                satLossWeight,
+                satDistillation,
+                satGeneratedRows,
+                satGeneratedPromptTokens,
+                satGeneratedShare,
+                evalEvery,
+                evalBatches,
+                every,
+                pretrainMaxMinutes,
+                satMaxMinutes,
+                weightsDtype);
     }
 
     /** The model config for a tokenizer whose BOS/EOS ids are given (tied embeddings keep the file small). */
     public LlamaConfig modelConfig(int vocab, int bosId, int eosId) {
-        return new LlamaConfig(hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, hiddenSize / numHeads,
-                vocab, 1e-5, 10000.0, maxPositions, true, bosId, List.of(eosId), weightsDtype.equals("F16")
-                        ? "float16" : "float32");
+        return new LlamaConfig(
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                hiddenSize / numHeads,
+                vocab,
+                1e-5,
+                10000.0,
+                maxPositions,
+                true,
+                bosId,
+                List.of(eosId),
+                weightsDtype.equals("F16") ? "float16" : "float32");
     }
 
     public AdamW.Settings optimiser() {

@@ -8,10 +8,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import io.github.sdsat.model.FoldedWeights;
 import io.github.sdsat.model.DjlForward;
+import io.github.sdsat.model.FoldedWeights;
 import io.github.sdsat.model.LlamaParameters;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -147,7 +146,8 @@ public final class TrainingStep implements AutoCloseable {
         Shape shape = new Shape(batch.rows(), batch.length());
         NDArray tokens = step.create(batch.tokens(), shape);
         NDArray positions = step.create(batch.positions(), shape);
-        NDArray mask = batch.mask() == null ? null
+        NDArray mask = batch.mask() == null
+                ? null
                 : step.create(batch.mask(), new Shape(batch.rows(), batch.length(), batch.length()));
         return model.forward(w, tokens, positions, mask, null, 0);
     }
@@ -210,8 +210,7 @@ public final class TrainingStep implements AutoCloseable {
         boolean[] agrees = new boolean[argmax.length];
         for (int i = 0; i < argmax.length; i++) {
             correct[i] = argmax[i] == batch.targets()[i];
-            agrees[i] = batch.teacher() != null && batch.teacher()[i] >= 0
-                    && argmax[i] == argmax[batch.teacher()[i]];
+            agrees[i] = batch.teacher() != null && batch.teacher()[i] >= 0 && argmax[i] == argmax[batch.teacher()[i]];
         }
         return new Outcome(ce, correct, agrees, lossAndCe[0].getFloat());
     }

@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -17,8 +16,7 @@ import java.util.SplittableRandom;
  * [--steps 6]}
  */
 public final class TrainingThroughput {
-    private TrainingThroughput() {
-    }
+    private TrainingThroughput() {}
 
     public static void main(String[] args) {
         io.github.sdsat.model.DjlOffline.enable(); // before the first engine call: no telemetry traffic
@@ -35,23 +33,38 @@ public final class TrainingThroughput {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 default -> {
                     String[] p = args[i].split(":");
-                    shapes.add(new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]),
-                        Integer.parseInt(p[3])});
+                    shapes.add(new int[] {
+                        Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3])
+                    });
                 }
             }
         }
         for (int[] s : shapes) {
-            LlamaConfig config = new LlamaConfig(s[0], s[3], s[1], s[2], s[2], s[0] / s[2], vocab, 1e-5, 10000.0,
-                    1024, true, 0, List.of(1), "float32");
-            System.out.printf("shape hidden=%d layers=%d heads=%d inter=%d vocab=%d params=%.2fM: %.0f tokens/s%n",
-                    s[0], s[1], s[2], s[3], vocab, parameterCount(config) / 1e6,
-                    measure(config, rows, length, steps));
+            LlamaConfig config = new LlamaConfig(
+                    s[0],
+                    s[3],
+                    s[1],
+                    s[2],
+                    s[2],
+                    s[0] / s[2],
+                    vocab,
+                    1e-5,
+                    10000.0,
+                    1024,
+                    true,
+                    0,
+                    List.of(1),
+                    "float32");
+            System.out.printf(
+                    "shape hidden=%d layers=%d heads=%d inter=%d vocab=%d params=%.2fM: %.0f tokens/s%n",
+                    s[0], s[1], s[2], s[3], vocab, parameterCount(config) / 1e6, measure(config, rows, length, steps));
         }
     }
 
     static long parameterCount(LlamaConfig c) {
         return c.tensorShapes().values().stream()
-                .mapToLong(shape -> java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)).sum();
+                .mapToLong(shape -> java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b))
+                .sum();
     }
 
     /** Median tokens/s over {@code steps} timed steps after two warm-up steps. */
@@ -59,8 +72,11 @@ public final class TrainingThroughput {
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
                 LlamaParameters params = LlamaParameters.initialize(config, manager, 1, 0.02);
                 TrainingStep step = new TrainingStep(params);
-                AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0), params.tensors(),
-                        AdamW.decaysLinearWeightsOnly(), manager)) {
+                AdamW adam = new AdamW(
+                        new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0),
+                        params.tensors(),
+                        AdamW.decaysLinearWeightsOnly(),
+                        manager)) {
             SplittableRandom random = new SplittableRandom(7);
             double[] rates = new double[steps];
             for (int i = -2; i < steps; i++) {
@@ -77,8 +93,7 @@ public final class TrainingThroughput {
                     weights[t] = 1f / n;
                     kinds[t] = TrainingBatch.STANDARD;
                 }
-                TrainingBatch batch = new TrainingBatch(rows, length, tokens, positions, null, targets, weights,
-                        kinds);
+                TrainingBatch batch = new TrainingBatch(rows, length, tokens, positions, null, targets, weights, kinds);
                 long start = System.nanoTime();
                 step.trainOn(batch, g -> adam.update(g, 1e-3));
                 double seconds = (System.nanoTime() - start) / 1e9;

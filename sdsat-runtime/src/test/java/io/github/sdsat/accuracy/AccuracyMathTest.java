@@ -1,16 +1,15 @@
 package io.github.sdsat.accuracy;
 
-import io.github.sdsat.dataset.HumanEval;
-import io.github.sdsat.results.AccuracyComparison;
-import io.github.sdsat.results.AccuracyRecord;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import io.github.sdsat.dataset.HumanEval;
+import io.github.sdsat.results.AccuracyComparison;
+import io.github.sdsat.results.AccuracyRecord;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** The stop-sequence cut, the pass@k estimator and the paired comparison, without Python or a model. */
 class AccuracyMathTest {
@@ -24,11 +23,12 @@ class AccuracyMathTest {
         assertThat(Completions.truncate(body + "# trailing\n")).isEqualTo(body);
         assertThat(Completions.truncate("def at_start():\n")).isEmpty();
         // Indented stop words and other top-level code are not stop lines.
-        assertThat(Completions.truncate(body + "    def inner():\nassert True\n")).isEqualTo(
-                body + "    def inner():\nassert True\n");
+        assertThat(Completions.truncate(body + "    def inner():\nassert True\n"))
+                .isEqualTo(body + "    def inner():\nassert True\n");
         HumanEval.Problem problem = HumanEval.problems().get(0);
-        assertThat(Completions.program(problem, "    return True\ndef x(): pass\n")).isEqualTo(problem.prompt()
-                + "    return True\n\n\n" + problem.test() + "\n\ncheck(" + problem.entryPoint() + ")\n");
+        assertThat(Completions.program(problem, "    return True\ndef x(): pass\n"))
+                .isEqualTo(problem.prompt() + "    return True\n\n\n" + problem.test() + "\n\ncheck("
+                        + problem.entryPoint() + ")\n");
     }
 
     @Test
@@ -47,7 +47,8 @@ class AccuracyMathTest {
         }
         assertThat(PassAtK.estimate(200, 50, 100)).isCloseTo(1 - Math.exp(logRatio), within(1e-12));
         assertThat(PassAtK.mean(4, new int[] {0, 4, 2}, 1)).isCloseTo(0.5, within(1e-12));
-        assertThatThrownBy(() -> PassAtK.estimate(5, 6, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> PassAtK.estimate(5, 6, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("c = 6");
     }
 
@@ -69,34 +70,61 @@ class AccuracyMathTest {
     @Test
     void theGateFailsOnADifferentGreedyCompletionAndOnADropBeyondTheMargin() {
         List<HumanEval.Problem> problems = HumanEval.problems().subList(0, 4);
-        AccuracyConfig config = new AccuracyConfig(null, 1.0, 16, 0.25, 0, 0.2, "python3",
-                java.time.Duration.ofSeconds(3), 2);
+        AccuracyConfig config =
+                new AccuracyConfig(null, 1.0, 16, 0.25, 0, 0.2, "python3", java.time.Duration.ofSeconds(3), 2);
         AccuracyStage stage = new AccuracyStage(config, null, problems, List.of(), List.of(), 0L);
-        AccuracyStage.RowOutcome ar = new AccuracyStage.RowOutcome(record("sdsat", "ar", 0, 1, 4),
-                new int[] {1, 0, 0, 0}, List.of("a", "b", "c", "d"));
-        AccuracyStage.RowOutcome sameText = new AccuracyStage.RowOutcome(record("sdsat", "sdsat", 3, 1, 4),
-                new int[] {1, 0, 0, 0}, List.of("a", "b", "c", "d"));
-        AccuracyStage.RowOutcome otherText = new AccuracyStage.RowOutcome(record("sdsat", "lookup", 3, 1, 4),
-                new int[] {1, 0, 0, 0}, List.of("a", "b", "X", "d"));
-        AccuracyStage.RowOutcome base = new AccuracyStage.RowOutcome(record("base", "ar", 0, 3, 4),
-                new int[] {1, 1, 1, 0}, List.of("a", "e", "f", "d"));
+        AccuracyStage.RowOutcome ar = new AccuracyStage.RowOutcome(
+                record("sdsat", "ar", 0, 1, 4), new int[] {1, 0, 0, 0}, List.of("a", "b", "c", "d"));
+        AccuracyStage.RowOutcome sameText = new AccuracyStage.RowOutcome(
+                record("sdsat", "sdsat", 3, 1, 4), new int[] {1, 0, 0, 0}, List.of("a", "b", "c", "d"));
+        AccuracyStage.RowOutcome otherText = new AccuracyStage.RowOutcome(
+                record("sdsat", "lookup", 3, 1, 4), new int[] {1, 0, 0, 0}, List.of("a", "b", "X", "d"));
+        AccuracyStage.RowOutcome base = new AccuracyStage.RowOutcome(
+                record("base", "ar", 0, 3, 4), new int[] {1, 1, 1, 0}, List.of("a", "e", "f", "d"));
         assertThat(stage.gate(List.of(ar, sameText)).passed()).isTrue();
         var failed = stage.gate(List.of(ar, sameText, otherText, base));
         assertThat(failed.passed()).isFalse();
         assertThat(failed.failures()).hasSize(2);
-        assertThat(failed.failures().get(0)).contains("sdsat/lookup k3 T0").contains(problems.get(2).taskId());
+        assertThat(failed.failures().get(0))
+                .contains("sdsat/lookup k3 T0")
+                .contains(problems.get(2).taskId());
         assertThat(failed.failures().get(1)).contains("0.5000 below").contains("sdsat.accuracyMargin");
     }
 
     private static AccuracyRecord record(String model, String decoder, int k, int passed, int problems) {
-        return new AccuracyRecord(model, "/m", decoder, k, 0.0, null, 1, problems, passed, (double) passed / problems,
-                Map.of(1, (double) passed / problems), List.of());
+        return new AccuracyRecord(
+                model,
+                "/m",
+                decoder,
+                k,
+                0.0,
+                null,
+                1,
+                problems,
+                passed,
+                (double) passed / problems,
+                Map.of(1, (double) passed / problems),
+                List.of());
     }
 
     private static AccuracyStage.RowOutcome outcome(String model, int[] passes) {
         int passed = java.util.Arrays.stream(passes).sum();
         double passAt1 = (double) passed / passes.length;
-        return new AccuracyStage.RowOutcome(new AccuracyRecord(model, "/m", "ar", 0, 0.0, null, 1, passes.length,
-                passed, passAt1, Map.of(1, passAt1), List.of()), passes, null);
+        return new AccuracyStage.RowOutcome(
+                new AccuracyRecord(
+                        model,
+                        "/m",
+                        "ar",
+                        0,
+                        0.0,
+                        null,
+                        1,
+                        passes.length,
+                        passed,
+                        passAt1,
+                        Map.of(1, passAt1),
+                        List.of()),
+                passes,
+                null);
     }
 }

@@ -1,11 +1,10 @@
 package io.github.sdsat.accuracy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.dataset.HumanEval;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,9 +18,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sandbox on HumanEval's canonical solutions (all pass), wrong solutions (all fail) and hostile programs (each
@@ -30,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PythonSandboxTest {
     @TempDir
     static Path sandboxRoot;
+
     static PythonSandbox sandbox;
 
     @BeforeAll
@@ -43,7 +43,8 @@ class PythonSandboxTest {
         List<HumanEval.Problem> problems = HumanEval.problems();
         long start = System.nanoTime();
         List<PythonSandbox.Execution> executions = runAll(problems.stream()
-                .map(p -> Completions.program(p, p.canonicalSolution())).toList());
+                .map(p -> Completions.program(p, p.canonicalSolution()))
+                .toList());
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("164 canonical solutions through the sandbox, 2 at a time: %.1f s%n", seconds);
         List<String> failed = new ArrayList<>();
@@ -87,24 +88,25 @@ class PythonSandboxTest {
             assertThat(target).doesNotExist();
         }
         // Through os.open, a shell and a rename: refused too.
-        PythonSandbox.Execution viaOsOpen = sandbox.run("import os\nos.close(os.open(" + pythonString(inTmp)
-                + ", os.O_CREAT | os.O_WRONLY))\n");
+        PythonSandbox.Execution viaOsOpen =
+                sandbox.run("import os\nos.close(os.open(" + pythonString(inTmp) + ", os.O_CREAT | os.O_WRONLY))\n");
         PythonSandbox.Execution viaShell = sandbox.run("import os\nos.system('touch " + inTmp + "')\n");
-        PythonSandbox.Execution viaRename = sandbox.run("open('a', 'w').write('x')\nimport os\nos.rename('a', "
-                + pythonString(inTmp) + ")\n");
+        PythonSandbox.Execution viaRename =
+                sandbox.run("open('a', 'w').write('x')\nimport os\nos.rename('a', " + pythonString(inTmp) + ")\n");
         assertThat(List.of(viaOsOpen, viaShell, viaRename))
                 .allSatisfy(e -> assertThat(e.verdict()).isEqualTo(PythonSandbox.Verdict.FAILED));
         assertThat(inTmp).doesNotExist();
         // Inside its own folder a program may write.
         assertThat(sandbox.run("open('scratch.txt', 'w').write('ok')\nassert open('scratch.txt').read() == 'ok'\n")
-                .verdict()).isEqualTo(PythonSandbox.Verdict.PASSED);
+                        .verdict())
+                .isEqualTo(PythonSandbox.Verdict.PASSED);
         assertNoFolderLeft();
     }
 
     @Test
     void sleepingForeverIsKilledAtTheTimeout() {
-        PythonSandbox fast = PythonSandbox.detect(PythonSandbox.DEFAULT_PYTHON,
-                SandboxLimits.withTimeout(Duration.ofMillis(1500)), sandboxRoot);
+        PythonSandbox fast = PythonSandbox.detect(
+                PythonSandbox.DEFAULT_PYTHON, SandboxLimits.withTimeout(Duration.ofMillis(1500)), sandboxRoot);
         String tag = "sdsat-sleeper-" + System.nanoTime();
         // A child that leaves the process group and the parent, and the parent: both sleep for ever.
         PythonSandbox.Execution execution = fast.run("import os, time\nif os.fork() == 0:\n    os.setsid()\n"
@@ -117,8 +119,8 @@ class PythonSandboxTest {
 
     @Test
     void aForkBombFailsAloneAndLeavesNoProcess() {
-        PythonSandbox fast = PythonSandbox.detect(PythonSandbox.DEFAULT_PYTHON,
-                SandboxLimits.withTimeout(Duration.ofMillis(1500)), sandboxRoot);
+        PythonSandbox fast = PythonSandbox.detect(
+                PythonSandbox.DEFAULT_PYTHON, SandboxLimits.withTimeout(Duration.ofMillis(1500)), sandboxRoot);
         PythonSandbox.Execution bomb = fast.run("import os, time\nwhile True:\n    try:\n        os.fork()\n"
                 + "    except OSError:\n        time.sleep(0.01)\n");
         assertThat(bomb.verdict()).isNotEqualTo(PythonSandbox.Verdict.PASSED);
@@ -132,9 +134,12 @@ class PythonSandboxTest {
     void unboundedAllocationFails() {
         // 256 MiB and a long timeout: touching the memory takes seconds on a loaded machine, and the test asks for
         // the MemoryError, not the timeout.
-        PythonSandbox small = PythonSandbox.detect(PythonSandbox.DEFAULT_PYTHON,
-                new SandboxLimits(Duration.ofSeconds(30), 30, 256L << 20, 1L << 20, 32, 4000), sandboxRoot);
-        PythonSandbox.Execution execution = small.run("blocks = []\nwhile True:\n    blocks.append(b'x' * (1 << 24))\n");
+        PythonSandbox small = PythonSandbox.detect(
+                PythonSandbox.DEFAULT_PYTHON,
+                new SandboxLimits(Duration.ofSeconds(30), 30, 256L << 20, 1L << 20, 32, 4000),
+                sandboxRoot);
+        PythonSandbox.Execution execution =
+                small.run("blocks = []\nwhile True:\n    blocks.append(b'x' * (1 << 24))\n");
         assertThat(execution.verdict()).isEqualTo(PythonSandbox.Verdict.FAILED);
         assertThat(execution.output()).contains("MemoryError");
         assertNoFolderLeft();
@@ -142,10 +147,11 @@ class PythonSandboxTest {
 
     @Test
     void printingGigabytesFailsWithBoundedOutput() {
-        PythonSandbox.Execution execution = sandbox.run("import sys\nline = 'x' * (1 << 20)\nwhile True:\n"
-                + "    sys.stdout.write(line)\n");
+        PythonSandbox.Execution execution =
+                sandbox.run("import sys\nline = 'x' * (1 << 20)\nwhile True:\n" + "    sys.stdout.write(line)\n");
         assertThat(execution.verdict()).isNotEqualTo(PythonSandbox.Verdict.PASSED);
-        assertThat(execution.output().length()).isLessThanOrEqualTo(sandbox.limits().outputChars());
+        assertThat(execution.output().length())
+                .isLessThanOrEqualTo(sandbox.limits().outputChars());
         assertNoFolderLeft();
     }
 
@@ -199,9 +205,13 @@ class PythonSandboxTest {
         String root = sandboxRoot.toAbsolutePath().toString();
         List<String> left = new ArrayList<>();
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            for (Path process : processes.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+            for (Path process : processes
+                    .filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .toList()) {
                 try {
-                    if (Files.readSymbolicLink(process.resolve("cwd")).toString().startsWith(root)) {
+                    if (Files.readSymbolicLink(process.resolve("cwd"))
+                            .toString()
+                            .startsWith(root)) {
                         left.add(process.getFileName().toString());
                     }
                 } catch (IOException | SecurityException e) {

@@ -1,19 +1,18 @@
 package io.github.sdsat.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.model.DjlOffline;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The rows of the README's bad-input table that no other test covers, each through the entry point users reach
@@ -24,6 +23,7 @@ class BadInputTableTest {
 
     @TempDir
     static Path shared;
+
     static Path model;
 
     @BeforeAll
@@ -32,8 +32,8 @@ class BadInputTableTest {
         model = TinyModelFolder.write(shared.resolve("tiny"), 5);
     }
 
-    private static TextGeneration.Request request(Path folder, String satToken, String decoder,
-            GenerationConfig generation) {
+    private static TextGeneration.Request request(
+            Path folder, String satToken, String decoder, GenerationConfig generation) {
         return new TextGeneration.Request(folder, "cpu", "auto", satToken, "def add(a, b):", decoder, generation);
     }
 
@@ -77,7 +77,9 @@ class BadInputTableTest {
 
     @Test
     void maxNewTokensBeyondTheContextIsRefusedBeforeTheFirstPass() {
-        GenerationConfig tooLong = GenerationConfig.builder().maxNewTokens(TinyModelFolder.MAX_POSITIONS).build();
+        GenerationConfig tooLong = GenerationConfig.builder()
+                .maxNewTokens(TinyModelFolder.MAX_POSITIONS)
+                .build();
         assertThatThrownBy(() -> TextGeneration.run(request(model, null, "ar", tooLong)))
                 .hasMessageContaining("+ maxNewTokens " + TinyModelFolder.MAX_POSITIONS)
                 .hasMessageContaining("exceeds the model's context of " + TinyModelFolder.MAX_POSITIONS
@@ -86,11 +88,17 @@ class BadInputTableTest {
 
     @Test
     void aMalformedDatasetLineIsRefusedWithItsLineNumberBeforeTheModelLoads(@TempDir Path dir) throws IOException {
-        Path jsonl = Files.writeString(dir.resolve("tasks.jsonl"),
+        Path jsonl = Files.writeString(
+                dir.resolve("tasks.jsonl"),
                 "{\"id\": \"a\", \"prompt\": \"def f():\"}\n{\"id\": \"b\", \"prompt\": \"def g():\"\n");
-        ReproductionConfig config = ReproductionConfig.builder().model(dir.resolve("no-model")).device("cpu")
-                .dtype("auto").datasets(List.of(jsonl.toString())).outputDirectory(dir.resolve("reports"))
-                .runId("bad").build();
+        ReproductionConfig config = ReproductionConfig.builder()
+                .model(dir.resolve("no-model"))
+                .device("cpu")
+                .dtype("auto")
+                .datasets(List.of(jsonl.toString()))
+                .outputDirectory(dir.resolve("reports"))
+                .runId("bad")
+                .build();
         assertThatThrownBy(() -> ReproductionRun.run(config, null))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining(jsonl.toAbsolutePath().toString())

@@ -1,15 +1,14 @@
 package io.github.sdsat.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every clock read that a timing is made of goes through {@link LlamaModel#clock()}, the read that first waits for
@@ -24,8 +23,10 @@ class DeviceClockTest {
         try (LlamaModel model = TinyModels.model(CONFIG, 3)) {
             for (String decoder : List.of("ar", "sdsat", "sdsat-single-pass", "lookup")) {
                 long before = model.clockReads();
-                Decoders.create(decoder, model, 5).generate(new long[] {1, 2, 3},
-                        GenerationConfig.builder().maxNewTokens(6).k(2).build());
+                Decoders.create(decoder, model, 5)
+                        .generate(
+                                new long[] {1, 2, 3},
+                                GenerationConfig.builder().maxNewTokens(6).k(2).build());
                 assertThat(model.clockReads() - before).as(decoder).isEqualTo(3);
             }
         }

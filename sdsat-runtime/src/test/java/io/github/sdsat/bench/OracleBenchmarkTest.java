@@ -1,32 +1,34 @@
 package io.github.sdsat.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.github.sdsat.model.LlamaModel;
-import io.github.sdsat.model.TinyModels;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.sdsat.model.LlamaModel;
+import io.github.sdsat.model.TinyModels;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The oracle benchmark's structure on a tiny random model (timings are not checked, only what is reported). */
 class OracleBenchmarkTest {
     @Test
     void everyConfigurationIsReportedWithItsCeilingAndTheOraclesMatchAr(@TempDir Path dir) throws Exception {
-        OracleBenchmark.Options options = new OracleBenchmark.Options(TinyModels.small(), 2, 12, 25, List.of(1, 3),
-                List.of(3), 1, 1, dir.resolve("oracle.json"));
+        OracleBenchmark.Options options = new OracleBenchmark.Options(
+                TinyModels.small(), 2, 12, 25, List.of(1, 3), List.of(3), 1, 1, dir.resolve("oracle.json"));
         OracleBenchmark.Report report;
         try (LlamaModel model = TinyModels.model(TinyModels.small(), 5)) {
             report = OracleBenchmark.run(model, options);
         }
-        assertThat(report.rows()).extracting(OracleBenchmark.Row::decoder, OracleBenchmark.Row::k).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("ar", 0), org.assertj.core.groups.Tuple.tuple("oracle", 1),
-                org.assertj.core.groups.Tuple.tuple("oracle", 3),
-                org.assertj.core.groups.Tuple.tuple("oracle-two-step", 3));
+        assertThat(report.rows())
+                .extracting(OracleBenchmark.Row::decoder, OracleBenchmark.Row::k)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ar", 0),
+                        org.assertj.core.groups.Tuple.tuple("oracle", 1),
+                        org.assertj.core.groups.Tuple.tuple("oracle", 3),
+                        org.assertj.core.groups.Tuple.tuple("oracle-two-step", 3));
         assertThat(report.passMs()).containsOnlyKeys(1, 2, 4);
         assertThat(report.cached()).isEqualTo(12 + 25 / 2);
         double t1 = report.passMs().get(1);
@@ -35,7 +37,9 @@ class OracleBenchmarkTest {
         assertThat(ar.ceiling()).isEqualTo(1.0);
         assertThat(ar.tokensPerPass()).isEqualTo(1.0);
         for (OracleBenchmark.Row row : report.rows()) {
-            assertThat(row.identical()).as("%s k=%d output = AR's", row.decoder(), row.k()).isEqualTo(2);
+            assertThat(row.identical())
+                    .as("%s k=%d output = AR's", row.decoder(), row.k())
+                    .isEqualTo(2);
             assertThat(row.samples()).hasSize(2);
             assertThat(row.speedup()).isCloseTo(row.tokensPerSecond() / ar.tokensPerSecond(), within(1e-12));
         }
@@ -43,12 +47,17 @@ class OracleBenchmarkTest {
         assertThat(report.rows().get(1).tokensPerPass()).isCloseTo(25.0 / 13, within(1e-12));
         assertThat(report.rows().get(2).tokensPerPass()).isCloseTo(25.0 / 7, within(1e-12));
         assertThat(report.rows().get(3).tokensPerPass()).isCloseTo(25.0 / 11, within(1e-12));
-        assertThat(report.rows().get(1).ceiling()).isCloseTo(2 * t1 / report.passMs().get(2), within(1e-12));
-        assertThat(report.rows().get(3).ceiling()).isCloseTo(5 * t1 / (2 * report.passMs().get(4)), within(1e-12));
+        assertThat(report.rows().get(1).ceiling())
+                .isCloseTo(2 * t1 / report.passMs().get(2), within(1e-12));
+        assertThat(report.rows().get(3).ceiling())
+                .isCloseTo(5 * t1 / (2 * report.passMs().get(4)), within(1e-12));
 
         String md = OracleBenchmark.markdown(report);
-        assertThat(md).contains("| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |",
-                "| oracle-two-step | 3 |", "T(4)");
+        assertThat(md)
+                .contains(
+                        "| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |",
+                        "| oracle-two-step | 3 |",
+                        "T(4)");
         OracleBenchmark.write(report, options.json());
         JsonNode json = CostCurve.mapper().readTree(options.json().toFile());
         assertThat(json.get("rows")).hasSize(4);
@@ -63,7 +72,9 @@ class OracleBenchmarkTest {
         assertThat(defaults.twoStepK()).containsExactly(3, 5);
         assertThat(defaults.shape().hiddenSize()).isEqualTo(1024);
         assertThat(defaults.newTokens()).isEqualTo(128);
-        assertThat(OracleBenchmark.Options.parse(new String[] {"--two-step-k", ""}).twoStepK()).isEmpty();
+        assertThat(OracleBenchmark.Options.parse(new String[] {"--two-step-k", ""})
+                        .twoStepK())
+                .isEmpty();
         assertThatThrownBy(() -> OracleBenchmark.Options.parse(new String[] {"--one-pass-k", "0"}))
                 .hasMessageContaining("k = 0 is not a draft length");
         assertThatThrownBy(() -> OracleBenchmark.Options.parse(new String[] {"--prompts", "x"}))
@@ -74,8 +85,8 @@ class OracleBenchmarkTest {
                 .hasMessageContaining("unknown argument --fast");
         assertThatThrownBy(() -> OracleBenchmark.Options.parse(new String[] {"--new-tokens", "1"}))
                 .hasMessageContaining("new tokens at least 2");
-        OracleBenchmark.Options tooLong = new OracleBenchmark.Options(TinyModels.small(), 1, 500, 25, List.of(1),
-                List.of(), 1, 1, Path.of("x.json"));
+        OracleBenchmark.Options tooLong = new OracleBenchmark.Options(
+                TinyModels.small(), 1, 500, 25, List.of(1), List.of(), 1, 1, Path.of("x.json"));
         try (LlamaModel model = TinyModels.model(TinyModels.small(), 5)) {
             assertThatThrownBy(() -> OracleBenchmark.run(model, tooLong))
                     .hasMessageContaining("more than the model's context 512");

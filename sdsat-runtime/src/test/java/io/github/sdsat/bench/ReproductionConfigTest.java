@@ -1,24 +1,39 @@
 package io.github.sdsat.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.results.Shard;
-import org.junit.jupiter.api.Test;
-
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The record is the one list of reproduce parameters: results.json and shard copies follow it without more code. */
 class ReproductionConfigTest {
     private static ReproductionConfig sample() {
-        return ReproductionConfig.builder().model(Path.of("m")).device("cpu").dtype("float32").satToken("<sat>")
-                .datasets(List.of("humaneval")).dataLimit(0.25).kList(List.of(1, 4)).decoders(List.of("sdsat"))
-                .temperatures(List.of(0.0, 0.2)).samplingDecoders(List.of("sdsat-tree")).samplingKList(List.of(5))
-                .samplingModes(List.of(SamplingMode.LOSSLESS)).maxNewTokens(17).infillMaxNewTokens(9).seed(42)
-                .runId("r").shard(new Shard(1, 3)).outputDirectory(Path.of("out")).warmup(2).warmupMaxNewTokens(5)
+        return ReproductionConfig.builder()
+                .model(Path.of("m"))
+                .device("cpu")
+                .dtype("float32")
+                .satToken("<sat>")
+                .datasets(List.of("humaneval"))
+                .dataLimit(0.25)
+                .kList(List.of(1, 4))
+                .decoders(List.of("sdsat"))
+                .temperatures(List.of(0.0, 0.2))
+                .samplingDecoders(List.of("sdsat-tree"))
+                .samplingKList(List.of(5))
+                .samplingModes(List.of(SamplingMode.LOSSLESS))
+                .maxNewTokens(17)
+                .infillMaxNewTokens(9)
+                .seed(42)
+                .runId("r")
+                .shard(new Shard(1, 3))
+                .outputDirectory(Path.of("out"))
+                .warmup(2)
+                .warmupMaxNewTokens(5)
                 .build();
     }
 
@@ -32,10 +47,15 @@ class ReproductionConfigTest {
                 assertThat(described).as(c.getName()).containsKey(c.getName());
             }
         }
-        assertThat(described).containsEntry("satToken", 7L).containsEntry("shard", "1/3")
-                .containsEntry("outputDirectory", "out").containsEntry("samplingModes", List.of("lossless"))
-                .containsEntry("kList", List.of(1, 4)).containsEntry("maxNewTokens", 17)
-                .containsEntry("warmupMaxNewTokens", 5).containsKey("lengthRule");
+        assertThat(described)
+                .containsEntry("satToken", 7L)
+                .containsEntry("shard", "1/3")
+                .containsEntry("outputDirectory", "out")
+                .containsEntry("samplingModes", List.of("lossless"))
+                .containsEntry("kList", List.of(1, 4))
+                .containsEntry("maxNewTokens", 17)
+                .containsEntry("warmupMaxNewTokens", 5)
+                .containsKey("lengthRule");
     }
 
     @Test
@@ -46,7 +66,9 @@ class ReproductionConfigTest {
         assertThat(copy.shard()).isEqualTo(new Shard(2, 4));
         for (RecordComponent c : ReproductionConfig.class.getRecordComponents()) {
             if (!c.getName().equals("device") && !c.getName().equals("shard")) {
-                assertThat(c.getAccessor().invoke(copy)).as(c.getName()).isEqualTo(c.getAccessor().invoke(original));
+                assertThat(c.getAccessor().invoke(copy))
+                        .as(c.getName())
+                        .isEqualTo(c.getAccessor().invoke(original));
             }
         }
     }

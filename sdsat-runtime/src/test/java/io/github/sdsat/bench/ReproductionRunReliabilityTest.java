@@ -1,23 +1,22 @@
 package io.github.sdsat.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.report.ResultFiles;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A run's results are reproducible and its report is never half-written (issue 11): two runs with the same settings
@@ -27,16 +26,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ReproductionRunReliabilityTest {
 
     /** Fields that hold wall-clock measurements (or values modelled from them), so differ from run to run. */
-    static final List<String> PROMPT_TIMING_FIELDS = List.of("timeMs", "prefillMs", "tokensPerSecond",
-            "modelledDecodeMs", "modelledArDecodeMs");
-    static final List<String> ROW_TIMING_FIELDS = List.of("meanTimeMs", "medianTimeMs", "speedup", "medianSpeedup",
-            "tokensPerSecond", "ceilingSpeedup");
+    static final List<String> PROMPT_TIMING_FIELDS =
+            List.of("timeMs", "prefillMs", "tokensPerSecond", "modelledDecodeMs", "modelledArDecodeMs");
+
+    static final List<String> ROW_TIMING_FIELDS =
+            List.of("meanTimeMs", "medianTimeMs", "speedup", "medianSpeedup", "tokensPerSecond", "ceilingSpeedup");
     static final List<String> ENVIRONMENT_TIMING_FIELDS = List.of("costCurveMs");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path shared;
+
     static Path model;
 
     @TempDir
@@ -50,12 +51,25 @@ class ReproductionRunReliabilityTest {
 
     /** Two prompts, greedy and sampled rows (two sampling decoders, both acceptance rules), 8 new tokens. */
     private ReproductionConfig.Builder tiny(String runId) {
-        return ReproductionConfig.builder().model(model).device("cpu").dtype("auto")
-                .datasets(List.of("humaneval")).dataLimit(ReproductionRunTest.TWO_PROMPTS).kList(List.of(2))
-                .decoders(List.of("sdsat")).temperatures(List.of(0.0, 0.9)).samplingDecoders(List.of("sdsat", "lookup"))
-                .samplingKList(List.of(2)).samplingModes(List.of(SamplingMode.LOSSLESS, SamplingMode.PAPER))
-                .maxNewTokens(8).infillMaxNewTokens(8).warmup(0).warmupMaxNewTokens(4).seed(1234)
-                .outputDirectory(reports).runId(runId);
+        return ReproductionConfig.builder()
+                .model(model)
+                .device("cpu")
+                .dtype("auto")
+                .datasets(List.of("humaneval"))
+                .dataLimit(ReproductionRunTest.TWO_PROMPTS)
+                .kList(List.of(2))
+                .decoders(List.of("sdsat"))
+                .temperatures(List.of(0.0, 0.9))
+                .samplingDecoders(List.of("sdsat", "lookup"))
+                .samplingKList(List.of(2))
+                .samplingModes(List.of(SamplingMode.LOSSLESS, SamplingMode.PAPER))
+                .maxNewTokens(8)
+                .infillMaxNewTokens(8)
+                .warmup(0)
+                .warmupMaxNewTokens(4)
+                .seed(1234)
+                .outputDirectory(reports)
+                .runId(runId);
     }
 
     /** results.json without its timing fields. */
@@ -82,7 +96,9 @@ class ReproductionRunReliabilityTest {
 
     private List<String> hiddenEntries() throws IOException {
         try (Stream<Path> entries = Files.list(reports)) {
-            return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
+            return entries.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("."))
+                    .toList();
         }
     }
 
@@ -93,7 +109,8 @@ class ReproductionRunReliabilityTest {
         ReproductionRun.run(tiny("same").build(), null);
         byte[] firstJson = Files.readAllBytes(runDir.resolve(ResultFiles.RESULTS_JSON));
         JsonNode first = withoutTiming(runDir.resolve(ResultFiles.RESULTS_JSON));
-        assertThat(first.path("prompts").size()).as("2 prompts x (2 baselines + 1 greedy + 4 sampled rows)")
+        assertThat(first.path("prompts").size())
+                .as("2 prompts x (2 baselines + 1 greedy + 4 sampled rows)")
                 .isEqualTo(14);
         assertThat(first.path("prompts").findValuesAsText("decoder")).contains("ar", "sdsat", "lookup");
 
@@ -117,6 +134,8 @@ class ReproductionRunReliabilityTest {
                 .isInstanceOf(KilledAfterFirstPrompt.class);
         assertThat(reports.resolve("fresh").resolve(ResultFiles.RESULTS_JSON)).doesNotExist();
         assertThat(reports.resolve("fresh").resolve(ResultFiles.INDEX_HTML)).doesNotExist();
-        assertThat(hiddenEntries()).as("no staging folder or temporary file is left behind").isEmpty();
+        assertThat(hiddenEntries())
+                .as("no staging folder or temporary file is left behind")
+                .isEmpty();
     }
 }

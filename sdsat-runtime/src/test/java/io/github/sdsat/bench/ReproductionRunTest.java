@@ -1,5 +1,9 @@
 package io.github.sdsat.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.dataset.HumanEval;
 import io.github.sdsat.dataset.PromptEncoder;
@@ -12,10 +16,6 @@ import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RowSummary;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.results.Shard;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The protocol on a random-weight tiny model: 2 prompts per dataset, k {1, 2}, 16 new tokens. */
 class ReproductionRunTest {
@@ -36,6 +35,7 @@ class ReproductionRunTest {
 
     @TempDir
     static Path shared;
+
     static Path model;
 
     @BeforeAll
@@ -45,28 +45,42 @@ class ReproductionRunTest {
     }
 
     static ReproductionConfig.Builder small(Path reports) {
-        return ReproductionConfig.builder().model(model).device("cpu").dtype("auto")
-                .datasets(List.of("humaneval", "infilling")).dataLimit(TWO_PROMPTS).kList(List.of(1, 2))
-                .decoders(List.of("sdsat", "sdsat-single-pass")).temperatures(List.of(0.0)).maxNewTokens(16)
-                .infillMaxNewTokens(16).warmup(1).warmupMaxNewTokens(4).outputDirectory(reports).runId("unit");
+        return ReproductionConfig.builder()
+                .model(model)
+                .device("cpu")
+                .dtype("auto")
+                .datasets(List.of("humaneval", "infilling"))
+                .dataLimit(TWO_PROMPTS)
+                .kList(List.of(1, 2))
+                .decoders(List.of("sdsat", "sdsat-single-pass"))
+                .temperatures(List.of(0.0))
+                .maxNewTokens(16)
+                .infillMaxNewTokens(16)
+                .warmup(1)
+                .warmupMaxNewTokens(4)
+                .outputDirectory(reports)
+                .runId("unit");
     }
 
     @Test
     void greedyRunWritesTheReportWithIdenticalOutputsAndEqualLengths(@TempDir Path reports) throws IOException {
         List<ReproductionRun.Progress> progress = new ArrayList<>();
         List<String> infos = new ArrayList<>();
-        ReproductionRun.Outcome outcome = ReproductionRun.run(small(reports)
-                .decoders(List.of("sdsat", "sdsat-single-pass", "lookup")).build(), new ReproductionRun.Listener() {
-            @Override
-            public void info(String message) {
-                infos.add(message);
-            }
+        ReproductionRun.Outcome outcome = ReproductionRun.run(
+                small(reports)
+                        .decoders(List.of("sdsat", "sdsat-single-pass", "lookup"))
+                        .build(),
+                new ReproductionRun.Listener() {
+                    @Override
+                    public void info(String message) {
+                        infos.add(message);
+                    }
 
-            @Override
-            public void progress(ReproductionRun.Progress p) {
-                progress.add(p);
-            }
-        });
+                    @Override
+                    public void progress(ReproductionRun.Progress p) {
+                        progress.add(p);
+                    }
+                });
 
         assertThat(outcome.runDir()).isEqualTo(reports.resolve("unit"));
         assertThat(outcome.indexHtml()).isRegularFile();
@@ -103,7 +117,8 @@ class ReproductionRunTest {
         Map<Integer, Double> curve = results.environment().costCurveMs();
         assertThat(results.environment().backend()).isNotBlank();
         assertThat(results.environment().costCurveCachedTokens()).isPositive();
-        Map<String, PromptRecord> baselines = results.prompts().stream().filter(PromptRecord::isBaseline)
+        Map<String, PromptRecord> baselines = results.prompts().stream()
+                .filter(PromptRecord::isBaseline)
                 .collect(Collectors.toMap(r -> r.dataset() + "/" + r.taskId(), r -> r));
         for (PromptRecord record : results.prompts()) {
             PromptRecord baseline = baselines.get(record.dataset() + "/" + record.taskId());
@@ -112,7 +127,9 @@ class ReproductionRunTest {
             assertThat(record.identicalToBaseline()).isTrue();
             assertThat(record.firstMismatch()).isNull();
             assertThat(record.newTokens()).isBetween(1, 16);
-            assertThat(record.repeatedAcceptedTokens()).as("measured for every record").isNotNull()
+            assertThat(record.repeatedAcceptedTokens())
+                    .as("measured for every record")
+                    .isNotNull()
                     .isBetween(0L, record.acceptedTokens());
             // passes after the prefill, by width: they add up to the counted passes, each width is on the curve
             long[] widths = record.decodePassesByWidth();
@@ -125,15 +142,16 @@ class ReproductionRunTest {
                 }
             }
             assertThat(record.modelledDecodeMs()).isCloseTo(modelled, within(1e-9));
-            assertThat(record.modelledArDecodeMs()).isCloseTo((record.newTokens() - 1) * curve.get(1),
-                    within(1e-9));
+            assertThat(record.modelledArDecodeMs()).isCloseTo((record.newTokens() - 1) * curve.get(1), within(1e-9));
         }
         assertThat(results.config()).containsEntry("runId", "unit").containsEntry("kList", List.of(1, 2));
         assertThat(results.environment().modelSha()).hasSize(64);
         assertThat(progress).hasSize(4);
         assertThat(progress.get(3).promptsDone()).isEqualTo(4);
         assertThat(progress.get(3).etaSeconds()).isZero();
-        assertThat(progress.get(0).describe()).contains("[1/4] humaneval HumanEval/0").contains("ETA");
+        assertThat(progress.get(0).describe())
+                .contains("[1/4] humaneval HumanEval/0")
+                .contains("ETA");
         assertThat(infos).anyMatch(m -> m.startsWith("Warm-up"));
     }
 
@@ -146,8 +164,9 @@ class ReproductionRunTest {
             var s = tokenizer.specials();
             long[] suffix = tokenizer.encode("    return y\n");
             long[] prefix = tokenizer.encode("def f(x):\n");
-            List<Long> expected = new ArrayList<>(List.of((long) s.bos(), (long) s.fimPrefix().getAsInt(),
-                    (long) s.fimSuffix().getAsInt()));
+            List<Long> expected =
+                    new ArrayList<>(List.of((long) s.bos(), (long) s.fimPrefix().getAsInt(), (long)
+                            s.fimSuffix().getAsInt()));
             for (long id : suffix) {
                 expected.add(id);
             }
@@ -155,7 +174,9 @@ class ReproductionRunTest {
             for (long id : prefix) {
                 expected.add(id);
             }
-            assertThat(ids).containsExactly(expected.stream().mapToLong(Long::longValue).toArray());
+            assertThat(ids)
+                    .containsExactly(
+                            expected.stream().mapToLong(Long::longValue).toArray());
             assertThat(encoder.stopTokens(task)).contains(s.fimEndOfInfill().getAsInt(), s.eos());
             assertThat(encoder.stopTokens(Task.completion("c", "d", "x"))).containsExactly(s.eos());
         }
@@ -193,7 +214,8 @@ class ReproductionRunTest {
     /** The context check asks each decoder for its cache slots (Decoder.cacheSlots) before any generation. */
     @Test
     void aPromptThatDoesNotFitTheContextFailsBeforeAnyGeneration(@TempDir Path reports) {
-        ReproductionConfig config = small(reports).maxNewTokens(TinyModelFolder.MAX_POSITIONS).build();
+        ReproductionConfig config =
+                small(reports).maxNewTokens(TinyModelFolder.MAX_POSITIONS).build();
         assertThatThrownBy(() -> ReproductionRun.run(config, null))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("new tokens and k up to 2 it needs")
@@ -203,7 +225,9 @@ class ReproductionRunTest {
 
     @Test
     void samplingWithoutASamplingDecoderIsRefused(@TempDir Path reports) {
-        ReproductionConfig config = small(reports).temperatures(List.of(0.0, 0.2)).samplingDecoders(List.of())
+        ReproductionConfig config = small(reports)
+                .temperatures(List.of(0.0, 0.2))
+                .samplingDecoders(List.of())
                 .build();
         assertThatThrownBy(() -> ReproductionRun.validate(config))
                 .hasMessageContaining("sdsat.temperatures [0.2] asks for sampling rows");
@@ -212,37 +236,66 @@ class ReproductionRunTest {
     @Test
     void shardsRunDisjointPromptsAndMergeIntoTheWholeRun(@TempDir Path reports) {
         for (int i = 0; i < 2; i++) {
-            ReproductionRun.run(small(reports).datasets(List.of("humaneval")).decoders(List.of("sdsat"))
-                    .kList(List.of(1)).warmup(0).runId("sharded").shard(new Shard(i, 2)).build(), null);
+            ReproductionRun.run(
+                    small(reports)
+                            .datasets(List.of("humaneval"))
+                            .decoders(List.of("sdsat"))
+                            .kList(List.of(1))
+                            .warmup(0)
+                            .runId("sharded")
+                            .shard(new Shard(i, 2))
+                            .build(),
+                    null);
         }
-        assertThat(reports.resolve("sharded-shard-0-of-2").resolve(ResultFiles.RESULTS_JSON)).isRegularFile();
-        assertThat(reports.resolve("sharded-shard-1-of-2").resolve(ResultFiles.RESULTS_JSON)).isRegularFile();
+        assertThat(reports.resolve("sharded-shard-0-of-2").resolve(ResultFiles.RESULTS_JSON))
+                .isRegularFile();
+        assertThat(reports.resolve("sharded-shard-1-of-2").resolve(ResultFiles.RESULTS_JSON))
+                .isRegularFile();
         assertThat(reports.resolve("sharded")).doesNotExist();
 
         RunResults merged = ShardFolders.mergeRun(reports, "sharded");
         assertThat(merged.prompts()).extracting(PromptRecord::taskId).containsOnly("HumanEval/0", "HumanEval/1");
         assertThat(merged.prompts()).hasSize(4);
-        assertThat(merged.rows()).hasSize(2).allSatisfy(row -> assertThat(row.prompts()).isEqualTo(2));
+        assertThat(merged.rows())
+                .hasSize(2)
+                .allSatisfy(row -> assertThat(row.prompts()).isEqualTo(2));
         assertThat(reports.resolve("sharded").resolve(ResultFiles.INDEX_HTML)).isRegularFile();
     }
 
     /** sdsat.devices: one shard per device, in parallel, merged (two CPU "devices" stand in for two GPUs). */
     @Test
     void devicesRunOneShardEachAndMerge(@TempDir Path reports) {
-        RunResults merged = ReproductionRun.runOnDevices(small(reports).datasets(List.of("humaneval"))
-                .decoders(List.of("sdsat")).kList(List.of(1)).warmup(0).runId("parallel").build(),
-                List.of("cpu", "cpu"), null);
+        RunResults merged = ReproductionRun.runOnDevices(
+                small(reports)
+                        .datasets(List.of("humaneval"))
+                        .decoders(List.of("sdsat"))
+                        .kList(List.of(1))
+                        .warmup(0)
+                        .runId("parallel")
+                        .build(),
+                List.of("cpu", "cpu"),
+                null);
         assertThat(reports.resolve("parallel-shard-0-of-2")).isDirectory();
         assertThat(reports.resolve("parallel-shard-1-of-2")).isDirectory();
         assertThat(merged.prompts()).extracting(PromptRecord::taskId).containsOnly("HumanEval/0", "HumanEval/1");
-        assertThat(merged.rows()).hasSize(2).allSatisfy(row -> assertThat(row.prompts()).isEqualTo(2));
+        assertThat(merged.rows())
+                .hasSize(2)
+                .allSatisfy(row -> assertThat(row.prompts()).isEqualTo(2));
         assertThat(reports.resolve("parallel").resolve(ResultFiles.INDEX_HTML)).isRegularFile();
     }
 
     @Test
     void mergeRefusesAMissingShard(@TempDir Path reports) {
-        ReproductionRun.run(small(reports).datasets(List.of("humaneval")).decoders(List.of("sdsat"))
-                .kList(List.of(1)).warmup(0).runId("partial").shard(new Shard(1, 2)).build(), null);
+        ReproductionRun.run(
+                small(reports)
+                        .datasets(List.of("humaneval"))
+                        .decoders(List.of("sdsat"))
+                        .kList(List.of(1))
+                        .warmup(0)
+                        .runId("partial")
+                        .shard(new Shard(1, 2))
+                        .build(),
+                null);
         assertThatThrownBy(() -> ShardFolders.mergeRun(reports, "partial"))
                 .hasMessageContaining("shard(s) [0] are missing");
     }

@@ -6,7 +6,6 @@ import io.github.sdsat.model.SafetensorsWriter;
 import io.github.sdsat.train.BpeTokenizerTrainer;
 import io.github.sdsat.train.SyntheticPython;
 import io.github.sdsat.train.TrainedBpe;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,21 +27,20 @@ public final class TinyModelFolder {
     /** Context length: long enough for any HumanEval prompt with this small vocabulary plus new tokens. */
     public static final int MAX_POSITIONS = 4096;
 
-    private TinyModelFolder() {
-    }
+    private TinyModelFolder() {}
 
     /** Writes the folder (created if needed) and returns it. */
     public static Path write(Path folder, long seed) {
         List<String> specials = BpeTokenizerTrainer.DEFAULT_SPECIAL_TOKENS;
-        BpeTokenizerTrainer trainer = new BpeTokenizerTrainer(
-                BpeTokenizerTrainer.Options.withVocabSize(specials.size() + 256 + MERGES));
+        BpeTokenizerTrainer trainer =
+                new BpeTokenizerTrainer(BpeTokenizerTrainer.Options.withVocabSize(specials.size() + 256 + MERGES));
         trainer.addText(SyntheticPython.source(seed, 120));
         TrainedBpe bpe = trainer.train();
         bpe.writeTo(folder);
         int bos = specials.indexOf("<s>");
         int eos = specials.indexOf("</s>");
-        LlamaConfig config = new LlamaConfig(32, 64, 2, 4, 2, 8, bpe.vocabSize(), 1e-5, 10000.0, MAX_POSITIONS, true,
-                bos, List.of(eos), "float32");
+        LlamaConfig config = new LlamaConfig(
+                32, 64, 2, 4, 2, 8, bpe.vocabSize(), 1e-5, 10000.0, MAX_POSITIONS, true, bos, List.of(eos), "float32");
         config.write(folder.resolve("config.json"));
         Random random = new Random(seed);
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();

@@ -1,10 +1,10 @@
 package io.github.sdsat.decode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Decoders on one loaded model from 4 threads (each thread with its own decoder objects, as {@link Decoder} asks) give
@@ -27,8 +26,8 @@ class ConcurrentDecodingTest {
     private static final int THREADS = 4;
     private static final int VOCAB = 53;
     private static final long SAT = VOCAB - 1;
-    private static final List<long[]> PROMPTS = List.of(new long[] {1, 4, 9, 4, 9, 16}, new long[] {1, 25, 36},
-            new long[] {1, 2, 3, 4, 2, 3, 4, 2, 3});
+    private static final List<long[]> PROMPTS =
+            List.of(new long[] {1, 4, 9, 4, 9, 16}, new long[] {1, 25, 36}, new long[] {1, 2, 3, 4, 2, 3, 4, 2, 3});
 
     private record Job(String decoder, GenerationConfig config, long[] prompt) {
         String describe() {
@@ -41,20 +40,34 @@ class ConcurrentDecodingTest {
         for (long[] prompt : PROMPTS) {
             for (String name : Decoders.names()) {
                 int k = name.equals(SdsatTreeDecoder.NAME) ? 5 : 3;
-                jobs.add(new Job(name, GenerationConfig.builder().maxNewTokens(10).k(k).build(), prompt));
+                jobs.add(new Job(
+                        name, GenerationConfig.builder().maxNewTokens(10).k(k).build(), prompt));
             }
-            for (String name : List.of(AutoregressiveDecoder.NAME, SdsatTwoStepDecoder.NAME, SdsatTreeDecoder.NAME,
+            for (String name : List.of(
+                    AutoregressiveDecoder.NAME,
+                    SdsatTwoStepDecoder.NAME,
+                    SdsatTreeDecoder.NAME,
                     DraftVerifyDecoder.LOOKUP)) {
                 int k = name.equals(SdsatTreeDecoder.NAME) ? 5 : 3;
-                jobs.add(new Job(name, GenerationConfig.builder().maxNewTokens(10).k(k).temperature(1.1).topK(20)
-                        .seed(prompt.length * 31L).build(), prompt));
+                jobs.add(new Job(
+                        name,
+                        GenerationConfig.builder()
+                                .maxNewTokens(10)
+                                .k(k)
+                                .temperature(1.1)
+                                .topK(20)
+                                .seed(prompt.length * 31L)
+                                .build(),
+                        prompt));
             }
         }
         return jobs;
     }
 
     private static long[] run(LlamaModel model, Job job) {
-        return Decoders.create(job.decoder(), model, SAT).generate(job.prompt(), job.config()).outputIds();
+        return Decoders.create(job.decoder(), model, SAT)
+                .generate(job.prompt(), job.config())
+                .outputIds();
     }
 
     private static void assertConcurrentEqualsSequential(LlamaModel model) throws Exception {

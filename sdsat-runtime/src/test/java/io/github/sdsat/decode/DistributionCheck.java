@@ -19,8 +19,8 @@ final class DistributionCheck {
     final double totalVariation;
     final int cells;
 
-    private DistributionCheck(double statistic, int degreesOfFreedom, double critical, double totalVariation,
-            int cells) {
+    private DistributionCheck(
+            double statistic, int degreesOfFreedom, double critical, double totalVariation, int cells) {
         this.statistic = statistic;
         this.degreesOfFreedom = degreesOfFreedom;
         this.critical = critical;
@@ -101,8 +101,8 @@ final class DistributionCheck {
      * The same comparison on the first {@code m} tokens only (keys are base-vocab digits, first token least
      * significant): fewer cells, so a much lower noise floor for the total variation distance.
      */
-    static DistributionCheck comparePrefix(Map<Long, Double> exact, Map<Long, Integer> counts, int n, int vocab,
-            int m) {
+    static DistributionCheck comparePrefix(
+            Map<Long, Double> exact, Map<Long, Integer> counts, int n, int vocab, int m) {
         long cells = 1;
         for (int i = 0; i < m; i++) {
             cells *= vocab;
@@ -139,7 +139,8 @@ final class DistributionCheck {
 
     @Override
     public String toString() {
-        return String.format("chi2 = %.1f (critical %.1f at alpha 1e-4, df %d, %d cells), TV = %.4f", statistic,
-                critical, degreesOfFreedom, cells, totalVariation);
+        return String.format(
+                "chi2 = %.1f (critical %.1f at alpha 1e-4, df %d, %d cells), TV = %.4f",
+                statistic, critical, degreesOfFreedom, cells, totalVariation);
     }
 }

@@ -1,17 +1,16 @@
 package io.github.sdsat.decode;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class DraftTreeTest {
 
@@ -23,12 +22,15 @@ class DraftTreeTest {
      * 21 [0,0,0,0]  22 [0,0,0,1]  23 [0,0,0,2]  24 [0,0,1,0]  25 [0,0,1,1]
      * 26 [0,0,0,0,0]  27 [0,0,0,0,1]  28 [0,0,0,0,2]
      */
-    private static final int[] PARENTS_5 = {-1, 0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 5, 5, 5, 6, 6, 7, 7, 8,
-            13, 13, 13, 14, 14, 21, 21, 21};
-    private static final int[] DEPTHS_5 = {0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
-            4, 4, 4, 4, 4, 5, 5, 5};
-    private static final int[] RANKS_5 = {0, 0, 1, 2, 3, 0, 1, 2, 0, 1, 0, 1, 0, 0, 1, 2, 0, 1, 0, 1, 0,
-            0, 1, 2, 0, 1, 0, 1, 2};
+    private static final int[] PARENTS_5 = {
+        -1, 0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 5, 5, 5, 6, 6, 7, 7, 8, 13, 13, 13, 14, 14, 21, 21, 21
+    };
+    private static final int[] DEPTHS_5 = {
+        0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5
+    };
+    private static final int[] RANKS_5 = {
+        0, 0, 1, 2, 3, 0, 1, 2, 0, 1, 0, 1, 0, 0, 1, 2, 0, 1, 0, 1, 0, 0, 1, 2, 0, 1, 0, 1, 2
+    };
 
     @Test
     void depthFiveTreeMatchesHandWorkedStructure() {
@@ -56,8 +58,10 @@ class DraftTreeTest {
         }
         assertThat(t.candidatesNeededAtDepth(1)).isEqualTo(4);
 
-        assertThat(t.positions(100)).containsExactly(100, 101, 101, 101, 101, 102, 102, 102, 102, 102, 102, 102, 102,
-                103, 103, 103, 103, 103, 103, 103, 103, 104, 104, 104, 104, 104, 105, 105, 105);
+        assertThat(t.positions(100))
+                .containsExactly(
+                        100, 101, 101, 101, 101, 102, 102, 102, 102, 102, 102, 102, 102, 103, 103, 103, 103, 103, 103,
+                        103, 103, 104, 104, 104, 104, 104, 105, 105, 105);
     }
 
     @Test
@@ -86,49 +90,57 @@ class DraftTreeTest {
     @Test
     void depthFiveLeafPathsMatchHandWorkedList() {
         int p = DraftTree.PAD;
-        assertThat(DraftTree.forDepth(5).leafPaths()).isDeepEqualTo(new int[][]{
-                new int[]{0, 2, 9, p, p, p},
-                new int[]{0, 3, 10, p, p, p},
-                new int[]{0, 3, 11, p, p, p},
-                new int[]{0, 4, 12, p, p, p},
-                new int[]{0, 1, 5, 15, p, p},
-                new int[]{0, 1, 6, 16, p, p},
-                new int[]{0, 1, 6, 17, p, p},
-                new int[]{0, 1, 7, 18, p, p},
-                new int[]{0, 1, 7, 19, p, p},
-                new int[]{0, 2, 8, 20, p, p},
-                new int[]{0, 1, 5, 13, 22, p},
-                new int[]{0, 1, 5, 13, 23, p},
-                new int[]{0, 1, 5, 14, 24, p},
-                new int[]{0, 1, 5, 14, 25, p},
-                new int[]{0, 1, 5, 13, 21, 26},
-                new int[]{0, 1, 5, 13, 21, 27},
-                new int[]{0, 1, 5, 13, 21, 28}});
+        assertThat(DraftTree.forDepth(5).leafPaths()).isDeepEqualTo(new int[][] {
+            new int[] {0, 2, 9, p, p, p},
+            new int[] {0, 3, 10, p, p, p},
+            new int[] {0, 3, 11, p, p, p},
+            new int[] {0, 4, 12, p, p, p},
+            new int[] {0, 1, 5, 15, p, p},
+            new int[] {0, 1, 6, 16, p, p},
+            new int[] {0, 1, 6, 17, p, p},
+            new int[] {0, 1, 7, 18, p, p},
+            new int[] {0, 1, 7, 19, p, p},
+            new int[] {0, 2, 8, 20, p, p},
+            new int[] {0, 1, 5, 13, 22, p},
+            new int[] {0, 1, 5, 13, 23, p},
+            new int[] {0, 1, 5, 14, 24, p},
+            new int[] {0, 1, 5, 14, 25, p},
+            new int[] {0, 1, 5, 13, 21, 26},
+            new int[] {0, 1, 5, 13, 21, 27},
+            new int[] {0, 1, 5, 13, 21, 28}
+        });
     }
 
     @Test
     void depthFiveTokensComeFromDepthAndRank() {
         DraftTree t = DraftTree.forDepth(5);
         long[][] cands = {
-                {10, 11, 12, 13},
-                {20, 21, 22},
-                {30, 31, 32, 39},  // extra candidates beyond what the tree needs are ignored
-                {40, 41, 42},
-                {50, 51, 52}};
+            {10, 11, 12, 13},
+            {20, 21, 22},
+            {30, 31, 32, 39}, // extra candidates beyond what the tree needs are ignored
+            {40, 41, 42},
+            {50, 51, 52}
+        };
         long[] tokens = t.tokens(7, cands);
-        assertThat(tokens).containsExactly(7, 10, 11, 12, 13, 20, 21, 22, 20, 21, 20, 21, 20,
-                30, 31, 32, 30, 31, 30, 31, 30, 40, 41, 42, 40, 41, 50, 51, 52);
+        assertThat(tokens)
+                .containsExactly(
+                        7, 10, 11, 12, 13, 20, 21, 22, 20, 21, 20, 21, 20, 30, 31, 32, 30, 31, 30, 31, 30, 40, 41, 42,
+                        40, 41, 50, 51, 52);
     }
 
     @Test
     void tokensRefuseTooFewCandidatesOrWrongRowCount() {
         DraftTree t = DraftTree.forDepth(5);
         long[][] four = {{1, 2, 3, 4}, {1, 2, 3}, {1, 2, 3}, {1, 2, 3}};
-        assertThatThrownBy(() -> t.tokens(0, four)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("4 rows").hasMessageContaining("depth 5");
+        assertThatThrownBy(() -> t.tokens(0, four))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("4 rows")
+                .hasMessageContaining("depth 5");
         long[][] shortRow = {{1, 2, 3, 4}, {1, 2, 3}, {1, 2}, {1, 2, 3}, {1, 2, 3}};
-        assertThatThrownBy(() -> t.tokens(0, shortRow)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("candidatesByDepth[2]").hasMessageContaining("needs 3");
+        assertThatThrownBy(() -> t.tokens(0, shortRow))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("candidatesByDepth[2]")
+                .hasMessageContaining("needs 3");
     }
 
     @Test
@@ -151,7 +163,9 @@ class DraftTreeTest {
         assertThat(t.depth()).isEqualTo(k);
         Set<List<Integer>> paths = new HashSet<>();
         for (int i = 0; i < n; i++) {
-            assertThat(paths.add(boxed(t.rankPath(i)))).as("unique rank path at node %d", i).isTrue();
+            assertThat(paths.add(boxed(t.rankPath(i))))
+                    .as("unique rank path at node %d", i)
+                    .isTrue();
         }
         int deepest = 0;
         for (int i = 1; i < n; i++) {
@@ -187,10 +201,13 @@ class DraftTreeTest {
                     treeCols.add(col - cached);
                 }
             }
-            assertThat(row.subList(0, cached)).as("row %d sees all cached columns", i)
+            assertThat(row.subList(0, cached))
+                    .as("row %d sees all cached columns", i)
                     .containsExactly(0, 1, 2, 3, 4);
-            assertThat(treeCols).as("row %d sees depth+1 tree nodes: root..itself", i)
-                    .hasSize(t.depthOf(i) + 1).containsExactlyElementsOf(boxed(t.pathTo(i)));
+            assertThat(treeCols)
+                    .as("row %d sees depth+1 tree nodes: root..itself", i)
+                    .hasSize(t.depthOf(i) + 1)
+                    .containsExactlyElementsOf(boxed(t.pathTo(i)));
             assertThat(pos[i]).isEqualTo(cached + t.depthOf(i));
         }
 
@@ -222,14 +239,16 @@ class DraftTreeTest {
     void paddingNeverAliasesARealNode() {
         for (int k : DraftTree.supportedDepths()) {
             DraftTree t = DraftTree.forDepth(k);
-            assertThat(DraftTree.PAD < 0 || DraftTree.PAD >= t.size()).as("PAD outside [0, size)").isTrue();
+            assertThat(DraftTree.PAD < 0 || DraftTree.PAD >= t.size())
+                    .as("PAD outside [0, size)")
+                    .isTrue();
             assertThatThrownBy(() -> t.depthOf(DraftTree.PAD)).isInstanceOf(IndexOutOfBoundsException.class);
         }
     }
 
     @Test
     void invalidDepthIsRefusedWithTheValidList() {
-        for (int k : new int[]{0, 4, 6, 14, -1}) {
+        for (int k : new int[] {0, 4, 6, 14, -1}) {
             assertThatThrownBy(() -> DraftTree.forDepth(k))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("depth " + k)
@@ -239,15 +258,18 @@ class DraftTreeTest {
 
     @Test
     void customTreesAreValidated() {
-        assertThatThrownBy(() -> DraftTree.of(List.of(new int[]{0}, new int[]{1, 0})))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 0]")
+        assertThatThrownBy(() -> DraftTree.of(List.of(new int[] {0}, new int[] {1, 0})))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[1, 0]")
                 .hasMessageContaining("no parent");
-        assertThatThrownBy(() -> DraftTree.of(List.of(new int[]{0}, new int[]{0})))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
-        assertThatThrownBy(() -> DraftTree.of(List.of(new int[]{-1})))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+        assertThatThrownBy(() -> DraftTree.of(List.of(new int[] {0}, new int[] {0})))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> DraftTree.of(List.of(new int[] {-1})))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("negative");
         // Order of input paths does not matter: nodes are renumbered by (depth, ranks).
-        DraftTree t = DraftTree.of(List.of(new int[]{1, 0}, new int[]{1}, new int[]{0}));
+        DraftTree t = DraftTree.of(List.of(new int[] {1, 0}, new int[] {1}, new int[] {0}));
         assertThat(t.rankPath(1)).containsExactly(0);
         assertThat(t.rankPath(2)).containsExactly(1);
         assertThat(t.rankPath(3)).containsExactly(1, 0);
@@ -260,7 +282,8 @@ class DraftTreeTest {
         DraftTree t = DraftTree.forDepth(7);
         assertThatThrownBy(() -> t.attentionMask(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> t.positions(-2)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> t.maxRankAtDepth(8)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> t.maxRankAtDepth(8))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("depth 8");
         assertThatThrownBy(() -> t.parentOf(t.size())).isInstanceOf(IndexOutOfBoundsException.class);
     }

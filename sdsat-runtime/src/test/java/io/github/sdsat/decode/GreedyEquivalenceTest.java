@@ -1,22 +1,20 @@
 package io.github.sdsat.decode;
 
-import io.github.sdsat.model.LlamaConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Greedy SDSAT decoders must reproduce autoregressive greedy ids exactly, for any weights. Small vocabularies make
@@ -64,14 +62,19 @@ class GreedyEquivalenceTest {
         long[] prompt = prompt(promptLength, vocab, 31L * modelIndex + promptLength);
         long sat = vocab - 1;
         GenerationConfig base = GenerationConfig.builder().maxNewTokens(64).build();
-        long[] expected = new AutoregressiveDecoder(model).generate(prompt, base).outputIds();
+        long[] expected =
+                new AutoregressiveDecoder(model).generate(prompt, base).outputIds();
         assertThat(expected).hasSize(64);
         long accepted = 0;
         for (int k = 1; k <= 8; k++) {
             GenerationConfig c = base.toBuilder().k(k).build();
-            for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat),
-                    DraftVerifyDecoder.lookup(model), SdsatChainDecoder.chain(model, sat),
-                    SdsatChainDecoder.withLookup(model, sat), Decoders.oracleTwoStep(model, expected))) {
+            for (Decoder d : List.of(
+                    new SdsatTwoStepDecoder(model, sat),
+                    new SdsatSinglePassDecoder(model, sat),
+                    DraftVerifyDecoder.lookup(model),
+                    SdsatChainDecoder.chain(model, sat),
+                    SdsatChainDecoder.withLookup(model, sat),
+                    Decoders.oracleTwoStep(model, expected))) {
                 GenerationResult r = d.generate(prompt, c);
                 assertThat(r.outputIds()).as("%s k=%d", d.name(), k).containsExactly(expected);
                 assertThat(r.stopReason()).isEqualTo("length");
@@ -81,9 +84,12 @@ class GreedyEquivalenceTest {
                 for (boolean f : r.fromDraft()) {
                     flagged += f ? 1 : 0;
                 }
-                assertThat(flagged).as("%s k=%d flagged drafts", d.name(), k)
+                assertThat(flagged)
+                        .as("%s k=%d flagged drafts", d.name(), k)
                         .isBetween(r.stats().acceptedTokens() - k, r.stats().acceptedTokens());
-                assertThat(r.fromDraft()[0]).as("the prefill's token is not a draft").isFalse();
+                assertThat(r.fromDraft()[0])
+                        .as("the prefill's token is not a draft")
+                        .isFalse();
             }
         }
         if (vocab <= 11) {
@@ -110,8 +116,14 @@ class GreedyEquivalenceTest {
         GenerationResult lookup = Decoders.create("lookup", model, -1).generate(prompt, c);
         assertThat(lookup.outputIds()).containsExactly(ar.outputIds());
         GenerationStats s = lookup.stats();
-        System.out.printf("lookup, model %d: %d passes (ar %d), %d of %d drafts accepted, %d loops%n", modelIndex,
-                s.forwardPasses(), ar.stats().forwardPasses(), s.acceptedTokens(), s.draftedTokens(), s.loops());
+        System.out.printf(
+                "lookup, model %d: %d passes (ar %d), %d of %d drafts accepted, %d loops%n",
+                modelIndex,
+                s.forwardPasses(),
+                ar.stats().forwardPasses(),
+                s.acceptedTokens(),
+                s.draftedTokens(),
+                s.loops());
         assertThat(s.acceptedTokens()).as("accepted drafts").isPositive();
         assertThat(s.forwardPasses()).as("passes vs ar").isLessThan(ar.stats().forwardPasses());
         // one pass per loop plus the prefill; every emitted token is a pass's choice or an accepted draft
@@ -133,7 +145,8 @@ class GreedyEquivalenceTest {
         LlamaModel model = MODELS.get(2);
         long[] prompt = prompt(9, model.config().vocabSize(), 4242);
         int tokens = 40;
-        GenerationConfig c = GenerationConfig.builder().maxNewTokens(tokens).k(k).build();
+        GenerationConfig c =
+                GenerationConfig.builder().maxNewTokens(tokens).k(k).build();
         long[] reference = new AutoregressiveDecoder(model).generate(prompt, c).outputIds();
         Decoder oracle = Decoders.oracle(model, reference);
         assertThat(oracle.name()).isEqualTo("oracle");
@@ -160,12 +173,19 @@ class GreedyEquivalenceTest {
         LlamaModel model = MODELS.get(0);
         long[] prompt = prompt(5, 11, 99);
         long sat = 10;
-        long[] free = new AutoregressiveDecoder(model).generate(prompt, GenerationConfig.greedy(40)).outputIds();
+        long[] free = new AutoregressiveDecoder(model)
+                .generate(prompt, GenerationConfig.greedy(40))
+                .outputIds();
         for (int k : new int[] {1, 3, 6}) {
             for (int stopAt = 0; stopAt < 16; stopAt++) {
                 long eos = free[stopAt];
-                GenerationConfig byEos = GenerationConfig.builder().maxNewTokens(40).k(k).stopTokenIds(eos).build();
-                GenerationConfig byLength = GenerationConfig.builder().maxNewTokens(stopAt + 1).k(k).build();
+                GenerationConfig byEos = GenerationConfig.builder()
+                        .maxNewTokens(40)
+                        .k(k)
+                        .stopTokenIds(eos)
+                        .build();
+                GenerationConfig byLength =
+                        GenerationConfig.builder().maxNewTokens(stopAt + 1).k(k).build();
                 GenerationResult ar = new AutoregressiveDecoder(model).generate(prompt, byEos);
                 int first = 0;
                 while (free[first] != eos) {
@@ -175,15 +195,22 @@ class GreedyEquivalenceTest {
                 assertThat(ar.stopReason()).isEqualTo("eos");
                 GenerationResult arLen = new AutoregressiveDecoder(model).generate(prompt, byLength);
                 assertThat(arLen.outputIds()).containsExactly(Arrays.copyOf(free, stopAt + 1));
-                for (Decoder d : List.of(new SdsatTwoStepDecoder(model, sat), new SdsatSinglePassDecoder(model, sat),
-                        DraftVerifyDecoder.lookup(model), Decoders.oracle(model, free),
-                        SdsatChainDecoder.chain(model, sat), SdsatChainDecoder.withLookup(model, sat),
+                for (Decoder d : List.of(
+                        new SdsatTwoStepDecoder(model, sat),
+                        new SdsatSinglePassDecoder(model, sat),
+                        DraftVerifyDecoder.lookup(model),
+                        Decoders.oracle(model, free),
+                        SdsatChainDecoder.chain(model, sat),
+                        SdsatChainDecoder.withLookup(model, sat),
                         Decoders.oracleTwoStep(model, free))) {
                     GenerationResult r = d.generate(prompt, byEos);
-                    assertThat(r.outputIds()).as("%s k=%d eos=%d", d.name(), k, eos).containsExactly(ar.outputIds());
+                    assertThat(r.outputIds())
+                            .as("%s k=%d eos=%d", d.name(), k, eos)
+                            .containsExactly(ar.outputIds());
                     assertThat(r.stopReason()).isEqualTo("eos");
                     GenerationResult rl = d.generate(prompt, byLength);
-                    assertThat(rl.outputIds()).as("%s k=%d max=%d", d.name(), k, stopAt + 1)
+                    assertThat(rl.outputIds())
+                            .as("%s k=%d max=%d", d.name(), k, stopAt + 1)
                             .containsExactly(arLen.outputIds());
                     assertThat(rl.stats().newTokens()).isEqualTo(stopAt + 1);
                 }
@@ -206,12 +233,14 @@ class GreedyEquivalenceTest {
         assertThat(s.draftedTokens()).isBetween(4L * (s.loops() - 1), 4L * s.loops());
         // the prefill, then 2 passes per loop, except that the last loop may end after its draft pass: a decoder
         // that skipped or double-counted a pass leaves this range
-        assertThat(s.forwardPasses()).as("passes of %d loops (prefill + draft + verify per loop)", s.loops())
+        assertThat(s.forwardPasses())
+                .as("passes of %d loops (prefill + draft + verify per loop)", s.loops())
                 .isBetween(2 * s.loops(), 1 + 2 * s.loops());
         // each complete loop emits t1, its accepted drafts and the bonus; the prefill emits 1
-        assertThat(s.newTokens()).as("tokens of %d loops with %d accepted drafts", s.loops(), s.acceptedTokens())
-                .isBetween((int) (1 + 2 * (s.loops() - 1) + s.acceptedTokens()),
-                        (int) (1 + 2 * s.loops() + s.acceptedTokens()));
+        assertThat(s.newTokens())
+                .as("tokens of %d loops with %d accepted drafts", s.loops(), s.acceptedTokens())
+                .isBetween((int) (1 + 2 * (s.loops() - 1) + s.acceptedTokens()), (int)
+                        (1 + 2 * s.loops() + s.acceptedTokens()));
         assertThat(s.acceptedPerPosition()[0]).isGreaterThanOrEqualTo(s.acceptedPerPosition()[3]);
         assertThat(Arrays.stream(s.acceptedPerPosition()).sum()).isEqualTo(s.acceptedTokens());
     }
@@ -235,7 +264,8 @@ class GreedyEquivalenceTest {
             assertThat(decoder.cacheSlots(fits.length, k5)).as(name).isEqualTo(context);
             assertThat(decoder.generate(fits, k5).outputIds()).as(name).isNotEmpty();
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> decoder.generate(new long[fits.length + 1], k5))
-                    .as(name).hasMessageContaining("exceeds the model's context of " + context);
+                    .as(name)
+                    .hasMessageContaining("exceeds the model's context of " + context);
         }
     }
 
@@ -245,40 +275,50 @@ class GreedyEquivalenceTest {
         Decoder ar = new AutoregressiveDecoder(model);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ar.generate(new long[0], GenerationConfig.greedy(4)))
                 .hasMessageContaining("Empty prompt");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ar.generate(new long[] {99}, GenerationConfig.greedy(4)))
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> ar.generate(new long[] {99}, GenerationConfig.greedy(4)))
                 .hasMessageContaining("outside the model's vocabulary");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ar.generate(new long[600], GenerationConfig.greedy(4)))
                 .hasMessageContaining("exceeds the model's context");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SdsatTwoStepDecoder(model, 10)
-                .generate(new long[] {1}, GenerationConfig.builder().k(16).build()))
+                        .generate(
+                                new long[] {1}, GenerationConfig.builder().k(16).build()))
                 .hasMessageContaining("k from 1 to 15");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder().topP(0).build())
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> GenerationConfig.builder().topP(0).build())
                 .hasMessageContaining("topP");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create("fast", model, 10))
                 .hasMessageContaining("Unknown decoder 'fast'");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create("lookup", model, -1)
-                .generate(new long[] {1}, GenerationConfig.builder().k(0).build()))
+                        .generate(
+                                new long[] {1}, GenerationConfig.builder().k(0).build()))
                 .hasMessageContaining("lookup proposes up to k draft tokens per pass, k from 1 to 64, got k = 0");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GenerationConfig.builder().lookupMaxNgram(0)
-                .build()).hasMessageContaining("lookupMaxNgram (longest n-gram prompt lookup matches) must be in "
-                        + "1..16");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> GenerationConfig.builder().lookupMaxNgram(0).build())
+                .hasMessageContaining("lookupMaxNgram (longest n-gram prompt lookup matches) must be in " + "1..16");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.oracle(model, new long[] {1, 11}))
                 .hasMessageContaining("outside the model's vocabulary");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.oracleTwoStep(model, new long[] {-1}))
                 .hasMessageContaining("Reference token id -1 of decoder oracle-two-step is outside the model's "
                         + "vocabulary [0, 11)");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.oracleTwoStep(model, new long[] {1})
-                .generate(new long[] {1}, GenerationConfig.builder().k(2).temperature(1).build()))
-                .hasMessageContaining("oracle-two-step is greedy only").hasMessageContaining("Decoders.oracle");
+                        .generate(
+                                new long[] {1},
+                                GenerationConfig.builder().k(2).temperature(1).build()))
+                .hasMessageContaining("oracle-two-step is greedy only")
+                .hasMessageContaining("Decoders.oracle");
         for (String name : List.of("sdsat-chain", "sdsat-lookup")) {
             Decoder d = Decoders.create(name, model, 10);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(new long[] {1},
-                    GenerationConfig.builder().k(0).build()))
-                    .hasMessageContaining(name + " supports k from 1 to 15").hasMessageContaining("got k = 0");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(new long[] {1},
-                    GenerationConfig.builder().k(16).build())).hasMessageContaining("got k = 16");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(new long[] {1},
-                    GenerationConfig.builder().k(3).temperature(0.5).build()))
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(
+                            new long[] {1}, GenerationConfig.builder().k(0).build()))
+                    .hasMessageContaining(name + " supports k from 1 to 15")
+                    .hasMessageContaining("got k = 0");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(
+                            new long[] {1}, GenerationConfig.builder().k(16).build()))
+                    .hasMessageContaining("got k = 16");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(
+                            new long[] {1},
+                            GenerationConfig.builder().k(3).temperature(0.5).build()))
                     .hasMessageContaining(name + " is greedy only, but temperature is 0.5")
                     .hasMessageContaining("decoder sdsat (chain sampling), sdsat-tree (tree sampling) or lookup");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create(name, model, -1))

@@ -1,21 +1,20 @@
 package io.github.sdsat.decode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.NDManager;
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * After every loop's truncation (chain, single pass) or compaction (tree), the cache must hold exactly the K/V that
@@ -38,25 +37,38 @@ class KvAfterAcceptanceTest {
     }
 
     static Stream<Arguments> decoders() {
-        GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(40).k(5).build();
+        GenerationConfig greedy =
+                GenerationConfig.builder().maxNewTokens(40).k(5).build();
         GenerationConfig sampled = greedy.toBuilder().temperature(1.0).seed(3).build();
         return Stream.of(
                 Arguments.of("sdsat greedy", (AbstractDecoder) new SdsatTwoStepDecoder(model, SAT), greedy),
                 Arguments.of("sdsat lossless T=1", new SdsatTwoStepDecoder(model, SAT), sampled),
                 Arguments.of("sdsat-single-pass", new SdsatSinglePassDecoder(model, SAT), greedy),
                 Arguments.of("sdsat-tree greedy", new SdsatTreeDecoder(model, SAT), greedy),
-                Arguments.of("sdsat-tree lossless T=1", new SdsatTreeDecoder(model, SAT),
+                Arguments.of(
+                        "sdsat-tree lossless T=1",
+                        new SdsatTreeDecoder(model, SAT),
                         sampled.toBuilder().k(7).build()),
                 Arguments.of("lookup greedy", DraftVerifyDecoder.lookup(model), greedy),
                 Arguments.of("lookup lossless T=1", DraftVerifyDecoder.lookup(model), sampled),
                 Arguments.of("sdsat-chain k=5", SdsatChainDecoder.chain(model, SAT), greedy),
-                Arguments.of("sdsat-chain k=1", SdsatChainDecoder.chain(model, SAT), greedy.toBuilder().k(1).build()),
+                Arguments.of(
+                        "sdsat-chain k=1",
+                        SdsatChainDecoder.chain(model, SAT),
+                        greedy.toBuilder().k(1).build()),
                 Arguments.of("sdsat-lookup k=5", SdsatChainDecoder.withLookup(model, SAT), greedy),
-                Arguments.of("sdsat-lookup k=2", SdsatChainDecoder.withLookup(model, SAT),
+                Arguments.of(
+                        "sdsat-lookup k=2",
+                        SdsatChainDecoder.withLookup(model, SAT),
                         greedy.toBuilder().k(2).build()),
-                Arguments.of("oracle-two-step", (AbstractDecoder) Decoders.oracleTwoStep(model,
-                        new AutoregressiveDecoder(model).generate(GreedyEquivalenceTest.prompt(6, VOCAB, 17), greedy)
-                                .outputIds()), greedy));
+                Arguments.of(
+                        "oracle-two-step",
+                        (AbstractDecoder) Decoders.oracleTwoStep(
+                                model,
+                                new AutoregressiveDecoder(model)
+                                        .generate(GreedyEquivalenceTest.prompt(6, VOCAB, 17), greedy)
+                                        .outputIds()),
+                        greedy));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -89,9 +101,14 @@ class KvAfterAcceptanceTest {
             if (length > all.length) {
                 continue; // the last loop committed tokens past the stop; they were never emitted
             }
-            try (KvCache fresh = model.newCache(length); NDManager step = model.manager().newSubManager()) {
-                model.forward(step.create(Arrays.copyOf(all, length)), step.create(ModelPasses.range(0, length)),
-                        null, fresh, length - 1);
+            try (KvCache fresh = model.newCache(length);
+                    NDManager step = model.manager().newSubManager()) {
+                model.forward(
+                        step.create(Arrays.copyOf(all, length)),
+                        step.create(ModelPasses.range(0, length)),
+                        null,
+                        fresh,
+                        length - 1);
                 for (int l = 0; l < layers; l++) {
                     assertClose(keys.get(i)[l], fresh.committedKeys(l), name + " keys, loop " + i + ", layer " + l);
                     assertClose(values.get(i)[l], fresh.committedValues(l), name + " values, loop " + i);
@@ -106,8 +123,8 @@ class KvAfterAcceptanceTest {
         assertThat(actual).as(what).hasSize(expected.length);
         for (int i = 0; i < actual.length; i++) {
             if (Math.abs(actual[i] - expected[i]) > 1e-5) {
-                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", fresh prefill gives "
-                        + expected[i]);
+                throw new AssertionError(
+                        what + ": element " + i + " is " + actual[i] + ", fresh prefill gives " + expected[i]);
             }
         }
     }

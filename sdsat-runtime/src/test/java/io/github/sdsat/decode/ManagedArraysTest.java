@@ -1,13 +1,12 @@
 package io.github.sdsat.decode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * One generation of each decoder returns the model's managed NDArray count to where it started, so a long run does not
@@ -24,8 +23,8 @@ class ManagedArraysTest {
     private static List<String> leaks(LlamaModel model) {
         List<String> leaks = new ArrayList<>();
         // The first pass sizes the RoPE tables and the causal mask; later generations of the same size reuse them.
-        Decoders.create(AutoregressiveDecoder.NAME, model, SAT).generate(PROMPT,
-                GenerationConfig.builder().maxNewTokens(16).build());
+        Decoders.create(AutoregressiveDecoder.NAME, model, SAT)
+                .generate(PROMPT, GenerationConfig.builder().maxNewTokens(16).build());
         List<GenerationConfig> configs = new ArrayList<>();
         for (String name : Decoders.names()) {
             int k = name.equals(SdsatTreeDecoder.NAME) ? 5 : 3;
@@ -34,9 +33,17 @@ class ManagedArraysTest {
         for (int i = 0; i < Decoders.names().size(); i++) {
             String name = Decoders.names().get(i);
             List<GenerationConfig> runs = new ArrayList<>(List.of(configs.get(i)));
-            if (List.of(AutoregressiveDecoder.NAME, SdsatTwoStepDecoder.NAME, SdsatTreeDecoder.NAME,
-                    DraftVerifyDecoder.LOOKUP).contains(name)) {
-                runs.add(GenerationConfig.builder().maxNewTokens(12).k(configs.get(i).k()).temperature(0.9).seed(5)
+            if (List.of(
+                            AutoregressiveDecoder.NAME,
+                            SdsatTwoStepDecoder.NAME,
+                            SdsatTreeDecoder.NAME,
+                            DraftVerifyDecoder.LOOKUP)
+                    .contains(name)) {
+                runs.add(GenerationConfig.builder()
+                        .maxNewTokens(12)
+                        .k(configs.get(i).k())
+                        .temperature(0.9)
+                        .seed(5)
                         .build());
             }
             for (GenerationConfig config : runs) {
@@ -68,7 +75,8 @@ class ManagedArraysTest {
         }
         try (model) {
             assertThat(model.backend()).startsWith("djl");
-            assertThat(model.manager().getManagedArrays()).as("the weights and constants are managed arrays")
+            assertThat(model.manager().getManagedArrays())
+                    .as("the weights and constants are managed arrays")
                     .isNotEmpty();
             assertThat(leaks(model)).isEmpty();
         }

@@ -1,11 +1,10 @@
 package io.github.sdsat.decode;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 
 /** The prompt-lookup index on hand-made contexts: which earlier occurrence it finds and what it copies. */
 class NgramIndexTest {

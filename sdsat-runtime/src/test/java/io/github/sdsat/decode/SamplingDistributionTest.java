@@ -1,16 +1,15 @@
 package io.github.sdsat.decode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.HashMap;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * End to end on a real (tiny) model: the empirical joint distribution of the first {@link #LENGTH} generated tokens
@@ -51,15 +50,21 @@ class SamplingDistributionTest {
         ModelPasses passes = new ModelPasses(model);
         Map<Long, Double> out = new HashMap<>();
         try (KvCache cache = model.newCache(prompt.length + LENGTH)) {
-            float[] logits = passes.logits(cache, prompt, ModelPasses.range(0, prompt.length), null,
-                    prompt.length - 1);
+            float[] logits = passes.logits(cache, prompt, ModelPasses.range(0, prompt.length), null, prompt.length - 1);
             enumerate(passes, cache, c, Sampler.distribution(logits, 0, VOCAB, c), new long[LENGTH], 0, 1.0, out);
         }
         return out;
     }
 
-    private static void enumerate(ModelPasses passes, KvCache cache, GenerationConfig c, double[] p, long[] seq,
-            int depth, double prob, Map<Long, Double> out) {
+    private static void enumerate(
+            ModelPasses passes,
+            KvCache cache,
+            GenerationConfig c,
+            double[] p,
+            long[] seq,
+            int depth,
+            double prob,
+            Map<Long, Double> out) {
         for (int x = 0; x < VOCAB; x++) {
             if (p[x] == 0) {
                 continue;
@@ -83,7 +88,8 @@ class SamplingDistributionTest {
     static DistributionCheck sample(Decoder decoder, GenerationConfig c, Map<Long, Double> exact, long[] prompt) {
         Map<Long, Integer> counts = DistributionCheck.newCounts();
         for (int i = 0; i < N; i++) {
-            GenerationResult r = decoder.generate(prompt, c.toBuilder().maxNewTokens(LENGTH).seed(1000L + i).build());
+            GenerationResult r = decoder.generate(
+                    prompt, c.toBuilder().maxNewTokens(LENGTH).seed(1000L + i).build());
             DistributionCheck.add(counts, DistributionCheck.key(r.outputIds(), LENGTH, VOCAB));
         }
         return DistributionCheck.compare(exact, counts, N);
@@ -91,8 +97,13 @@ class SamplingDistributionTest {
 
     @Test
     void losslessChainAndTreeSampleLikeAutoregressive() {
-        GenerationConfig c = GenerationConfig.builder().temperature(0.3).topK(6).topP(0.95).k(5)
-                .sampling(SamplingMode.LOSSLESS).build();
+        GenerationConfig c = GenerationConfig.builder()
+                .temperature(0.3)
+                .topK(6)
+                .topP(0.95)
+                .k(5)
+                .sampling(SamplingMode.LOSSLESS)
+                .build();
         Map<Long, Double> exact = exact(c);
         DistributionCheck chain = sample(new SdsatTwoStepDecoder(model, SAT), c, exact);
         DistributionCheck tree = sample(new SdsatTreeDecoder(model, SAT), c, exact);
@@ -109,30 +120,45 @@ class SamplingDistributionTest {
     @Test
     void lookupAndOracleSampleLikeAutoregressive() {
         long[] prompt = {1, 4, 2, 1, 4, 3, 1, 4};
-        GenerationConfig c = GenerationConfig.builder().temperature(0.6).topK(6).topP(0.95).k(3).build();
+        GenerationConfig c = GenerationConfig.builder()
+                .temperature(0.6)
+                .topK(6)
+                .topP(0.95)
+                .k(3)
+                .build();
         Map<Long, Double> exact = exact(c, prompt);
         long drafted = 0;
         for (int i = 0; i < 20; i++) {
             drafted += Decoders.create("lookup", model, -1)
-                    .generate(prompt, c.toBuilder().maxNewTokens(LENGTH).seed(1000L + i).build()).stats()
+                    .generate(
+                            prompt,
+                            c.toBuilder().maxNewTokens(LENGTH).seed(1000L + i).build())
+                    .stats()
                     .draftedTokens();
         }
         assertThat(drafted).as("lookup drafts on this prompt").isPositive();
         DistributionCheck lossless = sample(Decoders.create("lookup", model, -1), c, exact, prompt);
-        DistributionCheck paper = sample(Decoders.create("lookup", model, -1),
-                c.toBuilder().sampling(SamplingMode.PAPER).build(), exact, prompt);
-        long[] likely = exact.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> {
-            long[] ids = new long[LENGTH];
-            long key = e.getKey();
-            for (int i = 0; i < LENGTH; i++) {
-                ids[i] = key % VOCAB;
-                key /= VOCAB;
-            }
-            return ids;
-        }).orElseThrow();
+        DistributionCheck paper = sample(
+                Decoders.create("lookup", model, -1),
+                c.toBuilder().sampling(SamplingMode.PAPER).build(),
+                exact,
+                prompt);
+        long[] likely = exact.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .map(e -> {
+                    long[] ids = new long[LENGTH];
+                    long key = e.getKey();
+                    for (int i = 0; i < LENGTH; i++) {
+                        ids[i] = key % VOCAB;
+                        key /= VOCAB;
+                    }
+                    return ids;
+                })
+                .orElseThrow();
         DistributionCheck oracle = sample(Decoders.oracle(model, likely), c, exact, prompt);
-        System.out.printf("model, N = %d, %s%n  lookup lossless %s%n  lookup paper    %s%n  oracle lossless %s%n", N,
-                c, lossless, paper, oracle);
+        System.out.printf(
+                "model, N = %d, %s%n  lookup lossless %s%n  lookup paper    %s%n  oracle lossless %s%n",
+                N, c, lossless, paper, oracle);
         assertThat(lossless.passes()).as("lookup lossless: %s", lossless).isTrue();
         assertThat(paper.passes()).as("lookup paper chain rule: %s", paper).isTrue();
         assertThat(oracle.passes()).as("oracle lossless: %s", oracle).isTrue();
@@ -144,11 +170,18 @@ class SamplingDistributionTest {
      */
     @Test
     void paperTreeRuleIsBiased() {
-        GenerationConfig c = GenerationConfig.builder().temperature(0.3).topK(6).topP(0.95).k(5)
-                .sampling(SamplingMode.PAPER).build();
+        GenerationConfig c = GenerationConfig.builder()
+                .temperature(0.3)
+                .topK(6)
+                .topP(0.95)
+                .k(5)
+                .sampling(SamplingMode.PAPER)
+                .build();
         Map<Long, Double> exact = exact(c);
         DistributionCheck tree = sample(new SdsatTreeDecoder(model, SAT), c, exact);
         System.out.printf("model, N = %d, %s%n  tree  %s%n", N, c, tree);
-        assertThat(tree.passes()).as("paper tree is expected to be biased: %s", tree).isFalse();
+        assertThat(tree.passes())
+                .as("paper tree is expected to be biased: %s", tree)
+                .isFalse();
     }
 }

@@ -1,19 +1,18 @@
 package io.github.sdsat.decode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.model.LlamaModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Pass accounting of {@code sdsat-chain}, {@code sdsat-lookup} and the two-step oracle: which pass widths occur and
@@ -93,7 +92,8 @@ class SdsatChainDecoderTest {
         int k = 4;
         GenerationConfig c = GenerationConfig.builder().maxNewTokens(48).k(k).build();
         GenerationResult ar = new AutoregressiveDecoder(model).generate(prompt, c);
-        GenerationResult hybrid = Decoders.create("sdsat-lookup", model, vocab - 1).generate(prompt, c);
+        GenerationResult hybrid =
+                Decoders.create("sdsat-lookup", model, vocab - 1).generate(prompt, c);
         assertThat(hybrid.outputIds()).containsExactly(ar.outputIds());
         GenerationStats s = hybrid.stats();
         assertThat(s.acceptedTokens()).isPositive();
@@ -117,11 +117,13 @@ class SdsatChainDecoderTest {
         LlamaModel model = GreedyEquivalenceTest.MODELS.get(2);
         long[] prompt = GreedyEquivalenceTest.prompt(9, model.config().vocabSize(), 4242);
         for (int tokens : new int[] {40, 41, 42, 43}) {
-            GenerationConfig c = GenerationConfig.builder().maxNewTokens(tokens).k(k).build();
+            GenerationConfig c =
+                    GenerationConfig.builder().maxNewTokens(tokens).k(k).build();
             // k + 2 tokens longer than the run, so that even the last loop's drafts are the reference's (drafts past
             // its end are a filler that verification rejects)
-            long[] reference = new AutoregressiveDecoder(model).generate(prompt,
-                    c.toBuilder().maxNewTokens(tokens + k + 2).build()).outputIds();
+            long[] reference = new AutoregressiveDecoder(model)
+                    .generate(prompt, c.toBuilder().maxNewTokens(tokens + k + 2).build())
+                    .outputIds();
             Decoder oracle = Decoders.oracleTwoStep(model, reference);
             assertThat(oracle.name()).isEqualTo("oracle-two-step");
             GenerationResult r = oracle.generate(prompt, c);

@@ -1,20 +1,15 @@
 package io.github.sdsat.decode;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import io.github.sdsat.model.KvCache;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** sdsat-tree: greedy output equals autoregressive greedy; KV after compaction equals a fresh prefill. */
 class SdsatTreeDecoderTest {
@@ -39,10 +34,12 @@ class SdsatTreeDecoderTest {
         for (int seed = 0; seed < 4; seed++) {
             long[] prompt = GreedyEquivalenceTest.prompt(3 + 5 * seed, VOCAB, 100 + seed);
             GenerationConfig base = GenerationConfig.builder().maxNewTokens(48).build();
-            long[] expected = new AutoregressiveDecoder(model).generate(prompt, base).outputIds();
+            long[] expected =
+                    new AutoregressiveDecoder(model).generate(prompt, base).outputIds();
             for (int depth : new int[] {5, 7}) {
                 SdsatTreeDecoder tree = new SdsatTreeDecoder(model, SAT);
-                GenerationResult r = tree.generate(prompt, base.toBuilder().k(depth).build());
+                GenerationResult r =
+                        tree.generate(prompt, base.toBuilder().k(depth).build());
                 assertThat(r.outputIds()).as("seed %d depth %d", seed, depth).containsExactly(expected);
                 assertThat(r.stopReason()).isEqualTo("length");
                 GenerationStats s = r.stats();
@@ -54,13 +51,17 @@ class SdsatTreeDecoderTest {
                 accepted += s.acceptedTokens();
             }
         }
-        assertThat(accepted).as("a 10-token vocabulary accepts tree drafts by chance").isPositive();
+        assertThat(accepted)
+                .as("a 10-token vocabulary accepts tree drafts by chance")
+                .isPositive();
     }
 
     @Test
     void stopTokenAndLengthAtManyPositions() {
         long[] prompt = GreedyEquivalenceTest.prompt(4, VOCAB, 5);
-        long[] free = new AutoregressiveDecoder(model).generate(prompt, GenerationConfig.greedy(30)).outputIds();
+        long[] free = new AutoregressiveDecoder(model)
+                .generate(prompt, GenerationConfig.greedy(30))
+                .outputIds();
         for (int stopAt = 0; stopAt < 14; stopAt++) {
             long eos = free[stopAt];
             int first = 0;
@@ -68,13 +69,20 @@ class SdsatTreeDecoderTest {
                 first++;
             }
             for (int depth : new int[] {5, 7}) {
-                GenerationConfig byEos = GenerationConfig.builder().maxNewTokens(30).k(depth).stopTokenIds(eos)
+                GenerationConfig byEos = GenerationConfig.builder()
+                        .maxNewTokens(30)
+                        .k(depth)
+                        .stopTokenIds(eos)
                         .build();
                 GenerationResult r = new SdsatTreeDecoder(model, SAT).generate(prompt, byEos);
-                assertThat(r.outputIds()).as("eos %d depth %d", eos, depth)
+                assertThat(r.outputIds())
+                        .as("eos %d depth %d", eos, depth)
                         .containsExactly(Arrays.copyOf(free, first + 1));
                 assertThat(r.stopReason()).isEqualTo("eos");
-                GenerationConfig byLength = GenerationConfig.builder().maxNewTokens(stopAt + 1).k(depth).build();
+                GenerationConfig byLength = GenerationConfig.builder()
+                        .maxNewTokens(stopAt + 1)
+                        .k(depth)
+                        .build();
                 GenerationResult rl = new SdsatTreeDecoder(model, SAT).generate(prompt, byLength);
                 assertThat(rl.outputIds()).containsExactly(Arrays.copyOf(free, stopAt + 1));
                 assertThat(rl.stopReason()).isEqualTo("length");
@@ -102,7 +110,9 @@ class SdsatTreeDecoderTest {
             for (int d = 0; d < ranks.length; d++) {
                 expected &= ranks[d] < candidates[d].length;
             }
-            assertThat(present[node]).as("node %d %s", node, Arrays.toString(ranks)).isEqualTo(expected);
+            assertThat(present[node])
+                    .as("node %d %s", node, Arrays.toString(ranks))
+                    .isEqualTo(expected);
             if (present[node]) {
                 assertThat(tokens[node]).isEqualTo(candidates[ranks.length - 1][ranks[ranks.length - 1]]);
             }
@@ -112,26 +122,40 @@ class SdsatTreeDecoderTest {
     @Test
     void refusesBadConfigsClearly() {
         SdsatTreeDecoder tree = new SdsatTreeDecoder(model, SAT);
-        assertThatThrownBy(() -> tree.generate(new long[] {1}, GenerationConfig.builder().k(6).build()))
-                .hasMessageContaining("sdsat-tree").hasMessageContaining("[5, 7, 9, 11, 13]")
+        assertThatThrownBy(() -> tree.generate(
+                        new long[] {1}, GenerationConfig.builder().k(6).build()))
+                .hasMessageContaining("sdsat-tree")
+                .hasMessageContaining("[5, 7, 9, 11, 13]")
                 .hasMessageContaining("k = 6");
-        assertThatThrownBy(() -> new SdsatSinglePassDecoder(model, SAT).generate(new long[] {1},
-                GenerationConfig.builder().k(3).temperature(0.7).build()))
-                .hasMessageContaining("greedy only").hasMessageContaining("sdsat-tree");
+        assertThatThrownBy(() -> new SdsatSinglePassDecoder(model, SAT)
+                        .generate(
+                                new long[] {1},
+                                GenerationConfig.builder().k(3).temperature(0.7).build()))
+                .hasMessageContaining("greedy only")
+                .hasMessageContaining("sdsat-tree");
         assertThatThrownBy(() -> new SdsatTreeDecoder(model, VOCAB)).hasMessageContaining("outside the vocabulary");
         assertThat(Decoders.names()).contains("sdsat-tree");
         assertThat(Decoders.create("sdsat-tree", model, SAT).name()).isEqualTo("sdsat-tree");
         assertThatThrownBy(() -> Decoders.create("sdsat-tree", model, -1)).hasMessageContaining("needs a SAT token");
         // sampling configs run for sdsat and sdsat-tree
-        GenerationConfig sampled = GenerationConfig.builder().maxNewTokens(12).k(5).temperature(0.9).topP(0.95)
-                .seed(4).build();
+        GenerationConfig sampled = GenerationConfig.builder()
+                .maxNewTokens(12)
+                .k(5)
+                .temperature(0.9)
+                .topP(0.95)
+                .seed(4)
+                .build();
         for (String name : List.of("sdsat", "sdsat-tree")) {
             for (SamplingMode mode : SamplingMode.values()) {
                 GenerationResult r = Decoders.create(name, model, SAT)
-                        .generate(new long[] {1, 2}, sampled.toBuilder().sampling(mode).build());
+                        .generate(
+                                new long[] {1, 2},
+                                sampled.toBuilder().sampling(mode).build());
                 assertThat(r.outputIds()).as("%s %s", name, mode).hasSize(12);
                 GenerationResult again = Decoders.create(name, model, SAT)
-                        .generate(new long[] {1, 2}, sampled.toBuilder().sampling(mode).build());
+                        .generate(
+                                new long[] {1, 2},
+                                sampled.toBuilder().sampling(mode).build());
                 assertThat(again.outputIds()).as("seeded: reproducible").containsExactly(r.outputIds());
             }
         }

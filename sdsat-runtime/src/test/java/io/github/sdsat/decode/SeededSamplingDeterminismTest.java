@@ -1,15 +1,14 @@
 package io.github.sdsat.decode;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Same seed, same ids: every decoder that samples draws only from the config's seed, so a sampled run can be
@@ -35,15 +34,23 @@ class SeededSamplingDeterminismTest {
 
     /** The decoders whose public name accepts a sampling config (the others refuse one). */
     private static List<Decoder> samplingDecoders() {
-        return List.of(Decoders.create(AutoregressiveDecoder.NAME, model, -1),
+        return List.of(
+                Decoders.create(AutoregressiveDecoder.NAME, model, -1),
                 Decoders.create(SdsatTwoStepDecoder.NAME, model, SAT),
                 Decoders.create(SdsatTreeDecoder.NAME, model, SAT),
                 Decoders.create(DraftVerifyDecoder.LOOKUP, model, -1));
     }
 
     private static GenerationConfig sampled(SamplingMode mode, long seed, int k) {
-        return GenerationConfig.builder().maxNewTokens(24).temperature(1.3).topK(40).topP(0.95).seed(seed).k(k)
-                .sampling(mode).build();
+        return GenerationConfig.builder()
+                .maxNewTokens(24)
+                .temperature(1.3)
+                .topK(40)
+                .topP(0.95)
+                .seed(seed)
+                .k(k)
+                .sampling(mode)
+                .build();
     }
 
     @Test
@@ -58,10 +65,13 @@ class SeededSamplingDeterminismTest {
                 long[] again = decoder.generate(PROMPT, sampled(mode, 42, k)).outputIds();
                 assertThat(again).as(what + ": the same seed twice").isEqualTo(first);
                 // A fresh decoder object too: no state may carry over from one generation to the next.
-                Decoder fresh = samplingDecoders().stream().filter(d -> d.name().equals(decoder.name()))
-                        .findFirst().orElseThrow();
+                Decoder fresh = samplingDecoders().stream()
+                        .filter(d -> d.name().equals(decoder.name()))
+                        .findFirst()
+                        .orElseThrow();
                 assertThat(fresh.generate(PROMPT, sampled(mode, 42, k)).outputIds())
-                        .as(what + ": the same seed on a new decoder").isEqualTo(first);
+                        .as(what + ": the same seed on a new decoder")
+                        .isEqualTo(first);
                 long[] other = decoder.generate(PROMPT, sampled(mode, 43, k)).outputIds();
                 if (!java.util.Arrays.equals(other, first)) {
                     differentWithAnotherSeed++;
@@ -70,7 +80,8 @@ class SeededSamplingDeterminismTest {
             }
         }
         assertThat(cases).hasSize(8);
-        assertThat(differentWithAnotherSeed).as("cases whose output changes with the seed (of %s)", cases)
+        assertThat(differentWithAnotherSeed)
+                .as("cases whose output changes with the seed (of %s)", cases)
                 .isGreaterThanOrEqualTo(6);
     }
 }

@@ -1,13 +1,12 @@
 package io.github.sdsat.decode;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * The acceptance rules on a synthetic language model (logits a fixed pseudo-random function of the context), fast
@@ -51,8 +50,8 @@ class SpeculativeSamplingTest {
         }
 
         double[] target(long[] context, GenerationConfig c) {
-            return targets.computeIfAbsent(c, x -> new HashMap<>()).computeIfAbsent(key(context),
-                    x -> Sampler.distribution(logits(context), 0, VOCAB, c));
+            return targets.computeIfAbsent(c, x -> new HashMap<>())
+                    .computeIfAbsent(key(context), x -> Sampler.distribution(logits(context), 0, VOCAB, c));
         }
     }
 
@@ -69,8 +68,8 @@ class SpeculativeSamplingTest {
         return out;
     }
 
-    private static void enumerate(SyntheticModel m, GenerationConfig c, long[] prefix, double prob,
-            Map<Long, Double> out) {
+    private static void enumerate(
+            SyntheticModel m, GenerationConfig c, long[] prefix, double prob, Map<Long, Double> out) {
         if (prefix.length == LENGTH) {
             out.put(DistributionCheck.key(prefix, LENGTH, VOCAB), prob);
             return;
@@ -116,8 +115,7 @@ class SpeculativeSamplingTest {
         };
     }
 
-    static long[] chainOnce(SyntheticModel m, Drafter drafter, GenerationConfig c, int k,
-            SplittableRandom random) {
+    static long[] chainOnce(SyntheticModel m, Drafter drafter, GenerationConfig c, int k, SplittableRandom random) {
         long root = Sampler.sample(m.target(PROMPT, c), random);
         long[] drafts = new long[k];
         double[][] q = new double[k][];
@@ -138,22 +136,29 @@ class SpeculativeSamplingTest {
         return complete(m, c, concat(produced, o.next()), random);
     }
 
-    static long[] treeOnce(SyntheticModel m, Drafter drafter, GenerationConfig c, DraftTree tree,
-            SplittableRandom random) {
+    static long[] treeOnce(
+            SyntheticModel m, Drafter drafter, GenerationConfig c, DraftTree tree, SplittableRandom random) {
         return treeOnce(m, drafter, c, tree, random, null);
     }
 
     /** @param acceptedLengths when not null, counts loops by accepted path length */
-    static long[] treeOnce(SyntheticModel m, Drafter drafter, GenerationConfig c, DraftTree tree,
-            SplittableRandom random, long[] acceptedLengths) {
+    static long[] treeOnce(
+            SyntheticModel m,
+            Drafter drafter,
+            GenerationConfig c,
+            DraftTree tree,
+            SplittableRandom random,
+            long[] acceptedLengths) {
         long root = Sampler.sample(m.target(PROMPT, c), random);
         int k = tree.depth();
         long[][] candidates = new long[k][];
         double[][] q = new double[k][];
         for (int d = 1; d <= k; d++) {
             q[d - 1] = drafter.q(root, d, c);
-            candidates[d - 1] = Arrays.stream(Sampler.sampleWithoutReplacement(q[d - 1],
-                    tree.candidatesNeededAtDepth(d), random)).asLongStream().toArray();
+            candidates[d - 1] = Arrays.stream(
+                            Sampler.sampleWithoutReplacement(q[d - 1], tree.candidatesNeededAtDepth(d), random))
+                    .asLongStream()
+                    .toArray();
         }
         boolean[] present = new boolean[tree.size()];
         long[] tokens = SdsatTreeDecoder.layOut(tree, root, candidates, present);
@@ -163,8 +168,8 @@ class SpeculativeSamplingTest {
             contexts[node] = concat(node == 0 ? PROMPT : contexts[tree.parentOf(node)], tokens[node]);
             System.arraycopy(m.logits(contexts[node]), 0, logits, node * VOCAB, VOCAB);
         }
-        SpeculativeSampling.TreeOutcome o = SpeculativeSampling.walkTree(tree, tokens, present, logits, VOCAB, q,
-                candidates, c, random);
+        SpeculativeSampling.TreeOutcome o =
+                SpeculativeSampling.walkTree(tree, tokens, present, logits, VOCAB, q, candidates, c, random);
         if (acceptedLengths != null) {
             acceptedLengths[o.acceptedNodes().length]++;
         }
@@ -193,8 +198,10 @@ class SpeculativeSamplingTest {
         return counts;
     }
 
-    static final GenerationConfig PLAIN = GenerationConfig.builder().temperature(1.0).build();
-    static final GenerationConfig TRUNCATED = GenerationConfig.builder().temperature(0.8).topK(4).topP(0.9).build();
+    static final GenerationConfig PLAIN =
+            GenerationConfig.builder().temperature(1.0).build();
+    static final GenerationConfig TRUNCATED =
+            GenerationConfig.builder().temperature(0.8).topK(4).topP(0.9).build();
     static final int N = 100_000;
 
     @Test
@@ -221,8 +228,8 @@ class SpeculativeSamplingTest {
         Map<Long, Double> exact = exact(m, c);
         Drafter draftModel = alongGreedyPath(m);
         long[] acceptedLengths = new long[8];
-        DistributionCheck tree = run(exact, N / 2, 4,
-                r -> treeOnce(m, draftModel, c, DraftTree.forDepth(7), r, acceptedLengths));
+        DistributionCheck tree =
+                run(exact, N / 2, 4, r -> treeOnce(m, draftModel, c, DraftTree.forDepth(7), r, acceptedLengths));
         DistributionCheck chain = run(exact, N / 2, 7, r -> chainOnce(m, draftModel, c, 4, r));
         System.out.printf("synthetic good drafts%n  chain %s%n  tree  %s%n", chain, tree);
         assertThat(chain.passes()).as("lossless chain: %s", chain).isTrue();
@@ -242,35 +249,38 @@ class SpeculativeSamplingTest {
         DistributionCheck chain = run(exact, N, 5, r -> chainOnce(m, draftModel, c, 3, r));
         Map<Long, Integer> paperCounts = counts(N, 6, r -> treeOnce(m, draftModel, c, DraftTree.forDepth(5), r));
         DistributionCheck tree = DistributionCheck.compare(exact, paperCounts, N);
-        Map<Long, Integer> losslessCounts = counts(N, 8, r -> treeOnce(m, draftModel, PLAIN, DraftTree.forDepth(5),
-                r));
+        Map<Long, Integer> losslessCounts = counts(N, 8, r -> treeOnce(m, draftModel, PLAIN, DraftTree.forDepth(5), r));
         System.out.printf("synthetic paper %s%n  chain %s%n  tree  %s%n", c, chain, tree);
         for (int prefix = 1; prefix <= 3; prefix++) {
-            System.out.printf("  first %d tokens: paper tree %s%n                  lossless tree %s%n", prefix,
+            System.out.printf(
+                    "  first %d tokens: paper tree %s%n                  lossless tree %s%n",
+                    prefix,
                     DistributionCheck.comparePrefix(exact, paperCounts, N, VOCAB, prefix),
                     DistributionCheck.comparePrefix(exact, losslessCounts, N, VOCAB, prefix));
         }
         assertThat(chain.passes()).as("paper chain: %s", chain).isTrue();
-        assertThat(tree.passes()).as("paper tree is expected to be biased: %s", tree).isFalse();
+        assertThat(tree.passes())
+                .as("paper tree is expected to be biased: %s", tree)
+                .isFalse();
     }
 
     @Test
     void residualAndRenormalisation() {
         double[] p = {0.5, 0.3, 0.2, 0};
         double[] q = {0.2, 0.6, 0.1, 0.1};
-        assertThat(SpeculativeSampling.residual(p, q)).containsExactly(new double[] {0.75, 0, 0.25, 0},
-                org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(SpeculativeSampling.residual(p, q))
+                .containsExactly(new double[] {0.75, 0, 0.25, 0}, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(SpeculativeSampling.residual(p, p)).isSameAs(p);
-        assertThat(SpeculativeSampling.without(q, 1)).containsExactly(new double[] {0.5, 0, 0.25, 0.25},
-                org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(SpeculativeSampling.without(q, 1))
+                .containsExactly(new double[] {0.5, 0, 0.25, 0.25}, org.assertj.core.data.Offset.offset(1e-12));
     }
 
     @Test
     void wilsonHilfertyMatchesTabulatedQuantiles() {
         // chi-square upper 1e-4 quantiles: df 10 -> 35.564, df 100 -> 161.32 (tables)
-        assertThat(DistributionCheck.chiSquareCritical(10, DistributionCheck.Z_ALPHA_1E4)).isCloseTo(35.56,
-                org.assertj.core.data.Offset.offset(0.6));
-        assertThat(DistributionCheck.chiSquareCritical(100, DistributionCheck.Z_ALPHA_1E4)).isCloseTo(161.32,
-                org.assertj.core.data.Offset.offset(0.6));
+        assertThat(DistributionCheck.chiSquareCritical(10, DistributionCheck.Z_ALPHA_1E4))
+                .isCloseTo(35.56, org.assertj.core.data.Offset.offset(0.6));
+        assertThat(DistributionCheck.chiSquareCritical(100, DistributionCheck.Z_ALPHA_1E4))
+                .isCloseTo(161.32, org.assertj.core.data.Offset.offset(0.6));
     }
 }

@@ -41,9 +41,13 @@ class AtomicFilesTest {
         AtomicFiles.write(target, temporary -> {
             seen.add(temporary);
             assertThat(temporary.getParent()).isEqualTo(target.toAbsolutePath().getParent());
-            assertThat(temporary.getFileName().toString()).startsWith(".results.json.").endsWith(".tmp");
+            assertThat(temporary.getFileName().toString())
+                    .startsWith(".results.json.")
+                    .endsWith(".tmp");
             assertThat(temporary).exists().isEmptyFile();
-            assertThat(Files.readString(target)).as("the old file stays until the move").isEqualTo("old");
+            assertThat(Files.readString(target))
+                    .as("the old file stays until the move")
+                    .isEqualTo("old");
             Files.writeString(temporary, "new");
         });
         assertThat(Files.readString(target)).isEqualTo("new");
@@ -55,15 +59,18 @@ class AtomicFilesTest {
     void aWriterThatThrowsLeavesTheOldFileAndNoTemporaryFile() throws IOException {
         Path target = Files.writeString(folder.resolve("model.safetensors"), "old");
         assertThatThrownBy(() -> AtomicFiles.write(target, temporary -> {
-            Files.writeString(temporary, "half a fi");
-            throw new IOException("disk full");
-        })).isInstanceOf(IOException.class).hasMessage("disk full");
+                    Files.writeString(temporary, "half a fi");
+                    throw new IOException("disk full");
+                }))
+                .isInstanceOf(IOException.class)
+                .hasMessage("disk full");
         assertThat(Files.readString(target)).isEqualTo("old");
         assertThat(names(folder)).containsExactly("model.safetensors");
 
         assertThatThrownBy(() -> AtomicFiles.write(target, temporary -> {
-            throw new IllegalStateException("bug in the writer");
-        })).isInstanceOf(IllegalStateException.class);
+                    throw new IllegalStateException("bug in the writer");
+                }))
+                .isInstanceOf(IllegalStateException.class);
         assertThat(Files.readString(target)).isEqualTo("old");
         assertThat(names(folder)).containsExactly("model.safetensors");
     }
@@ -81,10 +88,11 @@ class AtomicFilesTest {
     @Test
     void aFailedMoveLeavesTheOldFileAndNoTemporaryFile() throws IOException {
         Path target = Files.writeString(folder.resolve("config.json"), "old");
-        assertThatThrownBy(() -> AtomicFiles.write(target, temporary -> Files.writeString(temporary, "new"),
-                (from, to) -> {
-                    throw new IOException("rename refused");
-                })).hasMessage("rename refused");
+        assertThatThrownBy(() ->
+                        AtomicFiles.write(target, temporary -> Files.writeString(temporary, "new"), (from, to) -> {
+                            throw new IOException("rename refused");
+                        }))
+                .hasMessage("rename refused");
         assertThat(Files.readString(target)).isEqualTo("old");
         assertThat(names(folder)).containsExactly("config.json");
     }

@@ -1,14 +1,13 @@
 package io.github.sdsat.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.bench.TinyModelFolder;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -28,8 +27,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Feeds mutated safetensors headers and config.json files through the public loader ({@link LoadedModel#open}).
@@ -52,10 +51,30 @@ class CheckpointFuzzTest {
      * gigabytes.
      */
     private static final long CASE_ALLOCATION_LIMIT = 256L << 20;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final DeviceChoice CPU = DeviceChoice.resolve("cpu", "float32");
-    private static final long[] INTERESTING_LONGS = {-1, 0, 1, 2, 3, 7, 8, 255, 4096, 65_535, 65_536, 1L << 24,
-        Integer.MAX_VALUE, 1L << 31, 1L << 32, 1_000_000_000, 1L << 53, Long.MAX_VALUE, Long.MIN_VALUE};
+    private static final long[] INTERESTING_LONGS = {
+        -1,
+        0,
+        1,
+        2,
+        3,
+        7,
+        8,
+        255,
+        4096,
+        65_535,
+        65_536,
+        1L << 24,
+        Integer.MAX_VALUE,
+        1L << 31,
+        1L << 32,
+        1_000_000_000,
+        1L << 53,
+        Long.MAX_VALUE,
+        Long.MIN_VALUE
+    };
 
     @TempDir
     Path dir;
@@ -64,15 +83,17 @@ class CheckpointFuzzTest {
     void mutatedHeadersAndConfigsEndInSdsatExceptionOrACorrectLoad() throws Exception {
         long seed = Long.getLong("sdsat.fuzz.seed", 20_240_311L);
         int maxCases = Integer.getInteger("sdsat.fuzz.cases", DEFAULT_CASES);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Integer.getInteger("sdsat.fuzz.seconds",
-                DEFAULT_SECONDS));
+        long deadline =
+                System.nanoTime() + TimeUnit.SECONDS.toNanos(Integer.getInteger("sdsat.fuzz.seconds", DEFAULT_SECONDS));
 
         Path base = TinyModelFolder.write(dir.resolve("base"), 7L);
         byte[] weights = Files.readAllBytes(base.resolve(Checkpoint.SINGLE_WEIGHTS_FILE));
-        int headerLength = (int) ByteBuffer.wrap(weights, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        int headerLength = (int)
+                ByteBuffer.wrap(weights, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         ObjectNode header = (ObjectNode) JSON.readTree(Arrays.copyOfRange(weights, 8, 8 + headerLength));
         byte[] data = Arrays.copyOfRange(weights, 8 + headerLength, weights.length);
-        ObjectNode config = (ObjectNode) JSON.readTree(base.resolve(Checkpoint.CONFIG_FILE).toFile());
+        ObjectNode config =
+                (ObjectNode) JSON.readTree(base.resolve(Checkpoint.CONFIG_FILE).toFile());
 
         Path folder = Files.createDirectories(dir.resolve("case"));
         for (String name : List.of("tokenizer.json", "tokenizer_config.json")) {
@@ -89,7 +110,8 @@ class CheckpointFuzzTest {
         });
         try {
             // The first load in a JVM starts the engine and loads native libraries: not the loader's allocations.
-            assertThat(worker.submit(() -> loadOnce(base, Long.MAX_VALUE)).get()).isEqualTo("loaded");
+            assertThat(worker.submit(() -> loadOnce(base, Long.MAX_VALUE)).get())
+                    .isEqualTo("loaded");
             while (cases < maxCases && System.nanoTime() < deadline) {
                 Random random = new Random(seed * 1_000_003L + cases);
                 Mutation mutation = random.nextInt(3) == 0
@@ -116,9 +138,13 @@ class CheckpointFuzzTest {
             worker.shutdownNow();
         }
         System.out.println("CheckpointFuzzTest: seed " + seed + ", " + cases + " cases: " + outcomes);
-        assertThat(failures).as("cases ending in something other than SdsatException or a correct load").isEmpty();
+        assertThat(failures)
+                .as("cases ending in something other than SdsatException or a correct load")
+                .isEmpty();
         assertThat(cases).as("cases run before the time limit").isGreaterThanOrEqualTo(Math.min(maxCases, 200));
-        assertThat(outcomes.getOrDefault("loaded", 0)).as("some mutations keep the checkpoint valid").isPositive();
+        assertThat(outcomes.getOrDefault("loaded", 0))
+                .as("some mutations keep the checkpoint valid")
+                .isPositive();
     }
 
     /** Opens the folder; "loaded" when it loads and runs a pass, else a short key for the refusal. */
@@ -129,8 +155,8 @@ class CheckpointFuzzTest {
         try (LoadedModel loaded = LoadedModel.open(folder, CPU, null)) {
             LlamaModel model = loaded.model();
             try (KvCache cache = model.newCache(1)) { // max_position_embeddings 1 is a valid (if useless) model
-                long[] next = model.argmax(cache, new long[] {loaded.tokenizer().specials().bos()}, new long[] {0},
-                        null, 0);
+                long[] next = model.argmax(
+                        cache, new long[] {loaded.tokenizer().specials().bos()}, new long[] {0}, null, 0);
                 if (next.length != 1 || next[0] < 0 || next[0] >= model.config().vocabSize()) {
                     throw new AssertionError("a loaded model gave token " + Arrays.toString(next));
                 }
@@ -148,11 +174,33 @@ class CheckpointFuzzTest {
 
     /** Groups refusals by their rule, for the printed counts. */
     private static String refusalKind(String message) {
-        String[] kinds = {"header length", "not valid JSON", "names a tensor twice", "overlaps", "leaves a gap",
-            "no tensor describes", "point past the end", "end before they begin", "needs", "too large",
-            "dtype", "must be a list", "more than this runtime accepts", "must be positive", "must be an integer",
-            "do not match the configuration", "must be a multiple", "must be even", "token id", "vocab_size",
-            "not found", "is truncated", "is missing", "is not supported", "must be"};
+        String[] kinds = {
+            "header length",
+            "not valid JSON",
+            "names a tensor twice",
+            "overlaps",
+            "leaves a gap",
+            "no tensor describes",
+            "point past the end",
+            "end before they begin",
+            "needs",
+            "too large",
+            "dtype",
+            "must be a list",
+            "more than this runtime accepts",
+            "must be positive",
+            "must be an integer",
+            "do not match the configuration",
+            "must be a multiple",
+            "must be even",
+            "token id",
+            "vocab_size",
+            "not found",
+            "is truncated",
+            "is missing",
+            "is not supported",
+            "must be"
+        };
         for (String kind : kinds) {
             if (message.contains(kind)) {
                 return kind;
@@ -162,8 +210,7 @@ class CheckpointFuzzTest {
         return "other";
     }
 
-    private record Mutation(String description, byte[] config, byte[] weights) {
-    }
+    private record Mutation(String description, byte[] config, byte[] weights) {}
 
     // ---------------------------------------------------------------------------------------------- mutations
 
@@ -186,9 +233,18 @@ class CheckpointFuzzTest {
             }
             case 2 -> {
                 long value = INTERESTING_LONGS[random.nextInt(INTERESTING_LONGS.length)];
-                String sizeField = List.of("hidden_size", "intermediate_size", "num_hidden_layers",
-                        "num_attention_heads", "num_key_value_heads", "head_dim", "vocab_size",
-                        "max_position_embeddings", "bos_token_id", "eos_token_id").get(random.nextInt(10));
+                String sizeField = List.of(
+                                "hidden_size",
+                                "intermediate_size",
+                                "num_hidden_layers",
+                                "num_attention_heads",
+                                "num_key_value_heads",
+                                "head_dim",
+                                "vocab_size",
+                                "max_position_embeddings",
+                                "bos_token_id",
+                                "eos_token_id")
+                        .get(random.nextInt(10));
                 config.put(sizeField, value);
                 description = "config: " + sizeField + " = " + value;
             }
@@ -212,8 +268,10 @@ class CheckpointFuzzTest {
         String description;
         switch (random.nextInt(10)) {
             case 0 -> {
-                JsonNode dtype = random.nextBoolean() ? JSON.getNodeFactory().textNode(
-                        List.of("F32", "F16", "BF16", "I8", "F64", "f32", "", "U8").get(random.nextInt(8)))
+                JsonNode dtype = random.nextBoolean()
+                        ? JSON.getNodeFactory()
+                                .textNode(List.of("F32", "F16", "BF16", "I8", "F64", "f32", "", "U8")
+                                        .get(random.nextInt(8)))
                         : interestingValue(random);
                 entry.set("dtype", dtype);
                 description = name + ".dtype = " + dtype;
@@ -223,15 +281,18 @@ class CheckpointFuzzTest {
                 if (shape.isEmpty() || random.nextInt(4) == 0) {
                     shape.add(INTERESTING_LONGS[random.nextInt(INTERESTING_LONGS.length)]);
                 } else {
-                    shape.set(random.nextInt(shape.size()), JSON.getNodeFactory().numberNode(
-                            INTERESTING_LONGS[random.nextInt(INTERESTING_LONGS.length)]));
+                    shape.set(
+                            random.nextInt(shape.size()),
+                            JSON.getNodeFactory()
+                                    .numberNode(INTERESTING_LONGS[random.nextInt(INTERESTING_LONGS.length)]));
                 }
                 description = name + ".shape = " + shape;
             }
             case 2 -> {
                 ArrayNode offsets = (ArrayNode) entry.get("data_offsets");
                 int which = random.nextInt(2);
-                long value = random.nextBoolean() ? offsets.get(which).longValue() + random.nextInt(17) - 8
+                long value = random.nextBoolean()
+                        ? offsets.get(which).longValue() + random.nextInt(17) - 8
                         : INTERESTING_LONGS[random.nextInt(INTERESTING_LONGS.length)];
                 offsets.set(which, JSON.getNodeFactory().numberNode(value));
                 description = name + ".data_offsets = " + offsets;
@@ -261,9 +322,13 @@ class CheckpointFuzzTest {
             }
             case 6 -> {
                 byte[] file = safetensors(header, data);
-                ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putLong(0, random.nextBoolean()
-                        ? INTERESTING_LONGS[random.nextInt(INTERESTING_LONGS.length)]
-                        : file.length - 8 - data.length + random.nextInt(33) - 16);
+                ByteBuffer.wrap(file)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putLong(
+                                0,
+                                random.nextBoolean()
+                                        ? INTERESTING_LONGS[random.nextInt(INTERESTING_LONGS.length)]
+                                        : file.length - 8 - data.length + random.nextInt(33) - 16);
                 return new Mutation("header length field", configBytes, file);
             }
             case 7 -> {
@@ -275,8 +340,8 @@ class CheckpointFuzzTest {
             case 8 -> {
                 byte[] file = safetensors(header, data);
                 int length = random.nextInt(file.length + 64);
-                return new Mutation("file cut or padded to " + length + " bytes", configBytes,
-                        Arrays.copyOf(file, length));
+                return new Mutation(
+                        "file cut or padded to " + length + " bytes", configBytes, Arrays.copyOf(file, length));
             }
             default -> {
                 // Flip data bytes only: the header stays valid and the checkpoint must load (with other weights).
@@ -289,8 +354,24 @@ class CheckpointFuzzTest {
     }
 
     private static JsonNode interestingValue(Random random) throws IOException {
-        String[] values = {"null", "true", "\"llama\"", "\"\"", "[]", "{}", "[1,2]", "1.5", "-0.0", "1e30", "-1",
-            "0", "2147483648", "1000000000", "[null]", "{\"rope_type\":\"linear\",\"factor\":2}"};
+        String[] values = {
+            "null",
+            "true",
+            "\"llama\"",
+            "\"\"",
+            "[]",
+            "{}",
+            "[1,2]",
+            "1.5",
+            "-0.0",
+            "1e30",
+            "-1",
+            "0",
+            "2147483648",
+            "1000000000",
+            "[null]",
+            "{\"rope_type\":\"linear\",\"factor\":2}"
+        };
         return JSON.readTree(values[random.nextInt(values.length)]);
     }
 

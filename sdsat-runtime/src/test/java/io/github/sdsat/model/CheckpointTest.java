@@ -1,9 +1,9 @@
 package io.github.sdsat.model;
 
-import io.github.sdsat.SdsatException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.sdsat.SdsatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,9 +15,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
 
@@ -25,8 +24,8 @@ class CheckpointTest {
     Path dir;
 
     private Path tinyFolder(String name, LlamaConfig config, SafetensorsDtype dtype) throws IOException {
-        return TinyCheckpoints.writeFolder(dir.resolve(name), config,
-                TinyCheckpoints.randomWeights(config, dtype, name.hashCode()));
+        return TinyCheckpoints.writeFolder(
+                dir.resolve(name), config, TinyCheckpoints.randomWeights(config, dtype, name.hashCode()));
     }
 
     private static void truncate(Path file, long size) throws IOException {
@@ -42,7 +41,9 @@ class CheckpointTest {
         try (Checkpoint checkpoint = Checkpoint.open(folder)) {
             checkpoint.validateAgainst(checkpoint.config());
             assertThat(checkpoint.config()).isEqualTo(config);
-            assertThat(checkpoint.tensorNames()).hasSize(config.tensorShapes().size()).doesNotContain("lm_head.weight");
+            assertThat(checkpoint.tensorNames())
+                    .hasSize(config.tensorShapes().size())
+                    .doesNotContain("lm_head.weight");
             TensorInfo info = checkpoint.info("model.layers.1.self_attn.k_proj.weight");
             assertThat(info.dtype()).isEqualTo(SafetensorsDtype.F16);
             assertThat(info.shape()).containsExactly(8, 16);
@@ -100,8 +101,10 @@ class CheckpointTest {
 
     @Test
     void headerPointingPastTheEndIsReported() throws IOException {
-        Path file = TinyCheckpoints.rawSafetensors(dir.resolve("past.safetensors"),
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}", new byte[16]);
+        Path file = TinyCheckpoints.rawSafetensors(
+                dir.resolve("past.safetensors"),
+                "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}",
+                new byte[16]);
         assertThatThrownBy(() -> SafetensorsFile.open(file))
                 .hasMessageContaining("tensor 'w' in " + file)
                 .hasMessageContaining("data_offsets [8, 24] point past the end of the file")
@@ -124,20 +127,25 @@ class CheckpointTest {
         Path notJson = TinyCheckpoints.rawSafetensors(dir.resolve("notjson.safetensors"), "{\"w\":{", new byte[0]);
         assertThatThrownBy(() -> SafetensorsFile.open(notJson))
                 .hasMessageContaining(notJson + ": the safetensors header is not valid JSON");
-        Path wrongSize = TinyCheckpoints.rawSafetensors(dir.resolve("size.safetensors"),
-                "{\"w\":{\"dtype\":\"F16\",\"shape\":[2,3],\"data_offsets\":[0,8]}}", new byte[8]);
+        Path wrongSize = TinyCheckpoints.rawSafetensors(
+                dir.resolve("size.safetensors"),
+                "{\"w\":{\"dtype\":\"F16\",\"shape\":[2,3],\"data_offsets\":[0,8]}}",
+                new byte[8]);
         assertThatThrownBy(() -> SafetensorsFile.open(wrongSize))
                 .hasMessageContaining("tensor 'w' in " + wrongSize)
                 .hasMessageContaining("hold 8 bytes, but dtype F16 with shape [2, 3] needs 12");
-        Path badShape = TinyCheckpoints.rawSafetensors(dir.resolve("shape.safetensors"),
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", new byte[4]);
+        Path badShape = TinyCheckpoints.rawSafetensors(
+                dir.resolve("shape.safetensors"),
+                "{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}",
+                new byte[4]);
         assertThatThrownBy(() -> SafetensorsFile.open(badShape))
                 .hasMessageContaining("shape must be a list of non-negative integers, found [-1]");
     }
 
     @Test
     void unsupportedDtypeIsRefusedByName() throws IOException {
-        Path file = TinyCheckpoints.rawSafetensors(dir.resolve("int8.safetensors"),
+        Path file = TinyCheckpoints.rawSafetensors(
+                dir.resolve("int8.safetensors"),
                 "{\"__metadata__\":{\"format\":\"pt\"},\"q\":{\"dtype\":\"I8\",\"shape\":[4],\"data_offsets\":[0,4]}}",
                 new byte[4]);
         assertThatThrownBy(() -> SafetensorsFile.open(file))
@@ -165,7 +173,8 @@ class CheckpointTest {
             assertThatThrownBy(() -> checkpoint.validateAgainst(config))
                     .hasMessageContaining("the weights in " + incomplete + " do not match")
                     .hasMessageContaining("2 problem(s)")
-                    .hasMessageContaining("missing tensor model.layers.1.mlp.down_proj.weight (expected shape [16, 40])")
+                    .hasMessageContaining(
+                            "missing tensor model.layers.1.mlp.down_proj.weight (expected shape [16, 40])")
                     .hasMessageContaining("missing tensor lm_head.weight (expected shape [50, 16]) "
                             + "(if the model ties lm_head to the embeddings, config.json must say "
                             + "tie_word_embeddings: true)");
@@ -177,13 +186,13 @@ class CheckpointTest {
         LlamaConfig config = TinyCheckpoints.gqaConfig(false);
         Path folder = Files.createDirectories(dir.resolve("shards"));
         config.write(folder.resolve("config.json"));
-        List<Path> shards = SafetensorsWriter.writeSharded(folder,
-                TinyCheckpoints.randomWeights(config, SafetensorsDtype.F16, 2), 3000);
+        List<Path> shards = SafetensorsWriter.writeSharded(
+                folder, TinyCheckpoints.randomWeights(config, SafetensorsDtype.F16, 2), 3000);
         Path index = folder.resolve("model.safetensors.index.json");
         try (Checkpoint checkpoint = Checkpoint.open(folder)) {
             assertThatThrownBy(() -> checkpoint.info("model.embed.weight"))
-                    .hasMessageContaining("tensor 'model.embed.weight' not found in " + index
-                            + " (weight_map over " + shards.size() + " shards)");
+                    .hasMessageContaining("tensor 'model.embed.weight' not found in " + index + " (weight_map over "
+                            + shards.size() + " shards)");
         }
         Files.delete(shards.get(1));
         assertThatThrownBy(() -> Checkpoint.open(folder))
@@ -197,8 +206,8 @@ class CheckpointTest {
         Path folder = tinyFolder("shapes", written, SafetensorsDtype.BF16);
         // Claim full multi-head attention and three layers: k/v projections of both layers are too small,
         // and layer 2 is missing entirely.
-        LlamaConfig claimed = new LlamaConfig(16, 40, 3, 4, 4, 4, 50, 1e-5, 10000.0, 64, false, 1, List.of(2),
-                "float32");
+        LlamaConfig claimed =
+                new LlamaConfig(16, 40, 3, 4, 4, 4, 50, 1e-5, 10000.0, 64, false, 1, List.of(2), "float32");
         try (Checkpoint checkpoint = Checkpoint.open(folder)) {
             assertThatThrownBy(() -> checkpoint.validateAgainst(claimed))
                     .hasMessageContaining("num_key_value_heads=4")
@@ -209,8 +218,8 @@ class CheckpointTest {
                     .hasMessageContaining("missing tensor model.layers.2.input_layernorm.weight")
                     .hasMessageContaining("13 problem(s)");
             // Fewer layers claimed than stored.
-            LlamaConfig oneLayer = new LlamaConfig(16, 40, 1, 4, 2, 4, 50, 1e-5, 10000.0, 64, false, 1, List.of(2),
-                    "float32");
+            LlamaConfig oneLayer =
+                    new LlamaConfig(16, 40, 1, 4, 2, 4, 50, 1e-5, 10000.0, 64, false, 1, List.of(2), "float32");
             assertThatThrownBy(() -> checkpoint.validateAgainst(oneLayer))
                     .hasMessageContaining("tensors up to layer 1 (model.layers.1.*) but num_hidden_layers is 1");
             // Asking for a shape explicitly fails the same way, naming file and shapes.
@@ -226,8 +235,12 @@ class CheckpointTest {
         LlamaConfig config = TinyCheckpoints.gqaConfig(false);
         Map<String, SafetensorsWriter.Tensor> tensors = TinyCheckpoints.randomWeights(config, SafetensorsDtype.F32, 3);
         Map<String, SafetensorsWriter.Tensor> mixed = new LinkedHashMap<>();
-        tensors.forEach((name, t) -> mixed.put(name, new SafetensorsWriter.Tensor(
-                name.endsWith("norm.weight") ? SafetensorsDtype.F32 : SafetensorsDtype.F16, t.shape(), t.data())));
+        tensors.forEach((name, t) -> mixed.put(
+                name,
+                new SafetensorsWriter.Tensor(
+                        name.endsWith("norm.weight") ? SafetensorsDtype.F32 : SafetensorsDtype.F16,
+                        t.shape(),
+                        t.data())));
         Path folder = TinyCheckpoints.writeFolder(dir.resolve("mixed"), config, mixed);
         try (Checkpoint checkpoint = Checkpoint.open(folder)) {
             checkpoint.validateAgainst(config);
@@ -241,12 +254,16 @@ class CheckpointTest {
         // A sparse 2.4 GB file: a 1.2 G-element F16 tensor followed by a small F32 tensor; only the tail is written.
         long bigBytes = 2_400_000_000L;
         String header = "{\"big\":{\"dtype\":\"F16\",\"shape\":[1200000000],\"data_offsets\":[0," + bigBytes
-                + "]},\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[" + bigBytes + "," + (bigBytes + 8) + "]}}";
+                + "]},\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[" + bigBytes + "," + (bigBytes + 8)
+                + "]}}";
         Path file = TinyCheckpoints.rawSafetensors(dir.resolve("sparse.safetensors"), header, new byte[0]);
         long dataStart = Files.size(file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                    .putFloat(1.5f).putFloat(-2.25f).flip();
+            ByteBuffer tail = ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putFloat(1.5f)
+                    .putFloat(-2.25f)
+                    .flip();
             channel.write(tail, dataStart + bigBytes);
         }
         try (SafetensorsFile sparse = SafetensorsFile.open(file)) {

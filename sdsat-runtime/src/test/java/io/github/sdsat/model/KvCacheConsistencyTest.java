@@ -1,14 +1,12 @@
 package io.github.sdsat.model;
 
-import ai.djl.ndarray.NDArray;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.NDManager;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class KvCacheConsistencyTest {
     static LlamaModel model;
@@ -42,7 +40,8 @@ class KvCacheConsistencyTest {
 
     static float[] fullLogits(long[] tokens) {
         try (NDManager m = model.manager().newSubManager()) {
-            return model.forward(m.create(tokens), m.create(range(0, tokens.length)), null, null).toFloatArray();
+            return model.forward(m.create(tokens), m.create(range(0, tokens.length)), null, null)
+                    .toFloatArray();
         }
     }
 
@@ -57,10 +56,11 @@ class KvCacheConsistencyTest {
             for (int c : chunks) {
                 long[] part = java.util.Arrays.copyOfRange(tokens, done, done + c);
                 try (NDManager m = model.manager().newSubManager()) {
-                    float[] got = model.forward(m.create(part), m.create(range(done, c)), null, cache).toFloatArray();
+                    float[] got = model.forward(m.create(part), m.create(range(done, c)), null, cache)
+                            .toFloatArray();
                     for (int i = 0; i < got.length; i++) {
-                        assertThat((double) got[i]).isCloseTo(full[done * vocab + i],
-                                org.assertj.core.data.Offset.offset(1e-4));
+                        assertThat((double) got[i])
+                                .isCloseTo(full[done * vocab + i], org.assertj.core.data.Offset.offset(1e-4));
                     }
                 }
                 done += c;
@@ -73,7 +73,8 @@ class KvCacheConsistencyTest {
     void truncateAndCompactEqualFreshPrefill() {
         long[] committed = randomTokens(12, 2);
         long[] junk = randomTokens(6, 3);
-        try (KvCache fresh = model.newCache(64); KvCache edited = model.newCache(64);
+        try (KvCache fresh = model.newCache(64);
+                KvCache edited = model.newCache(64);
                 NDManager m = model.manager().newSubManager()) {
             model.forward(m.create(committed), m.create(range(0, 12)), null, fresh);
             // prefix 8, then 4 junk tokens (truncated away), then tokens 8..11 interleaved with junk, compacted
@@ -94,7 +95,8 @@ class KvCacheConsistencyTest {
                     mask[r * 14 + 8 + s] = 0;
                 }
             }
-            model.forward(m.create(mixed), m.create(pos), m.create(mask, new ai.djl.ndarray.types.Shape(6, 14)), edited);
+            model.forward(
+                    m.create(mixed), m.create(pos), m.create(mask, new ai.djl.ndarray.types.Shape(6, 14)), edited);
             edited.compact(8, new int[] {9, 10, 12, 13});
             assertThat(edited.length()).isEqualTo(12);
             for (int layer = 0; layer < model.config().numLayers(); layer++) {

@@ -1,19 +1,18 @@
 package io.github.sdsat.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.SdsatException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LlamaConfigTest {
 
@@ -61,8 +60,22 @@ class LlamaConfigTest {
     @Test
     void readsARealCodeLlamaConfig() throws IOException {
         LlamaConfig config = LlamaConfig.load(config(CODELLAMA_7B));
-        assertThat(config).isEqualTo(new LlamaConfig(4096, 11008, 32, 32, 32, 128, 32016, 1e-5, 1_000_000.0,
-                16384, false, 1, List.of(2), "bfloat16"));
+        assertThat(config)
+                .isEqualTo(new LlamaConfig(
+                        4096,
+                        11008,
+                        32,
+                        32,
+                        32,
+                        128,
+                        32016,
+                        1e-5,
+                        1_000_000.0,
+                        16384,
+                        false,
+                        1,
+                        List.of(2),
+                        "bfloat16"));
         // CodeLlama-7B: 6.74 B parameters (Llama-2-7B's 6,738,415,616 plus 16 extra vocabulary rows twice).
         assertThat(config.parameterCount()).isEqualTo(6_738_415_616L + 2L * 16 * 4096);
     }
@@ -84,8 +97,10 @@ class LlamaConfigTest {
         assertThat(config.isEos(3)).isFalse();
         assertThat(config.tieWordEmbeddings()).isTrue();
         assertThat(config.tensorShapes()).doesNotContainKey("lm_head.weight");
-        assertThat(config.tensorShapes().get("model.layers.1.self_attn.k_proj.weight")).containsExactly(64, 64);
-        assertThat(config.tensorShapes().get("model.layers.1.self_attn.o_proj.weight")).containsExactly(64, 128);
+        assertThat(config.tensorShapes().get("model.layers.1.self_attn.k_proj.weight"))
+                .containsExactly(64, 64);
+        assertThat(config.tensorShapes().get("model.layers.1.self_attn.o_proj.weight"))
+                .containsExactly(64, 128);
     }
 
     @Test
@@ -103,7 +118,8 @@ class LlamaConfigTest {
 
     @Test
     void readsTheNewerDtypeFieldName() throws IOException {
-        assertThat(LlamaConfig.load(minimal(", \"dtype\": \"bfloat16\"")).torchDtype()).isEqualTo("bfloat16");
+        assertThat(LlamaConfig.load(minimal(", \"dtype\": \"bfloat16\"")).torchDtype())
+                .isEqualTo("bfloat16");
     }
 
     @Test
@@ -128,13 +144,16 @@ class LlamaConfigTest {
 
     @Test
     void refusesLlamaVariantsWhoseMathIsNotImplemented() throws IOException {
-        assertThatThrownBy(() -> LlamaConfig.load(minimal(", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}")))
-                .hasMessageContaining("rope_scaling").hasMessageContaining("not supported");
+        assertThatThrownBy(
+                        () -> LlamaConfig.load(minimal(", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}")))
+                .hasMessageContaining("rope_scaling")
+                .hasMessageContaining("not supported");
         assertThatThrownBy(() -> LlamaConfig.load(minimal(", \"hidden_act\": \"gelu\"")))
                 .hasMessageContaining("hidden_act 'gelu' is not supported");
         assertThatThrownBy(() -> LlamaConfig.load(minimal(", \"attention_bias\": true")))
                 .hasMessageContaining("attention_bias is true");
-        assertThat(LlamaConfig.load(minimal(", \"rope_scaling\": {\"rope_type\": \"default\"}")).hiddenSize())
+        assertThat(LlamaConfig.load(minimal(", \"rope_scaling\": {\"rope_type\": \"default\"}"))
+                        .hiddenSize())
                 .isEqualTo(64);
     }
 
@@ -158,14 +177,13 @@ class LlamaConfigTest {
         assertThatThrownBy(() -> LlamaConfig.load(minimal(", \"rms_norm_eps\": 0")))
                 .hasMessageContaining("rms_norm_eps must be a positive finite number");
 
-        Path zeroLayers = config(Files.readString(minimal("")).replace("\"num_hidden_layers\": 2",
-                "\"num_hidden_layers\": 0"));
+        Path zeroLayers =
+                config(Files.readString(minimal("")).replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 0"));
         assertThatThrownBy(() -> LlamaConfig.load(zeroLayers))
                 .hasMessageContaining("num_hidden_layers must be positive, found 0");
 
         Path notJson = config("{\"model_type\": \"llama\",");
-        assertThatThrownBy(() -> LlamaConfig.load(notJson))
-                .hasMessageContaining(notJson + " is not valid JSON");
+        assertThatThrownBy(() -> LlamaConfig.load(notJson)).hasMessageContaining(notJson + " is not valid JSON");
 
         assertThatThrownBy(() -> LlamaConfig.load(dir.resolve("absent/config.json")))
                 .hasMessageContaining("absent/config.json not found");
@@ -186,8 +204,8 @@ class LlamaConfigTest {
 
     @Test
     void writeProducesATransformersStyleConfigThatLoadsBack() throws IOException {
-        LlamaConfig original = new LlamaConfig(256, 688, 4, 8, 2, 32, 3072, 1e-5, 500000.0, 512, true, 0,
-                List.of(1, 5), "bfloat16");
+        LlamaConfig original =
+                new LlamaConfig(256, 688, 4, 8, 2, 32, 3072, 1e-5, 500000.0, 512, true, 0, List.of(1, 5), "bfloat16");
         Path file = dir.resolve("out/config.json");
         original.write(file);
         assertThat(LlamaConfig.load(file)).isEqualTo(original);
@@ -217,7 +235,11 @@ class LlamaConfigTest {
     void writesASingleEosIdAsAnInt() throws IOException {
         Path file = dir.resolve("config.json");
         TinyCheckpoints.gqaConfig(false).write(file);
-        assertThat(new ObjectMapper().readTree(file.toFile()).get("eos_token_id").isInt()).isTrue();
+        assertThat(new ObjectMapper()
+                        .readTree(file.toFile())
+                        .get("eos_token_id")
+                        .isInt())
+                .isTrue();
         assertThat(LlamaConfig.load(file)).isEqualTo(TinyCheckpoints.gqaConfig(false));
     }
 }

@@ -37,21 +37,31 @@ public final class ReferenceLlama {
     private final double rmsEps;
     private final double ropeTheta;
 
-    private final double[] embed;          // [vocab, hidden]
-    private final double[] lmHead;         // [vocab, hidden]
-    private final double[] finalNorm;      // [hidden]
-    private final double[][] q;            // per layer [heads*headDim, hidden]
-    private final double[][] k;            // per layer [kvHeads*headDim, hidden]
-    private final double[][] v;            // per layer [kvHeads*headDim, hidden]
-    private final double[][] o;            // per layer [hidden, heads*headDim]
-    private final double[][] gate;         // per layer [intermediate, hidden]
-    private final double[][] up;           // per layer [intermediate, hidden]
-    private final double[][] down;         // per layer [hidden, intermediate]
-    private final double[][] inputNorm;    // per layer [hidden]
+    private final double[] embed; // [vocab, hidden]
+    private final double[] lmHead; // [vocab, hidden]
+    private final double[] finalNorm; // [hidden]
+    private final double[][] q; // per layer [heads*headDim, hidden]
+    private final double[][] k; // per layer [kvHeads*headDim, hidden]
+    private final double[][] v; // per layer [kvHeads*headDim, hidden]
+    private final double[][] o; // per layer [hidden, heads*headDim]
+    private final double[][] gate; // per layer [intermediate, hidden]
+    private final double[][] up; // per layer [intermediate, hidden]
+    private final double[][] down; // per layer [hidden, intermediate]
+    private final double[][] inputNorm; // per layer [hidden]
     private final double[][] postAttnNorm; // per layer [hidden]
 
-    public ReferenceLlama(int hidden, int intermediate, int layers, int heads, int kvHeads, int headDim, int vocab,
-                          double rmsEps, double ropeTheta, boolean tied, Map<String, float[]> weights) {
+    public ReferenceLlama(
+            int hidden,
+            int intermediate,
+            int layers,
+            int heads,
+            int kvHeads,
+            int headDim,
+            int vocab,
+            double rmsEps,
+            double ropeTheta,
+            boolean tied,
+            Map<String, float[]> weights) {
         requirePositive("hidden", hidden);
         requirePositive("intermediate", intermediate);
         requirePositive("layers", layers);
@@ -67,8 +77,8 @@ public final class ReferenceLlama {
             throw new IllegalArgumentException("headDim (" + headDim + ") must be even for rotate-half RoPE");
         }
         if (rmsEps < 0 || ropeTheta <= 0) {
-            throw new IllegalArgumentException("rmsEps must be >= 0 and ropeTheta > 0, got rmsEps=" + rmsEps
-                    + ", ropeTheta=" + ropeTheta);
+            throw new IllegalArgumentException(
+                    "rmsEps must be >= 0 and ropeTheta > 0, got rmsEps=" + rmsEps + ", ropeTheta=" + ropeTheta);
         }
         this.hidden = hidden;
         this.intermediate = intermediate;
@@ -133,8 +143,8 @@ public final class ReferenceLlama {
         }
         for (int i = 0; i < n; i++) {
             if (visible[i].length != n) {
-                throw new IllegalArgumentException("visible row " + i + " has " + visible[i].length
-                        + " columns, expected " + n);
+                throw new IllegalArgumentException(
+                        "visible row " + i + " has " + visible[i].length + " columns, expected " + n);
             }
             boolean any = false;
             for (boolean b : visible[i]) {
@@ -148,8 +158,8 @@ public final class ReferenceLlama {
         for (int i = 0; i < n; i++) {
             int t = tokens[i];
             if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException("token " + t + " at index " + i + " is outside the vocabulary [0, "
-                        + vocab + ")");
+                throw new IllegalArgumentException(
+                        "token " + t + " at index " + i + " is outside the vocabulary [0, " + vocab + ")");
             }
             x[i] = new double[hidden];
             System.arraycopy(embed, t * hidden, x[i], 0, hidden);
@@ -237,8 +247,16 @@ public final class ReferenceLlama {
      * attention and MLP projections N(0, 0.06), lm_head N(0, 0.1) (absent when tied), norm weights 1 + N(0, 0.1).
      * Deterministic for a given seed.
      */
-    public static Map<String, float[]> randomWeights(int hidden, int intermediate, int layers, int heads, int kvHeads,
-                                                     int headDim, int vocab, boolean tied, long seed) {
+    public static Map<String, float[]> randomWeights(
+            int hidden,
+            int intermediate,
+            int layers,
+            int heads,
+            int kvHeads,
+            int headDim,
+            int vocab,
+            boolean tied,
+            long seed) {
         Random rng = new Random(seed);
         Map<String, float[]> w = new HashMap<>();
         w.put("model.embed_tokens.weight", gaussian(rng, vocab * hidden, 0.0, 0.1));
@@ -319,8 +337,8 @@ public final class ReferenceLlama {
     private static double[] take(Map<String, float[]> weights, String name, long expected) {
         float[] f = weights.get(name);
         if (f == null) {
-            throw new IllegalArgumentException("weight '" + name + "' is missing (present: " + weights.keySet().size()
-                    + " tensors); pass it or set tied=true if it is lm_head.weight");
+            throw new IllegalArgumentException("weight '" + name + "' is missing (present: "
+                    + weights.keySet().size() + " tensors); pass it or set tied=true if it is lm_head.weight");
         }
         if (f.length != expected) {
             throw new IllegalArgumentException("weight '" + name + "' has " + f.length + " elements, expected "

@@ -1,13 +1,12 @@
 package io.github.sdsat.model;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.HashMap;
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** Sanity checks of the test-only reference forward pass against hand-worked values and against itself. */
 class ReferenceLlamaTest {
@@ -18,7 +17,17 @@ class ReferenceLlamaTest {
     private static final int HIDDEN = 16, INTER = 24, LAYERS = 2, HEADS = 4, KV = 2, HEAD_DIM = 4, VOCAB = 11;
 
     private static ReferenceLlama randomModel(long seed) {
-        return new ReferenceLlama(HIDDEN, INTER, LAYERS, HEADS, KV, HEAD_DIM, VOCAB, 1e-5, 10000.0, false,
+        return new ReferenceLlama(
+                HIDDEN,
+                INTER,
+                LAYERS,
+                HEADS,
+                KV,
+                HEAD_DIM,
+                VOCAB,
+                1e-5,
+                10000.0,
+                false,
                 ReferenceLlama.randomWeights(HIDDEN, INTER, LAYERS, HEADS, KV, HEAD_DIM, VOCAB, false, seed));
     }
 
@@ -35,19 +44,19 @@ class ReferenceLlamaTest {
     void matchesHandWorkedOneLayerModel() {
         double eps = 0.1;
         Map<String, float[]> w = new HashMap<>();
-        w.put("model.embed_tokens.weight", new float[]{0, 2, 0, 0, /* token 1 */ 1, 1, 1, 1});
+        w.put("model.embed_tokens.weight", new float[] {0, 2, 0, 0, /* token 1 */ 1, 1, 1, 1});
         float[] identity = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
         w.put("model.layers.0.self_attn.q_proj.weight", identity);
         w.put("model.layers.0.self_attn.k_proj.weight", identity);
         w.put("model.layers.0.self_attn.v_proj.weight", identity);
         w.put("model.layers.0.self_attn.o_proj.weight", identity);
-        w.put("model.layers.0.mlp.gate_proj.weight", new float[]{1, 1, 0, 0});
-        w.put("model.layers.0.mlp.up_proj.weight", new float[]{0, 0.5f, 0, 1});
-        w.put("model.layers.0.mlp.down_proj.weight", new float[]{2, 0, -1, 0});
-        w.put("model.layers.0.input_layernorm.weight", new float[]{1, 1, 1, 1});
-        w.put("model.layers.0.post_attention_layernorm.weight", new float[]{1, 1, 1, 1});
-        w.put("model.norm.weight", new float[]{1, 2, 3, 4});
-        w.put("lm_head.weight", new float[]{1, 0, 0, 0, /* row 1 */ 0, 1, -1, 0.5f});
+        w.put("model.layers.0.mlp.gate_proj.weight", new float[] {1, 1, 0, 0});
+        w.put("model.layers.0.mlp.up_proj.weight", new float[] {0, 0.5f, 0, 1});
+        w.put("model.layers.0.mlp.down_proj.weight", new float[] {2, 0, -1, 0});
+        w.put("model.layers.0.input_layernorm.weight", new float[] {1, 1, 1, 1});
+        w.put("model.layers.0.post_attention_layernorm.weight", new float[] {1, 1, 1, 1});
+        w.put("model.norm.weight", new float[] {1, 2, 3, 4});
+        w.put("lm_head.weight", new float[] {1, 0, 0, 0, /* row 1 */ 0, 1, -1, 0.5f});
         ReferenceLlama model = new ReferenceLlama(4, 1, 1, 1, 1, 4, 2, eps, 100.0, false, w);
 
         double s = 1 / Math.sqrt(1 + eps);
@@ -61,7 +70,7 @@ class ReferenceLlamaTest {
         double[] x1 = {1 + p1 * s, 1 + p0 * 2 * s + p1 * s, 1 + p1 * s, 1 + p1 * s};
 
         double[][] expected = {handMlpAndHead(x0, eps), handMlpAndHead(x1, eps)};
-        double[][] actual = model.logits(new int[]{0, 1});
+        double[][] actual = model.logits(new int[] {0, 1});
         for (int i = 0; i < 2; i++) {
             for (int c = 0; c < 2; c++) {
                 assertThat(actual[i][c]).as("logit[%d][%d]", i, c).isCloseTo(expected[i][c], within(TOL));
@@ -78,13 +87,13 @@ class ReferenceLlamaTest {
         double[] y = {x[0] + 2 * m, x[1], x[2] - m, x[3]};
         double[] f = unitRms(y, eps);
         double f0 = f[0], f1 = 2 * f[1], f2 = 3 * f[2], f3 = 4 * f[3];
-        return new double[]{f0, f1 - f2 + 0.5 * f3};
+        return new double[] {f0, f1 - f2 + 0.5 * f3};
     }
 
     private static double[] unitRms(double[] x, double eps) {
         double ms = (x[0] * x[0] + x[1] * x[1] + x[2] * x[2] + x[3] * x[3]) / 4;
         double inv = 1 / Math.sqrt(ms + eps);
-        return new double[]{x[0] * inv, x[1] * inv, x[2] * inv, x[3] * inv};
+        return new double[] {x[0] * inv, x[1] * inv, x[2] * inv, x[3] * inv};
     }
 
     @Test
@@ -106,15 +115,15 @@ class ReferenceLlamaTest {
     @Test
     void laterTokensChangeLaterRowsSoTheTestAboveIsNotVacuous() {
         ReferenceLlama model = randomModel(1);
-        double[][] a = model.logits(new int[]{3, 7, 1});
-        double[][] b = model.logits(new int[]{3, 8, 1});
+        double[][] a = model.logits(new int[] {3, 7, 1});
+        double[][] b = model.logits(new int[] {3, 8, 1});
         assertThat(a[0]).containsExactly(b[0], within(TOL));
         assertThat(maxAbsDiff(a[2], b[2])).isGreaterThan(1e-4);
     }
 
     @Test
     void logitsAreNotDegenerate() {
-        double[][] l = randomModel(2).logits(new int[]{1, 2, 3, 4, 5});
+        double[][] l = randomModel(2).logits(new int[] {1, 2, 3, 4, 5});
         for (double[] row : l) {
             double mean = 0;
             for (double d : row) {
@@ -142,7 +151,7 @@ class ReferenceLlamaTest {
             assertThat(moved[i]).containsExactly(base[i], within(1e-9));
         }
         // ...but changing relative positions does change them.
-        double[][] gapped = model.logits(tokens, new long[]{0, 1, 2, 3, 9}, causal(tokens.length));
+        double[][] gapped = model.logits(tokens, new long[] {0, 1, 2, 3, 9}, causal(tokens.length));
         assertThat(maxAbsDiff(gapped[4], base[4])).isGreaterThan(1e-4);
     }
 
@@ -156,26 +165,26 @@ class ReferenceLlamaTest {
         boolean[][] visible = causal(4);
         visible[3][2] = false;
         double[][] tree = model.logits(tokens, positions, visible);
-        double[][] alone = model.logits(new int[]{5, 2, 7});
+        double[][] alone = model.logits(new int[] {5, 2, 7});
         assertThat(tree[3]).containsExactly(alone[2], within(1e-9));
-        assertThat(tree[2]).containsExactly(model.logits(new int[]{5, 2, 9})[2], within(1e-9));
+        assertThat(tree[2]).containsExactly(model.logits(new int[] {5, 2, 9})[2], within(1e-9));
     }
 
     /** Grouped-query attention equals full multi-head attention with each kv head duplicated for its group. */
     @Test
     void groupedQueryAttentionEqualsDuplicatedKvHeads() {
         int heads = 4, kv = 2, group = heads / kv;
-        Map<String, float[]> gqa = ReferenceLlama.randomWeights(HIDDEN, INTER, LAYERS, heads, kv, HEAD_DIM, VOCAB,
-                true, 5);
+        Map<String, float[]> gqa =
+                ReferenceLlama.randomWeights(HIDDEN, INTER, LAYERS, heads, kv, HEAD_DIM, VOCAB, true, 5);
         Map<String, float[]> mha = new HashMap<>(gqa);
         for (int l = 0; l < LAYERS; l++) {
-            for (String proj : new String[]{"k_proj", "v_proj"}) {
+            for (String proj : new String[] {"k_proj", "v_proj"}) {
                 String name = "model.layers." + l + ".self_attn." + proj + ".weight";
                 float[] small = gqa.get(name);
                 float[] big = new float[heads * HEAD_DIM * HIDDEN];
                 for (int h = 0; h < heads; h++) {
-                    System.arraycopy(small, (h / group) * HEAD_DIM * HIDDEN, big, h * HEAD_DIM * HIDDEN,
-                            HEAD_DIM * HIDDEN);
+                    System.arraycopy(
+                            small, (h / group) * HEAD_DIM * HIDDEN, big, h * HEAD_DIM * HIDDEN, HEAD_DIM * HIDDEN);
                 }
                 mha.put(name, big);
             }
@@ -197,8 +206,8 @@ class ReferenceLlamaTest {
         Map<String, float[]> untied = new HashMap<>(tied);
         untied.put("lm_head.weight", tied.get("model.embed_tokens.weight").clone());
         int[] tokens = {0, 10, 3};
-        double[][] a = new ReferenceLlama(HIDDEN, INTER, 1, HEADS, KV, HEAD_DIM, VOCAB, 1e-5, 1e4, true, tied)
-                .logits(tokens);
+        double[][] a =
+                new ReferenceLlama(HIDDEN, INTER, 1, HEADS, KV, HEAD_DIM, VOCAB, 1e-5, 1e4, true, tied).logits(tokens);
         double[][] b = new ReferenceLlama(HIDDEN, INTER, 1, HEADS, KV, HEAD_DIM, VOCAB, 1e-5, 1e4, false, untied)
                 .logits(tokens);
         for (int i = 0; i < tokens.length; i++) {
@@ -227,11 +236,13 @@ class ReferenceLlamaTest {
         w2.put("model.norm.weight", new float[7]);
         assertThatThrownBy(() -> new ReferenceLlama(8, 8, 1, 2, 1, 4, 5, 1e-5, 1e4, false, w2))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("model.norm.weight").hasMessageContaining("expected 8");
-        ReferenceLlama ok = new ReferenceLlama(8, 8, 1, 2, 1, 4, 5, 1e-5, 1e4, false,
-                ReferenceLlama.randomWeights(8, 8, 1, 2, 1, 4, 5, false, 7));
-        assertThatThrownBy(() -> ok.logits(new int[]{5}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the vocabulary");
+                .hasMessageContaining("model.norm.weight")
+                .hasMessageContaining("expected 8");
+        ReferenceLlama ok = new ReferenceLlama(
+                8, 8, 1, 2, 1, 4, 5, 1e-5, 1e4, false, ReferenceLlama.randomWeights(8, 8, 1, 2, 1, 4, 5, false, 7));
+        assertThatThrownBy(() -> ok.logits(new int[] {5}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("outside the vocabulary");
     }
 
     private static boolean[][] causal(int n) {

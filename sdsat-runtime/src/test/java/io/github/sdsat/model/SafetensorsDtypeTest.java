@@ -1,15 +1,14 @@
 package io.github.sdsat.model;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
 import static io.github.sdsat.model.SafetensorsDtype.bf16BitsToFloat;
 import static io.github.sdsat.model.SafetensorsDtype.f16BitsToFloat;
 import static io.github.sdsat.model.SafetensorsDtype.floatToBf16Bits;
 import static io.github.sdsat.model.SafetensorsDtype.floatToF16Bits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class SafetensorsDtypeTest {
 
@@ -68,12 +67,20 @@ class SafetensorsDtypeTest {
     @Test
     void halfRoundsSubnormalsToNearestWithTiesToEven() {
         assertThat(f16(0x1p-24f)).isEqualTo(0x0001);
-        assertThat(f16(0x1p-25f)).as("half of the smallest subnormal ties to even zero").isEqualTo(0x0000);
+        assertThat(f16(0x1p-25f))
+                .as("half of the smallest subnormal ties to even zero")
+                .isEqualTo(0x0000);
         assertThat(f16(Math.nextUp(0x1p-25f))).isEqualTo(0x0001);
         assertThat(f16(-0x1p-25f)).isEqualTo(0x8000);
-        assertThat(f16(1.5f * 0x1p-24f)).as("tie between 1 and 2 units goes to 2").isEqualTo(0x0002);
-        assertThat(f16(2.5f * 0x1p-24f)).as("tie between 2 and 3 units goes to 2").isEqualTo(0x0002);
-        assertThat(f16(1023.5f * 0x1p-24f)).as("rounds up into the smallest normal").isEqualTo(0x0400);
+        assertThat(f16(1.5f * 0x1p-24f))
+                .as("tie between 1 and 2 units goes to 2")
+                .isEqualTo(0x0002);
+        assertThat(f16(2.5f * 0x1p-24f))
+                .as("tie between 2 and 3 units goes to 2")
+                .isEqualTo(0x0002);
+        assertThat(f16(1023.5f * 0x1p-24f))
+                .as("rounds up into the smallest normal")
+                .isEqualTo(0x0400);
         assertThat(f16(1e-10f)).isEqualTo(0x0000);
     }
 
@@ -85,7 +92,9 @@ class SafetensorsDtypeTest {
             float value = (float) ((random.nextDouble() * 2 - 1) * Math.pow(2, random.nextInt(45) - 28));
             int chosen = f16(value);
             if (Math.abs(value) >= 65520f) {
-                assertThat(chosen & 0x7fff).as("%s overflows to infinity", value).isEqualTo(0x7c00);
+                assertThat(chosen & 0x7fff)
+                        .as("%s overflows to infinity", value)
+                        .isEqualTo(0x7c00);
                 continue;
             }
             double error = Math.abs((double) f16BitsToFloat(chosen) - value);
@@ -94,9 +103,13 @@ class SafetensorsDtypeTest {
                     continue;
                 }
                 double other = Math.abs((double) f16BitsToFloat(neighbour) - value);
-                assertThat(error).as("value %s -> %04x vs %04x", value, chosen, neighbour).isLessThanOrEqualTo(other);
+                assertThat(error)
+                        .as("value %s -> %04x vs %04x", value, chosen, neighbour)
+                        .isLessThanOrEqualTo(other);
                 if (error == other) {
-                    assertThat(chosen & 1).as("tie at %s must go to the even mantissa", value).isZero();
+                    assertThat(chosen & 1)
+                            .as("tie at %s must go to the even mantissa", value)
+                            .isZero();
                 }
             }
         }
@@ -117,7 +130,9 @@ class SafetensorsDtypeTest {
         assertThat(bf16(Float.MAX_VALUE)).isEqualTo(0x7f80);
         assertThat(bf16(Float.NEGATIVE_INFINITY)).isEqualTo(0xff80);
         assertThat(Float.isNaN(bf16BitsToFloat(bf16(Float.NaN)))).isTrue();
-        assertThat(bf16(Float.MIN_VALUE)).as("float subnormals round like any value").isEqualTo(0x0000);
+        assertThat(bf16(Float.MIN_VALUE))
+                .as("float subnormals round like any value")
+                .isEqualTo(0x0000);
     }
 
     @Test

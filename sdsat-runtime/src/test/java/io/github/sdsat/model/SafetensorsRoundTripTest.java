@@ -1,11 +1,12 @@
 package io.github.sdsat.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.SdsatException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,10 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SafetensorsRoundTripTest {
 
@@ -50,8 +49,8 @@ class SafetensorsRoundTripTest {
         data[1] = Float.NEGATIVE_INFINITY;
         data[2] = -0.0f;
         Path file = dir.resolve("f32.safetensors");
-        SafetensorsWriter.write(file, Map.of("w", new SafetensorsWriter.Tensor(SafetensorsDtype.F32,
-                new long[] {3, 5}, data)));
+        SafetensorsWriter.write(
+                file, Map.of("w", new SafetensorsWriter.Tensor(SafetensorsDtype.F32, new long[] {3, 5}, data)));
         try (SafetensorsFile read = SafetensorsFile.open(file)) {
             FloatBuffer buffer = read.tensor("w", 3, 5);
             assertThat(buffer.isDirect()).isTrue();
@@ -70,23 +69,46 @@ class SafetensorsRoundTripTest {
     @Test
     void float16KeepsValuesWithinHalfPrecisionIncludingSubnormalsAndInfinity() throws IOException {
         float[] data = gaussian(1000, 2);
-        float[] special = {0x1p-24f, 3 * 0x1p-24f, -1000 * 0x1p-24f, 0x1p-14f, 65504f, 1e6f, -1e6f,
-                Float.POSITIVE_INFINITY, -0.0f, 0f, 1e-9f};
+        float[] special = {
+            0x1p-24f,
+            3 * 0x1p-24f,
+            -1000 * 0x1p-24f,
+            0x1p-14f,
+            65504f,
+            1e6f,
+            -1e6f,
+            Float.POSITIVE_INFINITY,
+            -0.0f,
+            0f,
+            1e-9f
+        };
         System.arraycopy(special, 0, data, 0, special.length);
         Path file = dir.resolve("f16.safetensors");
-        SafetensorsWriter.write(file, Map.of("h", new SafetensorsWriter.Tensor(SafetensorsDtype.F16,
-                new long[] {10, 100}, data)));
+        SafetensorsWriter.write(
+                file, Map.of("h", new SafetensorsWriter.Tensor(SafetensorsDtype.F16, new long[] {10, 100}, data)));
         try (SafetensorsFile read = SafetensorsFile.open(file)) {
             assertThat(read.info("h").byteLength()).isEqualTo(2000);
             float[] back = toArray(read.tensor("h", 10, 100));
-            float[] expectedSpecial = {0x1p-24f, 3 * 0x1p-24f, -1000 * 0x1p-24f, 0x1p-14f, 65504f,
-                    Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -0.0f, 0f, 0f};
+            float[] expectedSpecial = {
+                0x1p-24f,
+                3 * 0x1p-24f,
+                -1000 * 0x1p-24f,
+                0x1p-14f,
+                65504f,
+                Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY,
+                Float.POSITIVE_INFINITY,
+                -0.0f,
+                0f,
+                0f
+            };
             assertThat(Arrays.copyOf(back, special.length)).containsExactly(expectedSpecial);
             assertThat(Float.floatToRawIntBits(back[8])).isEqualTo(0x80000000);
             for (int i = special.length; i < data.length; i++) {
                 // Half has 11 significant bits: relative error at most 2^-11 for normal values.
                 assertThat(back[i]).isCloseTo(data[i], within(Math.abs(data[i]) * 0x1p-11f + 0x1p-25f));
-                assertThat(back[i]).isEqualTo(SafetensorsDtype.f16BitsToFloat(SafetensorsDtype.floatToF16Bits(data[i])));
+                assertThat(back[i])
+                        .isEqualTo(SafetensorsDtype.f16BitsToFloat(SafetensorsDtype.floatToF16Bits(data[i])));
             }
         }
     }
@@ -95,10 +117,10 @@ class SafetensorsRoundTripTest {
     void bfloat16KeepsValuesWithinItsPrecision() throws IOException {
         float[] data = gaussian(4 * 4 * 4, 3);
         data[0] = Float.MAX_VALUE; // rounds to infinity
-        data[1] = 1e-40f;          // float subnormal survives approximately
+        data[1] = 1e-40f; // float subnormal survives approximately
         Path file = dir.resolve("bf16.safetensors");
-        SafetensorsWriter.write(file, Map.of("b", new SafetensorsWriter.Tensor(SafetensorsDtype.BF16,
-                new long[] {4, 4, 4}, data)));
+        SafetensorsWriter.write(
+                file, Map.of("b", new SafetensorsWriter.Tensor(SafetensorsDtype.BF16, new long[] {4, 4, 4}, data)));
         try (SafetensorsFile read = SafetensorsFile.open(file)) {
             float[] back = toArray(read.tensor("b"));
             assertThat(back[0]).isEqualTo(Float.POSITIVE_INFINITY);
@@ -114,14 +136,16 @@ class SafetensorsRoundTripTest {
     @Test
     void headerIsPaddedWithSpacesToAMultipleOf8AndKeepsMetadataAndOrder() throws IOException {
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
-        tensors.put("z.first", new SafetensorsWriter.Tensor(SafetensorsDtype.F16, new long[] {3}, new float[] {1, 2, 3}));
+        tensors.put(
+                "z.first", new SafetensorsWriter.Tensor(SafetensorsDtype.F16, new long[] {3}, new float[] {1, 2, 3}));
         tensors.put("a.second", new SafetensorsWriter.Tensor(SafetensorsDtype.F32, new long[] {}, new float[] {7}));
         tensors.put("m.empty", new SafetensorsWriter.Tensor(SafetensorsDtype.BF16, new long[] {0, 4}, new float[0]));
         Path file = dir.resolve("meta.safetensors");
         SafetensorsWriter.write(file, tensors, Map.of("format", "pt", "note", "sdsat"));
 
         byte[] bytes = Files.readAllBytes(file);
-        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength =
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertThat(headerLength % 8).isZero();
         String header = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
         assertThat(header.stripTrailing()).endsWith("}");
@@ -152,17 +176,23 @@ class SafetensorsRoundTripTest {
         List<Path> shards = SafetensorsWriter.writeSharded(folder, tensors, 4000);
         assertThat(shards.size()).isGreaterThan(2);
         int n = shards.size();
-        assertThat(shards.get(0).getFileName().toString()).isEqualTo(String.format("model-00001-of-%05d.safetensors", n));
-        assertThat(shards.get(n - 1).getFileName().toString()).isEqualTo(String.format("model-%05d-of-%05d.safetensors", n, n));
+        assertThat(shards.get(0).getFileName().toString())
+                .isEqualTo(String.format("model-00001-of-%05d.safetensors", n));
+        assertThat(shards.get(n - 1).getFileName().toString())
+                .isEqualTo(String.format("model-%05d-of-%05d.safetensors", n, n));
         for (Path shard : shards) {
             try (SafetensorsFile file = SafetensorsFile.open(shard)) {
-                long bytes = file.tensorNames().stream().mapToLong(t -> file.info(t).byteLength()).sum();
+                long bytes = file.tensorNames().stream()
+                        .mapToLong(t -> file.info(t).byteLength())
+                        .sum();
                 assertThat(bytes <= 4000 || file.tensorNames().size() == 1).isTrue();
             }
         }
 
-        JsonNode index = new ObjectMapper().readTree(folder.resolve("model.safetensors.index.json").toFile());
-        long totalBytes = tensors.values().stream().mapToLong(t -> t.data().length * 4L).sum();
+        JsonNode index = new ObjectMapper()
+                .readTree(folder.resolve("model.safetensors.index.json").toFile());
+        long totalBytes =
+                tensors.values().stream().mapToLong(t -> t.data().length * 4L).sum();
         assertThat(index.get("metadata").get("total_size").asLong()).isEqualTo(totalBytes);
         assertThat(index.get("weight_map").size()).isEqualTo(tensors.size());
 
@@ -172,7 +202,8 @@ class SafetensorsRoundTripTest {
             assertThat(checkpoint.tensorNames()).containsExactlyInAnyOrderElementsOf(tensors.keySet());
             checkpoint.validateAgainst(config);
             for (Map.Entry<String, SafetensorsWriter.Tensor> entry : tensors.entrySet()) {
-                assertThat(toArray(checkpoint.tensor(entry.getKey(), entry.getValue().shape())))
+                assertThat(toArray(checkpoint.tensor(
+                                entry.getKey(), entry.getValue().shape())))
                         .containsExactly(entry.getValue().data());
             }
             String last = "lm_head.weight";
@@ -192,8 +223,9 @@ class SafetensorsRoundTripTest {
         assertThat(many).isGreaterThan(1);
         assertThat(one).hasSize(1);
         try (var files = Files.list(folder)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
-                    "config.json", "model.safetensors.index.json", "model-00001-of-00001.safetensors");
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder(
+                            "config.json", "model.safetensors.index.json", "model-00001-of-00001.safetensors");
         }
         try (Checkpoint checkpoint = Checkpoint.open(folder)) {
             checkpoint.validateAgainst(config);

@@ -13,8 +13,7 @@ import java.util.Random;
 
 /** Small Llama checkpoints and hand-made safetensors bytes for the checkpoint-layer tests. */
 final class TinyCheckpoints {
-    private TinyCheckpoints() {
-    }
+    private TinyCheckpoints() {}
 
     /** hidden 16, intermediate 40, 2 layers, 4 heads sharing 2 KV heads (GQA), vocab 50. */
     static LlamaConfig gqaConfig(boolean tied) {
@@ -46,7 +45,8 @@ final class TinyCheckpoints {
     /** A safetensors file made by hand: declared header length, header text, then data bytes. */
     static Path rawSafetensors(Path file, long declaredHeaderLength, String header, byte[] data) throws IOException {
         byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buffer = ByteBuffer.allocate(8 + headerBytes.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(8 + headerBytes.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
         buffer.putLong(declaredHeaderLength).put(headerBytes).put(data);
         Files.write(file, buffer.array());
         return file;

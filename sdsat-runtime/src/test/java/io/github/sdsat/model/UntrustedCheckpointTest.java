@@ -1,5 +1,8 @@
 package io.github.sdsat.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -8,17 +11,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.bench.TinyModelFolder;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The safetensors format's own rules and the bounds on config.json and tokenizer.json, for checkpoints from
@@ -32,6 +31,7 @@ class UntrustedCheckpointTest {
 
     @TempDir
     static Path shared;
+
     private static Path base;
 
     @TempDir
@@ -50,7 +50,8 @@ class UntrustedCheckpointTest {
                 Files.copy(file, folder.resolve(file.getFileName()));
             }
         }
-        ObjectNode config = (ObjectNode) JSON.readTree(folder.resolve("config.json").toFile());
+        ObjectNode config =
+                (ObjectNode) JSON.readTree(folder.resolve("config.json").toFile());
         edit.accept(config);
         Files.writeString(folder.resolve("config.json"), config.toString());
         return folder;
@@ -65,30 +66,34 @@ class UntrustedCheckpointTest {
 
     @Test
     void overlappingTensorsAreRefused() throws IOException {
-        Path file = TinyCheckpoints.rawSafetensors(dir.resolve("overlap.safetensors"),
-                "{" + tensor("a", "F32", "[2]", 0, 8) + "," + tensor("b", "F32", "[2]", 4, 12) + "}", new byte[12]);
+        Path file = TinyCheckpoints.rawSafetensors(
+                dir.resolve("overlap.safetensors"),
+                "{" + tensor("a", "F32", "[2]", 0, 8) + "," + tensor("b", "F32", "[2]", 4, 12) + "}",
+                new byte[12]);
         assertThatThrownBy(() -> SafetensorsFile.open(file))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("tensor 'b' in " + file)
-                .hasMessageContaining("begins at byte 4 of the data section, which overlaps tensor 'a' (ending at "
-                        + "byte 8)")
+                .hasMessageContaining(
+                        "begins at byte 4 of the data section, which overlaps tensor 'a' (ending at " + "byte 8)")
                 .hasMessageContaining("download or save it again");
     }
 
     @Test
     void gapsBetweenTensorsAndBytesNoTensorDescribesAreRefused() throws IOException {
-        Path gap = TinyCheckpoints.rawSafetensors(dir.resolve("gap.safetensors"),
-                "{" + tensor("a", "F32", "[1]", 0, 4) + "," + tensor("b", "F32", "[1]", 8, 12) + "}", new byte[12]);
+        Path gap = TinyCheckpoints.rawSafetensors(
+                dir.resolve("gap.safetensors"),
+                "{" + tensor("a", "F32", "[1]", 0, 4) + "," + tensor("b", "F32", "[1]", 8, 12) + "}",
+                new byte[12]);
         assertThatThrownBy(() -> SafetensorsFile.open(gap))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("tensor 'b' in " + gap)
                 .hasMessageContaining("leaves a gap of 4 bytes after tensor 'a'");
-        Path late = TinyCheckpoints.rawSafetensors(dir.resolve("late.safetensors"),
-                "{" + tensor("a", "F32", "[1]", 4, 8) + "}", new byte[8]);
+        Path late = TinyCheckpoints.rawSafetensors(
+                dir.resolve("late.safetensors"), "{" + tensor("a", "F32", "[1]", 4, 8) + "}", new byte[8]);
         assertThatThrownBy(() -> SafetensorsFile.open(late))
                 .hasMessageContaining("leaves a gap of 4 bytes after the start of the data section");
-        Path trailing = TinyCheckpoints.rawSafetensors(dir.resolve("trailing.safetensors"),
-                "{" + tensor("a", "F32", "[1]", 0, 4) + "}", new byte[12]);
+        Path trailing = TinyCheckpoints.rawSafetensors(
+                dir.resolve("trailing.safetensors"), "{" + tensor("a", "F32", "[1]", 0, 4) + "}", new byte[12]);
         assertThatThrownBy(() -> SafetensorsFile.open(trailing))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining(trailing + ": the tensors end at byte 4 of the data section, but it is 12 bytes;"
@@ -97,9 +102,11 @@ class UntrustedCheckpointTest {
 
     @Test
     void tensorsOutOfOrderInTheHeaderAreFineWhenTheirDataTilesTheFile() throws IOException {
-        Path file = TinyCheckpoints.rawSafetensors(dir.resolve("order.safetensors"),
-                "{" + tensor("b", "F32", "[1]", 4, 8) + "," + tensor("a", "F16", "[2]", 0, 4)
-                        + "," + tensor("empty", "F32", "[0, 3]", 8, 8) + "}", new byte[8]);
+        Path file = TinyCheckpoints.rawSafetensors(
+                dir.resolve("order.safetensors"),
+                "{" + tensor("b", "F32", "[1]", 4, 8) + "," + tensor("a", "F16", "[2]", 0, 4) + ","
+                        + tensor("empty", "F32", "[0, 3]", 8, 8) + "}",
+                new byte[8]);
         try (SafetensorsFile opened = SafetensorsFile.open(file)) {
             assertThat(opened.tensorNames()).containsExactly("a", "b", "empty");
             assertThat(opened.tensor("empty").capacity()).isZero();
@@ -108,8 +115,10 @@ class UntrustedCheckpointTest {
 
     @Test
     void aTensorNamedTwiceIsRefused() throws IOException {
-        Path file = TinyCheckpoints.rawSafetensors(dir.resolve("twice.safetensors"),
-                "{" + tensor("w", "F32", "[1]", 0, 4) + "," + tensor("w", "F32", "[1]", 4, 8) + "}", new byte[8]);
+        Path file = TinyCheckpoints.rawSafetensors(
+                dir.resolve("twice.safetensors"),
+                "{" + tensor("w", "F32", "[1]", 0, 4) + "," + tensor("w", "F32", "[1]", 4, 8) + "}",
+                new byte[8]);
         assertThatThrownBy(() -> SafetensorsFile.open(file))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining(file + ": the safetensors header names a tensor twice")
@@ -119,14 +128,18 @@ class UntrustedCheckpointTest {
 
     @Test
     void shapesWhoseProductOverflowsAreRefused() throws IOException {
-        Path file = TinyCheckpoints.rawSafetensors(dir.resolve("overflow.safetensors"),
-                "{" + tensor("w", "F32", "[4294967296, 4294967296]", 0, 4) + "}", new byte[4]);
+        Path file = TinyCheckpoints.rawSafetensors(
+                dir.resolve("overflow.safetensors"),
+                "{" + tensor("w", "F32", "[4294967296, 4294967296]", 0, 4) + "}",
+                new byte[4]);
         assertThatThrownBy(() -> SafetensorsFile.open(file))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("tensor 'w' in " + file + ": shape [4294967296, 4294967296] is too large (the "
                         + "product of its entries overflows 64 bits)");
-        Path hugeClaim = TinyCheckpoints.rawSafetensors(dir.resolve("claim.safetensors"),
-                "{" + tensor("w", "F32", "[1000000000]", 0, 4000000000L) + "}", new byte[4]);
+        Path hugeClaim = TinyCheckpoints.rawSafetensors(
+                dir.resolve("claim.safetensors"),
+                "{" + tensor("w", "F32", "[1000000000]", 0, 4000000000L) + "}",
+                new byte[4]);
         assertThatThrownBy(() -> SafetensorsFile.open(hugeClaim))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("point past the end of the file");
@@ -135,8 +148,8 @@ class UntrustedCheckpointTest {
     @Test
     void headerLengthAboveTheFormatLimitIsRefusedBeforeReadingIt() throws IOException {
         String header = "{" + tensor("w", "F32", "[1]", 0, 4) + "}";
-        Path file = TinyCheckpoints.rawSafetensors(dir.resolve("limit.safetensors"),
-                SafetensorsFile.MAX_HEADER_BYTES + 1, header, new byte[4]);
+        Path file = TinyCheckpoints.rawSafetensors(
+                dir.resolve("limit.safetensors"), SafetensorsFile.MAX_HEADER_BYTES + 1, header, new byte[4]);
         assertThatThrownBy(() -> SafetensorsFile.open(file))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("header length " + (SafetensorsFile.MAX_HEADER_BYTES + 1) + " is not a plausible "
@@ -178,13 +191,13 @@ class UntrustedCheckpointTest {
     void aLongContextConfigBuildsRopeTablesOnlyForTheCacheARunAsksFor() {
         // 16M positions x head_dim 8 would be 512 MiB of cos/sin per table if sized by the config: both passes size
         // them by the cache instead, so this model loads and runs in the test JVM's memory.
-        LlamaConfig config = new LlamaConfig(16, 40, 1, 2, 1, 8, 50, 1e-5, 10000.0, LlamaConfig.MAX_POSITIONS, true, 1,
-                List.of(2), "float32");
+        LlamaConfig config = new LlamaConfig(
+                16, 40, 1, 2, 1, 8, 50, 1e-5, 10000.0, LlamaConfig.MAX_POSITIONS, true, 1, List.of(2), "float32");
         for (String kernels : List.of("java", "djl")) {
             try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
                     LlamaParameters parameters = LlamaParameters.initialize(config, manager, 3, 0.05);
-                    LlamaModel model = LlamaModel.fromSource(config, parameters.asWeightSource(), Device.cpu(),
-                            DataType.FLOAT32, kernels, 1);
+                    LlamaModel model = LlamaModel.fromSource(
+                            config, parameters.asWeightSource(), Device.cpu(), DataType.FLOAT32, kernels, 1);
                     KvCache cache = model.newCache(16)) {
                 long[] next = model.argmax(cache, new long[] {1, 5, 7}, new long[] {0, 1, 2}, null, 2);
                 assertThat(next).as(kernels).hasSize(1);
@@ -202,8 +215,11 @@ class UntrustedCheckpointTest {
         Files.write(folder.resolve("model.safetensors"), new byte[] {1, 2, 3});
         assertThatThrownBy(() -> LoadedModel.open(folder, CPU, null))
                 .isInstanceOf(SdsatException.class)
-                .hasMessageContaining("tokenizer.json has " + (TinyModelFolder.MERGES + 256
-                        + io.github.sdsat.train.BpeTokenizerTrainer.DEFAULT_SPECIAL_TOKENS.size()) + " tokens but "
+                .hasMessageContaining("tokenizer.json has "
+                        + (TinyModelFolder.MERGES
+                                + 256
+                                + io.github.sdsat.train.BpeTokenizerTrainer.DEFAULT_SPECIAL_TOKENS.size())
+                        + " tokens but "
                         + "config.json's vocab_size is 100")
                 .hasMessageContaining("use the tokenizer.json saved with this model");
     }
@@ -211,7 +227,7 @@ class UntrustedCheckpointTest {
     @Test
     void tokenizerIdsThatAreNotTokenIdsAreRefused() throws IOException {
         for (String badId : List.of("-1", "2000000000", "\"seven\"", "1.5")) {
-            Path folder = withConfig("id" + badId.hashCode(), c -> { });
+            Path folder = withConfig("id" + badId.hashCode(), c -> {});
             Path tokenizerJson = folder.resolve("tokenizer.json");
             ObjectNode tokenizer = (ObjectNode) JSON.readTree(tokenizerJson.toFile());
             ((ObjectNode) tokenizer.path("model").path("vocab")).set("def", JSON.readTree(badId));
@@ -219,8 +235,8 @@ class UntrustedCheckpointTest {
             assertThatThrownBy(() -> LoadedModel.open(folder, CPU, null))
                     .as(badId)
                     .isInstanceOf(SdsatException.class)
-                    .hasMessageContaining("tokenizer.json: model.vocab entry 'def' has id " + badId.replace("\"", "")
-                            .replace("seven", "\"seven\""))
+                    .hasMessageContaining("tokenizer.json: model.vocab entry 'def' has id "
+                            + badId.replace("\"", "").replace("seven", "\"seven\""))
                     .hasMessageContaining("which is not a token id");
         }
     }

@@ -3,33 +3,103 @@ package io.github.sdsat.results;
 /** Hand-made prompt records for tests. */
 public final class Records {
 
-  private Records() {}
+    private Records() {}
 
-  /** A greedy record with the given time and counts; identical unless told otherwise. */
-  public static PromptRecord greedy(String dataset, String taskId, String decoder, int k, double timeMs,
-      int newTokens, int forwardPasses, long drafted, long accepted, int loops, Boolean identical) {
-    return new PromptRecord(dataset, taskId, decoder, k, 0.0, null, 20, newTokens, forwardPasses, drafted,
-        accepted, new long[] {accepted}, timeMs, timeMs / 10, newTokens / (timeMs / 1000.0), identical,
-        Boolean.FALSE.equals(identical) ? 3 : null, loops);
-  }
+    /** A greedy record with the given time and counts; identical unless told otherwise. */
+    public static PromptRecord greedy(
+            String dataset,
+            String taskId,
+            String decoder,
+            int k,
+            double timeMs,
+            int newTokens,
+            int forwardPasses,
+            long drafted,
+            long accepted,
+            int loops,
+            Boolean identical) {
+        return new PromptRecord(
+                dataset,
+                taskId,
+                decoder,
+                k,
+                0.0,
+                null,
+                20,
+                newTokens,
+                forwardPasses,
+                drafted,
+                accepted,
+                new long[] {accepted},
+                timeMs,
+                timeMs / 10,
+                newTokens / (timeMs / 1000.0),
+                identical,
+                Boolean.FALSE.equals(identical) ? 3 : null,
+                loops);
+    }
 
-  /** An autoregressive baseline record: one forward pass per token. */
-  public static PromptRecord baseline(String dataset, String taskId, double timeMs, int newTokens) {
-    return greedy(dataset, taskId, "ar", 0, timeMs, newTokens, newTokens, 0, 0, newTokens, Boolean.TRUE);
-  }
+    /** An autoregressive baseline record: one forward pass per token. */
+    public static PromptRecord baseline(String dataset, String taskId, double timeMs, int newTokens) {
+        return greedy(dataset, taskId, "ar", 0, timeMs, newTokens, newTokens, 0, 0, newTokens, Boolean.TRUE);
+    }
 
-  /** The same record with {@code repeated} of its accepted drafts counted as copies of a context 4-gram. */
-  public static PromptRecord withRepeats(PromptRecord r, Long repeated) {
-    return new PromptRecord(r.dataset(), r.taskId(), r.decoder(), r.k(), r.temperature(), r.sampling(),
-        r.promptTokens(), r.newTokens(), r.forwardPasses(), r.draftedTokens(), r.acceptedTokens(),
-        r.acceptedPerPosition(), r.timeMs(), r.prefillMs(), r.tokensPerSecond(), r.identicalToBaseline(),
-        r.firstMismatch(), r.loops(), repeated);
-  }
+    /** The same record with {@code repeated} of its accepted drafts counted as copies of a context 4-gram. */
+    public static PromptRecord withRepeats(PromptRecord r, Long repeated) {
+        return new PromptRecord(
+                r.dataset(),
+                r.taskId(),
+                r.decoder(),
+                r.k(),
+                r.temperature(),
+                r.sampling(),
+                r.promptTokens(),
+                r.newTokens(),
+                r.forwardPasses(),
+                r.draftedTokens(),
+                r.acceptedTokens(),
+                r.acceptedPerPosition(),
+                r.timeMs(),
+                r.prefillMs(),
+                r.tokensPerSecond(),
+                r.identicalToBaseline(),
+                r.firstMismatch(),
+                r.loops(),
+                repeated);
+    }
 
-  /** A sampling record at temperature {@code t}. */
-  public static PromptRecord sampled(String dataset, String taskId, String decoder, int k, double t,
-      String sampling, double timeMs, int newTokens, int forwardPasses, long drafted, long accepted, int loops) {
-    return new PromptRecord(dataset, taskId, decoder, k, t, sampling, 20, newTokens, forwardPasses, drafted,
-        accepted, new long[] {accepted}, timeMs, timeMs / 10, newTokens / (timeMs / 1000.0), null, null, loops);
-  }
+    /** A sampling record at temperature {@code t}. */
+    public static PromptRecord sampled(
+            String dataset,
+            String taskId,
+            String decoder,
+            int k,
+            double t,
+            String sampling,
+            double timeMs,
+            int newTokens,
+            int forwardPasses,
+            long drafted,
+            long accepted,
+            int loops) {
+        return new PromptRecord(
+                dataset,
+                taskId,
+                decoder,
+                k,
+                t,
+                sampling,
+                20,
+                newTokens,
+                forwardPasses,
+                drafted,
+                accepted,
+                new long[] {accepted},
+                timeMs,
+                timeMs / 10,
+                newTokens / (timeMs / 1000.0),
+                null,
+                null,
+                loops);
+    }
 }

@@ -1,22 +1,21 @@
 package io.github.sdsat.tokenizer;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.train.BpeTokenizerTrainer;
 import io.github.sdsat.train.SyntheticPython;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SdsatTokenizerTest {
 
@@ -24,6 +23,7 @@ class SdsatTokenizerTest {
 
     @TempDir
     static Path shared;
+
     static Path folder;
 
     @BeforeAll
@@ -41,13 +41,15 @@ class SdsatTokenizerTest {
                 "emoji 🙂 and combining e\u0301 and NBSP\u00a0here and em\u2003space",
                 "\tdef f(x):\n\t\treturn x\r\n\r\n",
                 "a          b               \n\n\n      \t  \n",
-                "x , y . z ! it 's don 't",            // DJL's clean-up would eat these spaces if it were on
+                "x , y . z ! it 's don 't", // DJL's clean-up would eat these spaces if it were on
                 "",
                 " leading space",
                 "trailing spaces   ");
         try (SdsatTokenizer tok = SdsatTokenizer.load(folder)) {
             for (String text : texts) {
-                assertThat(tok.decode(tok.encode(text))).as("round trip of %s", text).isEqualTo(text);
+                assertThat(tok.decode(tok.encode(text)))
+                        .as("round trip of %s", text)
+                        .isEqualTo(text);
             }
         }
     }
@@ -67,11 +69,15 @@ class SdsatTokenizerTest {
     void encodeMatchesDjlEncoding() throws Exception {
         List<String> texts = List.of("héllo wörld ✓ 日本", "x = 1<sat>y  </s>", SyntheticPython.source(5, 20), "");
         try (SdsatTokenizer tok = SdsatTokenizer.load(folder);
-             HuggingFaceTokenizer djl = HuggingFaceTokenizer.builder()
-                     .optTokenizerPath(folder.resolve("tokenizer.json")).optAddSpecialTokens(false)
-                     .optTruncation(false).optPadding(false).build()) {
+                HuggingFaceTokenizer djl = HuggingFaceTokenizer.builder()
+                        .optTokenizerPath(folder.resolve("tokenizer.json"))
+                        .optAddSpecialTokens(false)
+                        .optTruncation(false)
+                        .optPadding(false)
+                        .build()) {
             for (String text : texts) {
-                assertThat(tok.encode(text)).isEqualTo(djl.encode(text, false, false).getIds());
+                assertThat(tok.encode(text))
+                        .isEqualTo(djl.encode(text, false, false).getIds());
             }
         }
     }
@@ -100,7 +106,7 @@ class SdsatTokenizerTest {
             assertThat(s.sat()).hasValue(6);
             assertThat(s.supportsInfilling()).isTrue();
             assertThat(tok.idOf("<pad>")).hasValue(7);
-            assertThat(tok.idOf("Ġ")).hasValue(8 + ' ');     // byte tokens follow the specials in byte order
+            assertThat(tok.idOf("Ġ")).hasValue(8 + ' '); // byte tokens follow the specials in byte order
             assertThat(tok.vocabSize()).isEqualTo(VOCAB);
             assertThat(tok.tokenOf(6)).hasValue("<sat>");
         }
@@ -152,19 +158,21 @@ class SdsatTokenizerTest {
         Files.delete(odd.resolve("tokenizer_config.json"));
         assertThatThrownBy(() -> SdsatTokenizer.load(odd))
                 .isInstanceOf(SdsatException.class)
-                .hasMessageContaining("No BOS token").hasMessageContaining("bos_token_id");
+                .hasMessageContaining("No BOS token")
+                .hasMessageContaining("bos_token_id");
         try (SdsatTokenizer tok = SdsatTokenizer.load(odd, OptionalInt.of(0), OptionalInt.of(1))) {
             assertThat(tok.specials().bos()).isEqualTo(0);
             assertThat(tok.specials().eos()).isEqualTo(1);
         }
         assertThatThrownBy(() -> SdsatTokenizer.load(odd, OptionalInt.of(0), OptionalInt.of(100_000)))
-                .isInstanceOf(SdsatException.class).hasMessageContaining("EOS id 100000");
+                .isInstanceOf(SdsatException.class)
+                .hasMessageContaining("EOS id 100000");
     }
 
     @Test
     void takesBosAndEosNamesFromTokenizerConfig(@TempDir Path dir) {
         Path odd = dir.resolve("named");
-        train(List.of("<|start|>", "<|stop|>"), odd);    // the trainer writes bos_token/eos_token for these
+        train(List.of("<|start|>", "<|stop|>"), odd); // the trainer writes bos_token/eos_token for these
         try (SdsatTokenizer tok = SdsatTokenizer.load(odd)) {
             assertThat(tok.specials().bos()).isEqualTo(0);
             assertThat(tok.specials().eos()).isEqualTo(1);
@@ -175,7 +183,8 @@ class SdsatTokenizerTest {
     void missingFolderOrFileIsNamedInTheError(@TempDir Path dir) {
         Path nowhere = dir.resolve("nowhere");
         assertThatThrownBy(() -> SdsatTokenizer.load(nowhere))
-                .isInstanceOf(SdsatException.class).hasMessageContaining(nowhere.toString());
+                .isInstanceOf(SdsatException.class)
+                .hasMessageContaining(nowhere.toString());
         assertThatThrownBy(() -> SdsatTokenizer.load(dir))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("No tokenizer.json in " + dir);
@@ -193,13 +202,14 @@ class SdsatTokenizerTest {
     void rejectsIdsOutsideTheVocabulary() {
         try (SdsatTokenizer tok = SdsatTokenizer.load(folder)) {
             assertThatThrownBy(() -> tok.decode(new long[] {5, VOCAB}))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Token id " + VOCAB);
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("Token id " + VOCAB);
         }
     }
 
     private static void train(List<String> specials, Path out) {
-        BpeTokenizerTrainer trainer = new BpeTokenizerTrainer(
-                new BpeTokenizerTrainer.Options(specials.size() + 256 + 50, specials, 2, 512));
+        BpeTokenizerTrainer trainer =
+                new BpeTokenizerTrainer(new BpeTokenizerTrainer.Options(specials.size() + 256 + 50, specials, 2, 512));
         trainer.addText(SyntheticPython.source(3, 50));
         trainer.train().writeTo(out);
     }

@@ -1,15 +1,14 @@
 package io.github.sdsat.train;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.junit.jupiter.api.Test;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
 
 class AdamWTest {
     private static final double B1 = 0.9;
@@ -18,8 +17,8 @@ class AdamWTest {
     private static final double WD = 0.1;
 
     /** torch.optim.AdamW by hand, in doubles. */
-    private static double[] reference(double[] p, double[][] grads, double[] lrs, boolean decay, double maxNorm,
-            double[][] otherGrads) {
+    private static double[] reference(
+            double[] p, double[][] grads, double[] lrs, boolean decay, double maxNorm, double[][] otherGrads) {
         double[] m = new double[p.length];
         double[] v = new double[p.length];
         double[] x = p.clone();
@@ -64,8 +63,8 @@ class AdamWTest {
             Map<String, NDArray> params = new LinkedHashMap<>();
             params.put("model.layers.0.self_attn.q_proj.weight", projP);
             params.put("model.layers.0.input_layernorm.weight", normP);
-            try (AdamW adam = new AdamW(new AdamW.Settings(B1, B2, EPS, WD, maxNorm), params,
-                    AdamW.decaysLinearWeightsOnly(), manager)) {
+            try (AdamW adam = new AdamW(
+                    new AdamW.Settings(B1, B2, EPS, WD, maxNorm), params, AdamW.decaysLinearWeightsOnly(), manager)) {
                 for (int t = 0; t < 3; t++) {
                     Map<String, NDArray> grads = new LinkedHashMap<>();
                     grads.put("model.layers.0.self_attn.q_proj.weight", manager.create(toFloat(projGrads[t])));

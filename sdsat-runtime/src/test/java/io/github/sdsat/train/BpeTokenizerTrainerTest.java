@@ -1,13 +1,13 @@
 package io.github.sdsat.train;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BpeTokenizerTrainerTest {
 
@@ -36,7 +35,8 @@ class BpeTokenizerTrainerTest {
         train(text, 8 + 256 + 400).writeTo(dir.resolve("b"));
         for (String file : List.of("tokenizer.json", "tokenizer_config.json")) {
             assertThat(Files.readAllBytes(dir.resolve("a").resolve(file)))
-                    .as(file).isEqualTo(Files.readAllBytes(dir.resolve("b").resolve(file)));
+                    .as(file)
+                    .isEqualTo(Files.readAllBytes(dir.resolve("b").resolve(file)));
         }
         assertThat(dir.resolve("a")).isDirectoryNotContaining("glob:**.tmp");
         // readable by others like any file the user writes (a temp-file API would make it owner-only)
@@ -63,8 +63,7 @@ class BpeTokenizerTrainerTest {
         // a+b, b+c and c+d all occur 3 times: a+b wins (smallest left id). Then ab+c and c+d tie at 3 and the
         // byte token 'c' has a smaller id than the new token "ab", so c+d comes before ab+cd.
         TrainedBpe bpe = train("abcd abcd abcd", 8 + 256 + 3);
-        assertThat(bpe.merges()).extracting(m -> m[0] + "+" + m[1])
-                .containsExactly("a+b", "c+d", "ab+cd");
+        assertThat(bpe.merges()).extracting(m -> m[0] + "+" + m[1]).containsExactly("a+b", "c+d", "ab+cd");
     }
 
     @Test
@@ -93,21 +92,28 @@ class BpeTokenizerTrainerTest {
     @Test
     void writesTheHuggingFaceLayoutThatJlamaAndDjlRead(@TempDir Path dir) throws Exception {
         train(SyntheticPython.source(7, 50), 8 + 256 + 20).writeTo(dir);
-        JsonNode json = new ObjectMapper().readTree(dir.resolve("tokenizer.json").toFile());
+        JsonNode json =
+                new ObjectMapper().readTree(dir.resolve("tokenizer.json").toFile());
         assertThat(json.path("version").asText()).isEqualTo("1.0");
         JsonNode pre = json.path("pre_tokenizer");
         assertThat(pre.path("type").asText()).isEqualTo("Sequence");
         assertThat(pre.path("pretokenizers").get(0).path("type").asText()).isEqualTo("Split");
-        assertThat(pre.path("pretokenizers").get(0).path("pattern").path("Regex").asText())
+        assertThat(pre.path("pretokenizers")
+                        .get(0)
+                        .path("pattern")
+                        .path("Regex")
+                        .asText())
                 .isEqualTo(ByteLevelPreTokenizer.LLAMA3_SPLIT_REGEX);
         assertThat(pre.path("pretokenizers").get(1).path("type").asText()).isEqualTo("ByteLevel");
-        assertThat(pre.path("pretokenizers").get(1).path("use_regex").asBoolean(true)).isFalse();
+        assertThat(pre.path("pretokenizers").get(1).path("use_regex").asBoolean(true))
+                .isFalse();
         assertThat(json.path("decoder").path("type").asText()).isEqualTo("ByteLevel");
         assertThat(json.path("model").path("type").asText()).isEqualTo("BPE");
         assertThat(json.path("model").path("byte_fallback").asBoolean(true)).isFalse();
         assertThat(json.path("added_tokens").get(0).path("content").asText()).isEqualTo("<s>");
         assertThat(json.path("added_tokens").get(0).path("special").asBoolean()).isTrue();
-        JsonNode config = new ObjectMapper().readTree(dir.resolve("tokenizer_config.json").toFile());
+        JsonNode config =
+                new ObjectMapper().readTree(dir.resolve("tokenizer_config.json").toFile());
         assertThat(config.path("bos_token").asText()).isEqualTo("<s>");
         assertThat(config.path("eos_token").asText()).isEqualTo("</s>");
         assertThat(config.path("tokenizer_class").asText()).isEqualTo("PreTrainedTokenizerFast");
@@ -123,8 +129,11 @@ class BpeTokenizerTrainerTest {
         List<String> javaPieces = new ByteLevelPreTokenizer(List.of()).pieces(text);
         assertThat(String.join("", javaPieces)).isEqualTo(text);
         try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder()
-                .optTokenizerPath(dir.resolve("tokenizer.json")).optAddSpecialTokens(false)
-                .optTruncation(false).optPadding(false).build()) {
+                .optTokenizerPath(dir.resolve("tokenizer.json"))
+                .optAddSpecialTokens(false)
+                .optTruncation(false)
+                .optPadding(false)
+                .build()) {
             Encoding encoding = hf.encode(text, false, false);
             Map<Long, StringBuilder> words = new LinkedHashMap<>();
             String[] tokens = encoding.getTokens();
@@ -134,7 +143,10 @@ class BpeTokenizerTrainerTest {
             }
             List<String> hfPieces = new ArrayList<>();
             words.values().forEach(sb -> hfPieces.add(sb.toString()));
-            assertThat(hfPieces).isEqualTo(javaPieces.stream().map(ByteLevelPreTokenizer::toByteLevel).toList());
+            assertThat(hfPieces)
+                    .isEqualTo(javaPieces.stream()
+                            .map(ByteLevelPreTokenizer::toByteLevel)
+                            .toList());
         }
     }
 
@@ -149,14 +161,19 @@ class BpeTokenizerTrainerTest {
     @Test
     void rejectsBadOptionsWithTheirNames() {
         assertThatThrownBy(() -> BpeTokenizerTrainer.Options.withVocabSize(100))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vocabSize 100");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("vocabSize 100");
         assertThatThrownBy(() -> BpeTokenizerTrainer.Options.withVocabSize(70_000))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("65536");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("65536");
         assertThatThrownBy(() -> new BpeTokenizerTrainer.Options(1000, List.of("<s>", "<s>"), 2, 64))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duplicates");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("duplicates");
         assertThatThrownBy(() -> new BpeTokenizerTrainer.Options(1000, List.of("<s>", "!"), 2, 64))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"!\"");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"!\"");
         assertThatThrownBy(() -> new BpeTokenizerTrainer.Options(1000, List.of("<s>", "</s>"), 0, 64))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minFrequency");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("minFrequency");
     }
 }

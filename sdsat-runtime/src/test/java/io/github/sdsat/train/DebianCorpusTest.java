@@ -1,16 +1,15 @@
 package io.github.sdsat.train;
 
-import io.github.sdsat.SdsatException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.sdsat.SdsatException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Debian-package corpus: manifest checks, checksum pinning, unpacking with {@code dpkg -x} (on real .deb files
@@ -28,14 +27,17 @@ class DebianCorpusTest {
     private static Path buildDeb(Path work, String name, String version, String pythonFolder, String... files)
             throws Exception {
         Path tree = work.resolve("tree-" + name);
-        write(tree.resolve("DEBIAN/control"), "Package: " + name + "\nVersion: " + version + "\nArchitecture: all\n"
-                + "Maintainer: test <test@example.org>\nDescription: test package\n");
+        write(
+                tree.resolve("DEBIAN/control"),
+                "Package: " + name + "\nVersion: " + version + "\nArchitecture: all\n"
+                        + "Maintainer: test <test@example.org>\nDescription: test package\n");
         for (int i = 0; i < files.length; i += 2) {
             write(tree.resolve(pythonFolder).resolve(files[i]), files[i + 1]);
         }
         Path deb = work.resolve(name + ".deb");
         Process p = new ProcessBuilder("dpkg-deb", "--root-owner-group", "--build", tree.toString(), deb.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("dpkg-deb: %s", out).isZero();
         return deb;
@@ -49,29 +51,61 @@ class DebianCorpusTest {
     void assemblesVerifiedPackagesIntoANamedCorpusWithHeldOutPackagesAndNoDuplicates(@TempDir Path dir)
             throws Exception {
         String shared = "def vendored():\n    return 1\n";
-        Path stdlib = buildDeb(dir, "libpython-test", "1.0-1", "usr/lib/python3.11",
-                "json/decoder.py", "x = 1\n", "os.py", "import sys\n", "test/test_os.py", "assert True\n");
-        Path lib = buildDeb(dir, "python3-alpha", "2:1.0-1", "usr/lib/python3/dist-packages",
-                "alpha/core.py", "def core():\n    pass\n", "alpha/_vendor/six.py", shared);
-        Path other = buildDeb(dir, "python3-beta", "0.1-1", "usr/lib/python3/dist-packages",
-                "beta/six.py", shared, "beta/main.py", "print('beta')\n");
+        Path stdlib = buildDeb(
+                dir,
+                "libpython-test",
+                "1.0-1",
+                "usr/lib/python3.11",
+                "json/decoder.py",
+                "x = 1\n",
+                "os.py",
+                "import sys\n",
+                "test/test_os.py",
+                "assert True\n");
+        Path lib = buildDeb(
+                dir,
+                "python3-alpha",
+                "2:1.0-1",
+                "usr/lib/python3/dist-packages",
+                "alpha/core.py",
+                "def core():\n    pass\n",
+                "alpha/_vendor/six.py",
+                shared);
+        Path other = buildDeb(
+                dir,
+                "python3-beta",
+                "0.1-1",
+                "usr/lib/python3/dist-packages",
+                "beta/six.py",
+                shared,
+                "beta/main.py",
+                "print('beta')\n");
         Path cache = dir.resolve("cache");
         Files.createDirectories(cache.resolve("debs"));
         // pre-seeded downloads stand in for apt-get (the cache is what a second run finds)
         Files.copy(stdlib, cache.resolve("debs/libpython-test_1.0-1.deb"));
         Files.copy(lib, cache.resolve("debs/python3-alpha_2%1.0-1.deb"));
         Files.copy(other, cache.resolve("debs/python3-beta_0.1-1.deb"));
-        List<DebianCorpus.Package> packages = DebianCorpus.parseManifest(String.join("\n",
-                "# comment", line("libpython-test", "1.0-1", stdlib, "usr/lib/python3.11", "train"),
-                line("python3-alpha", "2:1.0-1", lib, "usr/lib/python3/dist-packages", "train"),
-                line("python3-beta", "0.1-1", other, "usr/lib/python3/dist-packages", "held-out")), "manifest");
+        List<DebianCorpus.Package> packages = DebianCorpus.parseManifest(
+                String.join(
+                        "\n",
+                        "# comment",
+                        line("libpython-test", "1.0-1", stdlib, "usr/lib/python3.11", "train"),
+                        line("python3-alpha", "2:1.0-1", lib, "usr/lib/python3/dist-packages", "train"),
+                        line("python3-beta", "0.1-1", other, "usr/lib/python3/dist-packages", "held-out")),
+                "manifest");
 
-        PythonCorpus corpus = DebianCorpus.assemble(packages, cache, new java.io.PrintStream(
-                java.io.OutputStream.nullOutputStream()));
+        PythonCorpus corpus = DebianCorpus.assemble(
+                packages, cache, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
 
-        assertThat(corpus.files()).extracting(PythonCorpus.SourceFile::relativePath).containsExactly(
-                "libpython-test/json/decoder.py", "libpython-test/os.py", "python3-alpha/alpha/_vendor/six.py",
-                "python3-alpha/alpha/core.py", "python3-beta/beta/main.py");
+        assertThat(corpus.files())
+                .extracting(PythonCorpus.SourceFile::relativePath)
+                .containsExactly(
+                        "libpython-test/json/decoder.py",
+                        "libpython-test/os.py",
+                        "python3-alpha/alpha/_vendor/six.py",
+                        "python3-alpha/alpha/core.py",
+                        "python3-beta/beta/main.py");
         assertThat(corpus.skippedDuplicates()).as("beta's copy of six.py").isEqualTo(1);
         for (PythonCorpus.SourceFile f : corpus.files()) {
             String inRoot = f.relativePath().substring(f.relativePath().indexOf('/') + 1);
@@ -82,8 +116,10 @@ class DebianCorpusTest {
         assertThat(corpus.files().get(0).heldOut()).isEqualTo(PythonCorpus.isHeldOut("json/decoder.py"));
         String sha = corpus.sha256();
         // a second run reuses the unpacked folders and lists the same corpus
-        assertThat(DebianCorpus.assemble(packages, cache, new java.io.PrintStream(
-                java.io.OutputStream.nullOutputStream())).sha256()).isEqualTo(sha);
+        assertThat(DebianCorpus.assemble(
+                                packages, cache, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                        .sha256())
+                .isEqualTo(sha);
     }
 
     @Test
@@ -93,8 +129,9 @@ class DebianCorpusTest {
         Files.createDirectories(cache.resolve("debs"));
         Files.copy(deb, cache.resolve("debs/python3-alpha_1.0.deb"));
         String pinned = "0".repeat(64);
-        List<DebianCorpus.Package> packages = DebianCorpus.parseManifest(String.join("\t", "python3-alpha", "1.0",
-                pinned, "MIT", "usr/lib/python3/dist-packages", "train"), "manifest");
+        List<DebianCorpus.Package> packages = DebianCorpus.parseManifest(
+                String.join("\t", "python3-alpha", "1.0", pinned, "MIT", "usr/lib/python3/dist-packages", "train"),
+                "manifest");
         assertThatThrownBy(() -> DebianCorpus.assemble(packages, cache, System.out))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("python3-alpha 1.0 has SHA-256 " + DebianCorpus.sha256(deb))
@@ -105,8 +142,9 @@ class DebianCorpusTest {
     @Test
     void aPackageTheArchiveDoesNotServeIsNamed(@TempDir Path dir) {
         // apt-get is asked for a version no archive has; the message names the package and what to do
-        List<DebianCorpus.Package> packages = DebianCorpus.parseManifest(String.join("\t",
-                "python3-no-such-package-sdsat", "0.0.0-0", "0".repeat(64), "MIT", "usr", "train"), "manifest");
+        List<DebianCorpus.Package> packages = DebianCorpus.parseManifest(
+                String.join("\t", "python3-no-such-package-sdsat", "0.0.0-0", "0".repeat(64), "MIT", "usr", "train"),
+                "manifest");
         assertThatThrownBy(() -> DebianCorpus.assemble(packages, dir, System.out))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("download python3-no-such-package-sdsat 0.0.0-0");
@@ -133,9 +171,12 @@ class DebianCorpusTest {
     void theShippedManifestPinsEveryPackageWithALicenseAndHoldsOutWholePackages() {
         List<DebianCorpus.Package> packages = DebianCorpus.shippedManifest();
         assertThat(packages).hasSizeGreaterThanOrEqualTo(40);
-        assertThat(packages).extracting(DebianCorpus.Package::name).contains("libpython3.11-stdlib",
-                "libpython3.11-minimal");
-        assertThat(packages).allSatisfy(p -> assertThat(p.license()).isNotBlank().doesNotContain("GPL"));
-        assertThat(packages.stream().filter(DebianCorpus.Package::heldOut).count()).isBetween(1L, 8L);
+        assertThat(packages)
+                .extracting(DebianCorpus.Package::name)
+                .contains("libpython3.11-stdlib", "libpython3.11-minimal");
+        assertThat(packages)
+                .allSatisfy(p -> assertThat(p.license()).isNotBlank().doesNotContain("GPL"));
+        assertThat(packages.stream().filter(DebianCorpus.Package::heldOut).count())
+                .isBetween(1L, 8L);
     }
 }

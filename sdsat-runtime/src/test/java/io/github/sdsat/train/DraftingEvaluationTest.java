@@ -1,11 +1,10 @@
 package io.github.sdsat.train;
 
-import io.github.sdsat.decode.SdsatTwoStepDecoder;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.sdsat.decode.SdsatTwoStepDecoder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class DraftingEvaluationTest {
     @Test
@@ -25,24 +24,29 @@ class DraftingEvaluationTest {
     @Test
     void tableReportsAcceptancePerKAndTheRepeatedShares() {
         DraftingEvaluation.KResult k1 = new DraftingEvaluation.KResult(1, 100, 40, 30, 150, 201, new long[] {40});
-        DraftingEvaluation.KResult k5 = new DraftingEvaluation.KResult(5, 50, 100, 90, 150, 101,
-                new long[] {40, 25, 15, 12, 8});
+        DraftingEvaluation.KResult k5 =
+                new DraftingEvaluation.KResult(5, 50, 100, 90, 150, 101, new long[] {40, 25, 15, 12, 8});
         assertThat(k5.acceptedPerLoop()).isEqualTo(2.0);
         assertThat(k5.repeatedShare()).isEqualTo(0.9);
         assertThat(k5.novelAcceptedPerLoop()).isEqualTo(0.2);
         DraftingEvaluation.Result result = new DraftingEvaluation.Result(3, 50, 150, 60, List.of(k1, k5), 12.0);
         assertThat(result.repeatedOutputShare()).isEqualTo(0.4);
         String table = result.markdown();
-        assertThat(table).contains("`" + SdsatTwoStepDecoder.NAME + "`", "first 3 HumanEval prompts", "40.0%",
-                "| 5 | 50 | 2.000 | 1.485 | 90.0% | 0.200 |", "| 1 | 100 | 0.400 | 0.746 | 75.0% | 0.100 |");
+        assertThat(table)
+                .contains(
+                        "`" + SdsatTwoStepDecoder.NAME + "`",
+                        "first 3 HumanEval prompts",
+                        "40.0%",
+                        "| 5 | 50 | 2.000 | 1.485 | 90.0% | 0.200 |",
+                        "| 1 | 100 | 0.400 | 0.746 | 75.0% | 0.100 |");
     }
 
     @Test
     void decodingSectionIsAppendedOnceAndReplacedOnRerun() {
-        DraftingEvaluation.Result first = new DraftingEvaluation.Result(2, 16, 32, 4, List.of(
-                new DraftingEvaluation.KResult(1, 20, 5, 1, 32, 41, new long[] {5})), 1.0);
-        DraftingEvaluation.Result second = new DraftingEvaluation.Result(2, 16, 32, 4, List.of(
-                new DraftingEvaluation.KResult(1, 20, 7, 1, 32, 41, new long[] {7})), 1.0);
+        DraftingEvaluation.Result first = new DraftingEvaluation.Result(
+                2, 16, 32, 4, List.of(new DraftingEvaluation.KResult(1, 20, 5, 1, 32, 41, new long[] {5})), 1.0);
+        DraftingEvaluation.Result second = new DraftingEvaluation.Result(
+                2, 16, 32, 4, List.of(new DraftingEvaluation.KResult(1, 20, 7, 1, 32, 41, new long[] {7})), 1.0);
         String card = "# Model\n\n## Recipe\n\ntext\n";
         String once = DraftingEvaluation.withDecodingSection(card, first);
         assertThat(once).startsWith(card + "\n## Decoding\n").contains("| 1 | 20 | 0.250 |");
@@ -51,7 +55,8 @@ class DraftingEvaluationTest {
         assertThat(twice.split("## Decoding", -1)).hasSize(2);
         // a section after Decoding survives the replacement
         String withTail = once + "\n## Notes\n\nkept\n";
-        assertThat(DraftingEvaluation.withDecodingSection(withTail, second)).contains("## Notes\n\nkept")
+        assertThat(DraftingEvaluation.withDecodingSection(withTail, second))
+                .contains("## Notes\n\nkept")
                 .contains("0.350");
     }
 }

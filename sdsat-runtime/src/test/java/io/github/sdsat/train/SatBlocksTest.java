@@ -1,5 +1,7 @@
 package io.github.sdsat.train;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,11 +9,8 @@ import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
 import io.github.sdsat.model.TinyModels;
 import io.github.sdsat.tokenizer.FimFormat;
-import org.junit.jupiter.api.Test;
-
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class SatBlocksTest {
     static final int VOCAB = 97;
@@ -151,12 +150,13 @@ class SatBlocksTest {
                     tokens[c] = c <= j ? withSat.tokens()[c] : SAT;
                     positions[c] = c;
                 }
-                TrainingBatch inference = new TrainingBatch(1, n, tokens, positions, null, new long[n],
-                        new float[n], new byte[n]);
+                TrainingBatch inference =
+                        new TrainingBatch(1, n, tokens, positions, null, new long[n], new float[n], new byte[n]);
                 NDArray logits = step.logits(inference, scratch);
                 float[] last = logits.toFloatArray();
                 for (int v = 0; v < VOCAB; v++) {
-                    assertThat(Math.abs(last[(n - 1) * VOCAB + v] - satLogits[q * VOCAB + v])).isLessThan(1e-5f);
+                    assertThat(Math.abs(last[(n - 1) * VOCAB + v] - satLogits[q * VOCAB + v]))
+                            .isLessThan(1e-5f);
                 }
                 checked++;
             }
@@ -193,7 +193,10 @@ class SatBlocksTest {
         assertThat(sats).isGreaterThan(60);
         assertThat(hard).isCloseTo(0.25 * 2.0, org.assertj.core.data.Offset.offset(1e-4));
         assertThat(soft).isCloseTo(0.75 * 2.0, org.assertj.core.data.Offset.offset(1e-4));
-        assertThat(new SatBlocks(windows, SAT, 24, 7, 4.0, 2.0, 0.0, 32).batch(5, 4).softWeights()).isNull();
+        assertThat(new SatBlocks(windows, SAT, 24, 7, 4.0, 2.0, 0.0, 32)
+                        .batch(5, 4)
+                        .softWeights())
+                .isNull();
     }
 
     @Test
@@ -213,7 +216,8 @@ class SatBlocksTest {
             for (int at = 0; at < distilled.kinds().length; at++) {
                 double[] student = logSoftmax(logits, at);
                 if (distilled.kinds()[at] == TrainingBatch.STANDARD) {
-                    standardPart += distilled.weights()[at] * -student[(int) distilled.targets()[at]];
+                    standardPart +=
+                            distilled.weights()[at] * -student[(int) distilled.targets()[at]];
                 }
                 if (distilled.softWeights()[at] != 0) {
                     double[] teacher = logSoftmax(logits, distilled.teacher()[at]);
@@ -225,10 +229,11 @@ class SatBlocksTest {
                 }
             }
             TrainingStep.Outcome outcome = step.evaluate(distilled);
-            assertThat(outcome.loss()).isCloseTo(standardPart + expectedSoft, org.assertj.core.data.Offset.offset(
-                    1e-4));
+            assertThat(outcome.loss())
+                    .isCloseTo(standardPart + expectedSoft, org.assertj.core.data.Offset.offset(1e-4));
             // the soft target differs from the one-hot one, so the two losses differ
-            assertThat(Math.abs(step.evaluate(hardOnly).loss() - outcome.loss())).isGreaterThan(1e-3);
+            assertThat(Math.abs(step.evaluate(hardOnly).loss() - outcome.loss()))
+                    .isGreaterThan(1e-3);
             assertThat(outcome.teacherAgreement(distilled, TrainingBatch.SAT)).isBetween(0.0, 1.0);
         }
     }

@@ -1,13 +1,13 @@
 package io.github.sdsat.train;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
 import io.github.sdsat.model.TinyModels;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -15,9 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongFunction;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TrainingResumeTest {
     static final int STEPS = 8;
@@ -31,12 +30,22 @@ class TrainingResumeTest {
 
     private static TrainingPhase.Result run(Path state, LongFunction<TrainingBatch> batches, List<Float> finalWeights) {
         LlamaConfig config = TinyModels.config(32, 2, 4, 2, SatBlocksTest.VOCAB, false, 10000.0);
-        PretrainingSamples samples = new PretrainingSamples(SatBlocksTest.randomCorpus(3, 10, 300),
-                SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
+        PretrainingSamples samples = new PretrainingSamples(
+                SatBlocksTest.randomCorpus(3, 10, 300), SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
         List<TrainingBatch> heldOut = List.of(samples.batch(999, 2));
-        TrainingPhase phase = new TrainingPhase("pretrain", "test", new LearningRateSchedule(5e-3, 2, STEPS, 0.1),
-                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0), batches != null ? batches : s -> samples.batch(s, 4),
-                heldOut, STEPS, state, 3, 4, 60.0, new PrintStream(new ByteArrayOutputStream()));
+        TrainingPhase phase = new TrainingPhase(
+                "pretrain",
+                "test",
+                new LearningRateSchedule(5e-3, 2, STEPS, 0.1),
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0),
+                batches != null ? batches : s -> samples.batch(s, 4),
+                heldOut,
+                STEPS,
+                state,
+                3,
+                4,
+                60.0,
+                new PrintStream(new ByteArrayOutputStream()));
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             return phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
                 for (float f : p.get("model.layers.1.mlp.down_proj.weight").toFloatArray()) {
@@ -53,15 +62,19 @@ class TrainingResumeTest {
         assertThat(uninterrupted.history()).hasSize(STEPS);
 
         // killed while drawing the batch of step 6 (0-based 5): the last state is the one after step 3... or 6
-        PretrainingSamples samples = new PretrainingSamples(SatBlocksTest.randomCorpus(3, 10, 300),
-                SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
+        PretrainingSamples samples = new PretrainingSamples(
+                SatBlocksTest.randomCorpus(3, 10, 300), SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
         Path state = dir.resolve("b");
-        assertThatThrownBy(() -> run(state, s -> {
-            if (s == 5) {
-                throw new SimulatedKill();
-            }
-            return samples.batch(s, 4);
-        }, new ArrayList<>())).isInstanceOf(SimulatedKill.class);
+        assertThatThrownBy(() -> run(
+                        state,
+                        s -> {
+                            if (s == 5) {
+                                throw new SimulatedKill();
+                            }
+                            return samples.batch(s, 4);
+                        },
+                        new ArrayList<>()))
+                .isInstanceOf(SimulatedKill.class);
         assertThat(state.resolve("latest.json")).exists();
         assertThat(state.resolve("step-000003")).isDirectory();
 
@@ -69,7 +82,8 @@ class TrainingResumeTest {
         TrainingPhase.Result resumed = run(state, null, resumedWeights);
         assertThat(resumed.history()).hasSize(STEPS);
         for (int i = 0; i < STEPS; i++) {
-            assertThat(resumed.history().get(i).loss()).as("loss at step %d", i + 1)
+            assertThat(resumed.history().get(i).loss())
+                    .as("loss at step %d", i + 1)
                     .isEqualTo(uninterrupted.history().get(i).loss());
         }
         assertThat(resumedWeights).isEqualTo(uninterruptedWeights);
@@ -82,29 +96,40 @@ class TrainingResumeTest {
             throw new AssertionError(e);
         }
         // the loss fell over the run (so the comparison is of a run that learns)
-        assertThat(uninterrupted.history().get(STEPS - 1).loss()).isLessThan(uninterrupted.history().get(0).loss());
+        assertThat(uninterrupted.history().get(STEPS - 1).loss())
+                .isLessThan(uninterrupted.history().get(0).loss());
     }
 
     @Test
     void aPhaseThatCannotFitItsTimeCapShortensItsScheduleAndSaysSo(@TempDir Path dir) {
         LlamaConfig config = TinyModels.config(32, 1, 4, 2, SatBlocksTest.VOCAB, true, 10000.0);
-        PretrainingSamples samples = new PretrainingSamples(SatBlocksTest.randomCorpus(4, 10, 300),
-                SatBlocksTest.FIM, 16, 0.0, 0.0, SatBlocksTest.PAD, 41);
+        PretrainingSamples samples = new PretrainingSamples(
+                SatBlocksTest.randomCorpus(4, 10, 300), SatBlocksTest.FIM, 16, 0.0, 0.0, SatBlocksTest.PAD, 41);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         // A step budget, not the wall clock: the phase's clock advances 0.1 s per batch drawn, so every step takes
         // exactly 0.1 s. With a 3 s cap the first 20 steps (2 s) fit; then 2000 steps do not, and the schedule is
         // refitted to end at step 20 + floor(0.95 x (3 - 2) / 0.1) = 29, on any machine.
         long[] fakeNanos = {0};
-        TrainingPhase phase = new TrainingPhase("pretrain", "cap", new LearningRateSchedule(1e-3, 2, 2000, 0.1),
-                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0), s -> {
+        TrainingPhase phase = new TrainingPhase(
+                "pretrain",
+                "cap",
+                new LearningRateSchedule(1e-3, 2, 2000, 0.1),
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0),
+                s -> {
                     fakeNanos[0] += 100_000_000L;
                     return samples.batch(s, 2);
-                }, List.of(samples.batch(999, 2)), 2000, dir, 5000, 5000, 3.0 / 60, new PrintStream(log));
+                },
+                List.of(samples.batch(999, 2)),
+                2000,
+                dir,
+                5000,
+                5000,
+                3.0 / 60,
+                new PrintStream(log));
         phase.nanoClock = () -> fakeNanos[0];
         TrainingPhase.Result result;
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
-            result = phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
-            });
+            result = phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {});
         }
         assertThat(result.stoppedByTimeCap()).isTrue();
         assertThat(result.recipeSteps()).isEqualTo(2000);
@@ -118,9 +143,12 @@ class TrainingResumeTest {
     @Test
     void aStateFromAnotherRecipeIsRefusedWithAClearMessage(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir);
-        TrainFiles.writeJson(dir.resolve("latest.json"), new TrainingPhase.State("pretrain", "other", 3,
-                "step-000003", 10, 1.0, List.of(), List.of(), 0, List.of()));
-        assertThatThrownBy(() -> run(dir, null, new ArrayList<>())).hasMessageContaining("another recipe")
+        TrainFiles.writeJson(
+                dir.resolve("latest.json"),
+                new TrainingPhase.State(
+                        "pretrain", "other", 3, "step-000003", 10, 1.0, List.of(), List.of(), 0, List.of()));
+        assertThatThrownBy(() -> run(dir, null, new ArrayList<>()))
+                .hasMessageContaining("another recipe")
                 .hasMessageContaining("delete that folder");
     }
 }

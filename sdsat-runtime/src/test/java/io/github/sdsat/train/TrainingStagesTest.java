@@ -1,13 +1,12 @@
 package io.github.sdsat.train;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
 import io.github.sdsat.model.TinyModels;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stages: a phase cut into invocations by a deadline ({@link TrainingPhase#endStageAt}) ends each one with a saved
@@ -27,15 +26,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TrainingStagesTest {
     static final int STEPS = 5;
 
-    private static TrainingPhase.Result run(Path state, long deadlineNanos, List<Float> finalWeights,
-            ByteArrayOutputStream log) {
+    private static TrainingPhase.Result run(
+            Path state, long deadlineNanos, List<Float> finalWeights, ByteArrayOutputStream log) {
         LlamaConfig config = TinyModels.config(32, 2, 4, 2, SatBlocksTest.VOCAB, false, 10000.0);
-        PretrainingSamples samples = new PretrainingSamples(SatBlocksTest.randomCorpus(3, 10, 300),
-                SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
-        TrainingPhase phase = new TrainingPhase("pretrain", "stages", new LearningRateSchedule(5e-3, 2, STEPS, 0.1),
-                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0), s -> samples.batch(s, 4),
-                List.of(samples.batch(999, 2)), STEPS, state, 100, 100, 1e6,
-                new PrintStream(log, true, StandardCharsets.UTF_8)).endStageAt(deadlineNanos);
+        PretrainingSamples samples = new PretrainingSamples(
+                SatBlocksTest.randomCorpus(3, 10, 300), SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
+        TrainingPhase phase = new TrainingPhase(
+                        "pretrain",
+                        "stages",
+                        new LearningRateSchedule(5e-3, 2, STEPS, 0.1),
+                        new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0),
+                        s -> samples.batch(s, 4),
+                        List.of(samples.batch(999, 2)),
+                        STEPS,
+                        state,
+                        100,
+                        100,
+                        1e6,
+                        new PrintStream(log, true, StandardCharsets.UTF_8))
+                .endStageAt(deadlineNanos);
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             return phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
                 for (float f : p.get("model.layers.1.mlp.down_proj.weight").toFloatArray()) {
@@ -48,8 +57,8 @@ class TrainingStagesTest {
     @Test
     void stagesEndWithASavedStateAndTogetherEqualOneUninterruptedRun(@TempDir Path dir) throws Exception {
         List<Float> uninterruptedWeights = new ArrayList<>();
-        TrainingPhase.Result uninterrupted = run(dir.resolve("whole"), Long.MAX_VALUE, uninterruptedWeights,
-                new ByteArrayOutputStream());
+        TrainingPhase.Result uninterrupted =
+                run(dir.resolve("whole"), Long.MAX_VALUE, uninterruptedWeights, new ByteArrayOutputStream());
         assertThat(uninterrupted.stageEnded()).isFalse();
         assertThat(uninterrupted.stages()).hasSize(1);
 
@@ -63,7 +72,9 @@ class TrainingStagesTest {
             result = run(state, System.nanoTime(), weights, log);
             invocations++;
             if (result.stageEnded()) {
-                assertThat(weights).as("a stage that ends early hands no final weights on").isEmpty();
+                assertThat(weights)
+                        .as("a stage that ends early hands no final weights on")
+                        .isEmpty();
                 assertThat(state.resolve("latest.json")).exists();
             } else {
                 stagedWeights = weights;
@@ -72,10 +83,12 @@ class TrainingStagesTest {
 
         // the last step completes the phase, so it is not a stage that "ended early"
         assertThat(invocations).isEqualTo(STEPS);
-        assertThat(log.toString(StandardCharsets.UTF_8)).contains("stage 1 ends at step 1/5")
+        assertThat(log.toString(StandardCharsets.UTF_8))
+                .contains("stage 1 ends at step 1/5")
                 .contains("run the same command again");
         for (int i = 0; i < STEPS; i++) {
-            assertThat(result.history().get(i).loss()).as("loss at step %d", i + 1)
+            assertThat(result.history().get(i).loss())
+                    .as("loss at step %d", i + 1)
                     .isEqualTo(uninterrupted.history().get(i).loss());
         }
         assertThat(stagedWeights).isEqualTo(uninterruptedWeights);

@@ -2,7 +2,6 @@ package com.github.tjake.jlama.model;
 
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
-
 import java.util.UUID;
 
 /**
@@ -16,8 +15,7 @@ import java.util.UUID;
  * emits exactly {@code newTokens} ids like our runtime's runs without stop tokens.
  */
 public final class JlamaGreedyLoop {
-    private JlamaGreedyLoop() {
-    }
+    private JlamaGreedyLoop() {}
 
     /**
      * One greedy generation.
@@ -26,8 +24,7 @@ public final class JlamaGreedyLoop {
      * @param prefillNanos the prompt pass and the choice of the first new token
      * @param decodeNanos the remaining {@code ids.length - 1} single-token passes
      */
-    public record Run(int[] ids, long prefillNanos, long decodeNanos) {
-    }
+    public record Run(int[] ids, long prefillNanos, long decodeNanos) {}
 
     /**
      * Feeds {@code promptIds} as they are (the caller adds BOS) and generates {@code newTokens} ids greedily.
@@ -36,8 +33,8 @@ public final class JlamaGreedyLoop {
      */
     public static Run generate(AbstractModel model, int[] promptIds, int newTokens) {
         if (promptIds.length == 0 || newTokens < 1) {
-            throw new IllegalArgumentException("Need at least one prompt id and one new token, got "
-                    + promptIds.length + " prompt ids and " + newTokens + " new tokens");
+            throw new IllegalArgumentException("Need at least one prompt id and one new token, got " + promptIds.length
+                    + " prompt ids and " + newTokens + " new tokens");
         }
         int context = model.c.contextLength;
         // Jlama's RoPE table lookup runs a little past the position (docs/DESIGN.md §10), so refuse

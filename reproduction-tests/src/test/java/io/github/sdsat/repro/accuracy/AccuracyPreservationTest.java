@@ -12,10 +12,6 @@ import io.github.sdsat.train.PythonCorpus;
 import io.qameta.allure.Allure;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -26,8 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /**
  * Accuracy preservation: SAT fine-tuning must keep the model's ordinary next-token quality. Held-out standard-token
@@ -40,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AccuracyPreservationTest {
     /** Longest window per forward pass; longer files are split (each window starts with BOS). */
     private static final int WINDOW = 512;
+
     private static final int AGREEMENT_TOKENS = 64;
 
     @Test
@@ -70,9 +68,17 @@ class AccuracyPreservationTest {
         double[] candidateLoss = Allure.step(candidate.role() + " model: held-out loss", () -> loss(candidate));
         double relative = (candidateLoss[0] - baseLoss[0]) / baseLoss[0];
         double bound = Thresholds.number("accuracy.maxRelativeLossIncrease");
-        String summary = String.format(Locale.ROOT, "held-out standard-token loss over %d tokens of %d files: %s "
-                + "%.5f nats/token, %s %.5f nats/token, relative change %+.3f%% (bound +%.1f%%)", (long) baseLoss[1],
-                manifest().size(), base.role(), baseLoss[0], candidate.role(), candidateLoss[0], 100 * relative,
+        String summary = String.format(
+                Locale.ROOT,
+                "held-out standard-token loss over %d tokens of %d files: %s "
+                        + "%.5f nats/token, %s %.5f nats/token, relative change %+.3f%% (bound +%.1f%%)",
+                (long) baseLoss[1],
+                manifest().size(),
+                base.role(),
+                baseLoss[0],
+                candidate.role(),
+                candidateLoss[0],
+                100 * relative,
                 100 * bound);
         Attach.text("held-out loss", summary);
         if (relative > bound) {
@@ -95,16 +101,27 @@ class AccuracyPreservationTest {
         int agree = 0;
         StringBuilder table = new StringBuilder("prompt\tagree\tfirst difference\n");
         for (int i = 0; i < basePrompts.size(); i++) {
-            long[] a = BaselineCache.greedy(base, basePrompts.get(i), AGREEMENT_TOKENS).outputIds();
-            long[] b = BaselineCache.greedy(sdsat, sdsatPrompts.get(i), AGREEMENT_TOKENS).outputIds();
+            long[] a = BaselineCache.greedy(base, basePrompts.get(i), AGREEMENT_TOKENS)
+                    .outputIds();
+            long[] b = BaselineCache.greedy(sdsat, sdsatPrompts.get(i), AGREEMENT_TOKENS)
+                    .outputIds();
             boolean same = Arrays.equals(a, b);
             agree += same ? 1 : 0;
             int first = Arrays.mismatch(a, b);
-            table.append(basePrompts.get(i).id()).append('\t').append(same).append('\t')
-                    .append(first < 0 ? "-" : String.valueOf(first)).append('\n');
+            table.append(basePrompts.get(i).id())
+                    .append('\t')
+                    .append(same)
+                    .append('\t')
+                    .append(first < 0 ? "-" : String.valueOf(first))
+                    .append('\n');
         }
-        String summary = String.format(Locale.ROOT, "REPORT ONLY (not a gate): greedy agreement (first %d tokens) of "
-                + "base and sdsat: %d of %d HumanEval prompts = %.3f", AGREEMENT_TOKENS, agree, basePrompts.size(),
+        String summary = String.format(
+                Locale.ROOT,
+                "REPORT ONLY (not a gate): greedy agreement (first %d tokens) of "
+                        + "base and sdsat: %d of %d HumanEval prompts = %.3f",
+                AGREEMENT_TOKENS,
+                agree,
+                basePrompts.size(),
                 (double) agree / basePrompts.size());
         Attach.text("greedy agreement of base and sdsat (report only)", summary + "\n\n" + table);
     }
@@ -169,5 +186,4 @@ class AccuracyPreservationTest {
             throw new IllegalStateException("Cannot read " + resource + ": " + e, e);
         }
     }
-
 }

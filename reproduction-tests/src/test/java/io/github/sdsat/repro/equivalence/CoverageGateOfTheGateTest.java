@@ -1,32 +1,32 @@
 package io.github.sdsat.repro.equivalence;
 
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /** The matrix coverage gate against a build and a run that leave decoders or cells out. */
 @Epic("SDSAT reproduction")
 @Feature("Equivalence gate: tests of the gate itself")
 class CoverageGateOfTheGateTest {
     private static final List<String> PROMPTS = List.of("humaneval/HumanEval/0", "infilling/HumanEval/1");
-    private static final List<String> SHIPPED = List.of("sdsat", "sdsat-single-pass", "sdsat-tree", "lookup",
-            "sdsat-chain", "sdsat-lookup");
+    private static final List<String> SHIPPED =
+            List.of("sdsat", "sdsat-single-pass", "sdsat-tree", "lookup", "sdsat-chain", "sdsat-lookup");
 
     @Test
     @DisplayName("the full matrix passes; a decoder unknown to the shipped list fails; a skipped cell fails")
     void coverageGateCatchesMissingDecodersAndCells() {
         Set<String> expected = GreedyEquivalenceTest.expectedCells(PROMPTS);
         assertThatCode(() -> GreedyEquivalenceTest.checkCoverage(SHIPPED, expected, expected))
-                .as("every cell compared").doesNotThrowAnyException();
+                .as("every cell compared")
+                .doesNotThrowAnyException();
 
         List<String> withNewDecoder = new ArrayList<>(SHIPPED);
         withNewDecoder.add("sdsat-new");

@@ -1,5 +1,7 @@
 package io.github.sdsat.repro.equivalence;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.repro.support.Attach;
@@ -14,16 +16,6 @@ import io.github.sdsat.repro.support.Thresholds;
 import io.github.sdsat.repro.support.TieLedger;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,8 +25,15 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The equivalence gate: at temperature 0 every SDSAT decoder must emit exactly the autoregressive greedy tokens, for
@@ -49,8 +48,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GreedyEquivalenceTest {
-    private final TieLedger ledger = new TieLedger(TieLedger.boundFromThresholds(
-            Matrix.maxNewTokens()));
+    private final TieLedger ledger = new TieLedger(TieLedger.boundFromThresholds(Matrix.maxNewTokens()));
     private final Map<String, Decoder> decoders = new HashMap<>();
     /** Cells that ran a comparison (passed or failed), for the coverage check. */
     private final Set<String> comparedCells = new TreeSet<>();
@@ -58,8 +56,9 @@ class GreedyEquivalenceTest {
      * The greedy speculative decoders the runtime ships, written out here rather than read from
      * {@code Decoders.names()}, so that a decoder missing from the matrix (or a new one not yet gated) fails.
      */
-    private static final List<String> SHIPPED_GREEDY_DECODERS = List.of("sdsat", "sdsat-single-pass", "sdsat-tree",
-            "lookup", "sdsat-chain", "sdsat-lookup");
+    private static final List<String> SHIPPED_GREEDY_DECODERS =
+            List.of("sdsat", "sdsat-single-pass", "sdsat-tree", "lookup", "sdsat-chain", "sdsat-lookup");
+
     private Map<String, ReproPrompt> prompts;
     private EquivalenceChecker checker;
 
@@ -86,8 +85,8 @@ class GreedyEquivalenceTest {
     @DisplayName("greedy output equals autoregressive greedy output")
     void greedyOutputEqualsAutoregressive(String decoder, int k, String promptId) {
         ReproModel model = ReproModel.sdsat();
-        Decoder instance = decoders.computeIfAbsent(decoder, name -> Decoders.create(name, model.model(),
-                model.satId()));
+        Decoder instance =
+                decoders.computeIfAbsent(decoder, name -> Decoders.create(name, model.model(), model.satId()));
         try {
             EquivalenceGate.check(model, prompts.get(promptId), instance, k, Matrix.maxNewTokens(), checker, ledger);
         } finally {
@@ -112,14 +111,22 @@ class GreedyEquivalenceTest {
         double assumedRate = Thresholds.number("equivalence.nearTieRatePerToken");
         NearTies nearTies = NearTies.measure(model, Prompts.matrix(model), Matrix.maxNewTokens(), tieMargin);
         double p = nearTies.pValueAtRate(assumedRate);
-        String summary = nearTies.summary() + String.format(java.util.Locale.ROOT, "; P(this many or more | the "
-                + "assumed %.2e per token) = %.3g; tie bound %.4f of runs", assumedRate, p, ledger.maxShare());
+        String summary = nearTies.summary()
+                + String.format(
+                        java.util.Locale.ROOT,
+                        "; P(this many or more | the " + "assumed %.2e per token) = %.3g; tie bound %.4f of runs",
+                        assumedRate,
+                        p,
+                        ledger.maxShare());
         Attach.text("near-tie rate of the greedy baselines", summary);
         // A correct decoder can only tie where the baseline's two best logits are within the tie margin. If this
         // model has clearly more such positions than equivalence.nearTieRatePerToken assumes, the bound derived from
         // it is too tight and a correct decoder could fail on ties: recalibrate the rate from this measurement.
-        assertThat(p).as("near-tie positions against equivalence.nearTieRatePerToken = %s (one-sided binomial test "
-                + "at 1e-3; recalibrate the rate from this measurement): %s", assumedRate, summary)
+        assertThat(p)
+                .as(
+                        "near-tie positions against equivalence.nearTieRatePerToken = %s (one-sided binomial test "
+                                + "at 1e-3; recalibrate the rate from this measurement): %s",
+                        assumedRate, summary)
                 .isGreaterThanOrEqualTo(1e-3);
     }
 
@@ -128,9 +135,12 @@ class GreedyEquivalenceTest {
     @DisplayName("the matrix covers every greedy decoder of this build")
     void matrixCoversEveryDecoder() {
         Set<String> expected = expectedCells(new ArrayList<>(prompts.keySet()));
-        Attach.text("matrix", "decoders " + SHIPPED_GREEDY_DECODERS + ", prompts " + prompts.size() + ", new tokens "
-                + Matrix.maxNewTokens() + ", expected cells " + expected.size() + ", compared " + comparedCells.size()
-                + " (ledger: " + ledger.comparedRuns() + ")");
+        Attach.text(
+                "matrix",
+                "decoders " + SHIPPED_GREEDY_DECODERS + ", prompts " + prompts.size() + ", new tokens "
+                        + Matrix.maxNewTokens() + ", expected cells " + expected.size() + ", compared "
+                        + comparedCells.size()
+                        + " (ledger: " + ledger.comparedRuns() + ")");
         checkCoverage(Matrix.speculativeDecoders(), expected, comparedCells);
     }
 
@@ -140,8 +150,9 @@ class GreedyEquivalenceTest {
         Set<String> expected = new TreeSet<>();
         for (String decoder : SHIPPED_GREEDY_DECODERS) {
             // The draft lengths each decoder must be compared at (module README, "CI default matrix").
-            List<Integer> ks = decoder.equals("sdsat-tree") ? (Matrix.full() ? List.of(5, 7, 9, 11, 13) : List.of(5,
-                    7, 9)) : Matrix.full() ? allK : decoder.equals("sdsat") ? List.of(1, 3, 5, 7, 9) : List.of(1, 3, 5);
+            List<Integer> ks = decoder.equals("sdsat-tree")
+                    ? (Matrix.full() ? List.of(5, 7, 9, 11, 13) : List.of(5, 7, 9))
+                    : Matrix.full() ? allK : decoder.equals("sdsat") ? List.of(1, 3, 5, 7, 9) : List.of(1, 3, 5);
             for (int k : ks) {
                 for (String promptId : promptIds) {
                     expected.add(decoder + " k=" + k + " on " + promptId);
@@ -156,15 +167,17 @@ class GreedyEquivalenceTest {
      * other) ran a comparison.
      */
     static void checkCoverage(List<String> buildDecoders, Set<String> expected, Set<String> compared) {
-        assertThat(buildDecoders).as("greedy decoders of this build against the shipped list (add a new decoder to "
-                + "SHIPPED_GREEDY_DECODERS and its k to expectedCells)")
+        assertThat(buildDecoders)
+                .as("greedy decoders of this build against the shipped list (add a new decoder to "
+                        + "SHIPPED_GREEDY_DECODERS and its k to expectedCells)")
                 .containsExactlyInAnyOrderElementsOf(SHIPPED_GREEDY_DECODERS);
         Set<String> missing = new TreeSet<>(expected);
         missing.removeAll(compared);
         Set<String> unexpected = new TreeSet<>(compared);
         unexpected.removeAll(expected);
-        assertThat(missing).as("cells of the matrix that never ran a comparison (%d of %d)", missing.size(),
-                expected.size()).isEmpty();
+        assertThat(missing)
+                .as("cells of the matrix that never ran a comparison (%d of %d)", missing.size(), expected.size())
+                .isEmpty();
         assertThat(unexpected).as("compared cells outside the expected matrix").isEmpty();
     }
 }

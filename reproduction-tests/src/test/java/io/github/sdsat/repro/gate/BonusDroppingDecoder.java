@@ -6,7 +6,6 @@ import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.repro.support.LogitProbe;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -103,8 +102,8 @@ final class BonusDroppingDecoder implements Decoder {
             }
         }
         long[] ids = out.stream().mapToLong(Long::longValue).toArray();
-        GenerationStats stats = new GenerationStats(ids.length, passes, drafted, accepted, new long[k], 0.001, 0.001,
-                0, passes - 1, new long[0]);
+        GenerationStats stats = new GenerationStats(
+                ids.length, passes, drafted, accepted, new long[k], 0.001, 0.001, 0, passes - 1, new long[0]);
         return new GenerationResult(promptIds.clone(), ids, stats, stop);
     }
 

@@ -1,5 +1,8 @@
 package io.github.sdsat.repro.gate;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationResult;
@@ -11,13 +14,9 @@ import io.github.sdsat.repro.support.ReproModel;
 import io.github.sdsat.repro.support.ReproPrompt;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The count gates of the speed suite ({@link CountGates}) against broken decoders on the shipped sdsat model and the
@@ -31,8 +30,9 @@ class CountGatesOfTheGateTest {
 
     private static List<GenerationResult> run(Decoder decoder, int k) {
         ReproModel model = ReproModel.sdsat();
-        return Prompts.speed(model).stream().map(p -> decoder.generate(p.ids(),
-                BaselineCache.config(p, Prompts.SPEED_NEW_TOKENS, k))).toList();
+        return Prompts.speed(model).stream()
+                .map(p -> decoder.generate(p.ids(), BaselineCache.config(p, Prompts.SPEED_NEW_TOKENS, k)))
+                .toList();
     }
 
     private static Decoder sdsat() {
@@ -46,7 +46,8 @@ class CountGatesOfTheGateTest {
         List<GenerationResult> runs = run(new Mutants.CappedDrafts(sdsat(), 3), K);
         ReproPrompt first = Prompts.speed(ReproModel.sdsat()).get(0);
         // Tokens per pass cannot tell: acceptance saturates at 3 drafts on this model, which is why this gate exists.
-        assertThatThrownBy(() -> CountGates.checkDraftsPerLoop("sdsat", K, first.id(), runs.get(0).stats()))
+        assertThatThrownBy(() -> CountGates.checkDraftsPerLoop(
+                        "sdsat", K, first.id(), runs.get(0).stats()))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("sdsat k=5 on " + first.id())
                 .hasMessageContaining("expected k = 5")
@@ -58,9 +59,11 @@ class CountGatesOfTheGateTest {
     void miscountedPassesFailThePassesPerLoopGate() {
         List<GenerationResult> runs = run(new Mutants.MiscountedPasses(sdsat()), K);
         ReproPrompt first = Prompts.speed(ReproModel.sdsat()).get(0);
-        assertThat(CountGates.tokensPerPass(runs)).as("the miscount inflates tokens per pass, so its floor passes")
+        assertThat(CountGates.tokensPerPass(runs))
+                .as("the miscount inflates tokens per pass, so its floor passes")
                 .isGreaterThan(CountGates.tokensPerPass(run(sdsat(), K)));
-        assertThatThrownBy(() -> CountGates.checkPassesPerLoop("sdsat", K, first.id(), runs.get(0).stats()))
+        assertThatThrownBy(() -> CountGates.checkPassesPerLoop(
+                        "sdsat", K, first.id(), runs.get(0).stats()))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("sdsat k=5 on " + first.id())
                 .hasMessageContaining("pass(es) per loop")

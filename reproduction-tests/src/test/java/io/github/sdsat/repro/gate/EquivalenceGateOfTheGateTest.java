@@ -1,5 +1,8 @@
 package io.github.sdsat.repro.gate;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.GenerationConfig;
@@ -15,15 +18,11 @@ import io.github.sdsat.repro.support.TieLedger;
 import io.github.sdsat.repro.support.Verdict;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import java.util.Arrays;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The gate of the gate: broken decoders must make the equivalence gate fail with its message (prompt, position,
@@ -48,7 +47,8 @@ class EquivalenceGateOfTheGateTest {
         // so take the first prompt whose baseline is varied enough for every dropped token to show.
         for (ReproPrompt candidate : Prompts.completions(fixture, 20, NEW_TOKENS)) {
             long[] out = BaselineCache.greedy(fixture, candidate, NEW_TOKENS).outputIds();
-            if (out.length == NEW_TOKENS && Arrays.stream(out).distinct().count() >= NEW_TOKENS * 3 / 4
+            if (out.length == NEW_TOKENS
+                    && Arrays.stream(out).distinct().count() >= NEW_TOKENS * 3 / 4
                     && noImmediateRepeats(out)) {
                 prompt = candidate;
                 return;
@@ -118,11 +118,13 @@ class EquivalenceGateOfTheGateTest {
         // by it: the same divergence is a tie under a tie margin just above it and a mismatch just below it.
         assertThat(verdict.margin()).as("argmax logit minus runner-up logit").isPositive();
         assertThat(new EquivalenceChecker(fixture, verdict.margin() * 1.01)
-                .compare(prompt, "test-substitute k=" + K, baseline, result.outputIds()).kind())
+                        .compare(prompt, "test-substitute k=" + K, baseline, result.outputIds())
+                        .kind())
                 .as("tie margin just above the divergence's margin %.3e", verdict.margin())
                 .isEqualTo(Verdict.Kind.TIE);
         assertThat(new EquivalenceChecker(fixture, verdict.margin() * 0.99)
-                .compare(prompt, "test-substitute k=" + K, baseline, result.outputIds()).kind())
+                        .compare(prompt, "test-substitute k=" + K, baseline, result.outputIds())
+                        .kind())
                 .as("tie margin just below the divergence's margin %.3e", verdict.margin())
                 .isEqualTo(Verdict.Kind.MISMATCH);
         assertThatThrownBy(() -> EquivalenceGate.check(fixture, prompt, broken, K, NEW_TOKENS, checker, ledger))
@@ -142,17 +144,22 @@ class EquivalenceGateOfTheGateTest {
         ReproPrompt repetitive = new ReproPrompt("repetitive", "functions", ids, new long[] {model.eosId()}, false);
         int newTokens = 48;
         BonusDroppingDecoder correct = new BonusDroppingDecoder(model.model(), model.satId(), false);
-        long accepted = correct.generate(ids, BaselineCache.config(repetitive, newTokens, K)).stats()
+        long accepted = correct.generate(ids, BaselineCache.config(repetitive, newTokens, K))
+                .stats()
                 .acceptedTokens();
-        assertThat(accepted).as("SAT drafts accepted by the correct decoder on the repetitive prompt").isPositive();
+        assertThat(accepted)
+                .as("SAT drafts accepted by the correct decoder on the repetitive prompt")
+                .isPositive();
         BonusDroppingDecoder broken = new BonusDroppingDecoder(model.model(), model.satId(), true);
         EquivalenceChecker realChecker = EquivalenceChecker.withThresholds(model);
-        assertThatThrownBy(() -> EquivalenceGate.check(model, repetitive, broken, K, newTokens, realChecker,
-                new TieLedger(0.01)))
+        assertThatThrownBy(() -> EquivalenceGate.check(
+                        model, repetitive, broken, K, newTokens, realChecker, new TieLedger(0.01)))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("test-sdsat-dropping-bonus k=" + K)
                 .hasMessageContaining("real mismatch")
-                .satisfies(error -> assertThat(broken.droppedAt()).as("bonus tokens dropped").isNotEmpty());
+                .satisfies(error -> assertThat(broken.droppedAt())
+                        .as("bonus tokens dropped")
+                        .isNotEmpty());
     }
 
     @Test
@@ -175,7 +182,8 @@ class EquivalenceGateOfTheGateTest {
     void tiesAreClassifiedAndBounded() {
         SubstitutingDecoder broken = new SubstitutingDecoder(fixture, 3);
         long[] baseline = BaselineCache.greedy(fixture, prompt, NEW_TOKENS).outputIds();
-        long[] out = broken.generate(prompt.ids(), BaselineCache.config(prompt, NEW_TOKENS, K)).outputIds();
+        long[] out = broken.generate(prompt.ids(), BaselineCache.config(prompt, NEW_TOKENS, K))
+                .outputIds();
         // With a margin larger than any logit gap, the same divergence must count as a tie.
         Verdict tie = new EquivalenceChecker(fixture, 1e9).compare(prompt, "tie", baseline, out);
         assertThat(tie.kind()).isEqualTo(Verdict.Kind.TIE);
@@ -188,7 +196,9 @@ class EquivalenceGateOfTheGateTest {
         ledger.compared(tie);
         assertThat(ledger.withinBound()).as("1 tie in 100 runs with a 1% bound").isTrue();
         ledger.compared(tie);
-        assertThat(ledger.withinBound()).as("2 ties in 101 runs with a 1% bound").isFalse();
+        assertThat(ledger.withinBound())
+                .as("2 ties in 101 runs with a 1% bound")
+                .isFalse();
         assertThat(ledger.summary()).contains("numerical ties in 2 of 101 compared runs");
     }
 

@@ -1,5 +1,7 @@
 package io.github.sdsat.repro.regression;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
@@ -14,18 +16,15 @@ import io.github.sdsat.repro.support.ReproModel;
 import io.github.sdsat.repro.support.ReproPrompt;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Regression tests for bugs of the official SDSAT code (docs/DESIGN.md §4, §7): a stop token inside an accepted block,
@@ -79,16 +78,22 @@ class OfficialCodeRegressionTest {
         for (long stop : stops) {
             int first = indexOf(baseline, stop);
             long[] expected = Arrays.copyOf(baseline, first + 1);
-            GenerationConfig config = GenerationConfig.builder().maxNewTokens(NEW_TOKENS).k(k)
-                    .stopTokenIds(prompt.stopTokenIds()[0], stop).build();
+            GenerationConfig config = GenerationConfig.builder()
+                    .maxNewTokens(NEW_TOKENS)
+                    .k(k)
+                    .stopTokenIds(prompt.stopTokenIds()[0], stop)
+                    .build();
             GenerationResult result = decoder.generate(prompt.ids(), config);
             boolean earlierStop = indexOf(expected, prompt.stopTokenIds()[0]) >= 0
                     && indexOf(expected, prompt.stopTokenIds()[0]) < first;
             if (earlierStop) {
                 continue;
             }
-            assertThat(result.outputIds()).as("[regression] %s with stop token %d (%s, first at position %d): output "
-                    + "must be the baseline up to and including it", decoder.name(), stop, model.tokenText(stop), first)
+            assertThat(result.outputIds())
+                    .as(
+                            "[regression] %s with stop token %d (%s, first at position %d): output "
+                                    + "must be the baseline up to and including it",
+                            decoder.name(), stop, model.tokenText(stop), first)
                     .containsExactly(expected);
             assertThat(result.stopReason()).as("[regression] stop reason").isEqualTo("eos");
             if (result.stats().forwardPasses() < result.outputIds().length) {
@@ -97,8 +102,9 @@ class OfficialCodeRegressionTest {
         }
         // Two-step loops emit [t1, accepted drafts, bonus], so a stop at t1 is inside a block even with nothing
         // accepted; with accepted drafts (tokens > passes) the stop can also sit among the drafts.
-        io.github.sdsat.repro.support.Attach.text("stop tokens checked (" + decoder.name() + ")", stops.size()
-                + " stop tokens; runs with more tokens than passes (drafts accepted): " + insideLoops);
+        io.github.sdsat.repro.support.Attach.text(
+                "stop tokens checked (" + decoder.name() + ")",
+                stops.size() + " stop tokens; runs with more tokens than passes (drafts accepted): " + insideLoops);
     }
 
     @ParameterizedTest(name = "maxNewTokens={0}")
@@ -119,21 +125,27 @@ class OfficialCodeRegressionTest {
 
     /** The length gate: without stop tokens the decoder emits exactly maxNewTokens, stop reason {@code length}. */
     static void checkExactlyMaxNewTokens(Decoder decoder, int k, int maxNewTokens) {
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(maxNewTokens).k(k).build();
+        GenerationConfig config =
+                GenerationConfig.builder().maxNewTokens(maxNewTokens).k(k).build();
         GenerationResult result = decoder.generate(prompt().ids(), config);
-        assertThat(result.outputIds()).as("[regression] %s k=%d: tokens emitted with maxNewTokens %d",
-                decoder.name(), k, maxNewTokens).hasSize(maxNewTokens);
+        assertThat(result.outputIds())
+                .as("[regression] %s k=%d: tokens emitted with maxNewTokens %d", decoder.name(), k, maxNewTokens)
+                .hasSize(maxNewTokens);
         assertThat(result.stopReason()).isEqualTo("length");
         if (decoder.name().equals(AutoregressiveDecoder.NAME)) {
-            assertThat(result.stats().forwardPasses()).as("[regression] ar: one pass per token, the prefill "
-                    + "emitting the first (no extra pass after the last)").isEqualTo(maxNewTokens);
+            assertThat(result.stats().forwardPasses())
+                    .as("[regression] ar: one pass per token, the prefill "
+                            + "emitting the first (no extra pass after the last)")
+                    .isEqualTo(maxNewTokens);
         }
     }
 
     @Test
     @DisplayName("padded tree paths never alias a real node")
     void paddedTreePathsNeverAliasRealNodes() {
-        assertThat(DraftTree.PAD).as("[regression] PAD is negative, never a node index").isNegative();
+        assertThat(DraftTree.PAD)
+                .as("[regression] PAD is negative, never a node index")
+                .isNegative();
         for (int depth : DraftTree.supportedDepths()) {
             DraftTree tree = DraftTree.forDepth(depth);
             checkLeafPaths(tree, tree.leafPaths());
@@ -148,20 +160,31 @@ class OfficialCodeRegressionTest {
     static void checkLeafPaths(DraftTree tree, int[][] paths) {
         int depth = tree.depth();
         for (int[] path : paths) {
-            assertThat(path).as("[regression] depth %d: leaf path length", depth).hasSize(tree.depth() + 1);
+            assertThat(path)
+                    .as("[regression] depth %d: leaf path length", depth)
+                    .hasSize(tree.depth() + 1);
             int real = 0;
-            while (real < path.length && path[real] != DraftTree.PAD && (real == 0
-                    || tree.pathTo(path[real - 1]).length < tree.pathTo(path[real]).length)) {
-                assertThat(path[real]).as("[regression] depth %d: node index", depth).isBetween(0, tree.size() - 1);
+            while (real < path.length
+                    && path[real] != DraftTree.PAD
+                    && (real == 0 || tree.pathTo(path[real - 1]).length < tree.pathTo(path[real]).length)) {
+                assertThat(path[real])
+                        .as("[regression] depth %d: node index", depth)
+                        .isBetween(0, tree.size() - 1);
                 real++;
             }
             for (int i = real; i < path.length; i++) {
-                assertThat(path[i]).as("[regression] depth %d: padding only after the leaf, as PAD (path %s)", depth,
-                        Arrays.toString(path)).isEqualTo(DraftTree.PAD);
+                assertThat(path[i])
+                        .as(
+                                "[regression] depth %d: padding only after the leaf, as PAD (path %s)",
+                                depth, Arrays.toString(path))
+                        .isEqualTo(DraftTree.PAD);
             }
             int leaf = path[real - 1];
-            assertThat(tree.isLeaf(leaf)).as("[regression] depth %d: path ends at a leaf", depth).isTrue();
-            assertThat(Arrays.copyOf(path, real)).as("[regression] depth %d: path is the root-to-leaf chain", depth)
+            assertThat(tree.isLeaf(leaf))
+                    .as("[regression] depth %d: path ends at a leaf", depth)
+                    .isTrue();
+            assertThat(Arrays.copyOf(path, real))
+                    .as("[regression] depth %d: path is the root-to-leaf chain", depth)
                     .containsExactly(tree.pathTo(leaf));
         }
     }
@@ -198,12 +221,18 @@ class OfficialCodeRegressionTest {
         Arrays.sort(probeMs);
         double prefillPassMs = probeMs[probeMs.length / 2];
         var s = result.stats();
-        assertThat(s.totalMs()).as("[regression] %s: timed span (prefill %.2f ms + decode %.2f ms) within the call "
-                + "to generate (%.2f ms)", decoder.name(), s.prefillMs(), s.decodeMs(), outsideMs)
+        assertThat(s.totalMs())
+                .as(
+                        "[regression] %s: timed span (prefill %.2f ms + decode %.2f ms) within the call "
+                                + "to generate (%.2f ms)",
+                        decoder.name(), s.prefillMs(), s.decodeMs(), outsideMs)
                 .isLessThanOrEqualTo(outsideMs);
-        assertThat(s.prefillMs()).as("[regression] %s: timed prefill %.3f ms against an independent prefill pass of "
-                + "%.3f ms over the same %d-token prompt: the timing leaves out the prefill", decoder.name(),
-                s.prefillMs(), prefillPassMs, prompt.ids().length).isGreaterThanOrEqualTo(0.25 * prefillPassMs);
+        assertThat(s.prefillMs())
+                .as(
+                        "[regression] %s: timed prefill %.3f ms against an independent prefill pass of "
+                                + "%.3f ms over the same %d-token prompt: the timing leaves out the prefill",
+                        decoder.name(), s.prefillMs(), prefillPassMs, prompt.ids().length)
+                .isGreaterThanOrEqualTo(0.25 * prefillPassMs);
     }
 
     @Test
@@ -225,16 +254,27 @@ class OfficialCodeRegressionTest {
      */
     static void checkSampledOutputTruncated(Decoder decoder, SamplingMode mode) {
         ReproPrompt prompt = prompt();
-        GenerationConfig free = GenerationConfig.builder().maxNewTokens(NEW_TOKENS).temperature(1.0).topP(0.9)
-                .seed(7).k(5).sampling(mode).build();
+        GenerationConfig free = GenerationConfig.builder()
+                .maxNewTokens(NEW_TOKENS)
+                .temperature(1.0)
+                .topP(0.9)
+                .seed(7)
+                .k(5)
+                .sampling(mode)
+                .build();
         long[] full = decoder.generate(prompt.ids(), free).outputIds();
-        assertThat(full).as("[regression] %s %s: sampled output without stop tokens", decoder.name(), mode)
+        assertThat(full)
+                .as("[regression] %s %s: sampled output without stop tokens", decoder.name(), mode)
                 .hasSize(NEW_TOKENS);
         long stop = full[NEW_TOKENS / 3];
         int first = indexOf(full, stop);
-        GenerationResult stopped = decoder.generate(prompt.ids(), free.toBuilder().stopTokenIds(stop).build());
-        assertThat(stopped.outputIds()).as("[regression] %s %s: output ends at the first stop token (id %d, position "
-                + "%d)", decoder.name(), mode, stop, first).containsExactly(Arrays.copyOf(full, first + 1));
+        GenerationResult stopped = decoder.generate(
+                prompt.ids(), free.toBuilder().stopTokenIds(stop).build());
+        assertThat(stopped.outputIds())
+                .as(
+                        "[regression] %s %s: output ends at the first stop token (id %d, position " + "%d)",
+                        decoder.name(), mode, stop, first)
+                .containsExactly(Arrays.copyOf(full, first + 1));
         assertThat(stopped.stopReason()).isEqualTo("eos");
     }
 

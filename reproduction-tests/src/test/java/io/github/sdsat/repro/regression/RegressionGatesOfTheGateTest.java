@@ -1,5 +1,7 @@
 package io.github.sdsat.repro.regression;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
@@ -10,14 +12,11 @@ import io.github.sdsat.repro.support.Mutants;
 import io.github.sdsat.repro.support.ReproModel;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /**
  * The regression gates of {@link OfficialCodeRegressionTest} against the official code's bugs, each built as a mutant
@@ -35,8 +34,8 @@ class RegressionGatesOfTheGateTest {
     @Test
     @DisplayName("a decoder that leaks one token past a stop token fails the stop-token gate")
     void leakingPastAStopFailsTheStopGate() {
-        assertThatThrownBy(() -> OfficialCodeRegressionTest.checkStopTokenEndsGeneration(
-                new Mutants.LeaksPastStop(sdsat()), 5))
+        assertThatThrownBy(() ->
+                        OfficialCodeRegressionTest.checkStopTokenEndsGeneration(new Mutants.LeaksPastStop(sdsat()), 5))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("[regression] test-sdsat-leaks-past-stop with stop token")
                 .hasMessageContaining("must be the baseline up to and including it");
@@ -45,18 +44,18 @@ class RegressionGatesOfTheGateTest {
     @Test
     @DisplayName("a decoder one token short of maxNewTokens fails the length gate")
     void oneTokenShortFailsTheLengthGate() {
-        assertThatThrownBy(() -> OfficialCodeRegressionTest.checkExactlyMaxNewTokens(
-                new Mutants.OneTokenShort(sdsat()), 5, 17))
+        assertThatThrownBy(() ->
+                        OfficialCodeRegressionTest.checkExactlyMaxNewTokens(new Mutants.OneTokenShort(sdsat()), 5, 17))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("[regression] test-sdsat-one-token-short k=5: tokens emitted with "
-                        + "maxNewTokens 17");
+                .hasMessageContaining(
+                        "[regression] test-sdsat-one-token-short k=5: tokens emitted with " + "maxNewTokens 17");
     }
 
     @Test
     @DisplayName("a decoder whose timing leaves out the prefill fails the timing gate")
     void prefillLeftOutOfTheTimingFailsTheTimingGate() {
-        assertThatThrownBy(() -> OfficialCodeRegressionTest.checkTimingCoversPrefill(
-                new Mutants.PrefillUntimed(sdsat())))
+        assertThatThrownBy(
+                        () -> OfficialCodeRegressionTest.checkTimingCoversPrefill(new Mutants.PrefillUntimed(sdsat())))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("[regression] test-sdsat-prefill-untimed: timed prefill 0.000 ms")
                 .hasMessageContaining("the timing leaves out the prefill");
@@ -70,7 +69,7 @@ class RegressionGatesOfTheGateTest {
                 ? Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId())
                 : new AutoregressiveDecoder(model.model());
         assertThatThrownBy(() -> OfficialCodeRegressionTest.checkSampledOutputTruncated(
-                new Mutants.LeaksPastStop(sampler), SamplingMode.LOSSLESS))
+                        new Mutants.LeaksPastStop(sampler), SamplingMode.LOSSLESS))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("-leaks-past-stop LOSSLESS: output ends at the first stop token");
     }
@@ -95,9 +94,10 @@ class RegressionGatesOfTheGateTest {
             if (!anyPadded) {
                 continue;
             }
-            assertThatThrownBy(() -> OfficialCodeRegressionTest.checkLeafPaths(tree,
-                    aliased.toArray(new int[0][])))
-                    .as("depth %d paths %s", depth, aliased.stream().map(Arrays::toString).toList())
+            assertThatThrownBy(() -> OfficialCodeRegressionTest.checkLeafPaths(tree, aliased.toArray(new int[0][])))
+                    .as(
+                            "depth %d paths %s",
+                            depth, aliased.stream().map(Arrays::toString).toList())
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("[regression] depth " + depth);
             return;

@@ -1,5 +1,8 @@
 package io.github.sdsat.repro.sampling;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
@@ -14,18 +17,14 @@ import io.github.sdsat.repro.support.ReproModel;
 import io.github.sdsat.repro.support.Thresholds;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /**
  * Sampling: lossless speculative sampling must leave the output distribution equal to autoregressive sampling. The
@@ -51,9 +50,11 @@ class SamplingDistributionTest {
     private static final int TOP_K = 3;
     /** Tree depth (k) of the sampled tree decoder: the paper's depth-5 tree. */
     private static final int DEPTH = 5;
+
     private static final double MIN_POWER = 0.95;
     /** Resampled gate runs of the power estimate. */
     private static final int POWER_TRIALS = 400;
+
     private static final long REFERENCE_SEEDS = 0;
     /** Autoregressive reference samples by seed base, shared by the tests of this class. */
     private static final Map<Long, Samples> REFERENCES = new HashMap<>();
@@ -95,8 +96,14 @@ class SamplingDistributionTest {
         boolean speculative = !(decoder instanceof AutoregressiveDecoder);
         double[] beyond = speculative ? new double[POSITIONS.length] : null;
         for (int i = 0; i < samples; i++) {
-            GenerationConfig config = GenerationConfig.builder().maxNewTokens(POSITIONS[POSITIONS.length - 1] + 1)
-                    .temperature(TEMPERATURE).topK(TOP_K).seed(seedBase + i).k(DEPTH).sampling(mode).build();
+            GenerationConfig config = GenerationConfig.builder()
+                    .maxNewTokens(POSITIONS[POSITIONS.length - 1] + 1)
+                    .temperature(TEMPERATURE)
+                    .topK(TOP_K)
+                    .seed(seedBase + i)
+                    .k(DEPTH)
+                    .sampling(mode)
+                    .build();
             GenerationResult result = decoder.generate(prompt, config);
             long[] out = result.outputIds();
             // The first loop emits t1 (position 1), its accepted drafts, then the next token.
@@ -117,8 +124,14 @@ class SamplingDistributionTest {
     }
 
     private static synchronized Samples reference(ReproModel model, long seedBase) {
-        return REFERENCES.computeIfAbsent(seedBase, seeds -> sample(new AutoregressiveDecoder(model.model()),
-                prompt(model), SamplingMode.LOSSLESS, seeds, samples()));
+        return REFERENCES.computeIfAbsent(
+                seedBase,
+                seeds -> sample(
+                        new AutoregressiveDecoder(model.model()),
+                        prompt(model),
+                        SamplingMode.LOSSLESS,
+                        seeds,
+                        samples()));
     }
 
     private static int samples() {
@@ -140,15 +153,27 @@ class SamplingDistributionTest {
         StringBuilder report = new StringBuilder();
         double minP = 1;
         for (int p = 0; p < POSITIONS.length; p++) {
-            ChiSquare.Result r = ChiSquare.homogeneity(reference.byPosition().get(p), candidate.byPosition().get(p));
+            ChiSquare.Result r = ChiSquare.homogeneity(
+                    reference.byPosition().get(p), candidate.byPosition().get(p));
             minP = Math.min(minP, r.pValue());
             if (withReport) {
-                String beyond = candidate.beyondFirstLoop() == null ? "autoregressive"
-                        : String.format(Locale.ROOT, "past the first loop in %.0f%% of the candidate's samples",
+                String beyond = candidate.beyondFirstLoop() == null
+                        ? "autoregressive"
+                        : String.format(
+                                Locale.ROOT,
+                                "past the first loop in %.0f%% of the candidate's samples",
                                 100 * candidate.beyondFirstLoop()[p]);
-                report.append(String.format(Locale.ROOT, "position %d (%s): chi-square %.2f, df %d, p %.3g, TV "
-                        + "distance %.4f%n", POSITIONS[p], beyond, r.statistic(), r.degreesOfFreedom(), r.pValue(),
-                        ChiSquare.totalVariation(reference.byPosition().get(p), candidate.byPosition().get(p))));
+                report.append(String.format(
+                        Locale.ROOT,
+                        "position %d (%s): chi-square %.2f, df %d, p %.3g, TV " + "distance %.4f%n",
+                        POSITIONS[p],
+                        beyond,
+                        r.statistic(),
+                        r.degreesOfFreedom(),
+                        r.pValue(),
+                        ChiSquare.totalVariation(
+                                reference.byPosition().get(p),
+                                candidate.byPosition().get(p))));
             }
         }
         return new Comparison(minP, report.toString());
@@ -162,10 +187,18 @@ class SamplingDistributionTest {
         Comparison c = compare(reference, candidate, true);
         Attach.text(label + " vs autoregressive sampling", c.report());
         if (c.differs()) {
-            throw new AssertionError(String.format(Locale.ROOT, "%s: the output distribution differs from "
-                    + "autoregressive sampling (T=%.1f, top-k %d, %d samples each): smallest p-value %.3g < alpha "
-                    + "%.1e per position; the acceptance rule is not lossless%n%s", label, TEMPERATURE, TOP_K,
-                    candidate.size(), c.minP(), alphaPerPosition(), c.report()));
+            throw new AssertionError(String.format(
+                    Locale.ROOT,
+                    "%s: the output distribution differs from "
+                            + "autoregressive sampling (T=%.1f, top-k %d, %d samples each): smallest p-value %.3g < alpha "
+                            + "%.1e per position; the acceptance rule is not lossless%n%s",
+                    label,
+                    TEMPERATURE,
+                    TOP_K,
+                    candidate.size(),
+                    c.minP(),
+                    alphaPerPosition(),
+                    c.report()));
         }
         return c;
     }
@@ -175,7 +208,8 @@ class SamplingDistributionTest {
         SplittableRandom random = new SplittableRandom(seed);
         int caught = 0;
         for (int t = 0; t < trials; t++) {
-            if (compare(reference.resample(n, random), biased.resample(n, random), false).differs()) {
+            if (compare(reference.resample(n, random), biased.resample(n, random), false)
+                    .differs()) {
                 caught++;
             }
         }
@@ -186,10 +220,10 @@ class SamplingDistributionTest {
     @DisplayName("harness: two seed sets of autoregressive sampling pass the gate (no false alarm)")
     void harnessHasNoFalseAlarm() {
         ReproModel model = ReproModel.sdsat();
-        Samples other = sample(new AutoregressiveDecoder(model.model()), prompt(model), SamplingMode.LOSSLESS,
-                1_000_000, samples());
-        Comparison c = checkSameDistribution("autoregressive sampling, other seeds", reference(model,
-                REFERENCE_SEEDS), other);
+        Samples other = sample(
+                new AutoregressiveDecoder(model.model()), prompt(model), SamplingMode.LOSSLESS, 1_000_000, samples());
+        Comparison c =
+                checkSameDistribution("autoregressive sampling, other seeds", reference(model, REFERENCE_SEEDS), other);
         assertThat(c.minP()).isGreaterThanOrEqualTo(alphaPerPosition());
     }
 
@@ -206,8 +240,8 @@ class SamplingDistributionTest {
     @DisplayName("the paper tree rule claimed as lossless fails the gate, which catches it with >= 95% power")
     void paperRuleClaimedLosslessFailsTheGateWithStatedPower() {
         ReproModel model = ReproModel.sdsat();
-        Decoder biased = new Mutants.PaperRuleClaimedLossless(Decoders.create(Matrix.TREE_DECODER, model.model(),
-                model.satId()));
+        Decoder biased = new Mutants.PaperRuleClaimedLossless(
+                Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId()));
         Samples reference = reference(model, REFERENCE_SEEDS);
         Samples paper = sample(biased, prompt(model), SamplingMode.LOSSLESS, 9_000_000, samples());
         assertThatThrownBy(() -> checkSameDistribution(biased.name(), reference, paper))
@@ -217,11 +251,22 @@ class SamplingDistributionTest {
         int n = samples();
         double power = power(reference, paper, n, POWER_TRIALS, 17);
         double powerAtHalf = power(reference, paper, n / 2, POWER_TRIALS, 18);
-        String statement = String.format(Locale.ROOT, "power of the sampling gate against the paper tree rule (T=%.1f, "
-                + "top-k %d, positions 2-7, alpha %.1e per position), estimated from %d gate runs on samples redrawn "
-                + "from the measured ones: %.3f at the gate's %d samples per side, %.3f at %d", TEMPERATURE, TOP_K,
-                alphaPerPosition(), POWER_TRIALS, power, n, powerAtHalf, n / 2);
-        Attach.text("sampling gate power", statement + "\n\n" + compare(reference, paper, true).report());
+        String statement = String.format(
+                Locale.ROOT,
+                "power of the sampling gate against the paper tree rule (T=%.1f, "
+                        + "top-k %d, positions 2-7, alpha %.1e per position), estimated from %d gate runs on samples redrawn "
+                        + "from the measured ones: %.3f at the gate's %d samples per side, %.3f at %d",
+                TEMPERATURE,
+                TOP_K,
+                alphaPerPosition(),
+                POWER_TRIALS,
+                power,
+                n,
+                powerAtHalf,
+                n / 2);
+        Attach.text(
+                "sampling gate power",
+                statement + "\n\n" + compare(reference, paper, true).report());
         assertThat(power).as(statement).isGreaterThanOrEqualTo(MIN_POWER);
     }
 }

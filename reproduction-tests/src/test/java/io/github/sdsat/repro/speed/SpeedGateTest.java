@@ -23,14 +23,6 @@ import io.github.sdsat.results.RowSummary;
 import io.qameta.allure.Allure;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +31,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Speed gates in one JVM. Deterministic counts per decoder and k over the speed prompts ({@link Prompts#speed}; their
@@ -57,6 +55,7 @@ class SpeedGateTest {
     private static final int REPETITIONS = 2;
     /** Confidence of the speedup's lower bound (one-sided). */
     private static final double CONFIDENCE = 0.95;
+
     private static final long BOOTSTRAP_SEED = 20261202L;
     private static final int WARM_UP_PROMPTS = 2;
 
@@ -86,7 +85,9 @@ class SpeedGateTest {
     private List<GenerationResult> runs(String decoderName, int k) {
         ReproModel model = model();
         Decoder decoder = Decoders.create(decoderName, model.model(), model.satId());
-        return prompts().stream().map(p -> RunCache.greedy(model, decoder, k, p, NEW_TOKENS)).toList();
+        return prompts().stream()
+                .map(p -> RunCache.greedy(model, decoder, k, p, NEW_TOKENS))
+                .toList();
     }
 
     @ParameterizedTest(name = "{0} k={1}")
@@ -98,13 +99,20 @@ class SpeedGateTest {
         List<ReproPrompt> prompts = prompts();
         for (int i = 0; i < runs.size(); i++) {
             var s = runs.get(i).stats();
-            table.append(prompts.get(i).id()).append('\t').append(s.newTokens()).append('\t')
-                    .append(s.forwardPasses()).append('\t')
-                    .append(String.format(Locale.ROOT, "%.3f", s.tokensPerForward())).append('\n');
+            table.append(prompts.get(i).id())
+                    .append('\t')
+                    .append(s.newTokens())
+                    .append('\t')
+                    .append(s.forwardPasses())
+                    .append('\t')
+                    .append(String.format(Locale.ROOT, "%.3f", s.tokensPerForward()))
+                    .append('\n');
         }
         double value = CountGates.tokensPerPass(runs);
         measured.put("speed.tokensPerForward." + decoderName + ".k" + k, String.format(Locale.ROOT, "%.3f", value));
-        table.append("all\t\t\t").append(String.format(Locale.ROOT, "%.4f", value)).append('\n');
+        table.append("all\t\t\t")
+                .append(String.format(Locale.ROOT, "%.4f", value))
+                .append('\n');
         Attach.text("tokens per pass, " + decoderName + " k=" + k, table.toString());
         CountGates.checkTokensPerPass(decoderName, k, runs);
     }
@@ -116,7 +124,8 @@ class SpeedGateTest {
         List<GenerationResult> runs = runs(decoderName, k);
         List<ReproPrompt> prompts = prompts();
         for (int i = 0; i < runs.size(); i++) {
-            CountGates.checkDraftsPerLoop(decoderName, k, prompts.get(i).id(), runs.get(i).stats());
+            CountGates.checkDraftsPerLoop(
+                    decoderName, k, prompts.get(i).id(), runs.get(i).stats());
         }
     }
 
@@ -127,7 +136,8 @@ class SpeedGateTest {
         List<GenerationResult> runs = runs(decoderName, k);
         List<ReproPrompt> prompts = prompts();
         for (int i = 0; i < runs.size(); i++) {
-            CountGates.checkPassesPerLoop(decoderName, k, prompts.get(i).id(), runs.get(i).stats());
+            CountGates.checkPassesPerLoop(
+                    decoderName, k, prompts.get(i).id(), runs.get(i).stats());
         }
     }
 
@@ -143,36 +153,48 @@ class SpeedGateTest {
     }
 
     Stream<Arguments> wallClockConfigs() {
-        return Arrays.stream(Thresholds.string("speed.wallclock.configs").split(",")).map(String::trim)
+        return Arrays.stream(Thresholds.string("speed.wallclock.configs").split(","))
+                .map(String::trim)
                 .filter(s -> Matrix.available(s.substring(0, s.indexOf(':'))))
                 .map(s -> {
                     String decoder = s.substring(0, s.indexOf(':'));
                     int k = Integer.parseInt(s.substring(s.indexOf(':') + 1));
                     double floor = Thresholds.number("speed.wallclock.minSpeedupLowerBound." + decoder + ".k" + k);
                     // Named for what the floor asserts: a real speedup, or only a guard against a slower decoder.
-                    return Arguments.of(decoder, k, floor >= 1.0 ? "faster than autoregressive decoding"
-                            : String.format(Locale.ROOT, "regression guard, at least %.2fx of autoregressive speed",
-                                    floor));
+                    return Arguments.of(
+                            decoder,
+                            k,
+                            floor >= 1.0
+                                    ? "faster than autoregressive decoding"
+                                    : String.format(
+                                            Locale.ROOT,
+                                            "regression guard, at least %.2fx of autoregressive speed",
+                                            floor));
                 });
     }
 
     /** Per prompt, the baseline's and the decoder's timed generations, and the last result of each. */
-    record Timings(double[][] baselineMs, double[][] methodMs, GenerationResult[] lastBaseline,
-            GenerationResult[] lastMethod) {
-    }
+    record Timings(
+            double[][] baselineMs,
+            double[][] methodMs,
+            GenerationResult[] lastBaseline,
+            GenerationResult[] lastMethod) {}
 
     /**
      * Times the baseline and the decoder interleaved per prompt after an untimed warm-up, alternating which goes
      * first, {@code repetitions} generations each per prompt; times are the decoders' own prefill + decode spans.
      */
-    static Timings timeInterleaved(Decoder baseline, Decoder method, int k, List<ReproPrompt> prompts,
-            int repetitions) {
+    static Timings timeInterleaved(
+            Decoder baseline, Decoder method, int k, List<ReproPrompt> prompts, int repetitions) {
         for (ReproPrompt p : prompts.subList(0, Math.min(WARM_UP_PROMPTS, prompts.size()))) {
             baseline.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
             method.generate(p.ids(), BaselineCache.config(p, NEW_TOKENS, k));
         }
         int n = prompts.size();
-        Timings t = new Timings(new double[n][repetitions], new double[n][repetitions], new GenerationResult[n],
+        Timings t = new Timings(
+                new double[n][repetitions],
+                new double[n][repetitions],
+                new GenerationResult[n],
                 new GenerationResult[n]);
         for (int i = 0; i < n; i++) {
             ReproPrompt p = prompts.get(i);
@@ -197,14 +219,20 @@ class SpeedGateTest {
      * medians) must reach {@code speed.wallclock.minSpeedupLowerBound.<decoder>.k<k>}.
      */
     static SpeedupInterval checkSpeedupLowerBound(String decoderName, int k, Timings timings) {
-        SpeedupInterval interval = SpeedupInterval.bootstrap(timings.baselineMs(), timings.methodMs(), CONFIDENCE,
-                BOOTSTRAP_SEED);
+        SpeedupInterval interval =
+                SpeedupInterval.bootstrap(timings.baselineMs(), timings.methodMs(), CONFIDENCE, BOOTSTRAP_SEED);
         String key = "speed.wallclock.minSpeedupLowerBound." + decoderName + ".k" + k;
         double floor = Thresholds.number(key);
         if (interval.lower() < floor) {
-            throw new AssertionError(String.format(Locale.ROOT, "%s k=%d: %s is below the floor %s = %.2fx: the "
-                    + "decoder is slower against autoregressive decoding than calibrated", decoderName, k,
-                    interval.describe(), key, floor));
+            throw new AssertionError(String.format(
+                    Locale.ROOT,
+                    "%s k=%d: %s is below the floor %s = %.2fx: the "
+                            + "decoder is slower against autoregressive decoding than calibrated",
+                    decoderName,
+                    k,
+                    interval.describe(),
+                    key,
+                    floor));
         }
         return interval;
     }
@@ -217,9 +245,12 @@ class SpeedGateTest {
         Decoder baseline = new AutoregressiveDecoder(model.model());
         Decoder method = Decoders.create(decoderName, model.model(), model.satId());
         List<ReproPrompt> prompts = prompts();
-        Timings timings = Allure.step("interleaved after a " + WARM_UP_PROMPTS + "-prompt warm-up: baseline and "
-                + decoderName + " k=" + k + " per prompt, " + REPETITIONS + " repetitions, alternating which goes "
-                + "first", () -> timeInterleaved(baseline, method, k, prompts, REPETITIONS));
+        Timings timings = Allure.step(
+                "interleaved after a " + WARM_UP_PROMPTS + "-prompt warm-up: baseline and "
+                        + decoderName + " k=" + k + " per prompt, " + REPETITIONS
+                        + " repetitions, alternating which goes "
+                        + "first",
+                () -> timeInterleaved(baseline, method, k, prompts, REPETITIONS));
         List<PromptRecord> records = new ArrayList<>();
         List<Double> baselineMs = new ArrayList<>();
         List<Double> methodMs = new ArrayList<>();
@@ -228,20 +259,39 @@ class SpeedGateTest {
             Arrays.stream(timings.baselineMs()[i]).forEach(baselineMs::add);
             Arrays.stream(timings.methodMs()[i]).forEach(methodMs::add);
             records.add(record(p, "ar", 0, timings.lastBaseline()[i], median(timings.baselineMs()[i]), true));
-            records.add(record(p, decoderName, k, timings.lastMethod()[i], median(timings.methodMs()[i]),
+            records.add(record(
+                    p,
+                    decoderName,
+                    k,
+                    timings.lastMethod()[i],
+                    median(timings.methodMs()[i]),
                     Arrays.equals(timings.lastMethod()[i].outputIds(), timings.lastBaseline()[i].outputIds())));
         }
-        SpeedupInterval interval = SpeedupInterval.bootstrap(timings.baselineMs(), timings.methodMs(), CONFIDENCE,
-                BOOTSTRAP_SEED);
+        SpeedupInterval interval =
+                SpeedupInterval.bootstrap(timings.baselineMs(), timings.methodMs(), CONFIDENCE, BOOTSTRAP_SEED);
         double speedup = interval.ratioOfMedians();
         String key = "speed.wallclock.minSpeedupLowerBound." + decoderName + ".k" + k;
-        measured.put(key + ".measured", String.format(Locale.ROOT, "%.3f (ratio of medians %.3f, upper %.3f)",
-                interval.lower(), speedup, interval.upper()));
+        measured.put(
+                key + ".measured",
+                String.format(
+                        Locale.ROOT,
+                        "%.3f (ratio of medians %.3f, upper %.3f)",
+                        interval.lower(),
+                        speedup,
+                        interval.upper()));
         addToCombined(records);
         List<RowSummary> rows = Aggregator.summarise(records);
-        String table = SummaryTable.format(rows) + String.format(Locale.ROOT,
-                "%nratio of medians: baseline %.1f ms / %s k=%d %.1f ms = %.3fx (%d generations each)%n%s%n",
-                median(baselineMs), decoderName, k, median(methodMs), speedup, baselineMs.size(), interval.describe());
+        String table = SummaryTable.format(rows)
+                + String.format(
+                        Locale.ROOT,
+                        "%nratio of medians: baseline %.1f ms / %s k=%d %.1f ms = %.3fx (%d generations each)%n%s%n",
+                        median(baselineMs),
+                        decoderName,
+                        k,
+                        median(methodMs),
+                        speedup,
+                        baselineMs.size(),
+                        interval.describe());
         Attach.text("speedup table, " + decoderName + " k=" + k, table);
         for (Charts.ChartImage chart : Charts.render(rows)) {
             if (chart.fileName().endsWith("-speedup.png") || chart.fileName().endsWith("-time.png")) {
@@ -257,12 +307,28 @@ class SpeedGateTest {
         records.stream().filter(r -> !(haveBaseline && r.isBaseline())).forEach(allRecords::add);
     }
 
-    private static PromptRecord record(ReproPrompt p, String decoder, int k, GenerationResult r, double medianMs,
-            boolean identical) {
+    private static PromptRecord record(
+            ReproPrompt p, String decoder, int k, GenerationResult r, double medianMs, boolean identical) {
         var s = r.stats();
-        return new PromptRecord(p.dataset(), p.taskId(), decoder, k, 0.0, null, p.ids().length, s.newTokens(),
-                s.forwardPasses(), s.draftedTokens(), s.acceptedTokens(), s.acceptedPerPosition(), medianMs,
-                s.prefillMs(), s.newTokens() / (medianMs / 1000.0), identical, null, s.loops());
+        return new PromptRecord(
+                p.dataset(),
+                p.taskId(),
+                decoder,
+                k,
+                0.0,
+                null,
+                p.ids().length,
+                s.newTokens(),
+                s.forwardPasses(),
+                s.draftedTokens(),
+                s.acceptedTokens(),
+                s.acceptedPerPosition(),
+                medianMs,
+                s.prefillMs(),
+                s.newTokens() / (medianMs / 1000.0),
+                identical,
+                null,
+                s.loops());
     }
 
     static double median(double[] values) {
@@ -298,7 +364,8 @@ class SpeedGateTest {
                 + "thresholds.properties; wall clock: the measured lower bound x 0.8 as its floor.\n");
         measured.forEach((key, value) -> b.append(key).append('=').append(value).append('\n'));
         Attach.text("measured thresholds (for calibration)", b.toString());
-        Path target = Path.of(System.getProperty("sdsat.fixtureDirectory", "target/repro-fixtures")).getParent()
+        Path target = Path.of(System.getProperty("sdsat.fixtureDirectory", "target/repro-fixtures"))
+                .getParent()
                 .resolve("thresholds-measured.properties");
         AtomicFiles.writeString(target, b.toString());
     }

@@ -1,5 +1,8 @@
 package io.github.sdsat.repro.speed;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
@@ -9,13 +12,9 @@ import io.github.sdsat.repro.support.ReproModel;
 import io.github.sdsat.repro.support.SpeedupInterval;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-
-import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The wall-clock gate against slow decoders: a decoder that does its work twice must fail the lookup floor through
@@ -30,8 +29,8 @@ class WallClockGateOfTheGateTest {
     void lookupRepeatingItsWorkFailsTheSpeedupBound() {
         ReproModel model = ReproModel.sdsat();
         Decoder slowLookup = new Mutants.RepeatsItsWork(Decoders.create("lookup", model.model(), model.satId()));
-        SpeedGateTest.Timings timings = SpeedGateTest.timeInterleaved(new AutoregressiveDecoder(model.model()),
-                slowLookup, 3, Prompts.speed(model), 1);
+        SpeedGateTest.Timings timings = SpeedGateTest.timeInterleaved(
+                new AutoregressiveDecoder(model.model()), slowLookup, 3, Prompts.speed(model), 1);
         assertThatThrownBy(() -> SpeedGateTest.checkSpeedupLowerBound("lookup", 3, timings))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("lookup k=3: speedup (ratio of medians)")

@@ -2,9 +2,6 @@ package io.github.sdsat.repro.support;
 
 import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.results.Environment;
-import org.junit.platform.launcher.LauncherSession;
-import org.junit.platform.launcher.LauncherSessionListener;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,6 +11,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.LauncherSessionListener;
 
 /**
  * Writes the report-wide Allure files into the results directory: {@code categories.json} (failure categories by
@@ -67,8 +66,10 @@ public final class AllureEnvironment implements LauncherSessionListener {
     static Map<String, String> environment() {
         Map<String, String> env = new TreeMap<>();
         Environment detected = Environment.detect("cpu()", "float32", null, null, null, null);
-        env.put("device", detected.device() + (detected.cpu() == null ? "" : " " + detected.cpu()) + ", "
-                + Runtime.getRuntime().availableProcessors() + " cores");
+        env.put(
+                "device",
+                detected.device() + (detected.cpu() == null ? "" : " " + detected.cpu()) + ", "
+                        + Runtime.getRuntime().availableProcessors() + " cores");
         env.put("dtype", detected.dtype());
         env.put("java", detected.javaVersion());
         env.put("djl", detected.djlVersion() == null ? "unknown" : detected.djlVersion() + " (PyTorch engine)");
@@ -79,9 +80,12 @@ public final class AllureEnvironment implements LauncherSessionListener {
         if (models.isEmpty()) {
             env.put("model", "none loaded");
         }
-        models.forEach((role, model) -> env.put(role.equals("sdsat") ? "model" : "model." + role,
-                model.source() + " (" + model.folder() + ", " + model.model().config().numLayers() + " layers, hidden "
-                        + model.model().config().hiddenSize() + ", vocab " + model.model().config().vocabSize() + ")"));
+        models.forEach((role, model) -> env.put(
+                role.equals("sdsat") ? "model" : "model." + role,
+                model.source() + " (" + model.folder() + ", "
+                        + model.model().config().numLayers() + " layers, hidden "
+                        + model.model().config().hiddenSize() + ", vocab "
+                        + model.model().config().vocabSize() + ")"));
         return env;
     }
 
@@ -91,7 +95,9 @@ public final class AllureEnvironment implements LauncherSessionListener {
             return given;
         }
         try {
-            Process git = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            Process git = new ProcessBuilder("git", "rev-parse", "HEAD")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (git.waitFor(10, TimeUnit.SECONDS) && git.exitValue() == 0 && out.matches("[0-9a-f]{40}")) {
                 return out;
@@ -108,7 +114,9 @@ public final class AllureEnvironment implements LauncherSessionListener {
     /** Java properties text (keys and values escaped by java.util.Properties rules), without the date comment. */
     static String properties(Map<String, String> entries) {
         StringBuilder b = new StringBuilder();
-        entries.forEach((key, value) -> b.append(escape(key, true)).append('=').append(escape(value, false))
+        entries.forEach((key, value) -> b.append(escape(key, true))
+                .append('=')
+                .append(escape(value, false))
                 .append('\n'));
         return b.toString();
     }

@@ -14,12 +14,10 @@ import java.util.Set;
  * incomplete gamma, series/continued fraction as in Numerical Recipes §6.2).
  */
 public final class ChiSquare {
-    private ChiSquare() {
-    }
+    private ChiSquare() {}
 
     /** @param statistic chi-square statistic, degrees of freedom, p-value */
-    public record Result(double statistic, int degreesOfFreedom, double pValue, int categories) {
-    }
+    public record Result(double statistic, int degreesOfFreedom, double pValue, int categories) {}
 
     public static Result homogeneity(List<Long> a, List<Long> b) {
         Map<Long, int[]> counts = new HashMap<>();
@@ -109,9 +107,17 @@ public final class ChiSquare {
 
     /** Lanczos approximation (g = 7, n = 9), accurate to about 1e-15 for s > 0. */
     static double logGamma(double s) {
-        double[] c = {0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-            -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-            1.5056327351493116e-7};
+        double[] c = {
+            0.99999999999980993,
+            676.5203681218851,
+            -1259.1392167224028,
+            771.32342877765313,
+            -176.61502916214059,
+            12.507343278686905,
+            -0.13857109526572012,
+            9.9843695780195716e-6,
+            1.5056327351493116e-7
+        };
         if (s < 0.5) {
             return Math.log(Math.PI / Math.sin(Math.PI * s)) - logGamma(1 - s);
         }

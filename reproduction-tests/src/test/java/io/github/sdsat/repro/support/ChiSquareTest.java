@@ -1,17 +1,16 @@
 package io.github.sdsat.repro.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
-import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 
 /** The sampling gate's chi-square test on hand-computed cases, and its refusal to pass what it cannot test. */
 @Epic("SDSAT reproduction")

@@ -2,7 +2,6 @@ package io.github.sdsat.repro.support;
 
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -28,13 +27,12 @@ public final class CountGates {
      * Forward passes per loop: a draft pass and a verify pass for the two-step and tree decoders, one pass for the
      * single-pass, lookup and chain decoders. The prefill is one more pass.
      */
-    private static final Map<String, Integer> PASSES_PER_LOOP = Map.of("sdsat", 2, "sdsat-tree", 2,
-            "sdsat-single-pass", 1, "lookup", 1, "sdsat-chain", 1, "sdsat-lookup", 1);
+    private static final Map<String, Integer> PASSES_PER_LOOP = Map.of(
+            "sdsat", 2, "sdsat-tree", 2, "sdsat-single-pass", 1, "lookup", 1, "sdsat-chain", 1, "sdsat-lookup", 1);
     /** Absolute margin under each measured accepted-per-loop rate: counts are exact, this absorbs a float tie. */
     public static final double ACCEPTED_MARGIN = 0.02;
 
-    private CountGates() {
-    }
+    private CountGates() {}
 
     /** Decoders whose drafting and passes this class knows; a new decoder must be added here with its structure. */
     public static Set<String> knownDecoders() {
@@ -54,9 +52,17 @@ public final class CountGates {
         String key = "speed.tokensPerForward." + decoder + ".k" + k;
         double floor = Thresholds.number(key);
         if (value < floor) {
-            throw new AssertionError(String.format(Locale.ROOT, "%s k=%d: tokens per forward pass %.4f over %d "
-                    + "prompts is below the floor %s = %.3f: fewer drafts accepted per pass than the shipped model "
-                    + "gives (drafts not accepted, or extra passes)", decoder, k, value, results.size(), key, floor));
+            throw new AssertionError(String.format(
+                    Locale.ROOT,
+                    "%s k=%d: tokens per forward pass %.4f over %d "
+                            + "prompts is below the floor %s = %.3f: fewer drafts accepted per pass than the shipped model "
+                            + "gives (drafts not accepted, or extra passes)",
+                    decoder,
+                    k,
+                    value,
+                    results.size(),
+                    key,
+                    floor));
         }
         return value;
     }
@@ -67,8 +73,15 @@ public final class CountGates {
      * loop for lookup and chain decoders; and when accepted-per-position has other than k positions.
      */
     public static void checkDraftsPerLoop(String decoder, int k, String promptId, GenerationStats s) {
-        String where = String.format(Locale.ROOT, "%s k=%d on %s (%d loops, %d drafted, %d accepted)", decoder, k,
-                promptId, s.loops(), s.draftedTokens(), s.acceptedTokens());
+        String where = String.format(
+                Locale.ROOT,
+                "%s k=%d on %s (%d loops, %d drafted, %d accepted)",
+                decoder,
+                k,
+                promptId,
+                s.loops(),
+                s.draftedTokens(),
+                s.acceptedTokens());
         if (s.acceptedPerPosition().length != k) {
             throw new AssertionError(where + ": accepted counts for " + s.acceptedPerPosition().length
                     + " draft positions, expected k = " + k + ": the decoder does not draft k tokens per loop");
@@ -114,12 +127,19 @@ public final class CountGates {
         }
         int high = 1 + perLoop * s.loops();
         int low = high - (perLoop - 1);
-        String where = String.format(Locale.ROOT, "%s k=%d on %s (%d loops, %d new tokens, %d accepted)", decoder, k,
-                promptId, s.loops(), s.newTokens(), s.acceptedTokens());
+        String where = String.format(
+                Locale.ROOT,
+                "%s k=%d on %s (%d loops, %d new tokens, %d accepted)",
+                decoder,
+                k,
+                promptId,
+                s.loops(),
+                s.newTokens(),
+                s.acceptedTokens());
         if (s.forwardPasses() < low || s.forwardPasses() > high) {
             throw new AssertionError(where + ": " + s.forwardPasses() + " forward passes counted, but the prefill and "
-                    + perLoop + " pass(es) per loop make " + (low == high ? String.valueOf(high)
-                    : low + " to " + high) + ": passes miscounted");
+                    + perLoop + " pass(es) per loop make " + (low == high ? String.valueOf(high) : low + " to " + high)
+                    + ": passes miscounted");
         }
         long decodePasses = Arrays.stream(s.decodePassesByWidth()).sum();
         if (decodePasses != s.forwardPasses() - 1) {
@@ -157,16 +177,28 @@ public final class CountGates {
     public static double[] checkAcceptedPerPosition(String decoder, int k, List<GenerationResult> results) {
         double[] value = acceptedPerLoop(k, results);
         String key = "speed.acceptedPerLoop." + decoder + ".k" + k;
-        double[] measured = Arrays.stream(Thresholds.string(key).split(",")).map(String::trim)
-                .mapToDouble(Double::parseDouble).toArray();
+        double[] measured = Arrays.stream(Thresholds.string(key).split(","))
+                .map(String::trim)
+                .mapToDouble(Double::parseDouble)
+                .toArray();
         if (measured.length != k) {
             throw new IllegalStateException(key + " lists " + measured.length + " positions, expected k = " + k);
         }
         for (int j = 0; j < k; j++) {
             if (value[j] < measured[j] - ACCEPTED_MARGIN) {
-                throw new AssertionError(String.format(Locale.ROOT, "%s k=%d: draft position %d accepted %.4f per "
-                        + "loop over %d prompts, below the measured %.4f - %.2f (%s); all positions: %s", decoder, k,
-                        j + 1, value[j], results.size(), measured[j], ACCEPTED_MARGIN, key, format(value)));
+                throw new AssertionError(String.format(
+                        Locale.ROOT,
+                        "%s k=%d: draft position %d accepted %.4f per "
+                                + "loop over %d prompts, below the measured %.4f - %.2f (%s); all positions: %s",
+                        decoder,
+                        k,
+                        j + 1,
+                        value[j],
+                        results.size(),
+                        measured[j],
+                        ACCEPTED_MARGIN,
+                        key,
+                        format(value)));
             }
         }
         return value;

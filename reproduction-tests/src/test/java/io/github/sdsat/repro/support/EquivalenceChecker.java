@@ -47,24 +47,28 @@ public final class EquivalenceChecker {
             boolean decoderShorter = candidate.length < baseline.length;
             long expected = decoderShorter ? baseline[position] : -1;
             long actual = decoderShorter ? -1 : candidate[position];
-            String message = where + (decoderShorter
-                    ? "expected id " + expected + " " + model.tokenText(expected) + " but the decoder stopped after "
-                    + candidate.length + " tokens"
-                    : "the baseline stopped after " + baseline.length + " tokens but the decoder went on with id "
-                    + actual + " " + model.tokenText(actual) + " (" + candidate.length + " tokens in all)")
+            String message = where
+                    + (decoderShorter
+                            ? "expected id " + expected + " " + model.tokenText(expected)
+                                    + " but the decoder stopped after " + candidate.length + " tokens"
+                            : "the baseline stopped after " + baseline.length
+                                    + " tokens but the decoder went on with id " + actual + " "
+                                    + model.tokenText(actual) + " (" + candidate.length + " tokens in all)")
                     + "; logit margin: none (a stop or length rule differs) -> real mismatch";
             return new Verdict(Verdict.Kind.MISMATCH, position, expected, actual, Double.NaN, message);
         }
         long expected = baseline[position];
         long actual = candidate[position];
-        long[] prefix = io.github.sdsat.tokenizer.FimFormat.concat(prompt.ids(),
-                java.util.Arrays.copyOf(baseline, position));
+        long[] prefix =
+                io.github.sdsat.tokenizer.FimFormat.concat(prompt.ids(), java.util.Arrays.copyOf(baseline, position));
         float[] logits = LogitProbe.nextTokenLogits(model.model(), prefix);
         double margin = (double) logits[(int) expected] - logits[(int) actual];
         boolean tie = Math.abs(margin) < tieMargin;
-        String message = where + "expected id " + expected + " " + model.tokenText(expected) + " (autoregressive), got id "
+        String message = where + "expected id " + expected + " " + model.tokenText(expected)
+                + " (autoregressive), got id "
                 + actual + " " + model.tokenText(actual) + " (" + label + "); logit margin "
-                + String.format(Locale.ROOT, "%.3e", margin) + " (logits " + String.format(Locale.ROOT, "%.6f", logits[(int) expected])
+                + String.format(Locale.ROOT, "%.3e", margin) + " (logits "
+                + String.format(Locale.ROOT, "%.6f", logits[(int) expected])
                 + " vs " + String.format(Locale.ROOT, "%.6f", logits[(int) actual]) + ") -> "
                 + (tie ? "numerical tie (margin < " + tieMargin + ")" : "real mismatch (margin >= " + tieMargin + ")");
         return new Verdict(tie ? Verdict.Kind.TIE : Verdict.Kind.MISMATCH, position, expected, actual, margin, message);
@@ -81,11 +85,14 @@ public final class EquivalenceChecker {
         for (int i = from; i < to; i++) {
             String left = i < baseline.length ? baseline[i] + " " + model.tokenText(baseline[i]) : "(end)";
             String right = i < candidate.length ? candidate[i] + " " + model.tokenText(candidate[i]) : "(end)";
-            b.append(String.format(Locale.ROOT, "%s%-4d  %-28s  %-28s%n", i == verdict.position() ? ">" : " ", i,
-                    left, right));
+            b.append(String.format(
+                    Locale.ROOT, "%s%-4d  %-28s  %-28s%n", i == verdict.position() ? ">" : " ", i, left, right));
         }
         b.append("\n--- autoregressive text ---\n").append(model.tokenizer().decode(baseline, false));
-        b.append("\n--- ").append(label).append(" text ---\n").append(model.tokenizer().decode(candidate, false));
+        b.append("\n--- ")
+                .append(label)
+                .append(" text ---\n")
+                .append(model.tokenizer().decode(candidate, false));
         b.append('\n');
         return b.toString();
     }

@@ -10,8 +10,7 @@ import io.qameta.allure.Allure;
  * so those tests prove what the gate itself does.
  */
 public final class EquivalenceGate {
-    private EquivalenceGate() {
-    }
+    private EquivalenceGate() {}
 
     /**
      * Runs {@code decoder} on the prompt at temperature 0 and fails with the checker's message unless its output equals
@@ -21,28 +20,42 @@ public final class EquivalenceGate {
      * @return the verdict (identical or tie; a mismatch throws)
      * @throws AssertionError on a real mismatch, with prompt, position, both tokens and the logit margin
      */
-    public static Verdict check(ReproModel model, ReproPrompt prompt, Decoder decoder, int k, int maxNewTokens,
-            EquivalenceChecker checker, TieLedger ledger) {
+    public static Verdict check(
+            ReproModel model,
+            ReproPrompt prompt,
+            Decoder decoder,
+            int k,
+            int maxNewTokens,
+            EquivalenceChecker checker,
+            TieLedger ledger) {
         String label = decoder.name() + " k=" + k;
-        GenerationResult baseline = Allure.step("baseline: autoregressive greedy, " + maxNewTokens
-                + " new tokens (computed once per prompt)", () -> BaselineCache.greedy(model, prompt, maxNewTokens));
-        GenerationResult result = Allure.step("method: " + label + " at T=0",
+        GenerationResult baseline = Allure.step(
+                "baseline: autoregressive greedy, " + maxNewTokens + " new tokens (computed once per prompt)",
+                () -> BaselineCache.greedy(model, prompt, maxNewTokens));
+        GenerationResult result = Allure.step(
+                "method: " + label + " at T=0",
                 () -> decoder.generate(prompt.ids(), BaselineCache.config(prompt, maxNewTokens, k)));
-        Verdict verdict = Allure.step("compare token by token", () -> checker.compare(prompt, label,
-                baseline.outputIds(), result.outputIds()));
+        Verdict verdict = Allure.step(
+                "compare token by token",
+                () -> checker.compare(prompt, label, baseline.outputIds(), result.outputIds()));
         ledger.compared(verdict);
         if (verdict.identical()) {
             RunCache.put(model, decoder, k, prompt, maxNewTokens, result);
         }
         Attach.text("generated code (" + label + ")", model.tokenizer().decode(result.outputIds(), false));
-        Attach.text("stats (" + label + ")", "new tokens " + result.stats().newTokens() + ", forward passes "
-                + result.stats().forwardPasses() + ", tokens per pass "
-                + String.format(java.util.Locale.ROOT, "%.3f", result.stats().tokensPerForward()) + ", accepted "
-                + result.stats().acceptedTokens() + " of " + result.stats().draftedTokens() + " drafted, stop "
-                + result.stopReason() + "; baseline " + baseline.stats().newTokens() + " tokens, stop "
-                + baseline.stopReason());
+        Attach.text(
+                "stats (" + label + ")",
+                "new tokens " + result.stats().newTokens() + ", forward passes "
+                        + result.stats().forwardPasses() + ", tokens per pass "
+                        + String.format(
+                                java.util.Locale.ROOT, "%.3f", result.stats().tokensPerForward()) + ", accepted "
+                        + result.stats().acceptedTokens() + " of "
+                        + result.stats().draftedTokens() + " drafted, stop "
+                        + result.stopReason() + "; baseline " + baseline.stats().newTokens() + " tokens, stop "
+                        + baseline.stopReason());
         if (!verdict.identical()) {
-            Attach.text("diff against autoregressive (" + label + ")",
+            Attach.text(
+                    "diff against autoregressive (" + label + ")",
                     checker.diff(prompt, label, baseline.outputIds(), result.outputIds(), verdict));
         }
         if (verdict.kind() == Verdict.Kind.MISMATCH) {

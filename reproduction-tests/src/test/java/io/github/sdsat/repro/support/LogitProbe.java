@@ -11,8 +11,7 @@ import io.github.sdsat.model.LlamaModel;
  * tokens where a decoder diverged from the baseline, and for held-out loss.
  */
 public final class LogitProbe {
-    private LogitProbe() {
-    }
+    private LogitProbe() {}
 
     /** Logits [vocab] predicting the token after {@code tokens}. */
     public static float[] nextTokenLogits(LlamaModel model, long[] tokens) {
@@ -30,7 +29,7 @@ public final class LogitProbe {
             positions[i] = i;
         }
         try (NDManager step = model.manager().newSubManager();
-             KvCache cache = model.newCache(tokens.length)) {
+                KvCache cache = model.newCache(tokens.length)) {
             NDArray logits = model.forward(step.create(tokens), step.create(positions), null, cache, from);
             return logits.toFloatArray();
         }

@@ -1,7 +1,6 @@
 package io.github.sdsat.repro.support;
 
 import io.github.sdsat.decode.Decoders;
-
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -23,11 +22,10 @@ public final class Matrix {
     public static final String TREE_DECODER = "sdsat-tree";
     public static final String LOOKUP_DECODER = "lookup";
     /** Decoders the CI default runs at k 1, 3, 5 only (see {@link #ks}). */
-    private static final List<String> ONE_PASS_K_1_3_5 = List.of("sdsat-single-pass", LOOKUP_DECODER, "sdsat-chain",
-            "sdsat-lookup");
+    private static final List<String> ONE_PASS_K_1_3_5 =
+            List.of("sdsat-single-pass", LOOKUP_DECODER, "sdsat-chain", "sdsat-lookup");
 
-    private Matrix() {
-    }
+    private Matrix() {}
 
     public static boolean full() {
         return Boolean.parseBoolean(System.getProperty(FULL_PROPERTY, "false").trim());
@@ -55,8 +53,8 @@ public final class Matrix {
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + property + "=" + value + " must be a number of prompts from 0 "
-                    + "to 164");
+            throw new IllegalArgumentException(
+                    "-D" + property + "=" + value + " must be a number of prompts from 0 " + "to 164");
         }
     }
 

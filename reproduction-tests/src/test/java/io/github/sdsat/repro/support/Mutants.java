@@ -5,7 +5,6 @@ import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
 import io.github.sdsat.decode.SamplingMode;
-
 import java.util.Arrays;
 
 /**
@@ -14,8 +13,7 @@ import java.util.Arrays;
  * that says what broke.
  */
 public final class Mutants {
-    private Mutants() {
-    }
+    private Mutants() {}
 
     /** Wraps a decoder under a test name; subclasses change its config or its result. */
     public abstract static class Wrapper implements Decoder {
@@ -49,7 +47,8 @@ public final class Mutants {
 
         @Override
         public GenerationResult generate(long[] promptIds, GenerationConfig config) {
-            return inner.generate(promptIds, config.toBuilder().k(Math.min(config.k(), cap)).build());
+            return inner.generate(
+                    promptIds, config.toBuilder().k(Math.min(config.k(), cap)).build());
         }
     }
 
@@ -63,9 +62,17 @@ public final class Mutants {
         public GenerationResult generate(long[] promptIds, GenerationConfig config) {
             GenerationResult r = inner.generate(promptIds, config);
             GenerationStats s = r.stats();
-            GenerationStats miscounted = new GenerationStats(s.newTokens(), s.forwardPasses() - s.loops(),
-                    s.draftedTokens(), s.acceptedTokens(), s.acceptedPerPosition(), s.prefillMs(), s.decodeMs(),
-                    s.tokensPerSecond(), s.loops(), s.decodePassesByWidth());
+            GenerationStats miscounted = new GenerationStats(
+                    s.newTokens(),
+                    s.forwardPasses() - s.loops(),
+                    s.draftedTokens(),
+                    s.acceptedTokens(),
+                    s.acceptedPerPosition(),
+                    s.prefillMs(),
+                    s.decodeMs(),
+                    s.tokensPerSecond(),
+                    s.loops(),
+                    s.decodePassesByWidth());
             return new GenerationResult(r.promptIds(), r.outputIds(), miscounted, r.stopReason(), r.fromDraft());
         }
     }
@@ -78,7 +85,8 @@ public final class Mutants {
 
         @Override
         public GenerationResult generate(long[] promptIds, GenerationConfig config) {
-            return inner.generate(promptIds, config.toBuilder().sampling(SamplingMode.PAPER).build());
+            return inner.generate(
+                    promptIds, config.toBuilder().sampling(SamplingMode.PAPER).build());
         }
     }
 
@@ -132,9 +140,17 @@ public final class Mutants {
         public GenerationResult generate(long[] promptIds, GenerationConfig config) {
             GenerationResult r = inner.generate(promptIds, config);
             GenerationStats s = r.stats();
-            GenerationStats untimed = new GenerationStats(s.newTokens(), s.forwardPasses(), s.draftedTokens(),
-                    s.acceptedTokens(), s.acceptedPerPosition(), 0.0, s.decodeMs(),
-                    s.newTokens() / (s.decodeMs() / 1000.0), s.loops(), s.decodePassesByWidth());
+            GenerationStats untimed = new GenerationStats(
+                    s.newTokens(),
+                    s.forwardPasses(),
+                    s.draftedTokens(),
+                    s.acceptedTokens(),
+                    s.acceptedPerPosition(),
+                    0.0,
+                    s.decodeMs(),
+                    s.newTokens() / (s.decodeMs() / 1000.0),
+                    s.loops(),
+                    s.decodePassesByWidth());
             return new GenerationResult(r.promptIds(), r.outputIds(), untimed, r.stopReason(), r.fromDraft());
         }
     }
@@ -152,9 +168,17 @@ public final class Mutants {
             GenerationResult r = inner.generate(promptIds, config);
             GenerationStats s = r.stats();
             double totalMs = (System.nanoTime() - start) / 1e6;
-            GenerationStats timed = new GenerationStats(s.newTokens(), s.forwardPasses(), s.draftedTokens(),
-                    s.acceptedTokens(), s.acceptedPerPosition(), s.prefillMs(), totalMs - s.prefillMs(),
-                    s.newTokens() / (totalMs / 1000.0), s.loops(), s.decodePassesByWidth());
+            GenerationStats timed = new GenerationStats(
+                    s.newTokens(),
+                    s.forwardPasses(),
+                    s.draftedTokens(),
+                    s.acceptedTokens(),
+                    s.acceptedPerPosition(),
+                    s.prefillMs(),
+                    totalMs - s.prefillMs(),
+                    s.newTokens() / (totalMs / 1000.0),
+                    s.loops(),
+                    s.decodePassesByWidth());
             return new GenerationResult(r.promptIds(), r.outputIds(), timed, r.stopReason(), r.fromDraft());
         }
     }

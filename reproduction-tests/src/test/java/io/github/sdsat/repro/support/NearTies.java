@@ -17,8 +17,15 @@ import java.util.Locale;
  * @param smallestGap the smallest top-2 gap seen
  * @param gapsUnder1e3 positions whose gap is under 1e-3 (ten times the usual margin), for context
  */
-public record NearTies(long tokens, long nearTiePositions, int prompts, int promptsWithNearTie, double smallestGap,
-        long gapsUnder1e3, double tieMargin, int maxNewTokens) {
+public record NearTies(
+        long tokens,
+        long nearTiePositions,
+        int prompts,
+        int promptsWithNearTie,
+        double smallestGap,
+        long gapsUnder1e3,
+        double tieMargin,
+        int maxNewTokens) {
 
     public static NearTies measure(ReproModel model, List<ReproPrompt> prompts, int maxNewTokens, double tieMargin) {
         int vocab = model.model().config().vocabSize();
@@ -112,11 +119,25 @@ public record NearTies(long tokens, long nearTiePositions, int prompts, int prom
     }
 
     public String summary() {
-        return String.format(Locale.ROOT, "%d of %d generated positions (%d prompts x up to %d tokens) have their two "
-                + "best logits within %.0e (rate %.2e, one-sided 95%% upper bound %.2e per token, so at most %.2f%% of "
-                + "%d-token runs); prompts with a near-tie: %d of %d (%.2f%%); smallest top-2 gap %.3e; gaps under "
-                + "1e-3: %d", nearTiePositions, tokens, prompts, maxNewTokens, tieMargin, (double) nearTiePositions / tokens,
-                rateUpperBound95(), 100 * runShareUpperBound95(), maxNewTokens, promptsWithNearTie, prompts,
-                100 * promptShareWithNearTie(), smallestGap, gapsUnder1e3);
+        return String.format(
+                Locale.ROOT,
+                "%d of %d generated positions (%d prompts x up to %d tokens) have their two "
+                        + "best logits within %.0e (rate %.2e, one-sided 95%% upper bound %.2e per token, so at most %.2f%% of "
+                        + "%d-token runs); prompts with a near-tie: %d of %d (%.2f%%); smallest top-2 gap %.3e; gaps under "
+                        + "1e-3: %d",
+                nearTiePositions,
+                tokens,
+                prompts,
+                maxNewTokens,
+                tieMargin,
+                (double) nearTiePositions / tokens,
+                rateUpperBound95(),
+                100 * runShareUpperBound95(),
+                maxNewTokens,
+                promptsWithNearTie,
+                prompts,
+                100 * promptShareWithNearTie(),
+                smallestGap,
+                gapsUnder1e3);
     }
 }

@@ -5,7 +5,6 @@ import io.github.sdsat.dataset.Task;
 import io.github.sdsat.tokenizer.FimFormat;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
 import io.github.sdsat.tokenizer.SpecialTokens;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,8 +19,7 @@ import java.util.List;
  * the text next to the gap stay. The cut is deterministic, so baseline and decoder see the same ids.
  */
 public final class Prompts {
-    private Prompts() {
-    }
+    private Prompts() {}
 
     /** {@code count} tasks spread evenly over {@code tasks} (all of them when count >= size). */
     public static List<Task> spread(List<Task> tasks, int count) {
@@ -57,19 +55,25 @@ public final class Prompts {
 
     /** The speed gates' prompts: the first {@link #SPEED_PROMPTS} completion prompts of the matrix. */
     public static List<ReproPrompt> speed(ReproModel model) {
-        return matrix(model).stream().filter(p -> p.dataset().equals("humaneval")).limit(SPEED_PROMPTS).toList();
+        return matrix(model).stream()
+                .filter(p -> p.dataset().equals("humaneval"))
+                .limit(SPEED_PROMPTS)
+                .toList();
     }
 
     /** The first {@code count} completion prompts (spread) with room for {@code maxNewTokens}. */
     public static List<ReproPrompt> completions(ReproModel model, int count, int maxNewTokens) {
         int budget = budget(model, maxNewTokens);
-        return spread(HumanEval.completionTasks(), count).stream().map(task -> of(model, task, budget)).toList();
+        return spread(HumanEval.completionTasks(), count).stream()
+                .map(task -> of(model, task, budget))
+                .toList();
     }
 
     static int budget(ReproModel model, int maxNewTokens) {
         int budget = model.model().config().maxPositions() - maxNewTokens - Matrix.contextReserve();
         if (budget < 16) {
-            throw new IllegalStateException("Model context " + model.model().config().maxPositions()
+            throw new IllegalStateException("Model context "
+                    + model.model().config().maxPositions()
                     + " leaves no room for a prompt with " + maxNewTokens + " new tokens: use a model with a longer "
                     + "context or fewer new tokens");
         }
@@ -85,7 +89,8 @@ public final class Prompts {
             long[] text = tokenizer.encode(task.prompt());
             boolean cut = text.length + 1 > budget;
             long[] kept = cut ? Arrays.copyOfRange(text, text.length - (budget - 1), text.length) : text;
-            return new ReproPrompt(task.dataset(), task.id(), FimFormat.concat(new long[] {bos}, kept), new long[] {eos}, cut);
+            return new ReproPrompt(
+                    task.dataset(), task.id(), FimFormat.concat(new long[] {bos}, kept), new long[] {eos}, cut);
         }
         long[] prefix = tokenizer.encode(task.prefix());
         long[] suffix = tokenizer.encode(task.suffix());
@@ -100,7 +105,8 @@ public final class Prompts {
         }
         long[] ids = FimFormat.of(specials).spmPrompt(prefix, suffix);
         long[] stops = specials.fimEndOfInfill().isPresent()
-                ? new long[] {specials.fimEndOfInfill().getAsInt(), eos} : new long[] {eos};
+                ? new long[] {specials.fimEndOfInfill().getAsInt(), eos}
+                : new long[] {eos};
         return new ReproPrompt(task.dataset(), task.id(), ids, stops, cut);
     }
 }

@@ -8,7 +8,6 @@ import io.github.sdsat.model.SafetensorsDtype;
 import io.github.sdsat.model.SafetensorsWriter;
 import io.github.sdsat.train.BpeTokenizerTrainer;
 import io.github.sdsat.train.TrainedBpe;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,6 +30,7 @@ import java.util.Map;
 public final class RandomModelFixture {
     /** Architecture of the embedded model (TrainingRecipe.full): hidden 256, 4 layers, 4 heads, context 1024. */
     static final int HIDDEN = 256;
+
     static final int INTERMEDIATE = 688;
     static final int LAYERS = 4;
     static final int HEADS = 4;
@@ -38,8 +38,7 @@ public final class RandomModelFixture {
     static final int VOCAB = 1024;
     static final double WEIGHT_STD = 0.1;
 
-    private RandomModelFixture() {
-    }
+    private RandomModelFixture() {}
 
     /** The fixture folder under {@code parent}, written on first use (reused afterwards: it is deterministic). */
     public static synchronized Path folder(Path parent, String name, long seed) {
@@ -55,14 +54,29 @@ public final class RandomModelFixture {
         TrainedBpe bpe = trainTokenizer();
         bpe.writeTo(folder);
         int eos = 1;
-        LlamaConfig config = new LlamaConfig(HIDDEN, INTERMEDIATE, LAYERS, HEADS, HEADS, HIDDEN / HEADS,
-                bpe.vocabSize(), 1e-5, 10000.0, CONTEXT, true, 0, List.of(eos), "float32");
+        LlamaConfig config = new LlamaConfig(
+                HIDDEN,
+                INTERMEDIATE,
+                LAYERS,
+                HEADS,
+                HEADS,
+                HIDDEN / HEADS,
+                bpe.vocabSize(),
+                1e-5,
+                10000.0,
+                CONTEXT,
+                true,
+                0,
+                List.of(eos),
+                "float32");
         try (NDManager manager = NDManager.newBaseManager();
-             LlamaParameters params = LlamaParameters.initialize(config, manager, seed, WEIGHT_STD)) {
+                LlamaParameters params = LlamaParameters.initialize(config, manager, seed, WEIGHT_STD)) {
             Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
             Map<String, long[]> shapes = config.tensorShapes();
-            params.toFloatArrays().forEach((tensorName, data) -> tensors.put(tensorName,
-                    new SafetensorsWriter.Tensor(SafetensorsDtype.F32, shapes.get(tensorName), data)));
+            params.toFloatArrays()
+                    .forEach((tensorName, data) -> tensors.put(
+                            tensorName,
+                            new SafetensorsWriter.Tensor(SafetensorsDtype.F32, shapes.get(tensorName), data)));
             // Weights before config.json (both written atomically): config.json marks a complete folder.
             SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors);
             config.write(folder.resolve("config.json"));
@@ -71,8 +85,8 @@ public final class RandomModelFixture {
     }
 
     private static TrainedBpe trainTokenizer() {
-        BpeTokenizerTrainer trainer = new BpeTokenizerTrainer(new BpeTokenizerTrainer.Options(VOCAB,
-                BpeTokenizerTrainer.DEFAULT_SPECIAL_TOKENS, 2, CONTEXT));
+        BpeTokenizerTrainer trainer = new BpeTokenizerTrainer(
+                new BpeTokenizerTrainer.Options(VOCAB, BpeTokenizerTrainer.DEFAULT_SPECIAL_TOKENS, 2, CONTEXT));
         // About 60 KB of Python: enough merges for a 1024-token vocabulary in well under a second.
         for (HumanEval.Problem problem : HumanEval.problems()) {
             trainer.addText(problem.prompt() + problem.canonicalSolution());

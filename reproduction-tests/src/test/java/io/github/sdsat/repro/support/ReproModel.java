@@ -1,13 +1,11 @@
 package io.github.sdsat.repro.support;
 
-import io.github.sdsat.model.EmbeddedModels;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import io.github.sdsat.model.EmbeddedModels;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.tokenizer.SdsatTokenizer;
-
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -44,8 +42,12 @@ public final class ReproModel {
         this.folder = folder;
         LlamaConfig config = LlamaConfig.load(folder.resolve("config.json"));
         this.model = LlamaModel.load(folder, Device.cpu(), DataType.FLOAT32);
-        this.tokenizer = SdsatTokenizer.load(folder, OptionalInt.of(config.bosTokenId()),
-                config.eosTokenIds().isEmpty() ? OptionalInt.empty() : OptionalInt.of(config.eosTokenIds().get(0)));
+        this.tokenizer = SdsatTokenizer.load(
+                folder,
+                OptionalInt.of(config.bosTokenId()),
+                config.eosTokenIds().isEmpty()
+                        ? OptionalInt.empty()
+                        : OptionalInt.of(config.eosTokenIds().get(0)));
         if (tokenizer.vocabSize() > config.vocabSize()) {
             throw new IllegalStateException("Model " + folder + ": tokenizer.json has " + tokenizer.vocabSize()
                     + " tokens but config.json vocab_size is " + config.vocabSize() + "; they do not belong together");
@@ -64,8 +66,12 @@ public final class ReproModel {
 
     /** The random-weight fixture, regardless of the properties (for the tests of the harness itself). */
     public static synchronized ReproModel randomFixture() {
-        return LOADED.computeIfAbsent("fixture", role -> new ReproModel("fixture", RANDOM_FIXTURE,
-                RandomModelFixture.folder(fixtureDirectory(), "random", FIXTURE_SEED)));
+        return LOADED.computeIfAbsent(
+                "fixture",
+                role -> new ReproModel(
+                        "fixture",
+                        RANDOM_FIXTURE,
+                        RandomModelFixture.folder(fixtureDirectory(), "random", FIXTURE_SEED)));
     }
 
     /** Models loaded so far (for environment.properties). */
@@ -76,8 +82,8 @@ public final class ReproModel {
     private static ReproModel resolve(String role, String property) {
         String value = System.getProperty(property, "").trim();
         if (value.equals(RANDOM_FIXTURE)) {
-            return new ReproModel(role, RANDOM_FIXTURE,
-                    RandomModelFixture.folder(fixtureDirectory(), "random", FIXTURE_SEED));
+            return new ReproModel(
+                    role, RANDOM_FIXTURE, RandomModelFixture.folder(fixtureDirectory(), "random", FIXTURE_SEED));
         }
         if (!value.isEmpty()) {
             Path folder = Path.of(value).toAbsolutePath();
@@ -123,8 +129,11 @@ public final class ReproModel {
 
     /** Id of {@code <sat>}; fails with the fix when the tokenizer has none. */
     public long satId() {
-        return tokenizer.specials().sat().orElseThrow(() -> new IllegalStateException("Model " + folder
-                + " has no <sat> token in tokenizer.json: the SDSAT gates need an SDSAT-fine-tuned model"));
+        return tokenizer
+                .specials()
+                .sat()
+                .orElseThrow(() -> new IllegalStateException("Model " + folder
+                        + " has no <sat> token in tokenizer.json: the SDSAT gates need an SDSAT-fine-tuned model"));
     }
 
     public long eosId() {

@@ -2,7 +2,6 @@ package io.github.sdsat.repro.support;
 
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.GenerationResult;
-
 import java.util.HashMap;
 import java.util.Map;
 
@@ -14,22 +13,22 @@ import java.util.Map;
 public final class RunCache {
     private static final Map<String, GenerationResult> RESULTS = new HashMap<>();
 
-    private RunCache() {
-    }
+    private RunCache() {}
 
     private static String key(ReproModel model, String decoder, int k, ReproPrompt prompt, int maxNewTokens) {
         return System.identityHashCode(model) + "|" + decoder + "|" + k + "|" + prompt.id() + "|" + prompt.ids().length
                 + "|" + maxNewTokens;
     }
 
-    public static synchronized void put(ReproModel model, Decoder decoder, int k, ReproPrompt prompt, int maxNewTokens,
-            GenerationResult result) {
+    public static synchronized void put(
+            ReproModel model, Decoder decoder, int k, ReproPrompt prompt, int maxNewTokens, GenerationResult result) {
         RESULTS.put(key(model, decoder.name(), k, prompt, maxNewTokens), result);
     }
 
-    public static synchronized GenerationResult greedy(ReproModel model, Decoder decoder, int k, ReproPrompt prompt,
-            int maxNewTokens) {
-        return RESULTS.computeIfAbsent(key(model, decoder.name(), k, prompt, maxNewTokens),
+    public static synchronized GenerationResult greedy(
+            ReproModel model, Decoder decoder, int k, ReproPrompt prompt, int maxNewTokens) {
+        return RESULTS.computeIfAbsent(
+                key(model, decoder.name(), k, prompt, maxNewTokens),
                 ignored -> decoder.generate(prompt.ids(), BaselineCache.config(prompt, maxNewTokens, k)));
     }
 }

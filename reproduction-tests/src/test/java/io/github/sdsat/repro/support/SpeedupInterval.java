@@ -14,8 +14,14 @@ import java.util.SplittableRandom;
  * @param lower one-sided lower confidence bound at {@code confidence}
  * @param upper upper bound at the same confidence, for the report
  */
-public record SpeedupInterval(double ratioOfMedians, double lower, double upper, double confidence, int prompts,
-        int timingsPerSide, int resamples) {
+public record SpeedupInterval(
+        double ratioOfMedians,
+        double lower,
+        double upper,
+        double confidence,
+        int prompts,
+        int timingsPerSide,
+        int resamples) {
     /** Resamples of the bootstrap: enough for a stable 5th percentile (its Monte Carlo error is well under 1%). */
     public static final int RESAMPLES = 4000;
 
@@ -81,9 +87,19 @@ public record SpeedupInterval(double ratioOfMedians, double lower, double upper,
     }
 
     public String describe() {
-        return String.format(Locale.ROOT, "speedup (ratio of medians) %.3fx, one-sided %.0f%% lower bound %.3fx "
-                + "(two-sided %.0f%% interval %.3fx to %.3fx; bootstrap over %d prompts, %d resamples, %d timed "
-                + "generations per side)", ratioOfMedians, 100 * confidence, lower, 100 * (2 * confidence - 1), lower,
-                upper, prompts, resamples, timingsPerSide);
+        return String.format(
+                Locale.ROOT,
+                "speedup (ratio of medians) %.3fx, one-sided %.0f%% lower bound %.3fx "
+                        + "(two-sided %.0f%% interval %.3fx to %.3fx; bootstrap over %d prompts, %d resamples, %d timed "
+                        + "generations per side)",
+                ratioOfMedians,
+                100 * confidence,
+                lower,
+                100 * (2 * confidence - 1),
+                lower,
+                upper,
+                prompts,
+                resamples,
+                timingsPerSide);
     }
 }

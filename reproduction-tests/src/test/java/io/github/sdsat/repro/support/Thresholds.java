@@ -11,8 +11,7 @@ public final class Thresholds {
     public static final String RESOURCE = "/thresholds.properties";
     private static final Properties VALUES = load();
 
-    private Thresholds() {
-    }
+    private Thresholds() {}
 
     private static Properties load() {
         Properties p = new Properties();
@@ -35,8 +34,8 @@ public final class Thresholds {
     public static String string(String key) {
         String v = VALUES.getProperty(key);
         if (v == null || v.isBlank()) {
-            throw new IllegalStateException("Threshold " + key + " is not set in " + RESOURCE
-                    + ": add it with a comment giving its reason");
+            throw new IllegalStateException(
+                    "Threshold " + key + " is not set in " + RESOURCE + ": add it with a comment giving its reason");
         }
         return v.trim();
     }
@@ -46,8 +45,8 @@ public final class Thresholds {
         try {
             return Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalStateException("Threshold " + key + " = '" + v + "' in " + RESOURCE
-                    + " is not a number", e);
+            throw new IllegalStateException(
+                    "Threshold " + key + " = '" + v + "' in " + RESOURCE + " is not a number", e);
         }
     }
 

@@ -13,7 +13,9 @@ package io.github.sdsat.repro.support;
  */
 public record Verdict(Kind kind, int position, long expected, long actual, double margin, String message) {
     public enum Kind {
-        IDENTICAL, TIE, MISMATCH
+        IDENTICAL,
+        TIE,
+        MISMATCH
     }
 
     public boolean identical() {
