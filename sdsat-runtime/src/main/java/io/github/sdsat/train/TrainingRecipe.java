@@ -2,6 +2,7 @@ package io.github.sdsat.train;
 
 import io.github.sdsat.model.LlamaConfig;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every hyper-parameter and seed of the embedded model's training (tokenizer, pretraining, SDSAT fine-tuning).
@@ -166,47 +167,15 @@ public record TrainingRecipe(
 
     /** A copy with other SAT fine-tuning settings (experiments, tests). */
     public TrainingRecipe withSatTuning(int steps, int tokensPerRow, double distillation, double maxMinutes) {
-        return new TrainingRecipe(
-                name,
-                seed,
-                corpusMaxFiles,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numLayers,
-                numHeads,
-                numKvHeads,
-                maxPositions,
-                initStd,
-                sequenceLength,
-                batchRows,
-                fimRate,
-                spmShare,
-                pretrainSteps,
-                pretrainPeakLr,
-                pretrainWarmup,
-                minLrRatio,
-                weightDecay,
-                beta1,
-                beta2,
-                maxGradNorm,
+        return with(Map.of(
+                "satSteps",
                 steps,
-                satPeakLr,
-                satWarmup,
+                "satTokensPerRow",
                 tokensPerRow,
-                satMaxBlock,
-                satPoissonMean,
-                satLossWeight,
+                "satDistillation",
                 distillation,
-                satGeneratedRows,
-                satGeneratedPromptTokens,
-                satGeneratedShare,
-                evalEvery,
-                evalBatches,
-                checkpointEvery,
-                pretrainMaxMinutes,
-                maxMinutes,
-                weightsDtype);
+                "satMaxMinutes",
+                maxMinutes));
     }
 
     /**
@@ -229,92 +198,35 @@ public record TrainingRecipe(
 
     /** A copy with other step counts (tests). */
     public TrainingRecipe withSteps(int pretrain, int sat) {
-        return new TrainingRecipe(
-                name,
-                seed,
-                corpusMaxFiles,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numLayers,
-                numHeads,
-                numKvHeads,
-                maxPositions,
-                initStd,
-                sequenceLength,
-                batchRows,
-                fimRate,
-                spmShare,
-                pretrain,
-                pretrainPeakLr,
-                pretrainWarmup,
-                minLrRatio,
-                weightDecay,
-                beta1,
-                beta2,
-                maxGradNorm,
-                sat,
-                satPeakLr,
-                satWarmup,
-                satTokensPerRow,
-                satMaxBlock,
-                satPoissonMean,
-                satLossWeight,
-                satDistillation,
-                satGeneratedRows,
-                satGeneratedPromptTokens,
-                satGeneratedShare,
-                evalEvery,
-                evalBatches,
-                checkpointEvery,
-                pretrainMaxMinutes,
-                satMaxMinutes,
-                weightsDtype);
+        return with(Map.of("pretrainSteps", pretrain, "satSteps", sat));
     }
 
     /** A copy with another checkpoint interval (tests). */
     public TrainingRecipe withCheckpointEvery(int every) {
-        return new TrainingRecipe(
-                name,
-                seed,
-                corpusMaxFiles,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numLayers,
-                numHeads,
-                numKvHeads,
-                maxPositions,
-                initStd,
-                sequenceLength,
-                batchRows,
-                fimRate,
-                spmShare,
-                pretrainSteps,
-                pretrainPeakLr,
-                pretrainWarmup,
-                minLrRatio,
-                weightDecay,
-                beta1,
-                beta2,
-                maxGradNorm,
-                satSteps,
-                satPeakLr,
-                satWarmup,
-                satTokensPerRow,
-                satMaxBlock,
-                satPoissonMean,
-                satLossWeight,
-                satDistillation,
-                satGeneratedRows,
-                satGeneratedPromptTokens,
-                satGeneratedShare,
-                evalEvery,
-                evalBatches,
-                every,
-                pretrainMaxMinutes,
-                satMaxMinutes,
-                weightsDtype);
+        return with(Map.of("checkpointEvery", every));
+    }
+
+    /**
+     * A copy with the named components replaced: the record's component list is the one list of recipe settings,
+     * so a new setting needs no change here.
+     */
+    private TrainingRecipe with(Map<String, Object> changes) {
+        java.lang.reflect.RecordComponent[] components = TrainingRecipe.class.getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        try {
+            for (int i = 0; i < components.length; i++) {
+                types[i] = components[i].getType();
+                values[i] = changes.containsKey(components[i].getName())
+                        ? changes.get(components[i].getName())
+                        : components[i].getAccessor().invoke(this);
+            }
+            return TrainingRecipe.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("The recipe's canonical constructor and accessors are public", e);
+        }
     }
 
     /** The model config for a tokenizer whose BOS/EOS ids are given (tied embeddings keep the file small). */

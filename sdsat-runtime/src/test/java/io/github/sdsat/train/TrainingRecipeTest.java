@@ -1,0 +1,50 @@
+package io.github.sdsat.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.reflect.RecordComponent;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class TrainingRecipeTest {
+
+    private static void assertOnlyChanged(TrainingRecipe before, TrainingRecipe after, Set<String> changed)
+            throws Exception {
+        for (RecordComponent c : TrainingRecipe.class.getRecordComponents()) {
+            if (!changed.contains(c.getName())) {
+                assertThat(c.getAccessor().invoke(after))
+                        .as(c.getName())
+                        .isEqualTo(c.getAccessor().invoke(before));
+            }
+        }
+    }
+
+    @Test
+    void copiesChangeOnlyTheNamedSettings() throws Exception {
+        TrainingRecipe staged = TrainingRecipe.staged();
+        TrainingRecipe steps = staged.withSteps(7, 9);
+        assertThat(steps.pretrainSteps()).isEqualTo(7);
+        assertThat(steps.satSteps()).isEqualTo(9);
+        assertOnlyChanged(staged, steps, Set.of("pretrainSteps", "satSteps"));
+
+        TrainingRecipe tuning = staged.withSatTuning(11, 64, 0.5, 3.0);
+        assertThat(tuning.satTokensPerRow()).isEqualTo(64);
+        assertThat(tuning.satDistillation()).isEqualTo(0.5);
+        assertThat(tuning.satMaxMinutes()).isEqualTo(3.0);
+        assertOnlyChanged(staged, tuning, Set.of("satSteps", "satTokensPerRow", "satDistillation", "satMaxMinutes"));
+
+        assertOnlyChanged(staged, staged.withCheckpointEvery(3), Set.of("checkpointEvery"));
+        assertThat(staged.withCheckpointEvery(3).checkpointEvery()).isEqualTo(3);
+    }
+
+    @Test
+    void aCopyIsCheckedLikeANewRecipe() {
+        assertThatThrownBy(() -> TrainingRecipe.staged().withSteps(0, 5))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Step counts");
+        assertThatThrownBy(() -> TrainingRecipe.staged().withSatTuning(10, 2000, 0.5, 1.0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("exceeds maxPositions");
+    }
+}
