@@ -82,11 +82,14 @@ final class ReproductionRunner {
             Environment environment = Environment.detect(
                             choice.device().toString(),
                             choice.dtypeName(),
-                            choice.device().isGpu() ? choice.device().toString() : null,
+                            choice.device().isGpu() ? DeviceChoice.describeGpu(choice.device()) : null,
                             config.model().toString(),
                             sha,
                             loaded.model().config().parameterCount())
-                    .with(loaded.model().backend(), curveCache, curve);
+                    .with(loaded.model().backend(), curveCache, curve)
+                    .withWeightBandwidth(
+                            loaded.model().weightBytesPerPass(),
+                            arWeightGBps(loaded.model().weightBytesPerPass(), records));
             RunResults results = RunResults.of(config.describe(loaded.satToken()), environment, records);
             return after == null ? results : after.extend(loaded, results);
         }
@@ -253,6 +256,22 @@ final class ReproductionRunner {
     }
 
     private record Measured(GenerationResult result, double wallMs) {}
+
+    /**
+     * Weight bytes per pass / the greedy baseline's median decode time per token (prefill excluded), in GB/s: the
+     * bandwidth AR decoding achieves, beside the speedups; null without greedy baseline rows of two tokens or more.
+     */
+    static Double arWeightGBps(long weightBytesPerPass, List<PromptRecord> records) {
+        double[] msPerToken = records.stream()
+                .filter(r -> r.isBaseline() && r.temperature() == 0.0 && r.newTokens() > 1)
+                .mapToDouble(r -> (r.timeMs() - r.prefillMs()) / (r.newTokens() - 1))
+                .toArray();
+        if (msPerToken.length == 0 || weightBytesPerPass <= 0) {
+            return null;
+        }
+        double median = io.github.sdsat.results.Aggregator.median(msPerToken);
+        return median > 0 ? weightBytesPerPass / (median / 1e3) / 1e9 : null;
+    }
 
     /** One generation timed on the model's clock, which waits for the device before each read. */
     private Measured timed(Decoder decoder, long[] prompt, GenerationConfig generation) {

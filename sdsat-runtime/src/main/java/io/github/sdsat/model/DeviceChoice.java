@@ -93,4 +93,42 @@ public record DeviceChoice(Device device, DataType dtype) {
     public String dtypeName() {
         return dtype == DataType.FLOAT16 ? "float16" : "float32";
     }
+
+    /**
+     * A GPU's name, memory and driver for the report, from {@code nvidia-smi} when it is on the PATH (name, total
+     * memory, driver version), else DJL's view (device, compute capability, memory); never fails a run.
+     */
+    public static String describeGpu(Device device) {
+        int index = Math.max(0, device.getDeviceId());
+        try {
+            Process p = new ProcessBuilder(
+                            "nvidia-smi",
+                            "--query-gpu=name,memory.total,driver_version",
+                            "--format=csv,noheader",
+                            "-i",
+                            Integer.toString(index))
+                    .redirectErrorStream(true)
+                    .start();
+            String out;
+            try (java.io.InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            }
+            if (p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0 && !out.isEmpty()) {
+                String[] f = out.split(",\\s*");
+                return f.length == 3 ? f[0] + ", " + f[1] + ", driver " + f[2] : out;
+            }
+            p.destroyForcibly();
+        } catch (java.io.IOException e) {
+            // no nvidia-smi: DJL's view below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            java.lang.management.MemoryUsage memory = ai.djl.util.cuda.CudaUtils.getGpuMemory(device);
+            return device + ", compute capability " + ai.djl.util.cuda.CudaUtils.getComputeCapability(index) + ", "
+                    + memory.getMax() / (1024 * 1024) + " MiB";
+        } catch (RuntimeException e) {
+            return device.toString();
+        }
+    }
 }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * A Llama-architecture causal LM (Hugging Face conventions, docs/DESIGN.md §3) on DJL's PyTorch engine.
@@ -181,9 +182,27 @@ public final class LlamaModel implements AutoCloseable {
         return cpu != null ? cpu.describe() : "djl (" + device + ", " + dtype + ")";
     }
 
-    /** Bytes of weights a pass reads, for the roofline; -1 on the DJL pass (not measured there). */
+    /**
+     * Bytes of weights a pass reads, for the roofline and the achieved bandwidth: the Java pass's packed matrices, or
+     * on the DJL pass every tensor of the checkpoint once in the compute dtype, the embedding table counted as the
+     * LM head (a pass reads only the embedding rows of its tokens).
+     */
     public long weightBytesPerPass() {
-        return cpu != null ? cpu.weightBytesPerPass() : -1;
+        if (cpu != null) {
+            return cpu.weightBytesPerPass();
+        }
+        long elements = 0;
+        for (Map.Entry<String, long[]> e : config.tensorShapes().entrySet()) {
+            if (e.getKey().equals("model.embed_tokens.weight") && !config.tieWordEmbeddings()) {
+                continue; // untied: the LM head is a tensor of its own, and the table is only indexed
+            }
+            long n = 1;
+            for (long d : e.getValue()) {
+                n *= d;
+            }
+            elements += n;
+        }
+        return elements * (dtype == DataType.FLOAT16 ? 2 : 4);
     }
 
     public LlamaConfig config() {

@@ -60,6 +60,16 @@ public final class HtmlReport {
                         ? "(not recorded)"
                         : environment.device() + (environment.gpu() == null ? "" : " — " + environment.gpu()));
         scope.put("dtype", environment.dtype() == null ? "(not recorded)" : environment.dtype());
+        if (environment.arWeightGBps() != null && environment.weightBytesPerPass() != null) {
+            // What the baseline achieves: a memory-bound model's AR decoding reads every weight once per token.
+            scope.put(
+                    "bandwidth",
+                    String.format(
+                            Locale.ROOT,
+                            "AR reads %.1f MB of weights per token at %.1f GB/s",
+                            environment.weightBytesPerPass() / 1e6,
+                            environment.arWeightGBps()));
+        }
 
         Set<String> datasets = new LinkedHashSet<>();
         results.rows().forEach(row -> datasets.add(row.dataset()));

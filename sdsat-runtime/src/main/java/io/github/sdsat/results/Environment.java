@@ -26,6 +26,12 @@ import java.util.Properties;
  * @param costCurveCachedTokens tokens in the cache when the run measured its cost curve; null when not measured
  * @param costCurveMs the run's cost curve: median ms of one pass by its number of new tokens, every width the run's
  *     decoders used (measured after the prompts, on the same model, in the same JVM); null when not measured
+ * @param weightBytesPerPass bytes of weights one forward pass reads (every matrix once, the embedding table as the
+ *     LM head), in the dtype that ran; null when not recorded
+ * @param arWeightGBps achieved weight bandwidth of autoregressive decoding: weightBytesPerPass / the median over the
+ *     greedy baseline's prompts of its decode time per token (prefill excluded), in GB/s; on a memory-bound model
+ *     (a 7B model on a GPU) this is close to the device's memory bandwidth when the pass is efficient; null when
+ *     not measured
  */
 public record Environment(
         String device,
@@ -40,12 +46,47 @@ public record Environment(
         Long parameterCount,
         String backend,
         Integer costCurveCachedTokens,
-        java.util.Map<Integer, Double> costCurveMs) {
+        java.util.Map<Integer, Double> costCurveMs,
+        Long weightBytesPerPass,
+        Double arWeightGBps) {
 
     public Environment {
         costCurveMs = costCurveMs == null
                 ? null
                 : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(costCurveMs));
+    }
+
+    /** An environment without the weight bandwidth (results written before it existed). */
+    public Environment(
+            String device,
+            String dtype,
+            String javaVersion,
+            String djlVersion,
+            String os,
+            String cpu,
+            String gpu,
+            String modelPath,
+            String modelSha,
+            Long parameterCount,
+            String backend,
+            Integer costCurveCachedTokens,
+            java.util.Map<Integer, Double> costCurveMs) {
+        this(
+                device,
+                dtype,
+                javaVersion,
+                djlVersion,
+                os,
+                cpu,
+                gpu,
+                modelPath,
+                modelSha,
+                parameterCount,
+                backend,
+                costCurveCachedTokens,
+                costCurveMs,
+                null,
+                null);
     }
 
     /** An environment without backend and cost curve (results written before they existed). */
@@ -91,7 +132,29 @@ public record Environment(
                 parameterCount,
                 backend,
                 cachedTokens,
-                msByWidth);
+                msByWidth,
+                weightBytesPerPass,
+                arWeightGBps);
+    }
+
+    /** This environment with the weights a pass reads and the bandwidth autoregressive decoding achieved. */
+    public Environment withWeightBandwidth(Long bytesPerPass, Double achievedGBps) {
+        return new Environment(
+                device,
+                dtype,
+                javaVersion,
+                djlVersion,
+                os,
+                cpu,
+                gpu,
+                modelPath,
+                modelSha,
+                parameterCount,
+                backend,
+                costCurveCachedTokens,
+                costCurveMs,
+                bytesPerPass,
+                achievedGBps);
     }
 
     /**

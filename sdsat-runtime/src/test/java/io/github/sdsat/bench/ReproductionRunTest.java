@@ -117,6 +117,19 @@ class ReproductionRunTest {
         Map<Integer, Double> curve = results.environment().costCurveMs();
         assertThat(results.environment().backend()).isNotBlank();
         assertThat(results.environment().costCurveCachedTokens()).isPositive();
+        // the weights a pass reads and the bandwidth AR achieved with them, from the AR rows' decode time per token
+        assertThat(results.environment().weightBytesPerPass()).isPositive();
+        double[] arMsPerToken = results.prompts().stream()
+                .filter(p -> p.decoder().equals("ar") && p.newTokens() > 1)
+                .mapToDouble(p -> (p.timeMs() - p.prefillMs()) / (p.newTokens() - 1))
+                .sorted()
+                .toArray();
+        assertThat(results.environment().arWeightGBps())
+                .isCloseTo(
+                        results.environment().weightBytesPerPass()
+                                / (io.github.sdsat.results.Aggregator.median(arMsPerToken) / 1e3)
+                                / 1e9,
+                        org.assertj.core.data.Offset.offset(1e-9));
         Map<String, PromptRecord> baselines = results.prompts().stream()
                 .filter(PromptRecord::isBaseline)
                 .collect(Collectors.toMap(r -> r.dataset() + "/" + r.taskId(), r -> r));
