@@ -58,7 +58,10 @@ public record DeviceChoice(Device device, DataType dtype) {
                 throw new IllegalArgumentException("Device '" + name + "' asks for GPU " + gpu + " but DJL's PyTorch"
                         + " engine sees " + count + " GPU(s)"
                         + (count == 0
-                                ? " (the CPU build of PyTorch is on the " + "class path, or no CUDA device is visible)"
+                                ? " (the CPU build of PyTorch is on the class path, or no CUDA device is visible:"
+                                        + " run with -Dsdsat.cuda -Dsdsat.allowDownloads=true, or with"
+                                        + " PYTORCH_LIBRARY_PATH pointing at a CUDA libtorch 2.7.1, as the README's"
+                                        + " 'On a GPU' says)"
                                 : "")
                         + ": use sdsat.device=auto or cpu, or a "
                         + "GPU index below " + count);

@@ -24,11 +24,23 @@ public final class DjlOffline {
     private DjlOffline() {}
 
     /**
-     * Turns offline mode and the telemetry opt-out on for this JVM. Must run before the first DJL engine is
-     * created; later calls have no effect on an engine that already started.
+     * System property that lets DJL download native libraries (the CUDA build of libtorch on first start, into
+     * {@code ~/.djl.ai}): the one explicit opt-in to network access. Telemetry stays off even then.
+     */
+    public static final String ALLOW_DOWNLOADS = "sdsat.allowDownloads";
+
+    /**
+     * Turns offline mode and the telemetry opt-out on for this JVM; with {@code -Dsdsat.allowDownloads=true} only the
+     * telemetry opt-out (DJL may then download the CUDA libtorch it needs, once). Must run before the first DJL
+     * engine is created; later calls have no effect on an engine that already started. An environment variable
+     * {@code DJL_OFFLINE=true} still wins over the opt-in, as DJL reads it first.
      */
     public static void enable() {
-        System.setProperty(OFFLINE_PROPERTY, "true");
+        if (!Boolean.getBoolean(ALLOW_DOWNLOADS)) {
+            System.setProperty(OFFLINE_PROPERTY, "true");
+        } else {
+            System.clearProperty(OFFLINE_PROPERTY);
+        }
         System.setProperty(OPT_OUT_TRACKING, "true");
     }
 }
