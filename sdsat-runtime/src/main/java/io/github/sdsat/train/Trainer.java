@@ -42,6 +42,11 @@ public final class Trainer {
     public static final int EVALUATION_K = 5;
     /** Held-out prompts for the draft accuracy. */
     static final int EVALUATION_PROMPTS = 48;
+    /**
+     * Creating this file in the output folder ends a running stage after its current step, with the state saved (the
+     * file is removed when the next invocation starts).
+     */
+    public static final String STOP_FILE = "STOP-STAGE";
     /** Largest model.safetensors shipped (the repository keeps each file small). */
     static final long MAX_WEIGHTS_BYTES = 25L * 1000 * 1000;
 
@@ -189,6 +194,11 @@ public final class Trainer {
     public Outcome run(TrainingRecipe recipe, PythonCorpus corpus, Path output, DraftingSettings drafting) {
         long wallStart = System.nanoTime();
         Engine.getInstance();
+        try {
+            Files.deleteIfExists(output.resolve(STOP_FILE)); // a stop request is for the invocation that was running
+        } catch (IOException e) {
+            throw new SdsatException("Cannot remove " + output.resolve(STOP_FILE) + ": " + e.getMessage(), e);
+        }
         Inputs in = Inputs.of(recipe, corpus, log);
         Path tokenizerFolder = trainTokenizer(recipe, in.trainingTexts(), output.resolve("tokenizer"));
         try (SdsatTokenizer tokenizer = SdsatTokenizer.load(tokenizerFolder);
@@ -393,7 +403,8 @@ public final class Trainer {
                         recipe.evalEvery(),
                         recipe.pretrainMaxMinutes(),
                         log)
-                .endStageAt(stageDeadlineNanos);
+                .endStageAt(stageDeadlineNanos)
+                .endStageWhenExists(output.resolve(STOP_FILE));
         Map<String, float[]> weights = new LinkedHashMap<>();
         TrainingPhase.Result result = pretrain.run(
                 data.config(),
@@ -456,7 +467,8 @@ public final class Trainer {
                         recipe.evalEvery(),
                         recipe.satMaxMinutes(),
                         log)
-                .endStageAt(stageDeadlineNanos);
+                .endStageAt(stageDeadlineNanos)
+                .endStageWhenExists(output.resolve(STOP_FILE));
         Map<String, float[]> weights = new LinkedHashMap<>();
         TrainingPhase.Result result = sat.run(
                 data.config(),

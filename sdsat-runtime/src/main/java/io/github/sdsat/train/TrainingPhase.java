@@ -129,6 +129,8 @@ public final class TrainingPhase {
     private final PrintStream log;
     /** {@link System#nanoTime()} at which this invocation's stage ends (saving state first); MAX_VALUE = never. */
     private long stageDeadlineNanos = Long.MAX_VALUE;
+    /** A file whose appearance ends the stage after the running step (null = none). */
+    private Path stopFile;
     /** Nanosecond clock of the time cap, the stage deadline and step timings; tests drive it by training steps. */
     java.util.function.LongSupplier nanoClock = System::nanoTime;
 
@@ -165,6 +167,15 @@ public final class TrainingPhase {
      */
     public TrainingPhase endStageAt(long deadlineNanos) {
         this.stageDeadlineNanos = deadlineNanos;
+        return this;
+    }
+
+    /**
+     * Also ends the stage, as {@link #endStageAt} does, as soon as {@code file} exists (checked after every step):
+     * a running stage can be ended early without losing the steps since the last checkpoint.
+     */
+    public TrainingPhase endStageWhenExists(Path file) {
+        this.stopFile = file;
         return this;
     }
 
@@ -307,7 +318,10 @@ public final class TrainingPhase {
                 }
                 boolean last = s + 1 == planned;
                 capped = !last && elapsed / 60 > maxMinutes;
-                stageEnded = !last && !capped && nanoClock.getAsLong() >= stageDeadlineNanos;
+                stageEnded = !last
+                        && !capped
+                        && (nanoClock.getAsLong() >= stageDeadlineNanos
+                                || (stopFile != null && Files.exists(stopFile)));
                 boolean ending = last || capped || stageEnded;
                 if ((s + 1) % evalEvery == 0 || ending) {
                     EvalRecord e = evaluate(step, s + 1);

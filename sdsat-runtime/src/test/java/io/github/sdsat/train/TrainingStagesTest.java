@@ -28,6 +28,11 @@ class TrainingStagesTest {
 
     private static TrainingPhase.Result run(
             Path state, long deadlineNanos, List<Float> finalWeights, ByteArrayOutputStream log) {
+        return run(state, deadlineNanos, null, finalWeights, log);
+    }
+
+    private static TrainingPhase.Result run(
+            Path state, long deadlineNanos, Path stopFile, List<Float> finalWeights, ByteArrayOutputStream log) {
         LlamaConfig config = TinyModels.config(32, 2, 4, 2, SatBlocksTest.VOCAB, false, 10000.0);
         PretrainingSamples samples = new PretrainingSamples(
                 SatBlocksTest.randomCorpus(3, 10, 300), SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
@@ -44,7 +49,8 @@ class TrainingStagesTest {
                         100,
                         1e6,
                         new PrintStream(log, true, StandardCharsets.UTF_8))
-                .endStageAt(deadlineNanos);
+                .endStageAt(deadlineNanos)
+                .endStageWhenExists(stopFile);
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             return phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
                 for (float f : p.get("model.layers.1.mlp.down_proj.weight").toFloatArray()) {
@@ -105,5 +111,22 @@ class TrainingStagesTest {
         // the saved state names no folder of this machine: it resumes wherever the folder is copied
         String latest = Files.readString(state.resolve("latest.json"));
         assertThat(latest).doesNotContain(dir.toString());
+    }
+
+    @Test
+    void aStopFileEndsTheStageAfterTheRunningStepAndTheNextRunFinishes(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state");
+        Path stop = dir.resolve("STOP-STAGE");
+        Files.writeString(stop, "");
+        TrainingPhase.Result first = run(state, Long.MAX_VALUE, stop, new ArrayList<>(), new ByteArrayOutputStream());
+        assertThat(first.stageEnded()).isTrue();
+        assertThat(first.steps()).isEqualTo(1);
+        Files.delete(stop);
+        List<Float> weights = new ArrayList<>();
+        TrainingPhase.Result second = run(state, Long.MAX_VALUE, stop, weights, new ByteArrayOutputStream());
+        assertThat(second.stageEnded()).isFalse();
+        assertThat(second.steps()).isEqualTo(STEPS);
+        assertThat(second.stages()).hasSize(2);
+        assertThat(weights).isNotEmpty();
     }
 }
