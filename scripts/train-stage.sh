@@ -10,7 +10,7 @@ CORPUS_CACHE=${CORPUS_CACHE:-../sdsat-corpus-cache}
 STAGE_MINUTES=${STAGE_MINUTES:-110}
 CLASSES=${CLASSES:-sdsat-runtime/target/classes}
 [ -d "$CLASSES/io/github/sdsat/train" ] || { echo "$CLASSES has no compiled trainer: run mvn install -DskipTests first" >&2; exit 1; }
-mvn -q -o -pl sdsat-runtime dependency:build-classpath -Dmdep.outputFile="$PWD/target/train-classpath.txt"
+mvn -q -pl sdsat-runtime dependency:build-classpath -Dmdep.outputFile="$PWD/target/train-classpath.txt"
 exec java -Xmx12g --add-modules jdk.incubator.vector -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
     -Dai.djl.pytorch.num_interop_threads=1 -cp "$CLASSES:$(cat target/train-classpath.txt)" \
     io.github.sdsat.train.Trainer --output training/staged --recipe staged --corpus-cache "$CORPUS_CACHE" \

@@ -131,6 +131,8 @@ public final class TrainingPhase {
     private long stageDeadlineNanos = Long.MAX_VALUE;
     /** A file whose appearance ends the stage after the running step (null = none). */
     private Path stopFile;
+    /** The phase ends, as if complete, after this step (a trend point cut from a longer schedule); MAX = never. */
+    private long cutAtStep = Long.MAX_VALUE;
     /** Nanosecond clock of the time cap, the stage deadline and step timings; tests drive it by training steps. */
     java.util.function.LongSupplier nanoClock = System::nanoTime;
 
@@ -176,6 +178,19 @@ public final class TrainingPhase {
      */
     public TrainingPhase endStageWhenExists(Path file) {
         this.stopFile = file;
+        return this;
+    }
+
+    /**
+     * Ends the phase after {@code step} as if it were complete, the learning rate still that of the full schedule:
+     * an intermediate model of a long run (the trend of a quality against training tokens). Use it on a copy of the
+     * training folder: the state saved at the cut would end the real run there too.
+     */
+    public TrainingPhase cutAtStep(long step) {
+        if (step < 1) {
+            throw new SdsatException("The step to cut the " + phase + " phase at must be positive, got " + step);
+        }
+        this.cutAtStep = step;
         return this;
     }
 
@@ -258,7 +273,11 @@ public final class TrainingPhase {
             }
             long runStart = nanoClock.getAsLong();
             long stepsThisRun = 0;
-            for (long s = startStep; s < planned; s++) {
+            if (startStep > cutAtStep) {
+                throw new SdsatException("The " + phase + " state in " + stateFolder + " is at step " + startStep
+                        + ", past the cut at step " + cutAtStep + ": cut at a step it has not reached yet");
+            }
+            for (long s = startStep; s < Math.min(planned, cutAtStep); s++) {
                 TrainingBatch batch = batches.apply(s);
                 double lr = new LearningRateSchedule(
                                 schedule.peak(), schedule.warmupSteps(), planned, schedule.minRatio())
@@ -316,7 +335,7 @@ public final class TrainingPhase {
                             clock(elapsed),
                             clock(perStep * (planned - s - 1)));
                 }
-                boolean last = s + 1 == planned;
+                boolean last = s + 1 == planned || s + 1 == cutAtStep;
                 capped = !last && elapsed / 60 > maxMinutes;
                 stageEnded = !last
                         && !capped

@@ -33,6 +33,16 @@ class TrainingStagesTest {
 
     private static TrainingPhase.Result run(
             Path state, long deadlineNanos, Path stopFile, List<Float> finalWeights, ByteArrayOutputStream log) {
+        return run(state, deadlineNanos, stopFile, Long.MAX_VALUE, finalWeights, log);
+    }
+
+    private static TrainingPhase.Result run(
+            Path state,
+            long deadlineNanos,
+            Path stopFile,
+            long cutAtStep,
+            List<Float> finalWeights,
+            ByteArrayOutputStream log) {
         LlamaConfig config = TinyModels.config(32, 2, 4, 2, SatBlocksTest.VOCAB, false, 10000.0);
         PretrainingSamples samples = new PretrainingSamples(
                 SatBlocksTest.randomCorpus(3, 10, 300), SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
@@ -51,6 +61,9 @@ class TrainingStagesTest {
                         new PrintStream(log, true, StandardCharsets.UTF_8))
                 .endStageAt(deadlineNanos)
                 .endStageWhenExists(stopFile);
+        if (cutAtStep != Long.MAX_VALUE) {
+            phase.cutAtStep(cutAtStep);
+        }
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             return phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
                 for (float f : p.get("model.layers.1.mlp.down_proj.weight").toFloatArray()) {
@@ -128,5 +141,37 @@ class TrainingStagesTest {
         assertThat(second.steps()).isEqualTo(STEPS);
         assertThat(second.stages()).hasSize(2);
         assertThat(weights).isNotEmpty();
+    }
+
+    @Test
+    void aCutEndsThePhaseAsCompleteAtThatStepOfTheFullSchedule(@TempDir Path dir) throws Exception {
+        TrainingPhase.Result whole =
+                run(dir.resolve("whole"), Long.MAX_VALUE, new ArrayList<>(), new ByteArrayOutputStream());
+        List<Float> weights = new ArrayList<>();
+        Path state = dir.resolve("cut");
+        TrainingPhase.Result cut = run(state, Long.MAX_VALUE, null, 3, weights, new ByteArrayOutputStream());
+        assertThat(cut.stageEnded()).isFalse();
+        assertThat(weights).as("the cut model is handed on").isNotEmpty();
+        assertThat(cut.steps()).isEqualTo(3);
+        assertThat(cut.recipeSteps()).isEqualTo(STEPS);
+        assertThat(cut.stoppedByTimeCap()).isFalse();
+        for (int i = 0; i < 3; i++) {
+            // same learning rates as the full schedule: the cut model is the full run's model at that step
+            assertThat(cut.history().get(i).learningRate())
+                    .isEqualTo(whole.history().get(i).learningRate());
+            assertThat(cut.history().get(i).loss())
+                    .isEqualTo(whole.history().get(i).loss());
+        }
+        // resuming the cut state with the same cut trains nothing more and hands the same weights on
+        List<Float> again = new ArrayList<>();
+        assertThat(run(state, Long.MAX_VALUE, null, 3, again, new ByteArrayOutputStream())
+                        .steps())
+                .isEqualTo(3);
+        assertThat(again).isEqualTo(weights);
+        // a cut before the saved step cannot be honoured
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> run(state, Long.MAX_VALUE, null, 2, new ArrayList<>(), new ByteArrayOutputStream()))
+                .isInstanceOf(io.github.sdsat.SdsatException.class)
+                .hasMessageContaining("past the cut at step 2");
     }
 }
