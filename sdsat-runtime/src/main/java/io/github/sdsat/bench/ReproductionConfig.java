@@ -117,7 +117,7 @@ public record ReproductionConfig(
             if (c.getName().equals("model")) {
                 continue; // the environment records the model with its weights' SHA-256; its path is the machine's
             }
-            Object value = componentValue(c);
+            Object value = io.github.sdsat.Records.value(this, c);
             if (value instanceof Path || value instanceof Shard) {
                 value = value.toString();
             } else if (value instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof SamplingMode) {
@@ -132,30 +132,10 @@ public record ReproductionConfig(
 
     /** A copy that runs {@code shard} on {@code device}, every other parameter unchanged. */
     public ReproductionConfig onDevice(String device, Shard shard) {
-        java.lang.reflect.RecordComponent[] components = ReproductionConfig.class.getRecordComponents();
-        Object[] values = new Object[components.length];
-        Class<?>[] types = new Class<?>[components.length];
-        for (int i = 0; i < components.length; i++) {
-            types[i] = components[i].getType();
-            values[i] = switch (components[i].getName()) {
-                case "device" -> device;
-                case "shard" -> shard;
-                default -> componentValue(components[i]);
-            };
-        }
-        try {
-            return ReproductionConfig.class.getDeclaredConstructor(types).newInstance(values);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("The canonical constructor of ReproductionConfig is always there", e);
-        }
-    }
-
-    private Object componentValue(java.lang.reflect.RecordComponent c) {
-        try {
-            return c.getAccessor().invoke(this);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Record accessors are public", e);
-        }
+        java.util.Map<String, Object> changes = new java.util.HashMap<>();
+        changes.put("device", device);
+        changes.put("shard", shard);
+        return io.github.sdsat.Records.copyWith(this, changes);
     }
 
     /** Whether this run is one of several shards. */

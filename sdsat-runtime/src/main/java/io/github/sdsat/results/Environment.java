@@ -56,105 +56,21 @@ public record Environment(
                 : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(costCurveMs));
     }
 
-    /** An environment without the weight bandwidth (results written before it existed). */
-    public Environment(
-            String device,
-            String dtype,
-            String javaVersion,
-            String djlVersion,
-            String os,
-            String cpu,
-            String gpu,
-            String modelPath,
-            String modelSha,
-            Long parameterCount,
-            String backend,
-            Integer costCurveCachedTokens,
-            java.util.Map<Integer, Double> costCurveMs) {
-        this(
-                device,
-                dtype,
-                javaVersion,
-                djlVersion,
-                os,
-                cpu,
-                gpu,
-                modelPath,
-                modelSha,
-                parameterCount,
-                backend,
-                costCurveCachedTokens,
-                costCurveMs,
-                null,
-                null);
-    }
-
-    /** An environment without backend and cost curve (results written before they existed). */
-    public Environment(
-            String device,
-            String dtype,
-            String javaVersion,
-            String djlVersion,
-            String os,
-            String cpu,
-            String gpu,
-            String modelPath,
-            String modelSha,
-            Long parameterCount) {
-        this(
-                device,
-                dtype,
-                javaVersion,
-                djlVersion,
-                os,
-                cpu,
-                gpu,
-                modelPath,
-                modelSha,
-                parameterCount,
-                null,
-                null,
-                null);
-    }
-
     /** This environment with the forward pass and the run's cost curve filled in. */
     public Environment with(String backend, Integer cachedTokens, java.util.Map<Integer, Double> msByWidth) {
-        return new Environment(
-                device,
-                dtype,
-                javaVersion,
-                djlVersion,
-                os,
-                cpu,
-                gpu,
-                modelPath,
-                modelSha,
-                parameterCount,
-                backend,
-                cachedTokens,
-                msByWidth,
-                weightBytesPerPass,
-                arWeightGBps);
+        java.util.Map<String, Object> changes = new java.util.HashMap<>();
+        changes.put("backend", backend);
+        changes.put("costCurveCachedTokens", cachedTokens);
+        changes.put("costCurveMs", msByWidth);
+        return io.github.sdsat.Records.copyWith(this, changes);
     }
 
     /** This environment with the weights a pass reads and the bandwidth autoregressive decoding achieved. */
     public Environment withWeightBandwidth(Long bytesPerPass, Double achievedGBps) {
-        return new Environment(
-                device,
-                dtype,
-                javaVersion,
-                djlVersion,
-                os,
-                cpu,
-                gpu,
-                modelPath,
-                modelSha,
-                parameterCount,
-                backend,
-                costCurveCachedTokens,
-                costCurveMs,
-                bytesPerPass,
-                achievedGBps);
+        java.util.Map<String, Object> changes = new java.util.HashMap<>();
+        changes.put("weightBytesPerPass", bytesPerPass);
+        changes.put("arWeightGBps", achievedGBps);
+        return io.github.sdsat.Records.copyWith(this, changes);
     }
 
     /**
@@ -177,7 +93,12 @@ public record Environment(
                 gpu,
                 modelPath,
                 modelSha,
-                parameterCount);
+                parameterCount,
+                null, // backend, cost curve and weight bandwidth: filled in by the run (with, withWeightBandwidth)
+                null,
+                null,
+                null,
+                null);
     }
 
     /** DJL's version from its own properties file, without initialising any engine; null if not on the path. */

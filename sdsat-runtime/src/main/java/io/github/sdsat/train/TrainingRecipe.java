@@ -186,11 +186,7 @@ public record TrainingRecipe(
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
         for (java.lang.reflect.RecordComponent c : TrainingRecipe.class.getRecordComponents()) {
             if (!c.getName().startsWith("sat") && !c.getName().equals("name")) {
-                try {
-                    m.put(c.getName(), c.getAccessor().invoke(this));
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException(e);
-                }
+                m.put(c.getName(), io.github.sdsat.Records.value(this, c));
             }
         }
         return m;
@@ -211,22 +207,7 @@ public record TrainingRecipe(
      * so a new setting needs no change here.
      */
     private TrainingRecipe with(Map<String, Object> changes) {
-        java.lang.reflect.RecordComponent[] components = TrainingRecipe.class.getRecordComponents();
-        Object[] values = new Object[components.length];
-        Class<?>[] types = new Class<?>[components.length];
-        try {
-            for (int i = 0; i < components.length; i++) {
-                types[i] = components[i].getType();
-                values[i] = changes.containsKey(components[i].getName())
-                        ? changes.get(components[i].getName())
-                        : components[i].getAccessor().invoke(this);
-            }
-            return TrainingRecipe.class.getDeclaredConstructor(types).newInstance(values);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("The recipe's canonical constructor and accessors are public", e);
-        }
+        return io.github.sdsat.Records.copyWith(this, changes);
     }
 
     /** The model config for a tokenizer whose BOS/EOS ids are given (tied embeddings keep the file small). */

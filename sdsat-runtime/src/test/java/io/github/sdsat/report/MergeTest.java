@@ -73,48 +73,19 @@ class MergeTest {
     void shardsOfADifferentModelAreRefused() {
         RunResults shard0 = SampleRuns.run("0/2", List.of(0));
         Environment e = SampleRuns.environment();
-        Environment otherModel = new Environment(
-                e.device(),
-                e.dtype(),
-                e.javaVersion(),
-                e.djlVersion(),
-                e.os(),
-                e.cpu(),
-                e.gpu(),
-                e.modelPath(),
-                "ffff0000",
-                e.parameterCount());
+        Environment otherModel = io.github.sdsat.Records.copyWith(e, Map.of("modelSha", "ffff0000"));
         RunResults shard1 = RunResults.of(SampleRuns.config("1/2"), otherModel, SampleRuns.records(List.of(1)));
         assertThatThrownBy(() -> Merge.merge(List.of(shard0, shard1)))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("environment.modelSha")
                 .hasMessageContaining("ffff0000");
 
-        Environment otherDevice = new Environment(
-                "gpu(1)",
-                e.dtype(),
-                e.javaVersion(),
-                e.djlVersion(),
-                e.os(),
-                e.cpu(),
-                e.gpu(),
-                "/elsewhere/same-model",
-                e.modelSha(),
-                e.parameterCount());
+        Environment otherDevice =
+                io.github.sdsat.Records.copyWith(e, Map.of("device", "gpu(1)", "modelPath", "/elsewhere/same-model"));
         RunResults shard2 = RunResults.of(SampleRuns.config("1/2"), otherDevice, SampleRuns.records(List.of(1)));
         assertThat(Merge.merge(List.of(shard0, shard2)).rows()).isNotEmpty();
 
-        Environment otherDtype = new Environment(
-                e.device(),
-                "float32",
-                e.javaVersion(),
-                e.djlVersion(),
-                e.os(),
-                e.cpu(),
-                e.gpu(),
-                e.modelPath(),
-                e.modelSha(),
-                e.parameterCount());
+        Environment otherDtype = io.github.sdsat.Records.copyWith(e, Map.of("dtype", "float32"));
         RunResults shard3 = RunResults.of(SampleRuns.config("1/2"), otherDtype, SampleRuns.records(List.of(1)));
         assertThatThrownBy(() -> Merge.merge(List.of(shard0, shard3)))
                 .isInstanceOf(SdsatException.class)

@@ -39,7 +39,12 @@ final class SampleRuns {
                 "NVIDIA H100 80GB HBM3",
                 "/models/sdsat-codellama-7b",
                 "ab12cd34",
-                6_738_415_616L);
+                6_738_415_616L,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     /** Records of the given task numbers (0-based) of both datasets. */
