@@ -103,52 +103,6 @@ public record PromptRecord(
         decodePassesByWidth = decodePassesByWidth == null ? null : decodePassesByWidth.clone();
     }
 
-    /** A record without the pass widths and modelled times (results written before they existed). */
-    public PromptRecord(
-            String dataset,
-            String taskId,
-            String decoder,
-            int k,
-            double temperature,
-            String sampling,
-            int promptTokens,
-            int newTokens,
-            int forwardPasses,
-            long draftedTokens,
-            long acceptedTokens,
-            long[] acceptedPerPosition,
-            double timeMs,
-            double prefillMs,
-            double tokensPerSecond,
-            Boolean identicalToBaseline,
-            Integer firstMismatch,
-            int loops,
-            Long repeatedAcceptedTokens) {
-        this(
-                dataset,
-                taskId,
-                decoder,
-                k,
-                temperature,
-                sampling,
-                promptTokens,
-                newTokens,
-                forwardPasses,
-                draftedTokens,
-                acceptedTokens,
-                acceptedPerPosition,
-                timeMs,
-                prefillMs,
-                tokensPerSecond,
-                identicalToBaseline,
-                firstMismatch,
-                loops,
-                repeatedAcceptedTokens,
-                null,
-                null,
-                null);
-    }
-
     /**
      * This record with its zero-overhead times modelled on a cost curve ({@code msByWidth.get(w)} = T(w)); unchanged
      * when it has no pass widths.
@@ -171,74 +125,8 @@ public record PromptRecord(
             }
         }
         double ar = Math.max(0, newTokens - 1) * msByWidth.get(1);
-        return new PromptRecord(
-                dataset,
-                taskId,
-                decoder,
-                k,
-                temperature,
-                sampling,
-                promptTokens,
-                newTokens,
-                forwardPasses,
-                draftedTokens,
-                acceptedTokens,
-                acceptedPerPosition,
-                timeMs,
-                prefillMs,
-                tokensPerSecond,
-                identicalToBaseline,
-                firstMismatch,
-                loops,
-                repeatedAcceptedTokens,
-                decodePassesByWidth,
-                decode,
-                ar);
-    }
-
-    /** A record without the repetition count (not measured: {@code repeatedAcceptedTokens} null). */
-    public PromptRecord(
-            String dataset,
-            String taskId,
-            String decoder,
-            int k,
-            double temperature,
-            String sampling,
-            int promptTokens,
-            int newTokens,
-            int forwardPasses,
-            long draftedTokens,
-            long acceptedTokens,
-            long[] acceptedPerPosition,
-            double timeMs,
-            double prefillMs,
-            double tokensPerSecond,
-            Boolean identicalToBaseline,
-            Integer firstMismatch,
-            int loops) {
-        this(
-                dataset,
-                taskId,
-                decoder,
-                k,
-                temperature,
-                sampling,
-                promptTokens,
-                newTokens,
-                forwardPasses,
-                draftedTokens,
-                acceptedTokens,
-                acceptedPerPosition,
-                timeMs,
-                prefillMs,
-                tokensPerSecond,
-                identicalToBaseline,
-                firstMismatch,
-                loops,
-                null,
-                null,
-                null,
-                null);
+        return io.github.sdsat.Records.copyWith(
+                this, java.util.Map.of("modelledDecodeMs", decode, "modelledArDecodeMs", ar));
     }
 
     private static void requireName(String value, String field) {

@@ -49,44 +49,6 @@ public record RowSummary(
         Double repeatedAcceptedShare,
         Double ceilingSpeedup) {
 
-    /** A row without a ceiling (results written before it existed). */
-    public RowSummary(
-            String dataset,
-            String decoder,
-            double temperature,
-            int k,
-            String sampling,
-            int prompts,
-            double meanTimeMs,
-            double medianTimeMs,
-            Double speedup,
-            Double medianSpeedup,
-            double tokensPerSecond,
-            Double tokensPerForward,
-            Double acceptRate,
-            Double meanAcceptedPerLoop,
-            Integer identicalToBaseline,
-            Double repeatedAcceptedShare) {
-        this(
-                dataset,
-                decoder,
-                temperature,
-                k,
-                sampling,
-                prompts,
-                meanTimeMs,
-                medianTimeMs,
-                speedup,
-                medianSpeedup,
-                tokensPerSecond,
-                tokensPerForward,
-                acceptRate,
-                meanAcceptedPerLoop,
-                identicalToBaseline,
-                repeatedAcceptedShare,
-                null);
-    }
-
     /** Measured speedup / ceiling: how much of what the passes allow the decoder delivers; null without both. */
     @JsonIgnore
     public Double shareOfCeiling() {

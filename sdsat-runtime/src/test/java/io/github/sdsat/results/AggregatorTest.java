@@ -112,29 +112,7 @@ class AggregatorTest {
     }
 
     private static PromptRecord withWidths(PromptRecord r, long[] widths) {
-        return new PromptRecord(
-                r.dataset(),
-                r.taskId(),
-                r.decoder(),
-                r.k(),
-                r.temperature(),
-                r.sampling(),
-                r.promptTokens(),
-                r.newTokens(),
-                r.forwardPasses(),
-                r.draftedTokens(),
-                r.acceptedTokens(),
-                r.acceptedPerPosition(),
-                r.timeMs(),
-                r.prefillMs(),
-                r.tokensPerSecond(),
-                r.identicalToBaseline(),
-                r.firstMismatch(),
-                r.loops(),
-                r.repeatedAcceptedTokens(),
-                widths,
-                null,
-                null);
+        return io.github.sdsat.Records.copyWith(r, java.util.Map.of("decodePassesByWidth", widths));
     }
 
     @Test

@@ -36,7 +36,11 @@ public final class Records {
                 newTokens / (timeMs / 1000.0),
                 identical,
                 Boolean.FALSE.equals(identical) ? 3 : null,
-                loops);
+                loops,
+                null,
+                null,
+                null,
+                null);
     }
 
     /** An autoregressive baseline record: one forward pass per token. */
@@ -46,26 +50,9 @@ public final class Records {
 
     /** The same record with {@code repeated} of its accepted drafts counted as copies of a context 4-gram. */
     public static PromptRecord withRepeats(PromptRecord r, Long repeated) {
-        return new PromptRecord(
-                r.dataset(),
-                r.taskId(),
-                r.decoder(),
-                r.k(),
-                r.temperature(),
-                r.sampling(),
-                r.promptTokens(),
-                r.newTokens(),
-                r.forwardPasses(),
-                r.draftedTokens(),
-                r.acceptedTokens(),
-                r.acceptedPerPosition(),
-                r.timeMs(),
-                r.prefillMs(),
-                r.tokensPerSecond(),
-                r.identicalToBaseline(),
-                r.firstMismatch(),
-                r.loops(),
-                repeated);
+        java.util.Map<String, Object> changes = new java.util.HashMap<>();
+        changes.put("repeatedAcceptedTokens", repeated);
+        return io.github.sdsat.Records.copyWith(r, changes);
     }
 
     /** A sampling record at temperature {@code t}. */
@@ -100,6 +87,10 @@ public final class Records {
                 newTokens / (timeMs / 1000.0),
                 null,
                 null,
-                loops);
+                loops,
+                null,
+                null,
+                null,
+                null);
     }
 }

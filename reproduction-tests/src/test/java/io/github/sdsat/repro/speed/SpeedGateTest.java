@@ -328,7 +328,11 @@ class SpeedGateTest {
                 s.newTokens() / (medianMs / 1000.0),
                 identical,
                 null,
-                s.loops());
+                s.loops(),
+                null, // repetition, pass widths and modelled times: not part of the speed gate
+                null,
+                null,
+                null);
     }
 
     static double median(double[] values) {
