@@ -18,7 +18,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * Rebuilds the embedded model from scratch: a byte-level BPE tokenizer and a small Llama code model trained on the
  * CPython standard library found through {@code python3}, then SDSAT fine-tuning; writes {@code base/} and
  * {@code sdsat/} Hugging Face folders with model cards. Same seeds give the same losses. A killed run resumes when
- * started again with the same output folder. Use {@code -Dai.djl.pytorch.num_threads=2} on a quiet 2-core machine.
+ * started again with the same output folder. Threads: {@code sdsat.train.threads}.
  */
 @Mojo(name = "train", requiresProject = false, aggregator = true, threadSafe = true)
 public class TrainMojo extends AbstractMojo {
@@ -57,6 +57,14 @@ public class TrainMojo extends AbstractMojo {
     double stageMinutes;
 
     /**
+     * PyTorch intra-op threads of the training (0 = the recipe's: 1 for {@code staged}, whose stages repeat the
+     * recipe bit for bit only with the thread count it started with; PyTorch's default otherwise). Ignored when
+     * {@code ai.djl.pytorch.num_threads} is set.
+     */
+    @Parameter(property = "sdsat.train.threads", defaultValue = "0")
+    int threads;
+
+    /**
      * Copy the trained base and sdsat folders into {@code sdsat-runtime/src/main/resources} so the next
      * {@code mvn install} ships them as the embedded models.
      */
@@ -76,6 +84,17 @@ public class TrainMojo extends AbstractMojo {
                         + "sdsat.train.corpusCache (the Debian-package corpus), not both");
             }
             TrainingRecipe chosen = Trainer.recipe(quick ? "quick" : recipe);
+            if (threads < 0) {
+                throw new SdsatException(
+                        "sdsat.train.threads must be 0 (the recipe's) or a positive thread count, got " + threads);
+            }
+            int wanted = threads > 0 ? threads : chosen.name().equals("staged") ? 1 : 0;
+            if (wanted > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+                // read by DJL when the PyTorch engine starts, which happens below
+                System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(wanted));
+                System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+                getLog().info("PyTorch runs the training with " + wanted + " thread(s)");
+            }
             Trainer trainer = new Trainer(System.out);
             if (stageMinutes != 0) {
                 trainer.stageMinutes(stageMinutes);

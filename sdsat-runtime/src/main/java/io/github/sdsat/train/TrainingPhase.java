@@ -256,6 +256,14 @@ public final class TrainingPhase {
                 stages.addAll(s.stages());
             }
             log.printf("[%s] resuming from step %d (%s)%n", phase, startStep, folder);
+            if (!stages.isEmpty() && stages.get(stages.size() - 1).threads() != threads()) {
+                int before = stages.get(stages.size() - 1).threads();
+                log.printf(
+                        "[%s] WARNING: the previous stage ran with %d PyTorch threads and this one with %d: "
+                                + "floating-point sums depend on the thread count, so the run no longer repeats the "
+                                + "recipe bit for bit; restart with -Dai.djl.pytorch.num_threads=%d to keep it so%n",
+                        phase, before, threads(), before);
+            }
         }
         boolean capped = false;
         boolean stageEnded = false;

@@ -174,4 +174,30 @@ class TrainingStagesTest {
                 .isInstanceOf(io.github.sdsat.SdsatException.class)
                 .hasMessageContaining("past the cut at step 2");
     }
+
+    @Test
+    void aStageWithAnotherThreadCountIsWarnedAbout(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state");
+        String property = "ai.djl.pytorch.num_threads";
+        String saved = System.getProperty(property);
+        try {
+            System.setProperty(property, "1");
+            run(state, System.nanoTime(), new ArrayList<>(), new ByteArrayOutputStream());
+            ByteArrayOutputStream sameLog = new ByteArrayOutputStream();
+            run(state, System.nanoTime(), new ArrayList<>(), sameLog);
+            assertThat(sameLog.toString(StandardCharsets.UTF_8)).doesNotContain("WARNING");
+            System.setProperty(property, "3"); // only what the stage record says: the engine keeps its threads
+            ByteArrayOutputStream otherLog = new ByteArrayOutputStream();
+            run(state, System.nanoTime(), new ArrayList<>(), otherLog);
+            assertThat(otherLog.toString(StandardCharsets.UTF_8))
+                    .contains("previous stage ran with 1 PyTorch threads and this one with 3")
+                    .contains("-Dai.djl.pytorch.num_threads=1");
+        } finally {
+            if (saved == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, saved);
+            }
+        }
+    }
 }
