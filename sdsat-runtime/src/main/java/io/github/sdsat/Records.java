@@ -44,6 +44,22 @@ public final class Records {
         }
     }
 
+    /**
+     * {@link #copyWith(Record, Map)} with the changes given as name, value, name, value, … (values may be null,
+     * which {@link Map#of} does not allow).
+     */
+    public static <R extends Record> R copyWith(R record, Object... namesAndValues) {
+        if (namesAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException(
+                    "Changes come as name, value pairs; got " + namesAndValues.length + " arguments");
+        }
+        Map<String, Object> changes = new java.util.HashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            changes.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return copyWith(record, changes);
+    }
+
     /** The value of one component of {@code record}. */
     public static Object value(Record record, RecordComponent component) {
         try {

@@ -38,4 +38,13 @@ class RecordsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Point has no component named [colour]");
     }
+
+    @Test
+    void pairsMayCarryNullAndMustComeInPairs() {
+        Point p = new Point(3, "a", 0.5);
+        assertThat(Records.copyWith(p, "weight", null, "label", "c")).isEqualTo(new Point(3, "c", null));
+        assertThatThrownBy(() -> Records.copyWith(p, "weight"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("name, value pairs");
+    }
 }

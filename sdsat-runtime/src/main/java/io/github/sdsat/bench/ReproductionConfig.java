@@ -132,10 +132,7 @@ public record ReproductionConfig(
 
     /** A copy that runs {@code shard} on {@code device}, every other parameter unchanged. */
     public ReproductionConfig onDevice(String device, Shard shard) {
-        java.util.Map<String, Object> changes = new java.util.HashMap<>();
-        changes.put("device", device);
-        changes.put("shard", shard);
-        return io.github.sdsat.Records.copyWith(this, changes);
+        return io.github.sdsat.Records.copyWith(this, "device", device, "shard", shard);
     }
 
     /** Whether this run is one of several shards. */

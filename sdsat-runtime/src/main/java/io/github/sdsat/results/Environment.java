@@ -58,19 +58,13 @@ public record Environment(
 
     /** This environment with the forward pass and the run's cost curve filled in. */
     public Environment with(String backend, Integer cachedTokens, java.util.Map<Integer, Double> msByWidth) {
-        java.util.Map<String, Object> changes = new java.util.HashMap<>();
-        changes.put("backend", backend);
-        changes.put("costCurveCachedTokens", cachedTokens);
-        changes.put("costCurveMs", msByWidth);
-        return io.github.sdsat.Records.copyWith(this, changes);
+        return io.github.sdsat.Records.copyWith(
+                this, "backend", backend, "costCurveCachedTokens", cachedTokens, "costCurveMs", msByWidth);
     }
 
     /** This environment with the weights a pass reads and the bandwidth autoregressive decoding achieved. */
     public Environment withWeightBandwidth(Long bytesPerPass, Double achievedGBps) {
-        java.util.Map<String, Object> changes = new java.util.HashMap<>();
-        changes.put("weightBytesPerPass", bytesPerPass);
-        changes.put("arWeightGBps", achievedGBps);
-        return io.github.sdsat.Records.copyWith(this, changes);
+        return io.github.sdsat.Records.copyWith(this, "weightBytesPerPass", bytesPerPass, "arWeightGBps", achievedGBps);
     }
 
     /**

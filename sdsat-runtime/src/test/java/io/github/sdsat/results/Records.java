@@ -50,9 +50,7 @@ public final class Records {
 
     /** The same record with {@code repeated} of its accepted drafts counted as copies of a context 4-gram. */
     public static PromptRecord withRepeats(PromptRecord r, Long repeated) {
-        java.util.Map<String, Object> changes = new java.util.HashMap<>();
-        changes.put("repeatedAcceptedTokens", repeated);
-        return io.github.sdsat.Records.copyWith(r, changes);
+        return io.github.sdsat.Records.copyWith(r, "repeatedAcceptedTokens", repeated);
     }
 
     /** A sampling record at temperature {@code t}. */
