@@ -131,6 +131,8 @@ public final class Trainer {
         Integer satTokensPerRow = null;
         Double satDistillation = null;
         Double satMinutes = null;
+        Double satPeakLr = null;
+        Double satLossWeight = null;
         Integer draftingPrompts = null;
         String recipeName = quick ? "quick" : "full";
         Path corpusCache = null;
@@ -138,7 +140,7 @@ public final class Trainer {
         Long pretrainCut = null;
         String usage = ": usage Trainer --output DIR [--quick | --recipe full|staged|quick] [--corpus PYTHON_SOURCES | "
                 + "--corpus-cache DIR] [--stage-minutes M] [--sat-steps N] [--sat-tokens-per-row N] "
-                + "[--sat-distillation ALPHA] [--sat-minutes CAP] [--drafting-prompts N] [--pretrain-cut-at STEP]";
+                + "[--sat-distillation ALPHA] [--sat-peak-lr LR] [--sat-loss-weight W] [--sat-minutes CAP] [--drafting-prompts N] [--pretrain-cut-at STEP]";
         for (int i = 0; i < args.length; i++) {
             if (i + 1 >= args.length && !args[i].equals("--quick")) {
                 throw new IllegalArgumentException("Missing value after " + args[i] + usage);
@@ -154,6 +156,8 @@ public final class Trainer {
                 case "--sat-tokens-per-row" -> satTokensPerRow = Integer.parseInt(args[++i]);
                 case "--sat-distillation" -> satDistillation = Double.parseDouble(args[++i]);
                 case "--sat-minutes" -> satMinutes = Double.parseDouble(args[++i]);
+                case "--sat-peak-lr" -> satPeakLr = Double.parseDouble(args[++i]);
+                case "--sat-loss-weight" -> satLossWeight = Double.parseDouble(args[++i]);
                 case "--drafting-prompts" -> draftingPrompts = Integer.parseInt(args[++i]);
                 case "--pretrain-cut-at" -> pretrainCut = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("Unknown argument " + args[i] + usage);
@@ -173,6 +177,12 @@ public final class Trainer {
                 satTokensPerRow == null ? recipe.satTokensPerRow() : satTokensPerRow,
                 satDistillation == null ? recipe.satDistillation() : satDistillation,
                 satMinutes == null ? recipe.satMaxMinutes() : satMinutes);
+        if (satPeakLr != null) {
+            recipe = recipe.withSatSettings(java.util.Map.of("satPeakLr", satPeakLr));
+        }
+        if (satLossWeight != null) {
+            recipe = recipe.withSatSettings(java.util.Map.of("satLossWeight", satLossWeight));
+        }
         DraftingSettings drafting = DraftingSettings.of(recipe);
         if (draftingPrompts != null) {
             drafting = new DraftingSettings(draftingPrompts, drafting.newTokens(), drafting.kList());

@@ -181,6 +181,20 @@ public record TrainingRecipe(
     }
 
     /**
+     * A copy with other SAT fine-tuning values (named by their record components, all {@code sat*}): a pretraining
+     * state stays valid under such a change, so variants of the fine-tuning can start from one saved base.
+     */
+    public TrainingRecipe withSatSettings(Map<String, Object> changes) {
+        for (String name : changes.keySet()) {
+            if (!name.startsWith("sat")) {
+                throw new IllegalArgumentException(
+                        name + " is not a SAT fine-tuning setting: only sat* values can change after pretraining");
+            }
+        }
+        return with(changes);
+    }
+
+    /**
      * The settings pretraining depends on (everything but the SAT fine-tuning fields), so that a pretraining state
      * stays valid when only the fine-tuning changes.
      */

@@ -39,6 +39,19 @@ class TrainingRecipeTest {
     }
 
     @Test
+    void satSettingsChangeWithoutTouchingThePretrainingFingerprint() throws Exception {
+        TrainingRecipe staged = TrainingRecipe.staged();
+        TrainingRecipe gentler = staged.withSatSettings(java.util.Map.of("satPeakLr", 1e-4, "satLossWeight", 0.5));
+        assertThat(gentler.satPeakLr()).isEqualTo(1e-4);
+        assertThat(gentler.satLossWeight()).isEqualTo(0.5);
+        assertOnlyChanged(staged, gentler, Set.of("satPeakLr", "satLossWeight"));
+        assertThat(gentler.pretrainingSettings()).isEqualTo(staged.pretrainingSettings());
+        assertThatThrownBy(() -> staged.withSatSettings(java.util.Map.of("peakLr", 1e-4)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("peakLr is not a SAT fine-tuning setting");
+    }
+
+    @Test
     void aCopyIsCheckedLikeANewRecipe() {
         assertThatThrownBy(() -> TrainingRecipe.staged().withSteps(0, 5))
                 .isInstanceOf(IllegalArgumentException.class)
