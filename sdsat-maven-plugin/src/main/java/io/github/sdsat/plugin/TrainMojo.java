@@ -15,9 +15,10 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /**
- * Rebuilds the embedded model from scratch: a byte-level BPE tokenizer and a small Llama code model trained on the
- * CPython standard library found through {@code python3}, then SDSAT fine-tuning; writes {@code base/} and
- * {@code sdsat/} Hugging Face folders with model cards. Same seeds give the same losses. A killed run resumes when
+ * Rebuilds an embedded model: a byte-level BPE tokenizer and a small Llama code model trained on the CPython standard
+ * library found through {@code python3} (recipe {@code full}, the first embedded model) or on the Debian-package corpus
+ * (recipe {@code staged}, the shipped model, continued from the state committed in {@code training/staged}), then SDSAT
+ * fine-tuning; writes {@code base/} and {@code sdsat/} Hugging Face folders with model cards. Same seeds give the same losses. A killed run resumes when
  * started again with the same output folder. Threads: {@code sdsat.train.threads}.
  */
 @Mojo(name = "train", requiresProject = false, aggregator = true, threadSafe = true)
@@ -38,8 +39,8 @@ public class TrainMojo extends AbstractMojo {
     File corpus;
 
     /**
-     * The recipe: {@code full} (the shipped model's, CPython standard library), {@code staged} (the Debian-package
-     * corpus, run as stages: use with {@code sdsat.train.corpusCache} and {@code sdsat.train.stageMinutes}) or
+     * The recipe: {@code full} (the first embedded model's, CPython standard library), {@code staged} (the shipped
+     * model's: the Debian-package corpus, run as stages: use with {@code sdsat.train.corpusCache} and {@code sdsat.train.stageMinutes}) or
      * {@code quick}; {@code sdsat.train.quick=true} is the same as {@code quick}.
      */
     @Parameter(property = "sdsat.train.recipe", defaultValue = "full")
