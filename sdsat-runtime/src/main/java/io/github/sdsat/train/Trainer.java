@@ -138,9 +138,13 @@ public final class Trainer {
         Path corpusCache = null;
         Double stageMinutes = null;
         Long pretrainCut = null;
+        String shape = null;
+        String weightsDtype = null;
+        Integer pretrainSteps = null;
         String usage = ": usage Trainer --output DIR [--quick | --recipe full|staged|quick] [--corpus PYTHON_SOURCES | "
                 + "--corpus-cache DIR] [--stage-minutes M] [--sat-steps N] [--sat-tokens-per-row N] "
-                + "[--sat-distillation ALPHA] [--sat-peak-lr LR] [--sat-loss-weight W] [--sat-minutes CAP] [--drafting-prompts N] [--pretrain-cut-at STEP]";
+                + "[--sat-distillation ALPHA] [--sat-peak-lr LR] [--sat-loss-weight W] [--sat-minutes CAP] [--drafting-prompts N] [--pretrain-cut-at STEP] "
+                + "[--shape HIDDEN:LAYERS:HEADS:INTERMEDIATE] [--pretrain-steps N] [--weights-dtype F32|F16]";
         for (int i = 0; i < args.length; i++) {
             if (i + 1 >= args.length && !args[i].equals("--quick")) {
                 throw new IllegalArgumentException("Missing value after " + args[i] + usage);
@@ -160,6 +164,9 @@ public final class Trainer {
                 case "--sat-loss-weight" -> satLossWeight = Double.parseDouble(args[++i]);
                 case "--drafting-prompts" -> draftingPrompts = Integer.parseInt(args[++i]);
                 case "--pretrain-cut-at" -> pretrainCut = Long.parseLong(args[++i]);
+                case "--shape" -> shape = args[++i];
+                case "--pretrain-steps" -> pretrainSteps = Integer.parseInt(args[++i]);
+                case "--weights-dtype" -> weightsDtype = args[++i];
                 default -> throw new IllegalArgumentException("Unknown argument " + args[i] + usage);
             }
         }
@@ -171,6 +178,15 @@ public final class Trainer {
         if (corpusFolder != null && corpusCache != null) {
             throw new IllegalArgumentException("Pass --corpus (one folder of sources) or --corpus-cache (the Debian "
                     + "package corpus), not both");
+        }
+        if (shape != null) {
+            recipe = recipe.withShape(shape);
+        }
+        if (pretrainSteps != null) {
+            recipe = recipe.withPretrainSteps(pretrainSteps);
+        }
+        if (weightsDtype != null) {
+            recipe = recipe.withWeightsDtype(weightsDtype);
         }
         recipe = recipe.withSatTuning(
                 satSteps == null ? recipe.satSteps() : satSteps,
@@ -235,6 +251,7 @@ public final class Trainer {
         try (SdsatTokenizer tokenizer = SdsatTokenizer.load(tokenizerFolder);
                 NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             Data data = Data.of(recipe, in, tokenizer, tokenizerFolder, log);
+            checkWeightsFit(data.config(), recipe);
 
             TrainingPhase.Result pretrainResult = pretrain(recipe, in, data, output, manager);
             if (pretrainResult.stageEnded()) {
@@ -674,6 +691,20 @@ public final class Trainer {
         }
         SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors);
         TrainFiles.writeText(folder.resolve("MODEL_CARD.md"), modelCard);
+    }
+
+    /**
+     * Refuses, before any training, a recipe whose model files would exceed {@link #MAX_WEIGHTS_BYTES}: they are
+     * written only after hours of pretraining.
+     */
+    static void checkWeightsFit(LlamaConfig config, TrainingRecipe recipe) {
+        long bytes = config.parameterCount()
+                * SafetensorsDtype.valueOf(recipe.weightsDtype()).bytes();
+        if (bytes > MAX_WEIGHTS_BYTES) {
+            throw new SdsatException("The model of this recipe would write " + bytes + " bytes of "
+                    + recipe.weightsDtype() + " weights, over the " + MAX_WEIGHTS_BYTES + " a model folder may take "
+                    + "(the repository keeps each file small): use --weights-dtype F16 or a smaller --shape");
+        }
     }
 
     private String card(

@@ -1,5 +1,6 @@
 package io.github.sdsat.train;
 
+import io.github.sdsat.SdsatException;
 import io.github.sdsat.model.LlamaConfig;
 import java.util.List;
 import java.util.Map;
@@ -210,6 +211,50 @@ public record TrainingRecipe(
             }
         }
         return m;
+    }
+
+    /**
+     * A copy with another model shape, written {@code HIDDEN:LAYERS:HEADS:INTERMEDIATE} as {@link TrainingThroughput}
+     * takes it (key/value heads = heads): the sizing experiments train other shapes with everything else of a recipe
+     * unchanged. A pretraining state of another shape is refused on resume ({@link #pretrainingSettings()}).
+     */
+    public TrainingRecipe withShape(String shape) {
+        String[] parts = shape.split(":");
+        int[] v = new int[4];
+        try {
+            if (parts.length != 4) {
+                throw new NumberFormatException();
+            }
+            for (int i = 0; i < 4; i++) {
+                v[i] = Integer.parseInt(parts[i].trim());
+                if (v[i] < 1) {
+                    throw new NumberFormatException();
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new SdsatException("Model shape '" + shape + "' is not HIDDEN:LAYERS:HEADS:INTERMEDIATE with four "
+                    + "positive integers, e.g. 384:6:6:1024");
+        }
+        if (v[0] % v[2] != 0 || (v[0] / v[2]) % 2 != 0) {
+            throw new SdsatException("Model shape '" + shape + "': the hidden size " + v[0] + " must split into " + v[2]
+                    + " heads of an even size (rotary embeddings rotate pairs); pick heads dividing it");
+        }
+        return with(Map.of(
+                "hiddenSize", v[0], "numLayers", v[1], "numHeads", v[2], "numKvHeads", v[2], "intermediateSize", v[3]));
+    }
+
+    /** A copy whose pretraining schedule (cosine, same warm-up) has {@code steps} steps. */
+    public TrainingRecipe withPretrainSteps(int steps) {
+        if (steps <= pretrainWarmup) {
+            throw new SdsatException(
+                    "--pretrain-steps " + steps + " must exceed the recipe's warm-up of " + pretrainWarmup + " steps");
+        }
+        return with(Map.of("pretrainSteps", steps));
+    }
+
+    /** A copy that writes its model folders' weights as {@code dtype} (F32 or F16; checked like a new recipe). */
+    public TrainingRecipe withWeightsDtype(String dtype) {
+        return with(Map.of("weightsDtype", dtype));
     }
 
     /** A copy with other step counts (tests). */

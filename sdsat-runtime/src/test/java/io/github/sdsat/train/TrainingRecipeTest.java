@@ -60,4 +60,39 @@ class TrainingRecipeTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("exceeds maxPositions");
     }
+
+    @Test
+    void anotherShapeChangesOnlyTheShapeAndIsCheckedBeforeTraining() throws Exception {
+        TrainingRecipe staged = TrainingRecipe.staged();
+        TrainingRecipe larger = staged.withShape("384:6:6:1024");
+        assertOnlyChanged(
+                staged, larger, Set.of("hiddenSize", "numLayers", "numHeads", "numKvHeads", "intermediateSize"));
+        assertThat(larger.modelConfig(4096, 1, 2).hiddenSize()).isEqualTo(384);
+        assertThat(larger.pretrainingSettings()).isNotEqualTo(staged.pretrainingSettings());
+        assertOnlyChanged(staged, staged.withPretrainSteps(900), Set.of("pretrainSteps"));
+        assertThatThrownBy(() -> staged.withShape("384x6"))
+                .isInstanceOf(io.github.sdsat.SdsatException.class)
+                .hasMessageContaining("HIDDEN:LAYERS:HEADS:INTERMEDIATE");
+        assertThatThrownBy(() -> staged.withShape("384:6:5:1024"))
+                .isInstanceOf(io.github.sdsat.SdsatException.class)
+                .hasMessageContaining("must split into 5 heads");
+        assertThatThrownBy(() -> staged.withPretrainSteps(100))
+                .isInstanceOf(io.github.sdsat.SdsatException.class)
+                .hasMessageContaining("warm-up of 200");
+    }
+
+    @Test
+    void aModelTooLargeForItsFolderIsRefusedBeforeTraining() {
+        TrainingRecipe larger = TrainingRecipe.staged().withShape("384:6:6:1024"); // 12.19M parameters
+        assertThatThrownBy(() -> Trainer.checkWeightsFit(larger.modelConfig(4096, 1, 2), larger))
+                .isInstanceOf(io.github.sdsat.SdsatException.class)
+                .hasMessageContaining("48778752 bytes of F32")
+                .hasMessageContaining("--weights-dtype F16");
+        TrainingRecipe halved = larger.withWeightsDtype("F16");
+        Trainer.checkWeightsFit(halved.modelConfig(4096, 1, 2), halved);
+        Trainer.checkWeightsFit(TrainingRecipe.staged().modelConfig(4096, 1, 2), TrainingRecipe.staged());
+        assertThatThrownBy(() -> larger.withWeightsDtype("BF16"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("weightsDtype must be F32 or F16");
+    }
 }
