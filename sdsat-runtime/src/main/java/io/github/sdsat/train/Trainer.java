@@ -693,6 +693,20 @@ public final class Trainer {
         TrainFiles.writeText(folder.resolve("MODEL_CARD.md"), modelCard);
     }
 
+    /** The settings of {@code recipe} that differ from the recipe of its name, as {@code name old -> new}. */
+    static List<String> changedFromNamedRecipe(TrainingRecipe recipe) {
+        TrainingRecipe named = recipe(recipe.name());
+        List<String> changed = new java.util.ArrayList<>();
+        for (java.lang.reflect.RecordComponent c : TrainingRecipe.class.getRecordComponents()) {
+            Object was = io.github.sdsat.Records.value(named, c);
+            Object is = io.github.sdsat.Records.value(recipe, c);
+            if (!java.util.Objects.equals(was, is)) {
+                changed.add(c.getName() + " " + was + " -> " + is);
+            }
+        }
+        return changed;
+    }
+
     /**
      * Refuses, before any training, a recipe whose model files would exceed {@link #MAX_WEIGHTS_BYTES}: they are
      * written only after hours of pretraining.
@@ -843,6 +857,14 @@ public final class Trainer {
                 .append(corpusPackages == null ? "" : " -Dsdsat.train.corpusCache=DIR -Dsdsat.train.stageMinutes=110")
                 .append("` (rerun the same command after each stage; the same recipe, corpus and thread count give the "
                         + "same losses).\n");
+        List<String> changed = changedFromNamedRecipe(recipe);
+        if (!changed.isEmpty()) {
+            b.append("\nThis run changed the named recipe: ")
+                    .append(String.join(", ", changed))
+                    .append(". The Maven goal above repeats the named recipe; to repeat this run, pass the same "
+                            + "values to `io.github.sdsat.train.Trainer` (`--shape`, `--pretrain-steps`, `--sat-steps`, "
+                            + "`--sat-peak-lr`, ...; docs/TRAINING.md).\n");
+        }
         return b.toString();
     }
 

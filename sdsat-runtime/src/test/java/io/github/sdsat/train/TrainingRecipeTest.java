@@ -95,4 +95,18 @@ class TrainingRecipeTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("weightsDtype must be F32 or F16");
     }
+
+    @Test
+    void theModelCardNamesWhatARunChangedFromItsRecipe() {
+        assertThat(Trainer.changedFromNamedRecipe(TrainingRecipe.staged())).isEmpty();
+        TrainingRecipe run = TrainingRecipe.staged().withShape("384:6:6:1024").withPretrainSteps(600);
+        assertThat(Trainer.changedFromNamedRecipe(run))
+                .containsExactly(
+                        "hiddenSize 256 -> 384",
+                        "intermediateSize 688 -> 1024",
+                        "numLayers 4 -> 6",
+                        "numHeads 4 -> 6",
+                        "numKvHeads 4 -> 6",
+                        "pretrainSteps 12000 -> 600");
+    }
 }
