@@ -680,14 +680,9 @@ public final class Trainer {
         SafetensorsDtype dtype = SafetensorsDtype.valueOf(recipe.weightsDtype());
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
         Map<String, long[]> shapes = config.tensorShapes();
-        long bytes = 0;
+        // the size cap was checked against this config before training (checkWeightsFit)
         for (Map.Entry<String, float[]> e : weights.entrySet()) {
             tensors.put(e.getKey(), new SafetensorsWriter.Tensor(dtype, shapes.get(e.getKey()), e.getValue()));
-            bytes += (long) e.getValue().length * dtype.bytes();
-        }
-        if (bytes > MAX_WEIGHTS_BYTES) {
-            throw new SdsatException("model.safetensors would take " + bytes + " bytes, over the " + MAX_WEIGHTS_BYTES
-                    + " the repository accepts: use weightsDtype F16 or a smaller model in the recipe");
         }
         SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors);
         TrainFiles.writeText(folder.resolve("MODEL_CARD.md"), modelCard);

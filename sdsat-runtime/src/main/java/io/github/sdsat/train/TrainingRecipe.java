@@ -219,6 +219,16 @@ public record TrainingRecipe(
      * unchanged. A pretraining state of another shape is refused on resume ({@link #pretrainingSettings()}).
      */
     public TrainingRecipe withShape(String shape) {
+        int[] v = parseShape(shape);
+        return with(Map.of(
+                "hiddenSize", v[0], "numLayers", v[1], "numHeads", v[2], "numKvHeads", v[2], "intermediateSize", v[3]));
+    }
+
+    /**
+     * {@code HIDDEN:LAYERS:HEADS:INTERMEDIATE} as {@code {hidden, layers, heads, intermediate}}, or a clear error: the
+     * one parser of the notation ({@code --shape} here, the shapes of {@link TrainingThroughput}).
+     */
+    static int[] parseShape(String shape) {
         String[] parts = shape.split(":");
         int[] v = new int[4];
         try {
@@ -239,8 +249,7 @@ public record TrainingRecipe(
             throw new SdsatException("Model shape '" + shape + "': the hidden size " + v[0] + " must split into " + v[2]
                     + " heads of an even size (rotary embeddings rotate pairs); pick heads dividing it");
         }
-        return with(Map.of(
-                "hiddenSize", v[0], "numLayers", v[1], "numHeads", v[2], "numKvHeads", v[2], "intermediateSize", v[3]));
+        return v;
     }
 
     /** A copy whose pretraining schedule (cosine, same warm-up) has {@code steps} steps. */

@@ -31,12 +31,7 @@ public final class TrainingThroughput {
                 case "--rows" -> rows = Integer.parseInt(args[++i]);
                 case "--length" -> length = Integer.parseInt(args[++i]);
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
-                default -> {
-                    String[] p = args[i].split(":");
-                    shapes.add(new int[] {
-                        Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3])
-                    });
-                }
+                default -> shapes.add(TrainingRecipe.parseShape(args[i]));
             }
         }
         for (int[] s : shapes) {

@@ -32,6 +32,20 @@ class QuickTrainingTest {
     }
 
     @Test
+    void aModelTooLargeForItsFolderIsRefusedBeforeAnyTraining(@TempDir Path dir) throws Exception {
+        PythonCorpus corpus = syntheticCorpus(dir.resolve("corpus"));
+        TrainingRecipe tooLarge = TrainingRecipe.quick().withShape("384:6:6:1024"); // about 43 MB of F32 weights
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> new Trainer(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+                                .run(tooLarge, corpus, dir.resolve("out")))
+                .isInstanceOf(io.github.sdsat.SdsatException.class)
+                .hasMessageContaining("bytes of F32 weights")
+                .hasMessageContaining("--weights-dtype F16");
+        assertThat(dir.resolve("out").resolve("train-state")).doesNotExist();
+        assertThat(dir.resolve("out").resolve("base")).doesNotExist();
+    }
+
+    @Test
     void quickRecipeLearnsTrainsSatDraftsAndWritesLoadableModelFolders(@TempDir Path dir) throws Exception {
         PythonCorpus corpus = syntheticCorpus(dir.resolve("corpus"));
         assertThat(corpus.heldOutFiles()).isNotEmpty();

@@ -62,7 +62,7 @@ class TrainingRecipeTest {
     }
 
     @Test
-    void anotherShapeChangesOnlyTheShapeAndIsCheckedBeforeTraining() throws Exception {
+    void anotherShapeChangesOnlyTheShapeAndBadShapesAreRefused() throws Exception {
         TrainingRecipe staged = TrainingRecipe.staged();
         TrainingRecipe larger = staged.withShape("384:6:6:1024");
         assertOnlyChanged(
@@ -82,7 +82,7 @@ class TrainingRecipeTest {
     }
 
     @Test
-    void aModelTooLargeForItsFolderIsRefusedBeforeTraining() {
+    void theWeightsCapCountsTheDtype() {
         TrainingRecipe larger = TrainingRecipe.staged().withShape("384:6:6:1024"); // 12.19M parameters
         assertThatThrownBy(() -> Trainer.checkWeightsFit(larger.modelConfig(4096, 1, 2), larger))
                 .isInstanceOf(io.github.sdsat.SdsatException.class)
