@@ -1,11 +1,13 @@
 package io.github.sdsat.plugin;
 
 import io.github.sdsat.accuracy.AccuracyConfig;
-import io.github.sdsat.accuracy.AccuracyStage;
 import io.github.sdsat.bench.ReproductionConfig;
 import io.github.sdsat.bench.ReproductionRun;
 import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.gate.GateFailures;
+import io.github.sdsat.gate.GateSettings;
 import io.github.sdsat.model.EmbeddedModels;
+import io.github.sdsat.report.GateReports;
 import io.github.sdsat.report.SummaryTable;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.results.Shard;
@@ -159,8 +161,63 @@ public class ReproduceMojo extends AbstractSdsatMojo {
     @Parameter(property = "sdsat.accuracyParallelism", defaultValue = "2")
     int accuracyParallelism;
 
+    /**
+     * Fail the build when a greedy row's output differs from autoregressive greedy decoding on any prompt (a real
+     * mismatch: the two tokens' logits differ by at least {@code sdsat.gate.tieMargin}; numerical ties are listed, not
+     * failed). {@code false} only reports it.
+     */
+    @Parameter(property = "sdsat.failOnMismatch", defaultValue = "true")
+    boolean failOnMismatch;
+
+    /** Logit margin below which a greedy difference from the baseline is a numerical tie. */
+    @Parameter(property = "sdsat.gate.tieMargin", defaultValue = "1e-4")
+    double gateTieMargin;
+
+    /**
+     * Speedup floors of greedy rows, {@code decoder:k=value} comma-separated (e.g. {@code sdsat:3=1.5,lookup:3=1.2}):
+     * the build fails when the one-sided 95% bootstrap lower bound of the row's speedup (ratio of medians, prompts
+     * resampled) is below the value, on any dataset.
+     */
+    @Parameter(property = "sdsat.gate.minSpeedup")
+    String gateMinSpeedup;
+
+    /** Floors of tokens per forward pass of greedy rows, {@code decoder:k=value} (e.g. {@code sdsat:3=1.3}). */
+    @Parameter(property = "sdsat.gate.minTokensPerForward")
+    String gateMinTokensPerForward;
+
+    /**
+     * A pinned run to gate against: its {@code results.json} (or run folder), of the same model and configuration.
+     * Every row present in both is compared: tokens per forward and accepted drafts per loop must not fall by more
+     * than {@code sdsat.gate.countTolerance}; the speedup must not fall significantly more than
+     * {@code sdsat.gate.speedupTolerance} below the pinned one (paired bootstrap over prompts at
+     * {@code sdsat.gate.alpha}); a row that vanished is reported.
+     */
+    @Parameter(property = "sdsat.gate.baseline")
+    File gateBaseline;
+
+    /** Largest relative fall of a deterministic count below the pinned run's that passes. */
+    @Parameter(property = "sdsat.gate.countTolerance", defaultValue = "0.01")
+    double gateCountTolerance;
+
+    /** Relative fall of the speedup below the pinned run's that must be significant to fail. */
+    @Parameter(property = "sdsat.gate.speedupTolerance", defaultValue = "0.10")
+    double gateSpeedupTolerance;
+
+    /** Significance level of the pinned-run speedup test. */
+    @Parameter(property = "sdsat.gate.alpha", defaultValue = "0.05")
+    double gateAlpha;
+
     @Override
     protected void run() {
+        GateSettings gates = new GateSettings(
+                failOnMismatch,
+                gateTieMargin,
+                GateSettings.parseFloors("sdsat.gate.minSpeedup", gateMinSpeedup),
+                GateSettings.parseFloors("sdsat.gate.minTokensPerForward", gateMinTokensPerForward),
+                gateBaseline == null ? null : gateBaseline.toPath(),
+                gateCountTolerance,
+                gateSpeedupTolerance,
+                gateAlpha);
         ReproductionConfig.Builder builder = ReproductionConfig.builder()
                 .model(modelFolder())
                 .device(device)
@@ -180,7 +237,8 @@ public class ReproduceMojo extends AbstractSdsatMojo {
                 .runId(runId)
                 .shard(Shard.parse(shard))
                 .outputDirectory(outputDirectory.toPath())
-                .warmup(warmup);
+                .warmup(warmup)
+                .gates(gates);
         if (temperatures != null) {
             builder.temperatures(ParameterLists.doubles("sdsat.temperatures", temperatures));
         }
@@ -238,6 +296,8 @@ public class ReproduceMojo extends AbstractSdsatMojo {
             getLog().info("HumanEval accuracy:\n" + SummaryTable.formatAccuracy(outcome.results()));
         }
         getLog().info("Report: " + outcome.indexHtml().toAbsolutePath());
-        AccuracyStage.requirePassed(outcome.results().accuracyGate());
+        getLog().info("Gates (also in " + outcome.runDir().resolve(GateReports.JUNIT_XML) + "):\n"
+                + GateReports.summary(outcome.results()));
+        GateFailures.requireNone(outcome.results());
     }
 }

@@ -478,15 +478,4 @@ public final class AccuracyStage {
                 better,
                 worse);
     }
-
-    /**
-     * Throws when the gate failed, after the report is written, so that the build fails with the reasons.
-     *
-     * @throws SdsatException listing each failed condition
-     */
-    public static void requirePassed(AccuracyGate gate) {
-        if (gate != null && !gate.passed()) {
-            throw new SdsatException("Accuracy gate failed:\n  - " + String.join("\n  - ", gate.failures()));
-        }
-    }
 }

@@ -2,6 +2,7 @@ package io.github.sdsat.bench;
 
 import io.github.sdsat.dataset.HumanEval;
 import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.gate.GateSettings;
 import io.github.sdsat.report.ShardFolders;
 import io.github.sdsat.results.Shard;
 import java.nio.file.Path;
@@ -42,6 +43,7 @@ import java.util.Objects;
  * @param outputDirectory reports root; the run writes {@code <outputDirectory>/<runFolder>}
  * @param warmup prompts run through every configuration before measuring, results discarded
  * @param warmupMaxNewTokens token limit of the warm-up generations
+ * @param gates what the run gates on besides writing the report (lossless by default; floors, a pinned baseline)
  */
 public record ReproductionConfig(
         Path model,
@@ -63,7 +65,8 @@ public record ReproductionConfig(
         Shard shard,
         Path outputDirectory,
         int warmup,
-        int warmupMaxNewTokens) {
+        int warmupMaxNewTokens,
+        GateSettings gates) {
 
     /** Default datasets: HumanEval completion and the single-line infilling set built from it. */
     public static final List<String> DEFAULT_DATASETS =
@@ -103,6 +106,7 @@ public record ReproductionConfig(
         samplingKList = List.copyOf(samplingKList);
         samplingModes = List.copyOf(samplingModes);
         shard = shard == null ? Shard.ALL : shard;
+        gates = gates == null ? GateSettings.defaults() : gates;
     }
 
     /**
@@ -120,6 +124,8 @@ public record ReproductionConfig(
             Object value = io.github.sdsat.Records.value(this, c);
             if (value instanceof Path || value instanceof Shard) {
                 value = value.toString();
+            } else if (value instanceof GateSettings settings) {
+                value = settings.describe();
             } else if (value instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof SamplingMode) {
                 value = list.stream().map(m -> ((SamplingMode) m).id()).toList();
             }
@@ -169,6 +175,7 @@ public record ReproductionConfig(
         private Path model;
         private String device = "auto";
         private String dtype = "auto";
+        private GateSettings gates = GateSettings.defaults();
         private String satToken;
         private List<String> datasets = DEFAULT_DATASETS;
         private double dataLimit = DEFAULT_DATA_LIMIT;
@@ -282,6 +289,11 @@ public record ReproductionConfig(
             return this;
         }
 
+        public Builder gates(GateSettings v) {
+            gates = v;
+            return this;
+        }
+
         public Builder warmupMaxNewTokens(int v) {
             warmupMaxNewTokens = v;
             return this;
@@ -325,7 +337,8 @@ public record ReproductionConfig(
                     shard,
                     outputDirectory,
                     warmup,
-                    warmupMaxNewTokens);
+                    warmupMaxNewTokens,
+                    gates);
         }
     }
 }

@@ -50,6 +50,11 @@ final class ReproductionPlan {
         return config;
     }
 
+    /** Logit margin below which a greedy difference from the baseline is a numerical tie. */
+    double tieMargin() {
+        return config.gates().tieMargin();
+    }
+
     /** This shard's tasks, per dataset in the configured order. */
     List<Task> tasks() {
         return tasks;
@@ -129,6 +134,7 @@ final class ReproductionPlan {
         if (config.datasets().isEmpty()) {
             problems.add("sdsat.datasets is empty: give humaneval, infilling or a JSONL file");
         }
+        problems.addAll(config.gates().problems(config.runsGreedy() ? config.decoders() : List.of(), config.kList()));
         List<Task> tasks = new ArrayList<>();
         for (String dataset : config.datasets()) {
             try {

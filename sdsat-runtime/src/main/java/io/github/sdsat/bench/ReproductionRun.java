@@ -5,6 +5,9 @@ import io.github.sdsat.accuracy.AccuracyConfig;
 import io.github.sdsat.accuracy.AccuracyStage;
 import io.github.sdsat.dataset.Task;
 import io.github.sdsat.decode.Decoders;
+import io.github.sdsat.gate.BaselineComparison;
+import io.github.sdsat.gate.RunGates;
+import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.results.RowSummary;
 import io.github.sdsat.results.RunResults;
@@ -121,8 +124,9 @@ public final class ReproductionRun {
     /**
      * {@link #run(ReproductionConfig, Listener)}, then, when {@code accuracy} is given, the HumanEval accuracy stage
      * ({@link AccuracyStage}) on the loaded model: its rows and gate go into {@code results.json} and the report.
-     * Python is looked for before the model loads. The caller fails the build on a failed gate
-     * ({@link AccuracyStage#requirePassed}) after the report is written.
+     * Python is looked for before the model loads. Every gate ({@link RunGates}, the accuracy stage's
+     * among them) is evaluated into the results before they are written; the caller fails the build on a failed one
+     * ({@link io.github.sdsat.gate.GateFailures#requireNone}) after the report is written.
      */
     public static Outcome run(ReproductionConfig config, AccuracyConfig accuracy, Listener listener) {
         return new ReproductionRun(config, accuracy, listener).execute();
@@ -152,6 +156,7 @@ public final class ReproductionRun {
     /** Plans (every parameter checked first), runs, then writes results.json, the report and the latest link. */
     private Outcome execute() {
         ReproductionPlan plan = ReproductionPlan.of(config);
+        RunResults pinned = pinnedBaseline();
         AccuracyStage accuracyStage = accuracy == null ? null : prepareAccuracy();
         RunResults results = new ReproductionRunner(plan, listener)
                 .run(
@@ -162,13 +167,9 @@ public final class ReproductionRun {
                                     java.util.Map<String, Object> configMap =
                                             new java.util.LinkedHashMap<>(measured.config());
                                     configMap.put("accuracy", accuracy.describe());
-                                    return new RunResults(
-                                                    configMap,
-                                                    measured.environment(),
-                                                    measured.rows(),
-                                                    measured.prompts())
-                                            .withAccuracy(result.records(), result.gate());
+                                    return measured.withConfig(configMap).withAccuracy(result.records(), result.gate());
                                 });
+        results = results.withGates(RunGates.evaluate(results, config.gates(), pinned));
         Path runDir = config.outputDirectory().resolve(config.runFolderName());
         listener.info("Writing " + runDir);
         ResultFiles.write(runDir, results);
@@ -176,6 +177,24 @@ public final class ReproductionRun {
             ResultFiles.updateLatest(config.outputDirectory(), config.runFolderName());
         }
         return new Outcome(runDir, runDir.resolve(ResultFiles.INDEX_HTML), results);
+    }
+
+    /**
+     * The pinned run of {@code sdsat.gate.baseline}, refused before any work when it is of another model or
+     * configuration (the SAT token is compared once the model resolves it); null without a baseline.
+     */
+    private RunResults pinnedBaseline() {
+        Path path = config.gates().baseline();
+        if (path == null) {
+            return null;
+        }
+        RunResults pinned = BaselineComparison.read(path);
+        java.util.Map<String, Object> known = new java.util.LinkedHashMap<>(config.describe(-1));
+        known.remove("satToken");
+        BaselineComparison.requireComparable(path, pinned, known, LoadedModel.weightsSha256(config.model()));
+        listener.info("Gating against the pinned run " + BaselineComparison.resultsFile(path) + " ("
+                + pinned.rows().size() + " rows)");
+        return pinned;
     }
 
     /** The accuracy stage, checked (parameters, Python) before the model loads. */

@@ -12,10 +12,12 @@ import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.model.DeviceChoice;
+import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.results.Aggregator;
 import io.github.sdsat.results.Environment;
+import io.github.sdsat.results.GreedyMismatch;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.train.DraftingEvaluation;
@@ -37,6 +39,10 @@ final class ReproductionRunner {
     private final Listener listener;
     /** The loaded model while {@link #run} runs (its clock times every generation). */
     private LlamaModel model;
+    /** Its tokenizer, for the token texts of a mismatch. */
+    private io.github.sdsat.tokenizer.SdsatTokenizer tokenizer;
+    /** The greedy runs of the measurement whose output differs from the baseline's, classified. */
+    private final List<GreedyMismatch> mismatches = new ArrayList<>();
 
     ReproductionRunner(ReproductionPlan plan, Listener listener) {
         this.plan = plan;
@@ -62,6 +68,7 @@ final class ReproductionRunner {
         listener.info("Loading " + config.model() + " on " + choice.device() + " as " + choice.dtypeName());
         try (LoadedModel loaded = LoadedModel.open(config.model(), choice, config.satToken())) {
             model = loaded.model();
+            tokenizer = loaded.tokenizer();
             PromptEncoder encoder = new PromptEncoder(
                     loaded.tokenizer(), loaded.model().config().eosTokenIds());
             encoder.checkSupports(tasks);
@@ -90,7 +97,8 @@ final class ReproductionRunner {
                     .withWeightBandwidth(
                             loaded.model().weightBytesPerPass(),
                             arWeightGBps(loaded.model().weightBytesPerPass(), records));
-            RunResults results = RunResults.of(config.describe(loaded.satToken()), environment, records);
+            RunResults results = RunResults.of(config.describe(loaded.satToken()), environment, records)
+                    .withMismatches(mismatches);
             return after == null ? results : after.extend(loaded, results);
         }
     }
@@ -150,7 +158,7 @@ final class ReproductionRunner {
         for (int i = 0; i < count; i++) {
             Task task = tasks.get(i);
             int limit = Math.min(config.warmupMaxNewTokens(), plan.maxNewTokens(task));
-            runPrompt(decoders, methods, task, prompts.get(i), encoder.stopTokens(task), limit);
+            runPrompt(decoders, methods, task, prompts.get(i), encoder.stopTokens(task), limit, false);
         }
     }
 
@@ -171,7 +179,7 @@ final class ReproductionRunner {
         for (int i = 0; i < tasks.size(); i++) {
             Task task = tasks.get(i);
             List<PromptRecord> promptRecords = runPrompt(
-                    decoders, methods, task, prompts.get(i), encoder.stopTokens(task), plan.maxNewTokens(task));
+                    decoders, methods, task, prompts.get(i), encoder.stopTokens(task), plan.maxNewTokens(task), true);
             records.addAll(promptRecords);
             doneWork += (double) configurations * plan.maxNewTokens(task);
             double elapsed = (System.nanoTime() - start) / 1e9;
@@ -207,14 +215,18 @@ final class ReproductionRunner {
         return best;
     }
 
-    /** Baseline then methods at each temperature for one prompt; records in run order. */
+    /**
+     * Baseline then methods at each temperature for one prompt; records in run order. When {@code measured}, each
+     * greedy output that differs from the baseline's is classified ({@link #classify}).
+     */
     private List<PromptRecord> runPrompt(
             Map<String, Decoder> decoders,
             List<Method> methods,
             Task task,
             long[] prompt,
             long[] stops,
-            int maxNewTokens) {
+            int maxNewTokens,
+            boolean measured) {
         List<PromptRecord> records = new ArrayList<>();
         long seed = plan.taskSeed(task);
         Decoder ar = decoders.get(AutoregressiveDecoder.NAME);
@@ -238,24 +250,65 @@ final class ReproductionRunner {
                 if (method.temperature() != temperature) {
                     continue;
                 }
-                Measured measured = timed(
+                Measured run = timed(
                         decoders.get(method.decoder()),
                         prompt,
                         ReproductionPlan.generationConfig(method, length, seed, stops));
-                records.add(record(
+                PromptRecord record = record(
                         task,
                         method.decoder(),
                         method.k(),
                         temperature,
                         method.isGreedy() ? null : method.sampling().id(),
-                        measured,
-                        method.isGreedy() ? baseline.result.outputIds() : null));
+                        run,
+                        method.isGreedy() ? baseline.result.outputIds() : null);
+                records.add(record);
+                if (measured && Boolean.FALSE.equals(record.identicalToBaseline())) {
+                    mismatches.add(classify(task, method, prompt, baseline.result.outputIds(), run.result.outputIds()));
+                }
             }
         }
         return records;
     }
 
     private record Measured(GenerationResult result, double wallMs) {}
+
+    /**
+     * Where a greedy output first differs from the baseline's, with the logit margin of the two tokens after the
+     * baseline prefix from one plain causal pass in a fresh cache (an independent path: no speculative decoder), so
+     * that a numerical tie is told from a real mismatch ({@link GreedyMismatch}).
+     */
+    private GreedyMismatch classify(Task task, Method method, long[] prompt, long[] baseline, long[] output) {
+        int position = Arrays.mismatch(baseline, output);
+        long expected = position < baseline.length ? baseline[position] : -1;
+        long actual = position < output.length ? output[position] : -1;
+        Double margin = null;
+        if (expected >= 0 && actual >= 0) {
+            long[] prefix = Arrays.copyOf(prompt, prompt.length + position);
+            System.arraycopy(baseline, 0, prefix, prompt.length, position);
+            long[] positions = new long[prefix.length];
+            for (int i = 0; i < positions.length; i++) {
+                positions[i] = i;
+            }
+            float[] logits; // [vocab]: the row predicting the token after the prefix
+            try (KvCache cache = model.newCache(prefix.length)) {
+                logits = model.logits(cache, prefix, positions, null, prefix.length - 1);
+            }
+            margin = (double) logits[(int) expected] - logits[(int) actual];
+        }
+        return new GreedyMismatch(
+                task.dataset(),
+                task.id(),
+                method.decoder(),
+                method.k(),
+                position,
+                expected,
+                actual,
+                expected < 0 ? "" : tokenizer.decode(new long[] {expected}, false),
+                actual < 0 ? "" : tokenizer.decode(new long[] {actual}, false),
+                margin,
+                plan.tieMargin());
+    }
 
     /**
      * Weight bytes per pass / the greedy baseline's median decode time per token (prefill excluded), in GB/s: the

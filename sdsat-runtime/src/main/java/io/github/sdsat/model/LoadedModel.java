@@ -108,6 +108,11 @@ public record LoadedModel(Path folder, SdsatTokenizer tokenizer, LlamaModel mode
      * results so that shards of different models are not merged.
      */
     public String weightsSha256() {
+        return weightsSha256(folder);
+    }
+
+    /** {@link #weightsSha256()} of a model folder, without loading it (reads every weight file once). */
+    public static String weightsSha256(Path folder) {
         try (Checkpoint checkpoint = Checkpoint.open(folder)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];

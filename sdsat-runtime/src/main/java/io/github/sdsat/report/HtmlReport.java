@@ -7,6 +7,7 @@ import io.github.sdsat.results.AccuracyComparison;
 import io.github.sdsat.results.AccuracyGate;
 import io.github.sdsat.results.AccuracyRecord;
 import io.github.sdsat.results.Environment;
+import io.github.sdsat.results.GateResult;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RowSummary;
 import io.github.sdsat.results.RunResults;
@@ -100,6 +101,7 @@ public final class HtmlReport {
 
         putEquivalence(scope, results);
         putAccuracy(scope, results);
+        putGates(scope, results);
         scope.put("config", entries(results.config()));
         scope.put("environment", environmentEntries(environment));
         scope.put("promptCount", results.prompts().size());
@@ -299,6 +301,34 @@ public final class HtmlReport {
         scope.put("hasMoreDifferences", differing > differences.size());
         scope.put("notCompared", notCompared);
         scope.put("hasNotCompared", notCompared > 0);
+    }
+
+    /** The gates' table and verdict, when the run evaluated gates. */
+    private static void putGates(Map<String, Object> scope, RunResults results) {
+        List<Map<String, Object>> gates = new ArrayList<>();
+        long notEnforced = 0;
+        for (GateResult gate : results.gates()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("group", gate.group());
+            row.put("name", gate.name());
+            row.put(
+                    "verdict",
+                    switch (gate.status()) {
+                        case PASSED -> "passed";
+                        case FAILED -> "FAILED";
+                        case NOT_ENFORCED -> "reported only";
+                    });
+            row.put("failed", gate.failsTheBuild());
+            row.put("message", gate.message());
+            gates.add(row);
+            notEnforced += gate.status() == GateResult.Status.NOT_ENFORCED ? 1 : 0;
+        }
+        scope.put("hasGates", !gates.isEmpty());
+        scope.put("gates", gates);
+        scope.put("gateCount", gates.size());
+        scope.put("gatesFailed", results.failedGates().size());
+        scope.put("gatesPassed", results.failedGates().isEmpty());
+        scope.put("gatesNotEnforced", notEnforced == 0 ? null : notEnforced);
     }
 
     /** The accuracy stage's table, paired differences and gate, when the run had it. */

@@ -192,6 +192,17 @@ public final class ResultFiles {
             written.add(AtomicFiles.write(folder.resolve(chart.fileName()), chart.png())
                     .getFileName());
         }
+        if (!results.gates().isEmpty()) {
+            // The gates as CI test results: JUnit XML and Allure results, inside the run folder like every file.
+            written.add(Path.of(GateReports.JUNIT_XML));
+            Path junit = folder.resolve(GateReports.JUNIT_XML);
+            createFolder(junit.getParent());
+            AtomicFiles.write(junit, GateReports.junitXml(results, runName));
+            Path allure = folder.resolve(GateReports.ALLURE_FOLDER);
+            createFolder(allure);
+            GateReports.allureResults(results, runName)
+                    .forEach((name, bytes) -> AtomicFiles.write(allure.resolve(name), bytes));
+        }
         String html = HtmlReport.render(results, charts, runName);
         written.add(AtomicFiles.write(folder.resolve(INDEX_HTML), html.getBytes(StandardCharsets.UTF_8))
                 .getFileName());

@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param prompts per-prompt records
  * @param accuracy HumanEval pass@1 per model and decoder, when the run had the accuracy stage; else empty
  * @param accuracyGate the accuracy verdict with its paired comparisons, null without the accuracy stage
+ * @param mismatches each greedy run whose output differs from the baseline's, with its logit margin (tie or real)
+ * @param gates every gate the run evaluated (lossless, floors, baseline, accuracy), in evaluation order; empty for
+ *     results written before gates existed
  */
 public record RunResults(
         Map<String, Object> config,
@@ -24,7 +27,9 @@ public record RunResults(
         List<RowSummary> rows,
         List<PromptRecord> prompts,
         List<AccuracyRecord> accuracy,
-        AccuracyGate accuracyGate) {
+        AccuracyGate accuracyGate,
+        List<GreedyMismatch> mismatches,
+        List<GateResult> gates) {
 
     public RunResults {
         Objects.requireNonNull(environment, "environment");
@@ -33,17 +38,39 @@ public record RunResults(
         rows = rows == null ? List.of() : List.copyOf(rows);
         prompts = prompts == null ? List.of() : List.copyOf(prompts);
         accuracy = accuracy == null ? List.of() : List.copyOf(accuracy);
+        mismatches = mismatches == null ? List.of() : List.copyOf(mismatches);
+        gates = gates == null ? List.of() : List.copyOf(gates);
     }
 
     /** Results of a run without the accuracy stage. */
     public RunResults(
             Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts) {
-        this(config, environment, rows, prompts, null, null);
+        this(config, environment, rows, prompts, null, null, null, null);
     }
 
     /** These results with the accuracy stage's rows and verdict. */
     public RunResults withAccuracy(List<AccuracyRecord> records, AccuracyGate gate) {
-        return new RunResults(config, environment, rows, prompts, records, gate);
+        return new RunResults(config, environment, rows, prompts, records, gate, mismatches, gates);
+    }
+
+    /** These results with another configuration map (a stage adding its parameters). */
+    public RunResults withConfig(Map<String, Object> newConfig) {
+        return new RunResults(newConfig, environment, rows, prompts, accuracy, accuracyGate, mismatches, gates);
+    }
+
+    /** These results with the greedy runs that differ from the baseline. */
+    public RunResults withMismatches(List<GreedyMismatch> differing) {
+        return new RunResults(config, environment, rows, prompts, accuracy, accuracyGate, differing, gates);
+    }
+
+    /** These results with the gates evaluated on them. */
+    public RunResults withGates(List<GateResult> evaluated) {
+        return new RunResults(config, environment, rows, prompts, accuracy, accuracyGate, mismatches, evaluated);
+    }
+
+    /** The gates that fail the build. */
+    public List<GateResult> failedGates() {
+        return gates.stream().filter(GateResult::failsTheBuild).toList();
     }
 
     /** Results whose rows are computed from the prompt records. */
