@@ -104,11 +104,18 @@ public final class ReproductionRun {
     private final ReproductionConfig config;
     private final AccuracyConfig accuracy;
     private final Listener listener;
+    private final java.util.function.UnaryOperator<java.util.Map<String, io.github.sdsat.decode.Decoder>>
+            decoderOverride;
 
-    private ReproductionRun(ReproductionConfig config, AccuracyConfig accuracy, Listener listener) {
+    private ReproductionRun(
+            ReproductionConfig config,
+            AccuracyConfig accuracy,
+            Listener listener,
+            java.util.function.UnaryOperator<java.util.Map<String, io.github.sdsat.decode.Decoder>> decoderOverride) {
         this.config = config;
         this.accuracy = accuracy;
         this.listener = listener == null ? new Listener() {} : listener;
+        this.decoderOverride = decoderOverride;
     }
 
     /** Sampling decoders this build provides (for the default of {@code samplingDecoders}). */
@@ -129,7 +136,15 @@ public final class ReproductionRun {
      * ({@link io.github.sdsat.gate.GateFailures#requireNone}) after the report is written.
      */
     public static Outcome run(ReproductionConfig config, AccuracyConfig accuracy, Listener listener) {
-        return new ReproductionRun(config, accuracy, listener).execute();
+        return new ReproductionRun(config, accuracy, listener, decoders -> decoders).execute();
+    }
+
+    /** {@link #run(ReproductionConfig, Listener)} with decoders replaced after creation: for tests of the gates. */
+    static Outcome runWithDecoders(
+            ReproductionConfig config,
+            java.util.function.UnaryOperator<java.util.Map<String, io.github.sdsat.decode.Decoder>> decoderOverride,
+            Listener listener) {
+        return new ReproductionRun(config, null, listener, decoderOverride).execute();
     }
 
     /**
@@ -158,7 +173,7 @@ public final class ReproductionRun {
         ReproductionPlan plan = ReproductionPlan.of(config);
         RunResults pinned = pinnedBaseline();
         AccuracyStage accuracyStage = accuracy == null ? null : prepareAccuracy();
-        RunResults results = new ReproductionRunner(plan, listener)
+        RunResults results = new ReproductionRunner(plan, listener, decoderOverride)
                 .run(
                         accuracyStage == null
                                 ? null

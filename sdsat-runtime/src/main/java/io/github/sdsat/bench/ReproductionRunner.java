@@ -44,10 +44,19 @@ final class ReproductionRunner {
     /** The greedy runs of the measurement whose output differs from the baseline's, classified. */
     private final List<GreedyMismatch> mismatches = new ArrayList<>();
 
+    /** Replaces decoders after the plan creates them: the seam through which tests feed a broken decoder. */
+    private final java.util.function.UnaryOperator<Map<String, Decoder>> decoderOverride;
+
     ReproductionRunner(ReproductionPlan plan, Listener listener) {
+        this(plan, listener, decoders -> decoders);
+    }
+
+    ReproductionRunner(
+            ReproductionPlan plan, Listener listener, java.util.function.UnaryOperator<Map<String, Decoder>> override) {
         this.plan = plan;
         this.config = plan.config();
         this.listener = listener;
+        this.decoderOverride = override;
     }
 
     /** A stage that runs on the loaded model after the measurement and extends its results (the accuracy stage). */
@@ -76,7 +85,7 @@ final class ReproductionRunner {
             for (Task task : tasks) {
                 prompts.add(encoder.encode(task));
             }
-            Map<String, Decoder> decoders = plan.createDecoders(loaded);
+            Map<String, Decoder> decoders = decoderOverride.apply(plan.createDecoders(loaded));
             plan.checkLimits(loaded, decoders, prompts);
             String sha = loaded.weightsSha256();
 

@@ -64,7 +64,7 @@ public final class GateReports {
                 xml.writeCharacters("\n    ");
                 xml.writeEmptyElement("property");
                 xml.writeAttribute("name", property.getKey());
-                xml.writeAttribute("value", property.getValue());
+                xml.writeAttribute("value", xmlSafe(property.getValue()));
             }
             xml.writeCharacters("\n  ");
             xml.writeEndElement();
@@ -72,27 +72,27 @@ public final class GateReports {
                 xml.writeCharacters("\n  ");
                 xml.writeStartElement("testcase");
                 xml.writeAttribute("classname", "sdsat.reproduce." + gate.group());
-                xml.writeAttribute("name", gate.name());
+                xml.writeAttribute("name", xmlSafe(gate.name()));
                 xml.writeAttribute("time", "0");
                 switch (gate.status()) {
                     case FAILED -> {
                         xml.writeCharacters("\n    ");
                         xml.writeStartElement("failure");
                         xml.writeAttribute("type", "GateFailed");
-                        xml.writeAttribute("message", gate.message());
-                        xml.writeCharacters(gate.message() + "\n" + figures(gate));
+                        xml.writeAttribute("message", xmlSafe(gate.message()));
+                        xml.writeCharacters(xmlSafe(gate.message() + "\n" + figures(gate)));
                         xml.writeEndElement();
                     }
                     case NOT_ENFORCED -> {
                         xml.writeCharacters("\n    ");
                         xml.writeEmptyElement("skipped");
-                        xml.writeAttribute("message", gate.message());
+                        xml.writeAttribute("message", xmlSafe(gate.message()));
                     }
                     case PASSED -> {}
                 }
                 xml.writeCharacters("\n    ");
                 xml.writeStartElement("system-out");
-                xml.writeCharacters(gate.message() + "\n" + figures(gate));
+                xml.writeCharacters(xmlSafe(gate.message() + "\n" + figures(gate)));
                 xml.writeEndElement();
                 xml.writeCharacters("\n  ");
                 xml.writeEndElement();
@@ -186,6 +186,31 @@ public final class GateReports {
             properties.put("gates", String.valueOf(gates));
         }
         return properties;
+    }
+
+    /**
+     * Text with the characters XML 1.0 cannot hold (control characters other than tab, newline and carriage return,
+     * lone surrogates, U+FFFE/U+FFFF) written as {@code \\uXXXX}: messages quote token texts, which may be any byte.
+     */
+    static String xmlSafe(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean surrogatePair = Character.isHighSurrogate(c)
+                    && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1));
+            if (surrogatePair) {
+                b.append(c).append(text.charAt(++i));
+            } else if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                    || Character.isSurrogate(c)
+                    || c == 0xFFFE
+                    || c == 0xFFFF) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static String figures(GateResult gate) {

@@ -61,7 +61,18 @@ public record GreedyMismatch(
                         : "real mismatch (|margin| >= " + tieMargin + ")");
     }
 
+    /** The token text quoted, control characters written as escapes (they may be any byte a token holds). */
     private static String quoted(String text) {
-        return "'" + (text == null ? "" : text.replace("\n", "\\n")) + "'";
+        StringBuilder b = new StringBuilder("'");
+        for (char c : (text == null ? "" : text).toCharArray()) {
+            if (c == '\n') {
+                b.append("\\n");
+            } else if (c < 0x20 || c == 0x7f) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('\'').toString();
     }
 }
