@@ -66,4 +66,12 @@ def pngs = runDir.listFiles().findAll { it.name.endsWith('.png') }
 assert !pngs.isEmpty()
 pngs.each { assert it.length() > 1000 }
 assert new File(runDir, 'index.html').text.contains('.png')
+// The default gate: one lossless gate per greedy speculative row, all passed, as JUnit XML for CI.
+assert log.contains('every enforced gate passed (8 evaluated)')
+def junit = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        .parse(new File(runDir, 'junit/TEST-sdsat-reproduce.xml')).documentElement
+assert junit.getAttribute('tests') == '8' && junit.getAttribute('failures') == '0'
+def cases = junit.getElementsByTagName('testcase')
+assert (0..<cases.length).every { cases.item(it).getAttribute('classname') == 'sdsat.reproduce.lossless' }
+assert results.gates.size() == 8 && results.gates.every { it.status == 'PASSED' }
 return true
