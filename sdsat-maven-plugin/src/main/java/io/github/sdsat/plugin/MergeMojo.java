@@ -1,5 +1,7 @@
 package io.github.sdsat.plugin;
 
+import io.github.sdsat.gate.GateFailures;
+import io.github.sdsat.report.GateReports;
 import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.report.ShardFolders;
 import io.github.sdsat.report.SummaryTable;
@@ -41,5 +43,13 @@ public class MergeMojo extends AbstractMojo {
         getLog().info("Summary:\n" + SummaryTable.format(merged.rows()));
         getLog().info("Report: "
                 + root.resolve(runId).resolve(ResultFiles.INDEX_HTML).toAbsolutePath());
+        if (!merged.gates().isEmpty()) {
+            getLog().info("Gates of every shard:\n" + GateReports.summary(merged));
+            try {
+                GateFailures.requireNone(merged);
+            } catch (RuntimeException e) {
+                throw new MojoFailureException(e.getMessage(), e);
+            }
+        }
     }
 }

@@ -275,6 +275,8 @@ public class ReproduceMojo extends AbstractSdsatMojo {
                     + SummaryTable.format(merged.rows()));
             getLog().info("Report: "
                     + config.outputDirectory().resolve(config.runId()).resolve("index.html"));
+            getLog().info("Gates of every shard:\n" + GateReports.summary(merged));
+            GateFailures.requireNone(merged);
             return;
         }
         AccuracyConfig accuracyConfig = accuracy

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.results.Environment;
+import io.github.sdsat.results.GateResult;
+import io.github.sdsat.results.GreedyMismatch;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RunResults;
 import java.util.ArrayList;
@@ -101,7 +103,25 @@ public final class Merge {
         if (!shardValues.isEmpty()) {
             config.put("shards", shardValues);
         }
-        return RunResults.of(config, first.environment(), union);
+        // Each shard gated its own prompts when it ran (a speedup bound or a paired test over one shard's prompts is
+        // that shard's); the merged run keeps every shard's verdicts, named by shard, and every classified mismatch.
+        List<GreedyMismatch> mismatches = new ArrayList<>();
+        List<GateResult> gates = new ArrayList<>();
+        for (int i = 0; i < shards.size(); i++) {
+            RunResults shard = shards.get(i);
+            mismatches.addAll(shard.mismatches());
+            for (GateResult gate : shard.gates()) {
+                gates.add(new GateResult(
+                        gate.group(),
+                        gate.name() + " [shard " + shardName(shard, i) + "]",
+                        gate.status(),
+                        gate.message(),
+                        gate.figures()));
+            }
+        }
+        return RunResults.of(config, first.environment(), union)
+                .withMismatches(mismatches)
+                .withGates(gates);
     }
 
     /** Orders "HumanEval/2" before "HumanEval/10": equal text prefixes compared by their trailing number. */
