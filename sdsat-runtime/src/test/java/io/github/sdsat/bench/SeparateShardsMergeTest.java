@@ -91,6 +91,18 @@ class SeparateShardsMergeTest {
                         .distinct()
                         .toList());
         assertThat(merged.config()).containsEntry("shards", List.of("0/2", "1/2"));
+        // Each shard gated its own prompts; the merged run keeps every verdict, named by its shard: the lossless gate
+        // of each greedy speculative row (2 datasets x 2 decoders) from each of the 2 shards.
+        assertThat(merged.gates())
+                .hasSize(2 * whole.gates().size())
+                .hasSize(8)
+                .allSatisfy(g -> assertThat(g.group()).isEqualTo("lossless"));
+        assertThat(merged.gates())
+                .filteredOn(g -> g.name().endsWith("[shard 0/2 (#1)]"))
+                .hasSize(4);
+        assertThat(merged.gates())
+                .filteredOn(g -> g.name().endsWith("[shard 1/2 (#2)]"))
+                .hasSize(4);
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
