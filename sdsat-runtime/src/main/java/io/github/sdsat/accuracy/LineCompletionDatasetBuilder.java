@@ -34,7 +34,7 @@ import java.util.zip.GZIPOutputStream;
  * <p>Selection, deterministic for a seed: per package an equal share of the items; the package's files are shuffled
  * and visited round-robin, each visit taking one not yet chosen random candidate line of the file, so items spread
  * over as many files as the share allows. A candidate is a line of at most {@value #MAX_TARGET_CHARS} characters
- * that is neither blank nor only a comment, with at least {@value #MIN_CONTEXT_LINES} lines before it. Its context is
+ * that is neither blank nor only a comment nor part of a triple-quoted string, with at least {@value #MIN_CONTEXT_LINES} lines before it. Its context is
  * up to {@value #CONTEXT_LINES} preceding lines, leading lines dropped until BOS + context is at most
  * {@value #CONTEXT_TOKENS} tokens of the embedded tokenizer (the embedded models train on 256-token sequences, which
  * leaves room for the completion). Items are written interleaved over the packages, so any leading share is spread
@@ -164,8 +164,9 @@ public final class LineCompletionDatasetBuilder {
             String[] fileLines = corpus.read(f).split("\n", -1);
             lines.add(fileLines);
             List<Integer> fileCandidates = new ArrayList<>();
+            boolean[] inString = touchesTripleQuotedString(fileLines);
             for (int i = MIN_CONTEXT_LINES; i < fileLines.length; i++) {
-                if (isTarget(fileLines[i])) {
+                if (!inString[i] && isTarget(fileLines[i])) {
                     fileCandidates.add(i);
                 }
             }
@@ -199,6 +200,45 @@ public final class LineCompletionDatasetBuilder {
                 && !stripped.startsWith("#")
                 && line.length() <= MAX_TARGET_CHARS
                 && line.indexOf('\r') < 0;
+    }
+
+    /**
+     * Per line: whether it lies in, opens or closes a triple-quoted string (docstrings, multi-line literals). Such
+     * lines are prose, not code, and are left out as targets, like CodeXGLUE's Python data replaces string literals.
+     * A plain scan for the delimiters, enough for these sources (a delimiter after {@code #} is not seen as one).
+     */
+    static boolean[] touchesTripleQuotedString(String[] lines) {
+        boolean[] touched = new boolean[lines.length];
+        String open = null;
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            touched[i] = open != null;
+            int at = 0;
+            while (true) {
+                if (open == null) {
+                    int comment = line.indexOf('#', at);
+                    int doubleQuotes = line.indexOf("\"\"\"", at);
+                    int singleQuotes = line.indexOf("'''", at);
+                    int first = doubleQuotes < 0
+                            ? singleQuotes
+                            : singleQuotes < 0 ? doubleQuotes : Math.min(doubleQuotes, singleQuotes);
+                    if (first < 0 || (comment >= 0 && comment < first)) {
+                        break;
+                    }
+                    open = line.startsWith("'''", first) ? "'''" : "\"\"\"";
+                    touched[i] = true;
+                    at = first + 3;
+                } else {
+                    int close = line.indexOf(open, at);
+                    if (close < 0) {
+                        break;
+                    }
+                    open = null;
+                    at = close + 3;
+                }
+            }
+        }
+        return touched;
     }
 
     /** The item of line {@code index}, or null when too little context fits the token budget. */
@@ -317,7 +357,9 @@ public final class LineCompletionDatasetBuilder {
                 + " package; a package's files are shuffled and visited round-robin, each visit taking one random"
                 + " candidate line not yet chosen, so the items spread over as many files as the share allows. A"
                 + " candidate line has at most " + MAX_TARGET_CHARS + " characters, is neither blank nor only a"
-                + " comment, and has at least " + MIN_CONTEXT_LINES + " lines before it. Its context is up to "
+                + " comment nor part of a triple-quoted string (docstrings are prose, not code; CodeXGLUE's Python"
+                + " data replaces string literals for the same reason), and has at least " + MIN_CONTEXT_LINES
+                + " lines before it. Its context is up to "
                 + CONTEXT_LINES + " preceding lines, leading lines dropped until BOS + context is at most "
                 + CONTEXT_TOKENS + " tokens of the embedded tokenizer (the embedded models train on 256-token"
                 + " sequences). Trailing whitespace of the target is removed. Items are stored interleaved over the"

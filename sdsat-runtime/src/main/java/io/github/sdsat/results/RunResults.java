@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param prompts per-prompt records
  * @param accuracy HumanEval pass@1 per model and decoder, when the run had the accuracy stage; else empty
  * @param accuracyGate the accuracy verdict with its paired comparisons, null without the accuracy stage
+ * @param lineCompletion the held-out line completions per model, decoder and item, when the run had the
+ *     line-completion stage; else empty (also when read from a results.json written before the stage existed)
+ * @param lineCompletionGate the line-completion verdict with its scores, null without the stage
  */
 public record RunResults(
         Map<String, Object> config,
@@ -24,7 +27,9 @@ public record RunResults(
         List<RowSummary> rows,
         List<PromptRecord> prompts,
         List<AccuracyRecord> accuracy,
-        AccuracyGate accuracyGate) {
+        AccuracyGate accuracyGate,
+        List<LineCompletionRecord> lineCompletion,
+        LineCompletionGate lineCompletionGate) {
 
     public RunResults {
         Objects.requireNonNull(environment, "environment");
@@ -33,17 +38,23 @@ public record RunResults(
         rows = rows == null ? List.of() : List.copyOf(rows);
         prompts = prompts == null ? List.of() : List.copyOf(prompts);
         accuracy = accuracy == null ? List.of() : List.copyOf(accuracy);
+        lineCompletion = lineCompletion == null ? List.of() : List.copyOf(lineCompletion);
     }
 
     /** Results of a run without the accuracy stage. */
     public RunResults(
             Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts) {
-        this(config, environment, rows, prompts, null, null);
+        this(config, environment, rows, prompts, null, null, null, null);
     }
 
     /** These results with the accuracy stage's rows and verdict. */
     public RunResults withAccuracy(List<AccuracyRecord> records, AccuracyGate gate) {
-        return new RunResults(config, environment, rows, prompts, records, gate);
+        return new RunResults(config, environment, rows, prompts, records, gate, lineCompletion, lineCompletionGate);
+    }
+
+    /** These results with the line-completion stage's records and verdict. */
+    public RunResults withLineCompletion(List<LineCompletionRecord> records, LineCompletionGate gate) {
+        return new RunResults(config, environment, rows, prompts, accuracy, accuracyGate, records, gate);
     }
 
     /** Results whose rows are computed from the prompt records. */
