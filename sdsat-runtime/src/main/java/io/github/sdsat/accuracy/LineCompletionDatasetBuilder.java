@@ -40,8 +40,9 @@ import java.util.zip.GZIPOutputStream;
  * leaves room for the completion). Items are written interleaved over the packages, so any leading share is spread
  * too. The output folder also gets each package's Debian copyright file and the README.
  *
- * <p>Command line: {@code LineCompletionDatasetBuilder --cache DIR [--out DIR] [--items N] [--seed S]}; the default
- * output folder is the source tree's {@code sdsat-runtime/src/main/resources/io/github/sdsat/data/line-completion}.
+ * <p>Command line: {@code LineCompletionDatasetBuilder --cache DIR [--out DIR] [--items N] [--seed S]
+ * [--check-training-copies]}; the last also fetches the training packages and refuses any held-out file with a
+ * byte-identical copy among them. The default output folder is the source tree's {@code sdsat-runtime/src/main/resources/io/github/sdsat/data/line-completion}.
  */
 public final class LineCompletionDatasetBuilder {
     public static final int DEFAULT_ITEMS = 360;
@@ -60,8 +61,14 @@ public final class LineCompletionDatasetBuilder {
         Path out = Path.of("sdsat-runtime/src/main/resources/io/github/sdsat/data/line-completion");
         int items = DEFAULT_ITEMS;
         long seed = DEFAULT_SEED;
-        String usage = "usage: LineCompletionDatasetBuilder --cache DIR [--out DIR] [--items N] [--seed S]";
+        String usage = "usage: LineCompletionDatasetBuilder --cache DIR [--out DIR] [--items N] [--seed S]"
+                + " [--check-training-copies]";
+        boolean checkTrainingCopies = false;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--check-training-copies")) {
+                checkTrainingCopies = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("Missing value after " + args[i] + ": " + usage);
             }
@@ -84,8 +91,46 @@ public final class LineCompletionDatasetBuilder {
                 .filter(DebianCorpus.Package::heldOut)
                 .toList();
         PythonCorpus corpus = DebianCorpus.assemble(heldOut, cache, System.out);
+        if (checkTrainingCopies) {
+            requireNoTrainingCopies(corpus, cache);
+        }
         try (SdsatTokenizer tokenizer = LoadedModel.openTokenizer(EmbeddedModels.resolve(EmbeddedModels.DEFAULT))) {
             build(heldOut, corpus, cache, tokenizer, items, seed, out, System.out);
+        }
+    }
+
+    /**
+     * Fetches the training packages too (hundreds of MB) and refuses any held-out file whose bytes equal a training
+     * file's (a vendored copy would have been trained on).
+     */
+    static void requireNoTrainingCopies(PythonCorpus heldOut, Path cache) {
+        List<DebianCorpus.Package> training = DebianCorpus.shippedManifest().stream()
+                .filter(p -> !p.heldOut())
+                .toList();
+        java.util.Set<String> trainingHashes = new java.util.HashSet<>();
+        PythonCorpus trainingCorpus = DebianCorpus.assemble(training, cache, System.out);
+        for (PythonCorpus.SourceFile f : trainingCorpus.files()) {
+            trainingHashes.add(sha256(trainingCorpus.read(f)));
+        }
+        List<String> copies = heldOut.files().stream()
+                .filter(f -> trainingHashes.contains(sha256(heldOut.read(f))))
+                .map(PythonCorpus.SourceFile::relativePath)
+                .toList();
+        if (!copies.isEmpty()) {
+            throw new SdsatException("Held-out files with a byte-identical copy in a training package: " + copies);
+        }
+        System.out.printf(
+                "[line-completion] no held-out file has a copy among the %d training files%n",
+                trainingCorpus.files().size());
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
         }
     }
 
@@ -343,9 +388,10 @@ public final class LineCompletionDatasetBuilder {
                 + "Debian 12 \"bookworm\" packages, fetched with `apt-get download PACKAGE=VERSION`, their SHA-256 checked"
                 + " against `io/github/sdsat/train/corpus-packages.tsv`, unpacked with `dpkg -x`. These are the packages"
                 + " that manifest marks `held-out`: the embedded models' training corpus (`DebianCorpus`) keeps every"
-                + " file of them out of training, so no line here was trained on. (The corpus also drops files whose"
-                + " bytes equal an earlier file's, so a held-out file has no byte-identical twin among the training"
-                + " files.) Each package's Python sources are under `usr/lib/python3/dist-packages`; `path` is relative"
+                + " file of them out of training, so no file here was trained on. A vendored byte-identical copy in a"
+                + " training package would have been: the builder's `--check-training-copies` fetches the training"
+                + " packages and refuses such files (not run for this build; none of the training packages is known to"
+                + " vendor these four, and python3-pip, which vendors requests, is not in the corpus). Each package's Python sources are under `usr/lib/python3/dist-packages`; `path` is relative"
                 + " to it. The code keeps its own license: each package's Debian copyright file is shipped next to the"
                 + " data as `LICENSE-PACKAGE`.\n\n"
                 + "| package | version | license | .deb SHA-256 | items | files used (of files) | license file |\n"

@@ -4,15 +4,17 @@ import java.util.List;
 
 /**
  * The line-completion verdict of a run: the SDSAT model's exact match is not below the base model's by more than
- * {@code margin} (the {@code rule} in words), and every greedy decoder wrote exactly {@code ar}'s line on every item.
+ * {@code margin}, its held-out bits per byte not above base's by more than {@code bitsPerByteMargin} (relative), and
+ * every greedy decoder wrote exactly {@code ar}'s line on every item ({@code rule} says it in words).
  * A measure that cannot discriminate (both models at 0) makes the verdict uninformative, listed in
  * {@code discrimination} and in {@code failures}: it never passes.
  *
  * @param margin the largest drop of exact match (SDSAT model below base) that passes
+ * @param bitsPerByteMargin the largest relative increase of bits per byte (SDSAT model over base) that passes
  * @param rule the gate's rule in words
  * @param items items scored
  * @param models the per-model scores, SDSAT model first
- * @param differences the paired differences SDSAT model minus base (exact match, edit similarity)
+ * @param differences the paired differences SDSAT model minus base (exact match, edit similarity, bits per byte)
  * @param discrimination whether each measure can tell the models apart
  * @param decoders the greedy decoders checked against {@code ar}, with their k
  * @param decoderMismatches every item where a greedy decoder's line differed from {@code ar}'s
@@ -25,6 +27,7 @@ import java.util.List;
  */
 public record LineCompletionGate(
         double margin,
+        double bitsPerByteMargin,
         String rule,
         int items,
         List<LineCompletionModelSummary> models,
