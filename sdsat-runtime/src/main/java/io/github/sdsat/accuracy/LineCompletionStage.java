@@ -40,7 +40,8 @@ import java.util.function.Consumer;
  * <p>The gate ({@link LineCompletionGate}) fails when (1) the measured EM difference, SDSAT model minus base, is below
  * {@code -margin}; (2) the SDSAT model's held-out bits per byte is more than {@code bitsPerByteMargin} (relative)
  * above base's; (3) a greedy decoder wrote a different line than {@code ar} on any item; or (4) EM is uninformative
- * (0 for both models, or 1 for both). Conditions (1) and (2) use the point estimates: the paired intervals are shown
+ * (0 for both models, or 1 for both). The greedy decoders complete a leading share of the items
+ * ({@code decoderItemFraction}); plain decoding of both models completes all of them. Conditions (1) and (2) use the point estimates: the paired intervals are shown
  * beside them, but a rule on an interval's far end would pass drops well beyond the margin and one on its near end
  * would fail a model equal to base about half the time. The power of (1), the probability of failing when the SDSAT
  * model's true EM is {@code degradation} below base's, is simulated from the measured paired items ({@link #power}).
@@ -96,6 +97,11 @@ public final class LineCompletionStage {
 
     public int itemCount() {
         return items.size();
+    }
+
+    /** Leading items the greedy SDSAT decoders complete (plain decoding completes all). */
+    public int decoderItems() {
+        return (int) Math.max(1, Math.min(items.size(), Math.round(config.decoderItemFraction() * items.size())));
     }
 
     public LineCompletionConfig config() {
@@ -155,9 +161,12 @@ public final class LineCompletionStage {
             GenerationConfig generation = generation(stops, config.k());
             long[] prompt = fittedPrompt(encoder, item, decoders.values(), generation, loaded);
             for (Map.Entry<String, Decoder> entry : decoders.entrySet()) {
+                boolean isAr = entry.getKey().equals(AutoregressiveDecoder.NAME);
+                if (!isAr && i >= decoderItems()) {
+                    continue;
+                }
                 String line = completeLine(loaded.tokenizer(), entry.getValue(), prompt, generation);
                 predicted.get(entry.getKey()).add(line);
-                boolean isAr = entry.getKey().equals(AutoregressiveDecoder.NAME);
                 records.add(new LineCompletionRecord(
                         item.id(),
                         label,
@@ -276,8 +285,9 @@ public final class LineCompletionStage {
             if (entry.getKey().equals(AutoregressiveDecoder.NAME)) {
                 continue;
             }
-            decoders.add(entry.getKey() + " k" + config.k());
-            for (int i = 0; i < items.size(); i++) {
+            decoders.add(entry.getKey() + " k" + config.k() + " on "
+                    + entry.getValue().size() + " items");
+            for (int i = 0; i < entry.getValue().size(); i++) {
                 if (!entry.getValue().get(i).equals(sdsat.ar().get(i))) {
                     mismatches.add(new LineCompletionMismatch(
                             items.get(i).id(),

@@ -141,7 +141,8 @@ class LineCompletionMathTest {
 
     @Test
     void badParametersAreListedBeforeAnyModelLoads() {
-        LineCompletionConfig bad = new LineCompletionConfig(0, 0, -1, -1, 0, 25, List.of("ar", "nope", "sdsat"), 0, 10);
+        LineCompletionConfig bad =
+                new LineCompletionConfig(0, 0, -1, -1, 0, 25, List.of("ar", "nope", "sdsat"), 0, 0, 10);
         assertThatThrownBy(() -> LineCompletionStage.prepare(bad))
                 .isInstanceOf(SdsatException.class)
                 .hasMessageContaining("itemFraction 0.0")
@@ -152,9 +153,11 @@ class LineCompletionMathTest {
                 .hasMessageContaining("resamples 10")
                 .hasMessageContaining("decoders list ar")
                 .hasMessageContaining("decoder 'nope' is unknown")
-                .hasMessageContaining("k 0");
+                .hasMessageContaining("k 0")
+                .hasMessageContaining("decoderItemFraction 0.0");
         LineCompletionStage stage =
                 LineCompletionStage.prepare(LineCompletionConfig.defaults().withItemFraction(0.1));
         assertThat(stage.itemCount()).isEqualTo(36);
+        assertThat(stage.decoderItems()).isEqualTo(12);
     }
 }

@@ -31,8 +31,9 @@ class LineCompletionStageTest {
     @Test
     void greedyDecodersWriteExactlyArsLines(@TempDir Path folder) throws Exception {
         DjlOffline.enable();
-        LineCompletionStage stage = LineCompletionStage.prepare(
-                LineCompletionConfig.defaults().withItemFraction(24.0 / LineCompletionDatasetBuilder.DEFAULT_ITEMS));
+        LineCompletionStage stage = LineCompletionStage.prepare(LineCompletionConfig.defaults()
+                .withItemFraction(24.0 / LineCompletionDatasetBuilder.DEFAULT_ITEMS)
+                .withDecoderItemFraction(1.0));
         try (LoadedModel sdsat = LoadedModel.open(EmbeddedModels.resolve("sdsat"), CPU, null);
                 LoadedModel base = LoadedModel.open(EmbeddedModels.resolve("base"), CPU, null)) {
             LineCompletionStage.Result result = stage.run(sdsat, base, System.out::println);
