@@ -258,16 +258,7 @@ public final class AccuracyStage {
         }
         decoder.validate(generation);
         GenerationResult result = decoder.generate(prompt, generation);
-        long[] all = new long[prompt.length + result.outputIds().length];
-        System.arraycopy(prompt, 0, all, 0, prompt.length);
-        System.arraycopy(result.outputIds(), 0, all, prompt.length, result.outputIds().length);
-        // Decoding prompt and output together keeps a word boundary at the seam (SentencePiece drops a leading space
-        // of a sequence decoded alone).
-        String promptText = loaded.tokenizer().decode(prompt, true);
-        String fullText = loaded.tokenizer().decode(all, true);
-        return fullText.startsWith(promptText)
-                ? fullText.substring(promptText.length())
-                : loaded.tokenizer().decode(result.outputIds(), true);
+        return Completions.textAfterPrompt(loaded.tokenizer(), prompt, result.outputIds());
     }
 
     private static GenerationConfig generation(Row row, int maxNewTokens, long seed, long[] stops) {

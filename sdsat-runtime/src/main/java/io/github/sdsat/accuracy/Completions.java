@@ -1,6 +1,7 @@
 package io.github.sdsat.accuracy;
 
 import io.github.sdsat.dataset.HumanEval;
+import io.github.sdsat.tokenizer.SdsatTokenizer;
 import java.util.List;
 
 /**
@@ -36,6 +37,21 @@ public final class Completions {
             lineStart = newline + 1;
         }
         return completion;
+    }
+
+    /**
+     * The text a generation added to its prompt. Prompt and output are decoded together, which keeps a word boundary
+     * at the seam (SentencePiece drops a leading space of a sequence decoded alone); special tokens are left out.
+     */
+    public static String textAfterPrompt(SdsatTokenizer tokenizer, long[] prompt, long[] output) {
+        long[] all = new long[prompt.length + output.length];
+        System.arraycopy(prompt, 0, all, 0, prompt.length);
+        System.arraycopy(output, 0, all, prompt.length, output.length);
+        String promptText = tokenizer.decode(prompt, true);
+        String fullText = tokenizer.decode(all, true);
+        return fullText.startsWith(promptText)
+                ? fullText.substring(promptText.length())
+                : tokenizer.decode(output, true);
     }
 
     /**

@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param prompts per-prompt records
  * @param accuracy HumanEval pass@1 per model and decoder, when the run had the accuracy stage; else empty
  * @param accuracyGate the accuracy verdict with its paired comparisons, null without the accuracy stage
+ * @param lineCompletion the held-out line completions per model, decoder and item, when the run had the
+ *     line-completion stage; else empty (also when read from a results.json written before the stage existed)
+ * @param lineCompletionGate the line-completion verdict with its scores, null without the stage
  * @param mismatches each greedy run whose output differs from the baseline's, with its logit margin (tie or real)
  * @param gates every gate the run evaluated (lossless, floors, baseline, accuracy), in evaluation order; empty for
  *     results written before gates existed
@@ -28,6 +31,8 @@ public record RunResults(
         List<PromptRecord> prompts,
         List<AccuracyRecord> accuracy,
         AccuracyGate accuracyGate,
+        List<LineCompletionRecord> lineCompletion,
+        LineCompletionGate lineCompletionGate,
         List<GreedyMismatch> mismatches,
         List<GateResult> gates) {
 
@@ -38,34 +43,81 @@ public record RunResults(
         rows = rows == null ? List.of() : List.copyOf(rows);
         prompts = prompts == null ? List.of() : List.copyOf(prompts);
         accuracy = accuracy == null ? List.of() : List.copyOf(accuracy);
+        lineCompletion = lineCompletion == null ? List.of() : List.copyOf(lineCompletion);
         mismatches = mismatches == null ? List.of() : List.copyOf(mismatches);
         gates = gates == null ? List.of() : List.copyOf(gates);
     }
 
-    /** Results of a run without the accuracy stage. */
+    /** Results of a run without the accuracy stages. */
     public RunResults(
             Map<String, Object> config, Environment environment, List<RowSummary> rows, List<PromptRecord> prompts) {
-        this(config, environment, rows, prompts, null, null, null, null);
+        this(config, environment, rows, prompts, null, null, null, null, null, null);
     }
 
     /** These results with the accuracy stage's rows and verdict. */
     public RunResults withAccuracy(List<AccuracyRecord> records, AccuracyGate gate) {
-        return new RunResults(config, environment, rows, prompts, records, gate, mismatches, gates);
+        return new RunResults(
+                config,
+                environment,
+                rows,
+                prompts,
+                records,
+                gate,
+                lineCompletion,
+                lineCompletionGate,
+                mismatches,
+                gates);
+    }
+
+    /** These results with the line-completion stage's records and verdict. */
+    public RunResults withLineCompletion(List<LineCompletionRecord> records, LineCompletionGate gate) {
+        return new RunResults(
+                config, environment, rows, prompts, accuracy, accuracyGate, records, gate, mismatches, gates);
     }
 
     /** These results with another configuration map (a stage adding its parameters). */
     public RunResults withConfig(Map<String, Object> newConfig) {
-        return new RunResults(newConfig, environment, rows, prompts, accuracy, accuracyGate, mismatches, gates);
+        return new RunResults(
+                newConfig,
+                environment,
+                rows,
+                prompts,
+                accuracy,
+                accuracyGate,
+                lineCompletion,
+                lineCompletionGate,
+                mismatches,
+                gates);
     }
 
     /** These results with the greedy runs that differ from the baseline. */
     public RunResults withMismatches(List<GreedyMismatch> differing) {
-        return new RunResults(config, environment, rows, prompts, accuracy, accuracyGate, differing, gates);
+        return new RunResults(
+                config,
+                environment,
+                rows,
+                prompts,
+                accuracy,
+                accuracyGate,
+                lineCompletion,
+                lineCompletionGate,
+                differing,
+                gates);
     }
 
     /** These results with the gates evaluated on them. */
     public RunResults withGates(List<GateResult> evaluated) {
-        return new RunResults(config, environment, rows, prompts, accuracy, accuracyGate, mismatches, evaluated);
+        return new RunResults(
+                config,
+                environment,
+                rows,
+                prompts,
+                accuracy,
+                accuracyGate,
+                lineCompletion,
+                lineCompletionGate,
+                mismatches,
+                evaluated);
     }
 
     /** The gates that fail the build. */
