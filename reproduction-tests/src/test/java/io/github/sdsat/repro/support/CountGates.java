@@ -82,6 +82,18 @@ public final class CountGates {
                 s.loops(),
                 s.draftedTokens(),
                 s.acceptedTokens());
+        if (decoder.equals("sdsat")) {
+            // The two-step loop feeds the last token and k SAT tokens, then the last token and k drafts: every decode
+            // pass has k + 1 new tokens. These widths come from the model boundary (MeteredRun), not the decoder.
+            long[] widths = s.decodePassesByWidth();
+            for (int w = 0; w < widths.length; w++) {
+                if (widths[w] != 0 && w != k + 1) {
+                    throw new AssertionError(where + ": the model ran " + widths[w] + " decode passes of " + w
+                            + " new tokens, but every two-step pass holds k + 1 = " + (k + 1)
+                            + ": the decoder does not draft k tokens per loop (drafts capped or skipped)");
+                }
+            }
+        }
         if (s.acceptedPerPosition().length != k) {
             throw new AssertionError(where + ": accepted counts for " + s.acceptedPerPosition().length
                     + " draft positions, expected k = " + k + ": the decoder does not draft k tokens per loop");
@@ -150,6 +162,26 @@ public final class CountGates {
         if (s.newTokens() > mostTokens) {
             throw new AssertionError(where + ": " + s.newTokens() + " tokens emitted, but the prefill, " + perLoop
                     + " token(s) decided per loop and the accepted drafts make at most " + mostTokens);
+        }
+    }
+
+    /**
+     * Fails when the decoder's own pass counter differs from the passes the model ran during its generation (counted
+     * at the model boundary, {@link MeteredRun}): the gates read the model's count, and this names a decoder whose
+     * reported statistics hide passes.
+     */
+    public static void checkOwnCounterMatchesModel(String decoder, int k, String promptId, MeteredRun run) {
+        int own = run.result().stats().forwardPasses();
+        if (own != run.modelPasses()) {
+            throw new AssertionError(String.format(
+                    Locale.ROOT,
+                    "%s k=%d on %s: the decoder reports %d forward passes, the model ran %d: passes miscounted "
+                            + "(the gates count at the model)",
+                    decoder,
+                    k,
+                    promptId,
+                    own,
+                    run.modelPasses()));
         }
     }
 
