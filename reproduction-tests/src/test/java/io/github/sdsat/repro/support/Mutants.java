@@ -218,4 +218,16 @@ public final class Mutants {
             return claimed;
         }
     }
+
+    /** Samples without the top-p cut whatever the config asks for (top-k and temperature kept). */
+    public static final class IgnoresTopP extends Wrapper {
+        public IgnoresTopP(Decoder inner) {
+            super(inner, "test-" + inner.name() + "-ignores-top-p");
+        }
+
+        @Override
+        public GenerationResult generate(long[] promptIds, GenerationConfig config) {
+            return inner.generate(promptIds, config.toBuilder().topP(1.0).build());
+        }
+    }
 }
