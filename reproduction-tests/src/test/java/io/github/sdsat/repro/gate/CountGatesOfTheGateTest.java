@@ -114,4 +114,15 @@ class CountGatesOfTheGateTest {
                 .hasMessageContaining("sdsat k=5: draft position 1 accepted")
                 .hasMessageContaining("speed.acceptedPerLoop.sdsat.k5");
     }
+
+    @Test
+    @DisplayName("a count floor looser than 'measured - 0.02' fails its rule; one at the rule passes")
+    void floorLooserThanItsRuleFails() {
+        CountGates.checkFloorFollowsTheRule("speed.tokensPerForward.sdsat.k5", 1.371, 1.351, 0.02);
+        assertThatThrownBy(
+                        () -> CountGates.checkFloorFollowsTheRule("speed.tokensPerForward.sdsat.k5", 1.371, 1.30, 0.02))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("looser than its rule (measured - 0.02)")
+                .hasMessageContaining("recalibrate it to 1.3510");
+    }
 }

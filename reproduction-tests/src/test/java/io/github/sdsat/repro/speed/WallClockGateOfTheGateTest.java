@@ -40,6 +40,18 @@ class WallClockGateOfTheGateTest {
     }
 
     @Test
+    @DisplayName("SDSAT k=5 that hides a second generation from its own clock fails its regression-guard floor")
+    void sdsatHidingWorkFromItsClockFailsItsFloor() {
+        ReproModel model = ReproModel.sdsat();
+        Decoder slow = new Mutants.HidesWorkFromItsClock(Decoders.create("sdsat", model.model(), model.satId()));
+        SpeedGateTest.Timings timings = SpeedGateTest.timeInterleaved(
+                model.model(), new AutoregressiveDecoder(model.model()), slow, 5, Prompts.speed(model), 1);
+        assertThatThrownBy(() -> SpeedGateTest.checkSpeedupLowerBound("sdsat", 5, timings))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("is below the floor speed.wallclock.minSpeedupLowerBound.sdsat.k5");
+    }
+
+    @Test
     @DisplayName("the bootstrap bound excludes a decoder 37% slower and covers one of equal speed (±20% noise)")
     void bootstrapIntervalSeparatesSlowerFromEqual() {
         SplittableRandom random = new SplittableRandom(5);

@@ -43,8 +43,12 @@ public record MeteredRun(GenerationResult result, long modelPasses, long[] model
     public GenerationResult counted() {
         GenerationStats s = result.stats();
         long[] decode = modelPassesByWidth.clone();
+        int widest = decode.length - 1; // the meter's widths run to the widest pass ever, so trailing zeros are common
+        while (widest > 0 && decode[widest] == 0) {
+            widest--;
+        }
         if (modelPasses > 0) {
-            decode[decode.length - 1]--;
+            decode[widest]--;
         }
         int last = decode.length - 1;
         while (last > 0 && decode[last] == 0) {
