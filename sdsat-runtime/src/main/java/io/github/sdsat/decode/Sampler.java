@@ -30,7 +30,8 @@ public final class Sampler {
 
     /**
      * The processed distribution of one row: softmax(logits / T), restricted to the top-k tokens (0 = all), then to
-     * the smallest set of most likely tokens whose mass reaches topP, renormalised. T must be &gt; 0.
+     * the smallest set of most likely tokens whose mass reaches topP of the top-k distribution renormalised (Hugging
+     * Face's order: temperature, top-k, top-p), renormalised. T must be &gt; 0.
      */
     public static double[] distribution(float[] logits, int offset, int vocab, GenerationConfig config) {
         double t = config.temperature();
@@ -63,12 +64,18 @@ public final class Sampler {
         Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
         int keep = topK ? config.topK() : vocab;
         if (topP) {
+            // top-p on the top-k distribution renormalised, as Hugging Face's warpers apply them in turn: the nucleus
+            // is the smallest set whose share of the top-k mass reaches topP
+            double topKMass = 0;
+            for (int i = 0; i < keep; i++) {
+                topKMass += p[order[i]];
+            }
             double mass = 0;
             int n = 0;
             while (n < keep) {
                 mass += p[order[n]];
                 n++;
-                if (mass >= config.topP()) {
+                if (mass >= config.topP() * topKMass) {
                     break;
                 }
             }

@@ -172,6 +172,14 @@ public final class LlamaModel implements AutoCloseable {
         return System.nanoTime();
     }
 
+    /** Passes counted at this model's boundary (what the reproduction gates count instead of a decoder's counter). */
+    private final PassMeter passMeter = new PassMeter();
+
+    /** Every forward pass this model has run, by width: see {@link PassMeter}. */
+    public PassMeter passMeter() {
+        return passMeter;
+    }
+
     /** How many times {@link #clock()} was read on this model. */
     public long clockReads() {
         return clockReads.get();
@@ -242,6 +250,7 @@ public final class LlamaModel implements AutoCloseable {
      */
     public float[] logits(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
         if (cpu != null) {
+            passMeter.count(tokens.length);
             return cpu.forward(cache, tokens, positions, mask, logitsFrom);
         }
         synchronized (djlPassLock) {
@@ -255,6 +264,7 @@ public final class LlamaModel implements AutoCloseable {
     /** Greedy choice (argmax) of each logits row from {@code logitsFrom} on; see {@link #logits}. */
     public long[] argmax(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
         if (cpu != null) {
+            passMeter.count(tokens.length);
             return argmaxRows(cpu.forward(cache, tokens, positions, mask, logitsFrom), config.vocabSize());
         }
         synchronized (djlPassLock) {
@@ -300,6 +310,7 @@ public final class LlamaModel implements AutoCloseable {
         if (cpu != null) {
             return forwardOnCpu(tokens, positions, mask, cache, (int) logitsFrom);
         }
+        passMeter.count((int) tokens.getShape().get(tokens.getShape().dimension() - 1));
         return djl.forward(weights, tokens, positions, mask, cache, logitsFrom);
     }
 
@@ -333,6 +344,7 @@ public final class LlamaModel implements AutoCloseable {
                     int per = n * total;
                     rowMask = masks.length == per ? masks : Arrays.copyOfRange(masks, s * per, (s + 1) * per);
                 }
+                passMeter.count(n);
                 float[] one = cpu.forward(
                         own,
                         Arrays.copyOfRange(ids, s * n, (s + 1) * n),

@@ -134,6 +134,7 @@ public final class ResultFiles {
         } catch (IOException e) {
             throw new SdsatException("Cannot serialise the results of " + runDir + " to JSON: " + e.getMessage(), e);
         }
+        recoverInterruptedReplace(target);
         Path staging = target.getParent() == null
                 ? null
                 : target.getParent()
@@ -233,6 +234,66 @@ public final class ResultFiles {
         deleteTree(old);
     }
 
+    /**
+     * Cleans up after a write that died between its two renames ({@link #replaceFolder}) or before it removed its
+     * staging folder: only the sibling folders {@code .<name>.<pid>.<n>.old|.new} of processes no longer alive, so a
+     * write in progress is never touched. A set-aside old report whose replacement never arrived is put back in
+     * {@code target}'s place (the newest, when there are several); the rest are deleted. Best effort: a folder that
+     * cannot be moved or deleted stays, and the write goes on.
+     */
+    private static void recoverInterruptedReplace(Path target) {
+        Path parent = target.getParent();
+        if (parent == null || target.getFileName() == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        java.util.regex.Pattern leftover = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote("." + target.getFileName() + ".") + "(\\d+)\\.\\d+\\.(old|new)");
+        List<Path> old = new ArrayList<>();
+        List<Path> dead = new ArrayList<>();
+        try (var siblings = Files.list(parent)) {
+            for (Path p : (Iterable<Path>) siblings::iterator) {
+                java.util.regex.Matcher m = leftover.matcher(p.getFileName().toString());
+                if (m.matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !alive(m.group(1))) {
+                    dead.add(p);
+                    if (m.group(2).equals("old") && Files.isRegularFile(p.resolve(RESULTS_JSON))) {
+                        old.add(p);
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return;
+        }
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !old.isEmpty()) {
+            old.sort(java.util.Comparator.comparing(ResultFiles::modified));
+            Path newest = old.get(old.size() - 1);
+            try {
+                renameFolder(newest, target);
+                dead.remove(newest);
+            } catch (IOException e) {
+                return; // leave everything as found: the old report is still in the set-aside folder
+            }
+        }
+        dead.forEach(ResultFiles::deleteTree);
+    }
+
+    private static boolean alive(String pid) {
+        try {
+            return ProcessHandle.of(Long.parseLong(pid))
+                    .map(ProcessHandle::isAlive)
+                    .orElse(false);
+        } catch (NumberFormatException e) {
+            return true; // not ours to judge
+        }
+    }
+
+    private static java.nio.file.attribute.FileTime modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (IOException e) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
+        }
+    }
+
     private static void renameFolder(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
@@ -260,6 +321,7 @@ public final class ResultFiles {
      * @throws SdsatException naming the file when it is missing or not a valid results file
      */
     public static RunResults read(Path runDir) {
+        recoverInterruptedReplace(runDir.toAbsolutePath().normalize());
         Path file = runDir.resolve(RESULTS_JSON);
         if (!Files.isRegularFile(file)) {
             throw new SdsatException("No " + RESULTS_JSON + " in " + runDir.toAbsolutePath()

@@ -1,5 +1,6 @@
 package io.github.sdsat.repro.accuracy;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.sdsat.repro.support.ReproModel;
@@ -26,12 +27,26 @@ class AccuracyGatesOfTheGateTest {
     }
 
     @Test
-    @DisplayName("a fine-tune that lost its language model (random weights) fails the held-out loss gate")
-    void brokenFineTuneFailsTheLossGate() {
-        assertThatThrownBy(
-                        () -> AccuracyPreservationTest.checkHeldOutLoss(ReproModel.base(), ReproModel.randomFixture()))
+    @DisplayName("the base model with a flattened LM head fails the loss gate at +3% and passes it at +1%")
+    void lossGateSeparatesThreeFromOnePercent() {
+        // The candidates are the base model itself with its LM head scaled (logits x s), the scale found so that the
+        // loss rises by 3% and by 1%: same tokenizer, same files, the gate's own loss code; the bound is 2%.
+        ReproModel base = ReproModel.base();
+        AccuracyPreservationTest.HeldOutLogits logits = AccuracyPreservationTest.HeldOutLogits.of(base);
+        double[] baseLoss = logits.loss(1.0);
+        double threePercent = logits.scaleForRelativeIncrease(0.03);
+        double onePercent = logits.scaleForRelativeIncrease(0.01);
+        double[] threeLoss = logits.loss(threePercent);
+        assertThat((threeLoss[0] - baseLoss[0]) / baseLoss[0])
+                .as("the +3% model")
+                .isBetween(0.029, 0.031);
+        assertThatThrownBy(() -> AccuracyPreservationTest.checkHeldOutLoss(
+                        "base", baseLoss, "base with LM head x " + threePercent, threeLoss))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("relative change +")
                 .hasMessageContaining("the fine-tune lost standard-token accuracy");
+        double passed = AccuracyPreservationTest.checkHeldOutLoss(
+                "base", baseLoss, "base with LM head x " + onePercent, logits.loss(onePercent));
+        assertThat(passed).as("relative change of the +1% model").isBetween(0.009, 0.011);
     }
 }

@@ -66,6 +66,15 @@ class AccuracyPreservationTest {
     static void checkHeldOutLoss(ReproModel base, ReproModel candidate) {
         double[] baseLoss = Allure.step(base.role() + " model: held-out loss", () -> loss(base));
         double[] candidateLoss = Allure.step(candidate.role() + " model: held-out loss", () -> loss(candidate));
+        checkHeldOutLoss(base.role(), baseLoss, candidate.role(), candidateLoss);
+    }
+
+    /**
+     * The loss gate's verdict on two measured losses ({@link #loss}: mean nats per token, token count).
+     *
+     * @return the relative change
+     */
+    static double checkHeldOutLoss(String baseRole, double[] baseLoss, String candidateRole, double[] candidateLoss) {
         double relative = (candidateLoss[0] - baseLoss[0]) / baseLoss[0];
         double bound = Thresholds.number("accuracy.maxRelativeLossIncrease");
         String summary = String.format(
@@ -74,9 +83,9 @@ class AccuracyPreservationTest {
                         + "%.5f nats/token, %s %.5f nats/token, relative change %+.3f%% (bound +%.1f%%)",
                 (long) baseLoss[1],
                 manifest().size(),
-                base.role(),
+                baseRole,
                 baseLoss[0],
-                candidate.role(),
+                candidateRole,
                 candidateLoss[0],
                 100 * relative,
                 100 * bound);
@@ -84,6 +93,7 @@ class AccuracyPreservationTest {
         if (relative > bound) {
             throw new AssertionError(summary + ": the fine-tune lost standard-token accuracy");
         }
+        return relative;
     }
 
     /**
@@ -128,25 +138,68 @@ class AccuracyPreservationTest {
 
     /** Mean cross-entropy (nats per predicted token) over the held-out files, and the token count. */
     static double[] loss(ReproModel model) {
-        double total = 0;
-        long count = 0;
-        int vocab = model.model().config().vocabSize();
-        long bos = model.tokenizer().specials().bos();
-        for (String file : manifest().keySet()) {
-            long[] ids = model.tokenizer().encode(read("/heldout/" + file));
-            for (int start = 0; start < ids.length; start += WINDOW - 1) {
-                int end = Math.min(ids.length, start + WINDOW - 1);
-                long[] window = new long[end - start + 1];
-                window[0] = bos;
-                System.arraycopy(ids, start, window, 1, end - start);
-                float[] rows = LogitProbe.rows(model.model(), window, 0);
-                for (int i = 0; i + 1 < window.length; i++) {
-                    total += crossEntropy(rows, i * vocab, vocab, (int) window[i + 1]);
+        return HeldOutLogits.of(model).loss(1.0);
+    }
+
+    /**
+     * The held-out files' logits of one model, every predicted row with its target, kept so that the loss of the
+     * same model with its LM head scaled by a factor s (logits x s: s < 1 flattens every next-token distribution,
+     * as a fine-tune that lost confidence would) can be computed without another pass.
+     */
+    record HeldOutLogits(List<float[]> windows, List<long[]> targets, int vocab) {
+        static HeldOutLogits of(ReproModel model) {
+            int vocab = model.model().config().vocabSize();
+            long bos = model.tokenizer().specials().bos();
+            List<float[]> windows = new java.util.ArrayList<>();
+            List<long[]> targets = new java.util.ArrayList<>();
+            for (String file : manifest().keySet()) {
+                long[] ids = model.tokenizer().encode(read("/heldout/" + file));
+                for (int start = 0; start < ids.length; start += WINDOW - 1) {
+                    int end = Math.min(ids.length, start + WINDOW - 1);
+                    long[] window = new long[end - start + 1];
+                    window[0] = bos;
+                    System.arraycopy(ids, start, window, 1, end - start);
+                    windows.add(LogitProbe.rows(model.model(), window, 0));
+                    targets.add(Arrays.copyOfRange(window, 1, window.length));
+                }
+            }
+            return new HeldOutLogits(windows, targets, vocab);
+        }
+
+        /** Mean cross-entropy with the logits scaled by {@code scale}, and the token count. */
+        double[] loss(double scale) {
+            double total = 0;
+            long count = 0;
+            float[] scaled = new float[vocab];
+            for (int w = 0; w < windows.size(); w++) {
+                float[] rows = windows.get(w);
+                long[] next = targets.get(w);
+                for (int i = 0; i < next.length; i++) {
+                    for (int v = 0; v < vocab; v++) {
+                        scaled[v] = (float) (scale * rows[i * vocab + v]);
+                    }
+                    total += crossEntropy(scaled, 0, vocab, (int) next[i]);
                     count++;
                 }
             }
+            return new double[] {total / count, count};
         }
-        return new double[] {total / count, count};
+
+        /** The scale in (0.05, 1] whose loss is {@code relative} above the unscaled loss (bisection, to 1e-4). */
+        double scaleForRelativeIncrease(double relative) {
+            double target = loss(1.0)[0] * (1 + relative);
+            double low = 0.05; // loss far above the target
+            double high = 1.0;
+            while (high - low > 1e-4) {
+                double mid = (low + high) / 2;
+                if (loss(mid)[0] > target) {
+                    low = mid;
+                } else {
+                    high = mid;
+                }
+            }
+            return (low + high) / 2;
+        }
     }
 
     static double crossEntropy(float[] logits, int offset, int vocab, int target) {

@@ -7,7 +7,8 @@ import io.github.sdsat.bench.ReproductionConfig;
 import io.github.sdsat.bench.ReproductionRun;
 import io.github.sdsat.dataset.HumanEval;
 import io.github.sdsat.model.DjlOffline;
-import io.github.sdsat.model.EmbeddedModels;
+import io.github.sdsat.repro.support.Matrix;
+import io.github.sdsat.repro.support.ReproModel;
 import io.github.sdsat.results.AccuracyGate;
 import io.github.sdsat.results.AccuracyRecord;
 import io.qameta.allure.Allure;
@@ -40,13 +41,15 @@ class HumanEvalPassAt1Test {
             + " margin of base")
     void passAt1OfBaseAndSdsatModelsAndEveryGreedyDecoder(@TempDir Path reports) {
         DjlOffline.enable();
+        // Every greedy decoder of the build (the README's row), on the models -Dsdsat.model / -Dsdsat.baseModel name.
+        List<String> decoders = Matrix.speculativeDecoders();
         ReproductionConfig speed = ReproductionConfig.builder()
-                .model(EmbeddedModels.resolve("sdsat"))
+                .model(ReproModel.sdsat().folder())
                 .device("cpu")
                 .datasets(List.of("humaneval"))
                 .dataLimit(1.0 / HumanEval.PROBLEM_COUNT)
                 .kList(List.of(5))
-                .decoders(List.of("sdsat", "sdsat-single-pass", "lookup"))
+                .decoders(decoders)
                 .temperatures(List.of(0.0))
                 .maxNewTokens(8)
                 .warmup(0)
@@ -54,7 +57,7 @@ class HumanEvalPassAt1Test {
                 .runId("pass-at-1")
                 .build();
         AccuracyConfig accuracy = new AccuracyConfig(
-                EmbeddedModels.resolve("base"),
+                ReproModel.base().folder(),
                 (double) PROBLEMS / HumanEval.PROBLEM_COUNT,
                 64,
                 AccuracyConfig.DEFAULT_MARGIN,
@@ -84,14 +87,11 @@ class HumanEvalPassAt1Test {
                 table.toString(),
                 ".tsv");
 
-        assertThat(records)
-                .extracting(AccuracyRecord::label)
-                .containsExactly(
-                        "sdsat/ar T0",
-                        "sdsat/sdsat k5 T0",
-                        "sdsat/sdsat-single-pass k5 T0",
-                        "sdsat/lookup k5 T0",
-                        "base/ar T0");
+        List<String> labels = new java.util.ArrayList<>();
+        labels.add("sdsat/ar T0");
+        decoders.forEach(d -> labels.add("sdsat/" + d + " k5 T0"));
+        labels.add("base/ar T0");
+        assertThat(records).extracting(AccuracyRecord::label).containsExactlyElementsOf(labels);
         assertThat(records).allSatisfy(r -> assertThat(r.problems()).isEqualTo(PROBLEMS));
         assertThat(gate.passed()).as("accuracy gate: %s", gate.failures()).isTrue();
     }

@@ -8,10 +8,10 @@ import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.repro.support.BaselineCache;
 import io.github.sdsat.repro.support.CountGates;
+import io.github.sdsat.repro.support.MeteredRun;
 import io.github.sdsat.repro.support.Mutants;
 import io.github.sdsat.repro.support.Prompts;
 import io.github.sdsat.repro.support.ReproModel;
-import io.github.sdsat.repro.support.ReproPrompt;
 import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
 import java.util.List;
@@ -28,11 +28,17 @@ import org.junit.jupiter.api.Test;
 class CountGatesOfTheGateTest {
     private static final int K = 5;
 
-    private static List<GenerationResult> run(Decoder decoder, int k) {
+    /** The mutant's runs on the speed prompts, measured at the model boundary as the gates measure them. */
+    private static List<MeteredRun> metered(Decoder decoder, int k) {
         ReproModel model = ReproModel.sdsat();
         return Prompts.speed(model).stream()
-                .map(p -> decoder.generate(p.ids(), BaselineCache.config(p, Prompts.SPEED_NEW_TOKENS, k)))
+                .map(p -> MeteredRun.generate(
+                        model.model(), decoder, p.ids(), BaselineCache.config(p, Prompts.SPEED_NEW_TOKENS, k)))
                 .toList();
+    }
+
+    private static List<GenerationResult> run(Decoder decoder, int k) {
+        return metered(decoder, k).stream().map(MeteredRun::counted).toList();
     }
 
     private static Decoder sdsat() {
@@ -41,33 +47,55 @@ class CountGatesOfTheGateTest {
     }
 
     @Test
-    @DisplayName("a decoder that caps its drafts at 3 fails 'drafted tokens per loop equal k' at k=5")
+    @DisplayName(
+            "a decoder that caps its drafts at 3 but reports k=5 fails 'drafted tokens per loop' on the model's pass widths")
     void draftsCappedBelowKFailTheDraftsPerLoopGate() {
-        List<GenerationResult> runs = run(new Mutants.CappedDrafts(sdsat(), 3), K);
-        ReproPrompt first = Prompts.speed(ReproModel.sdsat()).get(0);
-        // Tokens per pass cannot tell: acceptance saturates at 3 drafts on this model, which is why this gate exists.
+        MeteredRun first =
+                metered(new Mutants.CappedDraftsReportingK(sdsat(), 3), K).get(0);
+        String id = Prompts.speed(ReproModel.sdsat()).get(0).id();
+        // Its own bookkeeping claims k drafts per loop, so the checks on its statistics alone pass ...
+        CountGates.checkDraftsPerLoop("sdsat", K, id, first.result().stats());
+        // ... and tokens per pass cannot tell (acceptance saturates at 3 drafts on this model); the widths can.
         assertThatThrownBy(() -> CountGates.checkDraftsPerLoop(
-                        "sdsat", K, first.id(), runs.get(0).stats()))
+                        "sdsat", K, id, first.counted().stats()))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("sdsat k=5 on " + first.id())
-                .hasMessageContaining("expected k = 5")
+                .hasMessageContaining("sdsat k=5 on " + id)
+                .hasMessageContaining("decode passes of 4 new tokens")
                 .hasMessageContaining("does not draft k tokens per loop");
     }
 
     @Test
-    @DisplayName("a decoder that does not count its draft passes fails 'forward passes per loop'")
-    void miscountedPassesFailThePassesPerLoopGate() {
-        List<GenerationResult> runs = run(new Mutants.MiscountedPasses(sdsat()), K);
-        ReproPrompt first = Prompts.speed(ReproModel.sdsat()).get(0);
-        assertThat(CountGates.tokensPerPass(runs))
-                .as("the miscount inflates tokens per pass, so its floor passes")
-                .isGreaterThan(CountGates.tokensPerPass(run(sdsat(), K)));
-        assertThatThrownBy(() -> CountGates.checkPassesPerLoop(
-                        "sdsat", K, first.id(), runs.get(0).stats()))
+    @DisplayName("a decoder that does not count its draft passes is counted at the model, and its counter is named")
+    void miscountedPassesAreCountedAtTheModel() {
+        List<MeteredRun> runs = metered(new Mutants.MiscountedPasses(sdsat()), K);
+        String id = Prompts.speed(ReproModel.sdsat()).get(0).id();
+        assertThat(CountGates.tokensPerPass(
+                        runs.stream().map(MeteredRun::counted).toList()))
+                .as("tokens per pass from the model's count are the honest decoder's")
+                .isEqualTo(CountGates.tokensPerPass(run(sdsat(), K)));
+        assertThatThrownBy(() -> CountGates.checkOwnCounterMatchesModel("sdsat", K, id, runs.get(0)))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("sdsat k=5 on " + first.id())
+                .hasMessageContaining("sdsat k=5 on " + id)
+                .hasMessageContaining("passes miscounted");
+    }
+
+    @Test
+    @DisplayName("a decoder that runs a pass its counter leaves out fails 'forward passes per loop' at the model")
+    void hiddenPassFailsThePassesPerLoopGate() {
+        ReproModel model = ReproModel.sdsat();
+        MeteredRun first = metered(new Mutants.HiddenPrefillPass(sdsat(), model.model()), K)
+                .get(0);
+        String id = Prompts.speed(model).get(0).id();
+        CountGates.checkPassesPerLoop("sdsat", K, id, first.result().stats()); // its own counter looks right
+        assertThatThrownBy(() -> CountGates.checkPassesPerLoop(
+                        "sdsat", K, id, first.counted().stats()))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("sdsat k=5 on " + id)
                 .hasMessageContaining("pass(es) per loop")
                 .hasMessageContaining("passes miscounted");
+        assertThatThrownBy(() -> CountGates.checkOwnCounterMatchesModel("sdsat", K, id, first))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("the model ran");
     }
 
     @Test
@@ -85,5 +113,16 @@ class CountGatesOfTheGateTest {
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("sdsat k=5: draft position 1 accepted")
                 .hasMessageContaining("speed.acceptedPerLoop.sdsat.k5");
+    }
+
+    @Test
+    @DisplayName("a count floor looser than 'measured - 0.02' fails its rule; one at the rule passes")
+    void floorLooserThanItsRuleFails() {
+        CountGates.checkFloorFollowsTheRule("speed.tokensPerForward.sdsat.k5", 1.371, 1.351, 0.02);
+        assertThatThrownBy(
+                        () -> CountGates.checkFloorFollowsTheRule("speed.tokensPerForward.sdsat.k5", 1.371, 1.30, 0.02))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("looser than its rule (measured - 0.02)")
+                .hasMessageContaining("recalibrate it to 1.3510");
     }
 }

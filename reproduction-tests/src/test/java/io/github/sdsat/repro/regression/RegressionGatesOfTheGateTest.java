@@ -42,6 +42,18 @@ class RegressionGatesOfTheGateTest {
     }
 
     @Test
+    @DisplayName("a decoder whose stops never fall inside a block (no drafts accepted) fails the stop-token gate")
+    void stopsNeverInsideABlockFailTheStopGate() {
+        // Autoregressive decoding stops correctly, but emits one token per loop: no checked stop cuts a block.
+        ReproModel model = ReproModel.sdsat();
+        assertThatThrownBy(() -> OfficialCodeRegressionTest.checkStopTokenEndsGeneration(
+                        new AutoregressiveDecoder(model.model()), 5))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("[regression] ar k=5: stops that fell inside a block")
+                .hasMessageContaining("accepted no draft next to a checked stop");
+    }
+
+    @Test
     @DisplayName("a decoder one token short of maxNewTokens fails the length gate")
     void oneTokenShortFailsTheLengthGate() {
         assertThatThrownBy(() ->

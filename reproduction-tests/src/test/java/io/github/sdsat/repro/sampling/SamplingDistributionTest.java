@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Sampling: lossless speculative sampling must leave the output distribution equal to autoregressive sampling. The
@@ -56,6 +58,13 @@ class SamplingDistributionTest {
     private static final int POWER_TRIALS = 400;
 
     private static final long REFERENCE_SEEDS = 0;
+    /**
+     * Seeds of the pilot samples the power is estimated on: disjoint from the samples whose verdict the power
+     * statement is about (the AR pilot set is the harness test's second seed set).
+     */
+    private static final long PILOT_REFERENCE_SEEDS = 1_000_000;
+
+    private static final long PILOT_PAPER_SEEDS = 13_000_000;
     /** Autoregressive reference samples by seed base, shared by the tests of this class. */
     private static final Map<Long, Samples> REFERENCES = new HashMap<>();
 
@@ -89,6 +98,10 @@ class SamplingDistributionTest {
     }
 
     static Samples sample(Decoder decoder, long[] prompt, SamplingMode mode, long seedBase, int samples) {
+        return sample(decoder, prompt, mode, seedBase, samples, 1.0);
+    }
+
+    static Samples sample(Decoder decoder, long[] prompt, SamplingMode mode, long seedBase, int samples, double topP) {
         List<List<Long>> byPosition = new ArrayList<>();
         for (int ignored : POSITIONS) {
             byPosition.add(new ArrayList<>());
@@ -100,6 +113,7 @@ class SamplingDistributionTest {
                     .maxNewTokens(POSITIONS[POSITIONS.length - 1] + 1)
                     .temperature(TEMPERATURE)
                     .topK(TOP_K)
+                    .topP(topP)
                     .seed(seedBase + i)
                     .k(DEPTH)
                     .sampling(mode)
@@ -123,7 +137,12 @@ class SamplingDistributionTest {
         return new Samples(byPosition, beyond);
     }
 
-    private static synchronized Samples reference(ReproModel model, long seedBase) {
+    private static Samples reference(ReproModel model, long seedBase) {
+        return reference(model, seedBase, 1.0);
+    }
+
+    /** Autoregressive samples by seed base (each seed base is used with one topP only). */
+    private static synchronized Samples reference(ReproModel model, long seedBase, double topP) {
         return REFERENCES.computeIfAbsent(
                 seedBase,
                 seeds -> sample(
@@ -131,7 +150,8 @@ class SamplingDistributionTest {
                         prompt(model),
                         SamplingMode.LOSSLESS,
                         seeds,
-                        samples()));
+                        samples(),
+                        topP));
     }
 
     private static int samples() {
@@ -220,8 +240,7 @@ class SamplingDistributionTest {
     @DisplayName("harness: two seed sets of autoregressive sampling pass the gate (no false alarm)")
     void harnessHasNoFalseAlarm() {
         ReproModel model = ReproModel.sdsat();
-        Samples other = sample(
-                new AutoregressiveDecoder(model.model()), prompt(model), SamplingMode.LOSSLESS, 1_000_000, samples());
+        Samples other = reference(model, PILOT_REFERENCE_SEEDS);
         Comparison c =
                 checkSameDistribution("autoregressive sampling, other seeds", reference(model, REFERENCE_SEEDS), other);
         assertThat(c.minP()).isGreaterThanOrEqualTo(alphaPerPosition());
@@ -234,6 +253,44 @@ class SamplingDistributionTest {
         Decoder tree = Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId());
         Samples lossless = sample(tree, prompt(model), SamplingMode.LOSSLESS, 5_000_000, samples());
         checkSameDistribution("sdsat-tree lossless", reference(model, REFERENCE_SEEDS), lossless);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sdsat", "lookup"})
+    @DisplayName("lossless two-step and lookup sampling have the autoregressive output distribution, positions 2-7")
+    void losslessTwoStepAndLookupMatchAutoregressive(String decoderName) {
+        ReproModel model = ReproModel.sdsat();
+        Decoder decoder = Decoders.create(decoderName, model.model(), model.satId());
+        long seeds = decoderName.equals("sdsat") ? 6_000_000 : 7_000_000;
+        Samples lossless = sample(decoder, prompt(model), SamplingMode.LOSSLESS, seeds, samples());
+        checkSameDistribution(decoderName + " lossless", reference(model, REFERENCE_SEEDS), lossless);
+    }
+
+    /** The top-p setting: top-k 3 and top-p {@value #TOP_P} (top-p on the renormalised top-3, Sampler). */
+    private static final double TOP_P = 0.8;
+
+    private static final long TOP_P_REFERENCE_SEEDS = 21_000_000;
+
+    @Test
+    @DisplayName("lossless tree sampling with top-p 0.8 (and top-k 3) has the autoregressive output distribution")
+    void losslessTreeWithTopPMatchesAutoregressive() {
+        ReproModel model = ReproModel.sdsat();
+        Decoder tree = Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId());
+        Samples lossless = sample(tree, prompt(model), SamplingMode.LOSSLESS, 8_000_000, samples(), TOP_P);
+        checkSameDistribution(
+                "sdsat-tree lossless, top-p " + TOP_P, reference(model, TOP_P_REFERENCE_SEEDS, TOP_P), lossless);
+    }
+
+    @Test
+    @DisplayName("tree sampling that ignores top-p fails the top-p gate")
+    void treeIgnoringTopPFailsTheTopPGate() {
+        ReproModel model = ReproModel.sdsat();
+        Decoder ignoring = new Mutants.IgnoresTopP(Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId()));
+        Samples samples = sample(ignoring, prompt(model), SamplingMode.LOSSLESS, 8_000_000, samples(), TOP_P);
+        assertThatThrownBy(() ->
+                        checkSameDistribution(ignoring.name(), reference(model, TOP_P_REFERENCE_SEEDS, TOP_P), samples))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("the acceptance rule is not lossless");
     }
 
     @Test
@@ -249,13 +306,18 @@ class SamplingDistributionTest {
                 .hasMessageContaining(biased.name() + ": the output distribution differs from autoregressive sampling")
                 .hasMessageContaining("the acceptance rule is not lossless");
         int n = samples();
-        double power = power(reference, paper, n, POWER_TRIALS, 17);
-        double powerAtHalf = power(reference, paper, n / 2, POWER_TRIALS, 18);
+        // Power is not estimated on the samples just tested (post-hoc power on them would only restate their
+        // p-value): pilot samples of both sides from disjoint seeds stand for the two distributions, and the gate is
+        // rerun on draws of n per side from them.
+        Samples pilotReference = reference(model, PILOT_REFERENCE_SEEDS);
+        Samples pilotPaper = sample(biased, prompt(model), SamplingMode.LOSSLESS, PILOT_PAPER_SEEDS, samples());
+        double power = power(pilotReference, pilotPaper, n, POWER_TRIALS, 17);
+        double powerAtHalf = power(pilotReference, pilotPaper, n / 2, POWER_TRIALS, 18);
         String statement = String.format(
                 Locale.ROOT,
                 "power of the sampling gate against the paper tree rule (T=%.1f, "
                         + "top-k %d, positions 2-7, alpha %.1e per position), estimated from %d gate runs on samples redrawn "
-                        + "from the measured ones: %.3f at the gate's %d samples per side, %.3f at %d",
+                        + "from pilot samples of both sides (seeds disjoint from the gate's): %.3f at the gate's %d samples per side, %.3f at %d",
                 TEMPERATURE,
                 TOP_K,
                 alphaPerPosition(),

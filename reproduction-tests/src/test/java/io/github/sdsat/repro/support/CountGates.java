@@ -31,6 +31,37 @@ public final class CountGates {
             "sdsat", 2, "sdsat-tree", 2, "sdsat-single-pass", 1, "lookup", 1, "sdsat-chain", 1, "sdsat-lookup", 1);
     /** Absolute margin under each measured accepted-per-loop rate: counts are exact, this absorbs a float tie. */
     public static final double ACCEPTED_MARGIN = 0.02;
+    /** Absolute margin under each measured tokens-per-pass value (the same rule). */
+    public static final double TOKENS_PER_PASS_MARGIN = 0.02;
+    /**
+     * How far a count floor may sit below the run's exact value beyond its margin before it counts as looser than its
+     * rule (floor = measured - margin): 0.005, a quarter of the margin, for rounding of the recorded values.
+     */
+    public static final double RULE_SLACK = 0.005;
+
+    /**
+     * The one rule of the count floors, checked on every run of the embedded model (whose counts the floors were
+     * measured on; exact, so the run's value is the measurement): a floor more than margin + {@link #RULE_SLACK} under
+     * the run's value is looser than "measured - margin" and fails, asking for recalibration. Another model (
+     * {@code -Dsdsat.model}) is not held to the embedded model's calibration.
+     */
+    public static void checkFloorFollowsTheRule(String key, double value, double floor, double margin) {
+        if (!ReproModel.sdsat().source().startsWith("embedded")) {
+            return;
+        }
+        if (value - floor > margin + RULE_SLACK) {
+            throw new AssertionError(String.format(
+                    Locale.ROOT,
+                    "%s = %.4f is %.4f under this run's exact value %.4f: looser than its rule (measured - %.2f); "
+                            + "recalibrate it to %.4f (target/thresholds-measured.properties)",
+                    key,
+                    floor,
+                    value - floor,
+                    value,
+                    margin,
+                    value - margin));
+        }
+    }
 
     private CountGates() {}
 
@@ -64,6 +95,7 @@ public final class CountGates {
                     key,
                     floor));
         }
+        checkFloorFollowsTheRule(key, value, floor, TOKENS_PER_PASS_MARGIN);
         return value;
     }
 
@@ -82,6 +114,18 @@ public final class CountGates {
                 s.loops(),
                 s.draftedTokens(),
                 s.acceptedTokens());
+        if (decoder.equals("sdsat")) {
+            // The two-step loop feeds the last token and k SAT tokens, then the last token and k drafts: every decode
+            // pass has k + 1 new tokens. These widths come from the model boundary (MeteredRun), not the decoder.
+            long[] widths = s.decodePassesByWidth();
+            for (int w = 0; w < widths.length; w++) {
+                if (widths[w] != 0 && w != k + 1) {
+                    throw new AssertionError(where + ": the model ran " + widths[w] + " decode passes of " + w
+                            + " new tokens, but every two-step pass holds k + 1 = " + (k + 1)
+                            + ": the decoder does not draft k tokens per loop (drafts capped or skipped)");
+                }
+            }
+        }
         if (s.acceptedPerPosition().length != k) {
             throw new AssertionError(where + ": accepted counts for " + s.acceptedPerPosition().length
                     + " draft positions, expected k = " + k + ": the decoder does not draft k tokens per loop");
@@ -153,6 +197,26 @@ public final class CountGates {
         }
     }
 
+    /**
+     * Fails when the decoder's own pass counter differs from the passes the model ran during its generation (counted
+     * at the model boundary, {@link MeteredRun}): the gates read the model's count, and this names a decoder whose
+     * reported statistics hide passes.
+     */
+    public static void checkOwnCounterMatchesModel(String decoder, int k, String promptId, MeteredRun run) {
+        int own = run.result().stats().forwardPasses();
+        if (own != run.modelPasses()) {
+            throw new AssertionError(String.format(
+                    Locale.ROOT,
+                    "%s k=%d on %s: the decoder reports %d forward passes, the model ran %d: passes miscounted "
+                            + "(the gates count at the model)",
+                    decoder,
+                    k,
+                    promptId,
+                    own,
+                    run.modelPasses()));
+        }
+    }
+
     /** Accepted drafts at each draft position per loop (loop-weighted over the results), index 0 = first draft. */
     public static double[] acceptedPerLoop(int k, List<GenerationResult> results) {
         double[] accepted = new double[k];
@@ -200,6 +264,8 @@ public final class CountGates {
                         key,
                         format(value)));
             }
+            checkFloorFollowsTheRule(
+                    key + " position " + (j + 1), value[j], measured[j] - ACCEPTED_MARGIN, ACCEPTED_MARGIN);
         }
         return value;
     }

@@ -32,15 +32,17 @@ public final class EquivalenceGate {
         GenerationResult baseline = Allure.step(
                 "baseline: autoregressive greedy, " + maxNewTokens + " new tokens (computed once per prompt)",
                 () -> BaselineCache.greedy(model, prompt, maxNewTokens));
-        GenerationResult result = Allure.step(
+        MeteredRun metered = Allure.step(
                 "method: " + label + " at T=0",
-                () -> decoder.generate(prompt.ids(), BaselineCache.config(prompt, maxNewTokens, k)));
+                () -> MeteredRun.generate(
+                        model.model(), decoder, prompt.ids(), BaselineCache.config(prompt, maxNewTokens, k)));
+        GenerationResult result = metered.counted();
         Verdict verdict = Allure.step(
                 "compare token by token",
                 () -> checker.compare(prompt, label, baseline.outputIds(), result.outputIds()));
         ledger.compared(verdict);
         if (verdict.identical()) {
-            RunCache.put(model, decoder, k, prompt, maxNewTokens, result);
+            RunCache.put(model, decoder, k, prompt, maxNewTokens, metered);
         }
         Attach.text("generated code (" + label + ")", model.tokenizer().decode(result.outputIds(), false));
         Attach.text(

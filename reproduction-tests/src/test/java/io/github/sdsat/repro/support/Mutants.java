@@ -5,6 +5,8 @@ import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
 import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.model.KvCache;
+import io.github.sdsat.model.LlamaModel;
 import java.util.Arrays;
 
 /**
@@ -33,22 +35,6 @@ public final class Mutants {
         @Override
         public int cacheSlots(int promptTokens, GenerationConfig config) {
             return inner.cacheSlots(promptTokens, config);
-        }
-    }
-
-    /** Drafts at most {@code cap} tokens per loop whatever k asks for (a silently capped SAT block). */
-    public static final class CappedDrafts extends Wrapper {
-        private final int cap;
-
-        public CappedDrafts(Decoder inner, int cap) {
-            super(inner, "test-" + inner.name() + "-drafts-capped-at-" + cap);
-            this.cap = cap;
-        }
-
-        @Override
-        public GenerationResult generate(long[] promptIds, GenerationConfig config) {
-            return inner.generate(
-                    promptIds, config.toBuilder().k(Math.min(config.k(), cap)).build());
         }
     }
 
@@ -155,31 +141,93 @@ public final class Mutants {
         }
     }
 
-    /** Does its work twice per generation (a redundant second decode): correct output, half the speed. */
-    public static final class RepeatsItsWork extends Wrapper {
-        public RepeatsItsWork(Decoder inner) {
-            super(inner, "test-" + inner.name() + "-repeats-its-work");
+    /**
+     * Does a redundant second generation that neither its counter nor its clock sees: it returns the statistics of
+     * one generation, honestly measured, so a gate reading the decoder's own clock or counter passes it; the model
+     * ran twice the passes and the harness's clock saw twice the time.
+     */
+    public static final class HidesWorkFromItsClock extends Wrapper {
+        public HidesWorkFromItsClock(Decoder inner) {
+            super(inner, "test-" + inner.name() + "-hides-work-from-its-clock");
         }
 
         @Override
         public GenerationResult generate(long[] promptIds, GenerationConfig config) {
-            long start = System.nanoTime();
-            inner.generate(promptIds, config);
-            GenerationResult r = inner.generate(promptIds, config);
+            inner.generate(promptIds, config); // outside its own clock and counter
+            return inner.generate(promptIds, config);
+        }
+    }
+
+    /** Runs one extra prefill pass on the model that its own pass counter (and clock) leave out. */
+    public static final class HiddenPrefillPass extends Wrapper {
+        private final LlamaModel model;
+
+        public HiddenPrefillPass(Decoder inner, LlamaModel model) {
+            super(inner, "test-" + inner.name() + "-hidden-prefill-pass");
+            this.model = model;
+        }
+
+        @Override
+        public GenerationResult generate(long[] promptIds, GenerationConfig config) {
+            try (KvCache scratch = model.newCache(promptIds.length)) {
+                long[] positions =
+                        java.util.stream.LongStream.range(0, promptIds.length).toArray();
+                model.argmax(scratch, promptIds, positions, null, promptIds.length - 1);
+            }
+            return inner.generate(promptIds, config);
+        }
+    }
+
+    /**
+     * Drafts at most {@code cap} tokens per loop but reports k: its accepted-per-position has k entries (the ones
+     * past the cap zero), its drafted count is scaled to k per loop and its passes are reported at the width of a
+     * k-draft pass, so only the widths of the passes the model ran can tell.
+     */
+    public static final class CappedDraftsReportingK extends Wrapper {
+        private final int cap;
+
+        public CappedDraftsReportingK(Decoder inner, int cap) {
+            super(inner, "test-" + inner.name() + "-drafts-capped-at-" + cap + "-reporting-k");
+            this.cap = cap;
+        }
+
+        @Override
+        public GenerationResult generate(long[] promptIds, GenerationConfig config) {
+            int k = config.k();
+            GenerationResult r = inner.generate(
+                    promptIds, config.toBuilder().k(Math.min(k, cap)).build());
             GenerationStats s = r.stats();
-            double totalMs = (System.nanoTime() - start) / 1e6;
-            GenerationStats timed = new GenerationStats(
+            GenerationStats claimed = new GenerationStats(
                     s.newTokens(),
                     s.forwardPasses(),
-                    s.draftedTokens(),
+                    s.draftedTokens() / Math.min(k, cap) * k,
                     s.acceptedTokens(),
-                    s.acceptedPerPosition(),
+                    Arrays.copyOf(s.acceptedPerPosition(), k),
                     s.prefillMs(),
-                    totalMs - s.prefillMs(),
-                    s.newTokens() / (totalMs / 1000.0),
+                    s.decodeMs(),
+                    s.tokensPerSecond(),
                     s.loops(),
-                    s.decodePassesByWidth());
-            return new GenerationResult(r.promptIds(), r.outputIds(), timed, r.stopReason(), r.fromDraft());
+                    claimedWidths(s.decodePassesByWidth(), k + 1));
+            return new GenerationResult(r.promptIds(), r.outputIds(), claimed, r.stopReason(), r.fromDraft());
+        }
+
+        /** Every decode pass reported at the width of a k-draft pass. */
+        private static long[] claimedWidths(long[] widths, int width) {
+            long[] claimed = new long[width + 1];
+            claimed[width] = Arrays.stream(widths).sum();
+            return claimed;
+        }
+    }
+
+    /** Samples without the top-p cut whatever the config asks for (top-k and temperature kept). */
+    public static final class IgnoresTopP extends Wrapper {
+        public IgnoresTopP(Decoder inner) {
+            super(inner, "test-" + inner.name() + "-ignores-top-p");
+        }
+
+        @Override
+        public GenerationResult generate(long[] promptIds, GenerationConfig config) {
+            return inner.generate(promptIds, config.toBuilder().topP(1.0).build());
         }
     }
 }

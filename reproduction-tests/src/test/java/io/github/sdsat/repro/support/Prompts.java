@@ -53,10 +53,16 @@ public final class Prompts {
     /** New tokens per generation of the speed gates. */
     public static final int SPEED_NEW_TOKENS = 128;
 
-    /** The speed gates' prompts: the first {@link #SPEED_PROMPTS} completion prompts of the matrix. */
+    /** Completion prompts of the CI matrix, whose first {@link #SPEED_PROMPTS} the speed thresholds were measured on. */
+    public static final int CI_COMPLETION_PROMPTS = 20;
+
+    /**
+     * The speed gates' prompts: the first {@link #SPEED_PROMPTS} completion prompts of the CI matrix (spread over 20,
+     * room for 128 new tokens), in every profile: the speed thresholds were measured on these, so the full profile
+     * and {@code -Dsdsat.completionPrompts} do not move them (in the CI profile they are the matrix's first).
+     */
     public static List<ReproPrompt> speed(ReproModel model) {
-        return matrix(model).stream()
-                .filter(p -> p.dataset().equals("humaneval"))
+        return completions(model, CI_COMPLETION_PROMPTS, SPEED_NEW_TOKENS).stream()
                 .limit(SPEED_PROMPTS)
                 .toList();
     }

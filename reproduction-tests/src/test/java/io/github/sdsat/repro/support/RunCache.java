@@ -8,10 +8,11 @@ import java.util.Map;
 /**
  * Greedy runs of the speculative decoders by (model, decoder, k, prompt, budget). Greedy token counts are
  * deterministic, so the tokens-per-pass gate reads the equivalence gate's runs instead of repeating them (timings in
- * these records are not used: the wall-clock gate times its own interleaved runs).
+ * these records are not used: the wall-clock gate times its own interleaved runs); pass counts are the model's
+ * ({@link MeteredRun}).
  */
 public final class RunCache {
-    private static final Map<String, GenerationResult> RESULTS = new HashMap<>();
+    private static final Map<String, MeteredRun> RESULTS = new HashMap<>();
 
     private RunCache() {}
 
@@ -21,14 +22,21 @@ public final class RunCache {
     }
 
     public static synchronized void put(
-            ReproModel model, Decoder decoder, int k, ReproPrompt prompt, int maxNewTokens, GenerationResult result) {
+            ReproModel model, Decoder decoder, int k, ReproPrompt prompt, int maxNewTokens, MeteredRun result) {
         RESULTS.put(key(model, decoder.name(), k, prompt, maxNewTokens), result);
     }
 
-    public static synchronized GenerationResult greedy(
+    /** The run with its passes counted at the model boundary ({@link MeteredRun#counted()}). */
+    public static GenerationResult greedy(
+            ReproModel model, Decoder decoder, int k, ReproPrompt prompt, int maxNewTokens) {
+        return metered(model, decoder, k, prompt, maxNewTokens).counted();
+    }
+
+    public static synchronized MeteredRun metered(
             ReproModel model, Decoder decoder, int k, ReproPrompt prompt, int maxNewTokens) {
         return RESULTS.computeIfAbsent(
                 key(model, decoder.name(), k, prompt, maxNewTokens),
-                ignored -> decoder.generate(prompt.ids(), BaselineCache.config(prompt, maxNewTokens, k)));
+                ignored -> MeteredRun.generate(
+                        model.model(), decoder, prompt.ids(), BaselineCache.config(prompt, maxNewTokens, k)));
     }
 }
