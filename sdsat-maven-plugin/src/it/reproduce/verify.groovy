@@ -66,12 +66,24 @@ def pngs = runDir.listFiles().findAll { it.name.endsWith('.png') }
 assert !pngs.isEmpty()
 pngs.each { assert it.length() > 1000 }
 assert new File(runDir, 'index.html').text.contains('.png')
-// The default gate: one lossless gate per greedy speculative row, all passed, as JUnit XML for CI.
-assert log.contains('every enforced gate passed (8 evaluated)')
+// The default gates: one lossless gate per greedy speculative row, and the line-completion stage's three (the
+// embedded pair: the base is found without sdsat.baseModel), as JUnit XML for CI.
+assert log.contains('Line-completion stage: 18 held-out lines')
+assert log.contains('Line completion: base model ')
+assert results.config.lineCompletion.baseModel != null
+def lossless = results.gates.findAll { it.group == 'lossless' }
+assert lossless.size() == 8 && lossless.every { it.status == 'PASSED' }
+def lineGates = results.gates.findAll { it.name.startsWith('line completion') }
+assert lineGates*.name.sort() == ['line completion bits per byte', 'line completion exact match',
+                                  'line completion: greedy decoders write ar\'s line']
+assert lineGates.every { it.status in ['PASSED', 'NOT_ENFORCED'] }
+assert lineGates.find { it.name.contains('greedy decoders') }.status == 'PASSED'
+assert results.lineCompletionGate.items == 18 && results.lineCompletionGate.models.size() == 2
+assert results.lineCompletion.size() == 18 * 2 + 6 * (results.lineCompletionGate.decoders.size())
+assert results.gates.size() == 11
 def junit = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
         .parse(new File(runDir, 'junit/TEST-sdsat-reproduce.xml')).documentElement
-assert junit.getAttribute('tests') == '8' && junit.getAttribute('failures') == '0'
-def cases = junit.getElementsByTagName('testcase')
-assert (0..<cases.length).every { cases.item(it).getAttribute('classname') == 'sdsat.reproduce.lossless' }
-assert results.gates.size() == 8 && results.gates.every { it.status == 'PASSED' }
+assert junit.getAttribute('tests') == '11' && junit.getAttribute('failures') == '0'
+def html = new File(runDir, 'index.html').text
+assert html.contains('Line completion (held-out Python)') && html.contains('bitsPerByte')
 return true

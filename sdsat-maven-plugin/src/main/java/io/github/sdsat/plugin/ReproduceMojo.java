@@ -1,6 +1,8 @@
 package io.github.sdsat.plugin;
 
 import io.github.sdsat.accuracy.AccuracyConfig;
+import io.github.sdsat.accuracy.LineCompletionConfig;
+import io.github.sdsat.accuracy.LineCompletionRun;
 import io.github.sdsat.bench.ReproductionConfig;
 import io.github.sdsat.bench.ReproductionRun;
 import io.github.sdsat.decode.SamplingMode;
@@ -162,6 +164,35 @@ public class ReproduceMojo extends AbstractSdsatMojo {
     int accuracyParallelism;
 
     /**
+     * Runs the line-completion accuracy stage after the speed measurement (on by default): held-out Python lines
+     * completed greedily by the SDSAT model and its base (exact match, edit similarity, held-out bits per byte, paired
+     * 95% intervals), every greedy SDSAT decoder checked to write plain decoding's line. The base is
+     * {@code sdsat.baseModel}, or the embedded base model when the model is the embedded {@code sdsat}; without one the
+     * SDSAT model is measured alone and the comparisons are not enforced. The build fails when the SDSAT model's exact
+     * match is more than {@code sdsat.lineCompletionMargin} below base's, its bits per byte more than
+     * {@code sdsat.lineCompletionBitsPerByteMargin} above base's, or a decoder writes another line. Unsharded runs only
+     * (skipped with {@code sdsat.shard} / {@code sdsat.devices}).
+     */
+    @Parameter(property = "sdsat.lineCompletion", defaultValue = "true")
+    boolean lineCompletion;
+
+    /** Leading fraction of the 360 bundled held-out lines the line-completion stage runs, in (0, 1]. */
+    @Parameter(property = "sdsat.lineCompletionDataLimit", defaultValue = "1.0")
+    double lineCompletionDataLimit;
+
+    /** Largest drop of the SDSAT model's line exact match below the base model's that passes. */
+    @Parameter(property = "sdsat.lineCompletionMargin", defaultValue = "0.02")
+    double lineCompletionMargin;
+
+    /** Largest relative increase of the SDSAT model's held-out bits per byte over the base model's that passes. */
+    @Parameter(property = "sdsat.lineCompletionBitsPerByteMargin", defaultValue = "0.03")
+    double lineCompletionBitsPerByteMargin;
+
+    /** Leading share of the lines the greedy SDSAT decoders also complete (plain decoding completes all). */
+    @Parameter(property = "sdsat.lineCompletionDecoderShare", defaultValue = "0.3333")
+    double lineCompletionDecoderShare;
+
+    /**
      * Fail the build when a greedy row's output differs from autoregressive greedy decoding on any prompt (a real
      * mismatch: the two tokens' logits differ by at least {@code sdsat.gate.tieMargin}; numerical ties are listed, not
      * failed). {@code false} only reports it.
@@ -291,11 +322,34 @@ public class ReproduceMojo extends AbstractSdsatMojo {
                         Duration.ofMillis(Math.round(accuracyTimeout * 1000)),
                         accuracyParallelism)
                 : null;
-        ReproductionRun.Outcome outcome = ReproductionRun.run(config, accuracyConfig, listener);
+        LineCompletionRun lineCompletionRun = null;
+        if (lineCompletion && config.isSharded()) {
+            getLog().info("Line completion skipped: it measures two models in one process, not in a shard");
+        } else if (lineCompletion) {
+            LineCompletionConfig defaults = LineCompletionConfig.defaults();
+            lineCompletionRun = LineCompletionRun.forModel(
+                    new LineCompletionConfig(
+                            lineCompletionDataLimit,
+                            defaults.maxNewTokens(),
+                            lineCompletionMargin,
+                            lineCompletionBitsPerByteMargin,
+                            defaults.degradation(),
+                            seed + defaults.seed(),
+                            defaults.decoders(),
+                            defaults.k(),
+                            lineCompletionDecoderShare,
+                            defaults.resamples()),
+                    config.model(),
+                    baseModel == null || baseModel.isBlank() ? null : EmbeddedModels.resolve(baseModel.strip()));
+        }
+        ReproductionRun.Outcome outcome = ReproductionRun.run(config, accuracyConfig, lineCompletionRun, listener);
         getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
                 + SummaryTable.format(outcome.rows()));
         if (!outcome.results().accuracy().isEmpty()) {
             getLog().info("HumanEval accuracy:\n" + SummaryTable.formatAccuracy(outcome.results()));
+        }
+        if (outcome.results().lineCompletionGate() != null) {
+            getLog().info("Line completion:\n" + SummaryTable.formatLineCompletion(outcome.results()));
         }
         getLog().info("Report: " + outcome.indexHtml().toAbsolutePath());
         getLog().info("Gates (also in " + outcome.runDir().resolve(GateReports.JUNIT_XML) + "):\n"

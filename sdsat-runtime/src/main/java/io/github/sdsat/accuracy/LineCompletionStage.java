@@ -65,8 +65,8 @@ public final class LineCompletionStage {
     /** The gate's rule in words, as the results show it. */
     public static final String RULE = "fails when the measured exact-match difference (SDSAT model - base model) is"
             + " below -margin, when the SDSAT model's held-out bits per byte is more than bitsPerByteMargin above the"
-            + " base model's, when any greedy decoder writes a line other than ar's, or when exact match is 0 (or 1)"
-            + " for both models";
+            + " base model's, or when any greedy decoder writes a line other than ar's; exact match at 0 (or 1) for"
+            + " both models gives no verdict (uninformative: never a pass)";
 
     /** What the stage measured: per-item records (SDSAT model's rows first) and the verdict. */
     public record Result(List<LineCompletionRecord> records, LineCompletionGate gate) {}
@@ -108,11 +108,18 @@ public final class LineCompletionStage {
         return config;
     }
 
-    /** Completes every item with both models (loaded by the caller, left open) and evaluates the gate. */
+    /**
+     * Completes every item with both models (loaded by the caller, left open) and evaluates the gate. Without a base
+     * model ({@code baseModel} null: a checkpoint whose base the user did not name) only the SDSAT model is measured:
+     * the decoder check still holds, the comparisons have nothing to compare with and the gate lists a single model.
+     */
     public Result run(LoadedModel sdsatModel, LoadedModel baseModel, Consumer<String> log) {
         ModelOutcome sdsat = measure(SDSAT_MODEL, sdsatModel, config.decoders(), log);
-        ModelOutcome base = measure(BASE_MODEL, baseModel, List.of(), log);
         List<LineCompletionRecord> records = new ArrayList<>(sdsat.records());
+        if (baseModel == null) {
+            return new Result(records, gateWithoutBase(sdsat));
+        }
+        ModelOutcome base = measure(BASE_MODEL, baseModel, List.of(), log);
         records.addAll(base.records());
         return new Result(records, gate(sdsat, base));
     }
@@ -264,6 +271,66 @@ public final class LineCompletionStage {
         return (newline < 0 ? text : text.substring(0, newline)).stripTrailing();
     }
 
+    /** The SDSAT model's scores and the decoder check: no comparison, no power (there is no base to compare with). */
+    LineCompletionGate gateWithoutBase(ModelOutcome sdsat) {
+        boolean[] sdsatExact = exact(sdsat.ar());
+        LineCompletionModelSummary sdsatSummary = summary(sdsat, sdsatExact, editSimilarity(sdsat.ar()));
+        List<String> decoders = new ArrayList<>();
+        List<LineCompletionMismatch> mismatches = decoderMismatches(sdsat, decoders);
+        List<String> failures = new ArrayList<>();
+        if (!mismatches.isEmpty()) {
+            failures.add(mismatchFailure(mismatches));
+        }
+        return new LineCompletionGate(
+                config.margin(),
+                config.bitsPerByteMargin(),
+                RULE,
+                items.size(),
+                List.of(sdsatSummary),
+                List.of(),
+                List.of(),
+                decoders,
+                mismatches,
+                config.degradation(),
+                0.0, // no power without a base: powerResamples 0 says it was not computed
+                0,
+                failures.isEmpty(),
+                failures);
+    }
+
+    /** Every item where a greedy decoder's line differs from ar's; adds each decoder's description to {@code out}. */
+    private List<LineCompletionMismatch> decoderMismatches(ModelOutcome sdsat, List<String> described) {
+        List<LineCompletionMismatch> mismatches = new ArrayList<>();
+        for (Map.Entry<String, List<String>> entry : sdsat.predictedByDecoder().entrySet()) {
+            if (entry.getKey().equals(AutoregressiveDecoder.NAME)) {
+                continue;
+            }
+            described.add(entry.getKey() + " k" + config.k() + " on "
+                    + entry.getValue().size() + " items");
+            for (int i = 0; i < entry.getValue().size(); i++) {
+                if (!entry.getValue().get(i).equals(sdsat.ar().get(i))) {
+                    mismatches.add(new LineCompletionMismatch(
+                            items.get(i).id(),
+                            entry.getKey(),
+                            config.k(),
+                            entry.getValue().get(i),
+                            sdsat.ar().get(i)));
+                }
+            }
+        }
+        return mismatches;
+    }
+
+    private static String mismatchFailure(List<LineCompletionMismatch> mismatches) {
+        List<String> first = mismatches.stream()
+                .limit(5)
+                .map(m -> m.decoder() + " k" + m.k() + " on " + m.id())
+                .toList();
+        return "greedy decoders wrote a line different from ar's on the SDSAT model " + mismatches.size() + " times ("
+                + String.join(", ", first) + (mismatches.size() > 5 ? ", ..." : "")
+                + "): greedy decoders must produce plain decoding's output";
+    }
+
     /** The scores, the paired differences, the decoder check, the power and the verdict. */
     LineCompletionGate gate(ModelOutcome sdsat, ModelOutcome base) {
         boolean[] sdsatExact = exact(sdsat.ar());
@@ -279,25 +346,8 @@ public final class LineCompletionStage {
                 "lineCompletion.exactMatch", sdsatSummary.exactMatch(), baseSummary.exactMatch());
         MeasureDiscrimination esDiscrimination = MeasureDiscrimination.of(
                 "lineCompletion.editSimilarity", sdsatSummary.editSimilarity(), baseSummary.editSimilarity());
-        List<LineCompletionMismatch> mismatches = new ArrayList<>();
         List<String> decoders = new ArrayList<>();
-        for (Map.Entry<String, List<String>> entry : sdsat.predictedByDecoder().entrySet()) {
-            if (entry.getKey().equals(AutoregressiveDecoder.NAME)) {
-                continue;
-            }
-            decoders.add(entry.getKey() + " k" + config.k() + " on "
-                    + entry.getValue().size() + " items");
-            for (int i = 0; i < entry.getValue().size(); i++) {
-                if (!entry.getValue().get(i).equals(sdsat.ar().get(i))) {
-                    mismatches.add(new LineCompletionMismatch(
-                            items.get(i).id(),
-                            entry.getKey(),
-                            config.k(),
-                            entry.getValue().get(i),
-                            sdsat.ar().get(i)));
-                }
-            }
-        }
+        List<LineCompletionMismatch> mismatches = decoderMismatches(sdsat, decoders);
         List<String> failures = new ArrayList<>();
         if (!emDiscrimination.informative()) {
             failures.add("exact match is " + emDiscrimination.verdict() + " (SDSAT model " + sdsatSummary.exactMatch()
@@ -335,13 +385,7 @@ public final class LineCompletionStage {
                     100 * config.bitsPerByteMargin()));
         }
         if (!mismatches.isEmpty()) {
-            List<String> first = mismatches.stream()
-                    .limit(5)
-                    .map(m -> m.decoder() + " k" + m.k() + " on " + m.id())
-                    .toList();
-            failures.add("greedy decoders wrote a line different from ar's on the SDSAT model " + mismatches.size()
-                    + " times (" + String.join(", ", first) + (mismatches.size() > 5 ? ", ..." : "")
-                    + "): greedy decoders must produce plain decoding's output");
+            failures.add(mismatchFailure(mismatches));
         }
         double power = power(
                 sdsatExact, baseExact, config.degradation(), config.margin(), config.resamples(), config.seed() + 5);

@@ -3,6 +3,8 @@ package io.github.sdsat.bench;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.accuracy.AccuracyConfig;
 import io.github.sdsat.accuracy.AccuracyStage;
+import io.github.sdsat.accuracy.LineCompletionRun;
+import io.github.sdsat.accuracy.LineCompletionStage;
 import io.github.sdsat.dataset.Task;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.gate.BaselineComparison;
@@ -103,6 +105,7 @@ public final class ReproductionRun {
 
     private final ReproductionConfig config;
     private final AccuracyConfig accuracy;
+    private final LineCompletionRun lineCompletion;
     private final Listener listener;
     private final java.util.function.UnaryOperator<java.util.Map<String, io.github.sdsat.decode.Decoder>>
             decoderOverride;
@@ -110,10 +113,12 @@ public final class ReproductionRun {
     private ReproductionRun(
             ReproductionConfig config,
             AccuracyConfig accuracy,
+            LineCompletionRun lineCompletion,
             Listener listener,
             java.util.function.UnaryOperator<java.util.Map<String, io.github.sdsat.decode.Decoder>> decoderOverride) {
         this.config = config;
         this.accuracy = accuracy;
+        this.lineCompletion = lineCompletion;
         this.listener = listener == null ? new Listener() {} : listener;
         this.decoderOverride = decoderOverride;
     }
@@ -136,7 +141,19 @@ public final class ReproductionRun {
      * ({@link io.github.sdsat.gate.GateFailures#requireNone}) after the report is written.
      */
     public static Outcome run(ReproductionConfig config, AccuracyConfig accuracy, Listener listener) {
-        return new ReproductionRun(config, accuracy, listener, decoders -> decoders).execute();
+        return run(config, accuracy, null, listener);
+    }
+
+    /**
+     * {@link #run(ReproductionConfig, AccuracyConfig, Listener)}, then, when {@code lineCompletion} is given, the
+     * line-completion stage ({@link LineCompletionStage}: held-out lines by the SDSAT model and its base, the greedy
+     * decoders checked against plain decoding) on the loaded model; its records and gate go into {@code results.json}
+     * and the report, and {@link RunGates} turns its verdict into gates. Its items are read before the model loads.
+     * Unsharded runs only (it is one process's measurement of two models).
+     */
+    public static Outcome run(
+            ReproductionConfig config, AccuracyConfig accuracy, LineCompletionRun lineCompletion, Listener listener) {
+        return new ReproductionRun(config, accuracy, lineCompletion, listener, decoders -> decoders).execute();
     }
 
     /** {@link #run(ReproductionConfig, Listener)} with decoders replaced after creation: for tests of the gates. */
@@ -144,7 +161,7 @@ public final class ReproductionRun {
             ReproductionConfig config,
             java.util.function.UnaryOperator<java.util.Map<String, io.github.sdsat.decode.Decoder>> decoderOverride,
             Listener listener) {
-        return new ReproductionRun(config, null, listener, decoderOverride).execute();
+        return new ReproductionRun(config, null, null, listener, decoderOverride).execute();
     }
 
     /**
@@ -173,16 +190,27 @@ public final class ReproductionRun {
         ReproductionPlan plan = ReproductionPlan.of(config);
         RunResults pinned = pinnedBaseline();
         AccuracyStage accuracyStage = accuracy == null ? null : prepareAccuracy();
+        LineCompletionStage lineStage = lineCompletion == null ? null : prepareLineCompletion();
         RunResults results = new ReproductionRunner(plan, listener, decoderOverride)
                 .run(
-                        accuracyStage == null
+                        accuracyStage == null && lineStage == null
                                 ? null
                                 : (loaded, measured) -> {
-                                    AccuracyStage.Result result = accuracyStage.run(loaded, listener::info);
                                     java.util.Map<String, Object> configMap =
                                             new java.util.LinkedHashMap<>(measured.config());
-                                    configMap.put("accuracy", accuracy.describe());
-                                    return measured.withConfig(configMap).withAccuracy(result.records(), result.gate());
+                                    RunResults extended = measured;
+                                    if (accuracyStage != null) {
+                                        AccuracyStage.Result result = accuracyStage.run(loaded, listener::info);
+                                        configMap.put("accuracy", accuracy.describe());
+                                        extended = extended.withAccuracy(result.records(), result.gate());
+                                    }
+                                    if (lineStage != null) {
+                                        LineCompletionStage.Result result =
+                                                lineCompletion.run(lineStage, loaded, listener::info);
+                                        configMap.put("lineCompletion", lineCompletion.describe());
+                                        extended = extended.withLineCompletion(result.records(), result.gate());
+                                    }
+                                    return extended.withConfig(configMap);
                                 });
         results = results.withGates(RunGates.evaluate(results, config.gates(), pinned));
         Path runDir = config.outputDirectory().resolve(config.runFolderName());
@@ -210,6 +238,19 @@ public final class ReproductionRun {
         listener.info("Gating against the pinned run " + BaselineComparison.resultsFile(path) + " ("
                 + pinned.rows().size() + " rows)");
         return pinned;
+    }
+
+    /** The line-completion stage, checked (parameters, base folder, items) before the model loads. */
+    private LineCompletionStage prepareLineCompletion() {
+        if (config.isSharded()) {
+            throw new SdsatException("the line-completion stage measures two models in one process; run it without"
+                    + " sdsat.shard / sdsat.devices (-Dsdsat.lineCompletion=false for sharded runs)");
+        }
+        LineCompletionStage stage = lineCompletion.prepare();
+        listener.info("Line-completion stage: " + stage.itemCount() + " held-out lines ("
+                + stage.decoderItems() + " also by " + stage.config().decoders() + " at k = "
+                + stage.config().k() + "), base model: " + lineCompletion.baseSource());
+        return stage;
     }
 
     /** The accuracy stage, checked (parameters, Python) before the model loads. */

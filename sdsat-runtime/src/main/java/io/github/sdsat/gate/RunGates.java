@@ -5,6 +5,10 @@ import io.github.sdsat.results.AccuracyRecord;
 import io.github.sdsat.results.GateResult;
 import io.github.sdsat.results.GateResult.Status;
 import io.github.sdsat.results.GreedyMismatch;
+import io.github.sdsat.results.LineCompletionGate;
+import io.github.sdsat.results.LineCompletionModelSummary;
+import io.github.sdsat.results.MeasureDiscrimination;
+import io.github.sdsat.results.PairedDifference;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RowSummary;
 import io.github.sdsat.results.RunResults;
@@ -29,7 +33,11 @@ import java.util.stream.Collectors;
  *   <li><b>minTokensPerForward</b>, per floor and dataset: the row's tokens per forward pass at least the floor;
  *   <li><b>baseline</b>: {@link BaselineComparison};
  *   <li><b>accuracy</b>: the HumanEval stage's verdict; a stage whose pass@1 is 0 for every model and decoder cannot
- *       discriminate and is reported as uninformative ({@link Status#NOT_ENFORCED}), never as a pass.
+ *       discriminate and is reported as uninformative ({@link Status#NOT_ENFORCED}), never as a pass;
+ *   <li><b>accuracy</b>, line completion: three gates from the stage's verdict ({@link #lineCompletion}): greedy
+ *       decoders write plain decoding's line; exact match within the margin of base's (uninformative when 0 or 1 for
+ *       both models); held-out bits per byte within the margin of base's. Without a base model the two comparisons
+ *       are {@link Status#NOT_ENFORCED}.
  * </ul>
  */
 public final class RunGates {
@@ -52,6 +60,9 @@ public final class RunGates {
         GateResult accuracy = humanEval(results.accuracyGate(), results.accuracy());
         if (accuracy != null) {
             gates.add(accuracy);
+        }
+        if (results.lineCompletionGate() != null) {
+            gates.addAll(lineCompletion(results.lineCompletionGate()));
         }
         return gates;
     }
@@ -226,7 +237,12 @@ public final class RunGates {
         if (gate == null) {
             return null;
         }
-        boolean informative = records.stream().anyMatch(r -> r.passAt1() > 0 && r.passAt1() < 1);
+        // Informative when some pair of rows can differ: at least one row above 0 and at least one below 1.
+        double highest =
+                records.stream().mapToDouble(AccuracyRecord::passAt1).max().orElse(0);
+        double lowest =
+                records.stream().mapToDouble(AccuracyRecord::passAt1).min().orElse(0);
+        boolean informative = MeasureDiscrimination.isInformative(highest, lowest);
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("margin", gate.margin());
         figures.put("informative", informative);
@@ -254,5 +270,118 @@ public final class RunGates {
                 "the SDSAT model's pass@1 is within " + gate.margin() + " of the base model's and every greedy decoder"
                         + " passes the problems plain decoding passes",
                 figures);
+    }
+
+    /** Line-completion gates: the decoder check, exact match and bits per byte, each with its figures. */
+    static List<GateResult> lineCompletion(LineCompletionGate gate) {
+        List<GateResult> gates = new ArrayList<>();
+        Map<String, Object> decoderFigures = new LinkedHashMap<>();
+        decoderFigures.put("decoders", gate.decoders());
+        decoderFigures.put("mismatches", gate.decoderMismatches().size());
+        gates.add(new GateResult(
+                "accuracy",
+                "line completion: greedy decoders write ar's line",
+                gate.decoderMismatches().isEmpty() ? Status.PASSED : Status.FAILED,
+                gate.decoderMismatches().isEmpty()
+                        ? "every line of " + String.join(", ", gate.decoders()) + " equals plain decoding's"
+                        : gate.failures().stream()
+                                .filter(f -> f.startsWith("greedy decoders"))
+                                .findFirst()
+                                .orElse(gate.decoderMismatches().size() + " lines differ from ar's"),
+                decoderFigures));
+        LineCompletionModelSummary sdsat = gate.models().get(0);
+        if (gate.models().size() < 2) {
+            String message = String.format(
+                    Locale.ROOT,
+                    "not compared: the run names no base model (set sdsat.baseModel to the model the SDSAT model was"
+                            + " fine-tuned from); the SDSAT model alone: exact match %.4f, edit similarity %.4f, %.4f"
+                            + " bits per byte over %d held-out lines",
+                    sdsat.exactMatch(),
+                    sdsat.editSimilarity(),
+                    sdsat.bitsPerByte(),
+                    gate.items());
+            Map<String, Object> figures = Map.of("exactMatch", sdsat.exactMatch(), "bitsPerByte", sdsat.bitsPerByte());
+            gates.add(new GateResult("accuracy", "line completion exact match", Status.NOT_ENFORCED, message, figures));
+            gates.add(
+                    new GateResult("accuracy", "line completion bits per byte", Status.NOT_ENFORCED, message, figures));
+            return gates;
+        }
+        PairedDifference em = difference(gate, "exactMatch");
+        PairedDifference bpb = difference(gate, "bitsPerByte");
+        MeasureDiscrimination emDiscrimination = gate.discrimination().stream()
+                .filter(d -> d.measure().endsWith("exactMatch"))
+                .findFirst()
+                .orElse(MeasureDiscrimination.of("lineCompletion.exactMatch", em.value(), em.baselineValue()));
+        Map<String, Object> emFigures = new LinkedHashMap<>();
+        emFigures.put("exactMatch", em.value());
+        emFigures.put("baseExactMatch", em.baselineValue());
+        emFigures.put("difference", em.difference());
+        emFigures.put("ciLow", em.ciLow());
+        emFigures.put("ciHigh", em.ciHigh());
+        emFigures.put("margin", gate.margin());
+        emFigures.put("items", gate.items());
+        emFigures.put("power", gate.power());
+        emFigures.put("degradation", gate.degradation());
+        emFigures.put("informative", emDiscrimination.informative());
+        String emText = String.format(
+                Locale.ROOT,
+                "exact match %.4f vs base %.4f, difference %+.4f (paired 95%% interval [%+.4f, %+.4f] over %d held-out"
+                        + " lines); margin %.4f; power %.3f against a true drop of %.2f",
+                em.value(),
+                em.baselineValue(),
+                em.difference(),
+                em.ciLow(),
+                em.ciHigh(),
+                gate.items(),
+                gate.margin(),
+                gate.power(),
+                gate.degradation());
+        boolean emFails = em.difference() < -gate.margin() - 1e-12;
+        Status emStatus =
+                !emDiscrimination.informative() ? Status.NOT_ENFORCED : emFails ? Status.FAILED : Status.PASSED;
+        gates.add(new GateResult(
+                "accuracy",
+                "line completion exact match",
+                emStatus,
+                (emStatus == Status.NOT_ENFORCED
+                                ? emDiscrimination.verdict() + ": exact match cannot tell the models apart on these"
+                                        + " lines; "
+                                : emFails ? "below the margin: " : "")
+                        + emText,
+                emFigures));
+        double relative = bpb.value() / bpb.baselineValue() - 1;
+        boolean bpbFails = bpb.value() > bpb.baselineValue() * (1 + gate.bitsPerByteMargin()) + 1e-12;
+        Map<String, Object> bpbFigures = new LinkedHashMap<>();
+        bpbFigures.put("bitsPerByte", bpb.value());
+        bpbFigures.put("baseBitsPerByte", bpb.baselineValue());
+        bpbFigures.put("relativeIncrease", relative);
+        bpbFigures.put("ciLow", bpb.ciLow());
+        bpbFigures.put("ciHigh", bpb.ciHigh());
+        bpbFigures.put("margin", gate.bitsPerByteMargin());
+        gates.add(new GateResult(
+                "accuracy",
+                "line completion bits per byte",
+                bpbFails ? Status.FAILED : Status.PASSED,
+                String.format(
+                        Locale.ROOT,
+                        "%sheld-out loss %.4f bits per byte vs base %.4f (%+.2f%%; paired 95%% interval of the difference"
+                                + " [%+.4f, %+.4f]); margin +%.1f%%",
+                        bpbFails ? "above the margin: " : "",
+                        bpb.value(),
+                        bpb.baselineValue(),
+                        100 * relative,
+                        bpb.ciLow(),
+                        bpb.ciHigh(),
+                        100 * gate.bitsPerByteMargin()),
+                bpbFigures));
+        return gates;
+    }
+
+    private static PairedDifference difference(LineCompletionGate gate, String measure) {
+        return gate.differences().stream()
+                .filter(d -> d.measure().equals(measure))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("line-completion results without the paired " + measure
+                        + " difference: written by another version? rerun the stage"));
     }
 }

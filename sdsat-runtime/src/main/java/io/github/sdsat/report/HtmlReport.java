@@ -101,6 +101,7 @@ public final class HtmlReport {
 
         putEquivalence(scope, results);
         putAccuracy(scope, results);
+        LineCompletionSection.put(scope, results);
         putGates(scope, results);
         scope.put("config", entries(results.config()));
         scope.put("environment", environmentEntries(environment));

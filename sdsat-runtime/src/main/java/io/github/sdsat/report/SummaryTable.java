@@ -138,4 +138,43 @@ public final class SummaryTable {
         }
         return text.toString();
     }
+
+    /** The line-completion stage in a few lines: per model EM, ES and bits per byte, the paired differences. */
+    public static String formatLineCompletion(RunResults results) {
+        io.github.sdsat.results.LineCompletionGate gate = results.lineCompletionGate();
+        if (gate == null) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder();
+        for (io.github.sdsat.results.LineCompletionModelSummary m : gate.models()) {
+            text.append(String.format(
+                    Locale.ROOT,
+                    "  %-6s exact match %.4f [%.4f, %.4f]  edit similarity %.4f  bits/byte %.4f  (%d lines)%n",
+                    m.model(),
+                    m.exactMatch(),
+                    m.exactMatchCiLow(),
+                    m.exactMatchCiHigh(),
+                    m.editSimilarity(),
+                    m.bitsPerByte(),
+                    m.items()));
+        }
+        for (io.github.sdsat.results.PairedDifference d : gate.differences()) {
+            text.append(String.format(
+                    Locale.ROOT,
+                    "  %s sdsat - base: %+.4f, 95%% CI [%+.4f, %+.4f]%n",
+                    d.measure(),
+                    d.difference(),
+                    d.ciLow(),
+                    d.ciHigh()));
+        }
+        if (gate.powerResamples() > 0) {
+            text.append(String.format(
+                    Locale.ROOT,
+                    "  power against a true exact-match drop of %.2f: %.3f%n",
+                    gate.degradation(),
+                    gate.power()));
+        }
+        text.append("  decoders checked against ar: ").append(String.join(", ", gate.decoders()));
+        return text.toString();
+    }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * @param bitsPerByteMargin the largest relative increase of bits per byte (SDSAT model over base) that passes
  * @param rule the gate's rule in words
  * @param items items scored
- * @param models the per-model scores, SDSAT model first
+ * @param models the per-model scores, SDSAT model first (only the SDSAT model when the run named no base model)
  * @param differences the paired differences SDSAT model minus base (exact match, edit similarity, bits per byte)
  * @param discrimination whether each measure can tell the models apart
  * @param decoders the greedy decoders checked against {@code ar}, with their k
@@ -21,7 +21,7 @@ import java.util.List;
  * @param degradation the true exact-match drop the power is computed against
  * @param power the probability that the gate fails when the SDSAT model's exact match is {@code degradation} below
  *     the base model's (simulated from the measured paired items)
- * @param powerResamples simulated runs behind {@code power}
+ * @param powerResamples simulated runs behind {@code power}; 0 when it was not computed (no base model)
  * @param passed whether every condition held
  * @param failures each condition that failed, in words
  */

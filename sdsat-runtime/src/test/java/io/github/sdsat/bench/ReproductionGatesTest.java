@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.accuracy.LineCompletionConfig;
+import io.github.sdsat.accuracy.LineCompletionRun;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
@@ -321,6 +323,58 @@ class ReproductionGatesTest {
         Files.createDirectories(out);
         mapper.writeValue(out.resolve(ResultFiles.RESULTS_JSON).toFile(), json);
         return out;
+    }
+
+    /** The line-completion stage on 7 lines, sdsat k=2 checked on all of them, bits per byte at margin 0. */
+    private static RunResults withLineCompletion(Path reports, Path sdsatModel, Path baseModel) {
+        LineCompletionConfig lines = LineCompletionConfig.defaults()
+                .withItemFraction(0.02)
+                .withDecoderItemFraction(1.0)
+                .withDecoders(List.of("sdsat"), 2);
+        lines = new LineCompletionConfig(
+                lines.itemFraction(),
+                8,
+                lines.margin(),
+                0.0,
+                lines.degradation(),
+                lines.seed(),
+                lines.decoders(),
+                lines.k(),
+                lines.decoderItemFraction(),
+                200);
+        return ReproductionRun.run(
+                        small(reports).model(sdsatModel).build(),
+                        null,
+                        LineCompletionRun.forModel(lines, sdsatModel, baseModel),
+                        null)
+                .results();
+    }
+
+    @Test
+    void theLineCompletionStageGatesTheRunAndTheWorseOfTwoModelsFailsItsBitsPerByteGate(@TempDir Path reports)
+            throws IOException {
+        Path other = TinyModelFolder.write(shared.resolve("tiny-8"), 8);
+        RunResults sevenOverEight = withLineCompletion(reports.resolve("a"), model, other);
+        RunResults eightOverSeven = withLineCompletion(reports.resolve("b"), other, model);
+        for (RunResults results : List.of(sevenOverEight, eightOverSeven)) {
+            assertThat(results.lineCompletionGate().items()).isEqualTo(7);
+            assertThat(results.gates())
+                    .filteredOn(g -> g.name().equals("line completion: greedy decoders write ar's line"))
+                    .singleElement()
+                    .extracting(GateResult::status)
+                    .isEqualTo(Status.PASSED);
+        }
+        // With a bits-per-byte margin of 0 exactly the model with more held-out loss fails against the other.
+        double seven = sevenOverEight.lineCompletionGate().models().get(0).bitsPerByte();
+        double eight = eightOverSeven.lineCompletionGate().models().get(0).bitsPerByte();
+        assertThat(seven).isNotEqualTo(eight);
+        RunResults worse = seven > eight ? sevenOverEight : eightOverSeven;
+        RunResults better = seven > eight ? eightOverSeven : sevenOverEight;
+        assertThat(worse.failedGates()).extracting(GateResult::name).containsExactly("line completion bits per byte");
+        assertThat(better.failedGates()).isEmpty();
+        assertThatThrownBy(() -> GateFailures.requireNone(worse)).hasMessageContaining("line completion bits per byte");
+        assertThat(Files.readString(reports.resolve("a").resolve("unit").resolve("index.html")))
+                .contains("Line completion (held-out Python)");
     }
 
     @Test

@@ -8,6 +8,11 @@ import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.GateResult;
 import io.github.sdsat.results.GateResult.Status;
 import io.github.sdsat.results.GreedyMismatch;
+import io.github.sdsat.results.LineCompletionGate;
+import io.github.sdsat.results.LineCompletionMismatch;
+import io.github.sdsat.results.LineCompletionModelSummary;
+import io.github.sdsat.results.MeasureDiscrimination;
+import io.github.sdsat.results.PairedDifference;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.Records;
 import io.github.sdsat.results.RunResults;
@@ -99,5 +104,115 @@ class RunGatesTest {
         assertThat(BaselineComparison.bootstrapUpperBoundOfMean(falls, 0.95, 1)).isBetween(-0.5, -0.45);
         double[] noise = {0.05, -0.04, 0.02, -0.03, 0.01, -0.01};
         assertThat(BaselineComparison.bootstrapUpperBoundOfMean(noise, 0.95, 1)).isGreaterThan(Math.log(0.9));
+    }
+
+    private static LineCompletionModelSummary lineModel(String model, double em, double bpb) {
+        return new LineCompletionModelSummary(
+                model, "/m/" + model, 360, em, em - 0.02, em + 0.02, 0.5, 0.48, 0.52, bpb, bpb - 0.01, bpb + 0.01);
+    }
+
+    /** A line-completion verdict: SDSAT model vs base with these exact matches and bits per byte. */
+    private static LineCompletionGate lineGate(
+            double em, double baseEm, double bpb, double baseBpb, List<LineCompletionMismatch> mismatches) {
+        return new LineCompletionGate(
+                0.02,
+                0.03,
+                "rule",
+                360,
+                List.of(lineModel("sdsat", em, bpb), lineModel("base", baseEm, baseBpb)),
+                List.of(
+                        new PairedDifference(
+                                "exactMatch",
+                                "sdsat",
+                                "base",
+                                360,
+                                em,
+                                baseEm,
+                                em - baseEm,
+                                em - baseEm - 0.01,
+                                em - baseEm + 0.01,
+                                3,
+                                4),
+                        new PairedDifference(
+                                "bitsPerByte",
+                                "sdsat",
+                                "base",
+                                360,
+                                bpb,
+                                baseBpb,
+                                bpb - baseBpb,
+                                -0.01,
+                                0.01,
+                                100,
+                                200)),
+                List.of(MeasureDiscrimination.of("lineCompletion.exactMatch", em, baseEm)),
+                List.of("sdsat k5 on 120 items"),
+                mismatches,
+                0.04,
+                0.95,
+                2000,
+                true,
+                List.of());
+    }
+
+    private static Map<String, Status> statuses(List<GateResult> gates) {
+        Map<String, Status> byName = new java.util.LinkedHashMap<>();
+        gates.forEach(g -> byName.put(g.name(), g.status()));
+        return byName;
+    }
+
+    @Test
+    void lineCompletionGatesFailAWorseModelOrADecoderAndNeverPassAnUninformativeExactMatch() {
+        String decoders = "line completion: greedy decoders write ar's line";
+        String em = "line completion exact match";
+        String bpb = "line completion bits per byte";
+        assertThat(statuses(RunGates.lineCompletion(lineGate(0.047, 0.050, 1.133, 1.117, List.of()))))
+                .containsEntry(decoders, Status.PASSED)
+                .containsEntry(em, Status.PASSED)
+                .containsEntry(bpb, Status.PASSED);
+        // exact match 0.03 below base: beyond the 0.02 margin
+        assertThat(statuses(RunGates.lineCompletion(lineGate(0.020, 0.050, 1.117, 1.117, List.of()))))
+                .containsEntry(em, Status.FAILED)
+                .containsEntry(bpb, Status.PASSED);
+        // +4% bits per byte: beyond the 3% margin, although exact match did not move
+        assertThat(statuses(RunGates.lineCompletion(lineGate(0.050, 0.050, 1.1617, 1.117, List.of()))))
+                .containsEntry(em, Status.PASSED)
+                .containsEntry(bpb, Status.FAILED);
+        // one decoder line differs
+        List<GateResult> broken = RunGates.lineCompletion(lineGate(
+                0.050, 0.050, 1.117, 1.117, List.of(new LineCompletionMismatch("attr/1", "sdsat", 5, "x", "y"))));
+        assertThat(statuses(broken)).containsEntry(decoders, Status.FAILED);
+        // both at 0: uninformative, not a pass (and a model at 0 vs 0 cannot fail it either)
+        GateResult zero = RunGates.lineCompletion(lineGate(0.0, 0.0, 1.117, 1.117, List.of())).stream()
+                .filter(g -> g.name().equals(em))
+                .findFirst()
+                .orElseThrow();
+        assertThat(zero.status()).isEqualTo(Status.NOT_ENFORCED);
+        assertThat(zero.message()).startsWith("uninformative (both 0)");
+    }
+
+    @Test
+    void lineCompletionWithoutABaseModelGatesOnlyTheDecoders() {
+        LineCompletionGate alone = new LineCompletionGate(
+                0.02,
+                0.03,
+                "rule",
+                360,
+                List.of(lineModel("sdsat", 0.05, 1.1)),
+                List.of(),
+                List.of(),
+                List.of("sdsat k5 on 120 items"),
+                List.of(),
+                0.04,
+                0.0,
+                0,
+                true,
+                List.of());
+        Map<String, Status> gates = statuses(RunGates.lineCompletion(alone));
+        assertThat(gates)
+                .containsEntry("line completion: greedy decoders write ar's line", Status.PASSED)
+                .containsEntry("line completion exact match", Status.NOT_ENFORCED)
+                .containsEntry("line completion bits per byte", Status.NOT_ENFORCED);
+        assertThat(RunGates.lineCompletion(alone).get(1).message()).contains("set sdsat.baseModel");
     }
 }

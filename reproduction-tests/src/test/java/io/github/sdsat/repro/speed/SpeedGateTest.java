@@ -167,7 +167,7 @@ class SpeedGateTest {
                 .map(s -> {
                     String decoder = s.substring(0, s.indexOf(':'));
                     int k = Integer.parseInt(s.substring(s.indexOf(':') + 1));
-                    double floor = Thresholds.number("speed.wallclock.minSpeedupLowerBound." + decoder + ".k" + k);
+                    double floor = Thresholds.number(floorKey(decoder, k));
                     // Named for what the floor asserts: a real speedup, or only a guard against a slower decoder.
                     return Arguments.of(
                             decoder,
@@ -234,13 +234,24 @@ class SpeedGateTest {
     }
 
     /**
+     * The floor's key: {@code speed.wallclock.minSpeedupLowerBound.<decoder>.k<k>.vector<bits>} when this CPU's
+     * preferred vector width has its own calibration, else the plain key (calibrated for the narrowest width measured,
+     * whose wide passes cost most: the SDSAT rows' ratios are lowest there).
+     */
+    static String floorKey(String decoderName, int k) {
+        String key = "speed.wallclock.minSpeedupLowerBound." + decoderName + ".k" + k;
+        String perWidth = key + ".vector" + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        return Thresholds.has(perWidth) ? perWidth : key;
+    }
+
+    /**
      * The wall-clock gate: the one-sided 95% lower bound of the speedup (bootstrap over prompts of the ratio of
      * medians) must reach {@code speed.wallclock.minSpeedupLowerBound.<decoder>.k<k>}.
      */
     static SpeedupInterval checkSpeedupLowerBound(String decoderName, int k, Timings timings) {
         SpeedupInterval interval =
                 SpeedupInterval.bootstrap(timings.baselineMs(), timings.methodMs(), CONFIDENCE, BOOTSTRAP_SEED);
-        String key = "speed.wallclock.minSpeedupLowerBound." + decoderName + ".k" + k;
+        String key = floorKey(decoderName, k);
         double floor = Thresholds.number(key);
         if (interval.lower() < floor) {
             throw new AssertionError(String.format(
