@@ -35,7 +35,7 @@ public record LineCompletionRun(LineCompletionConfig config, Path baseModel, Str
             return new LineCompletionRun(
                     config,
                     EmbeddedModels.resolve(EmbeddedModels.BASE),
-                    "the embedded base model (the embedded SDSAT model was fine-tuned from it)");
+                    "the embedded base model, which the embedded SDSAT model was fine-tuned from");
         }
         return new LineCompletionRun(
                 config, null, "none: set sdsat.baseModel to the model your SDSAT model was fine-tuned from");
