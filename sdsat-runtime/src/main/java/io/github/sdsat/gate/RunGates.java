@@ -336,7 +336,7 @@ public final class RunGates {
                 gate.margin(),
                 gate.power(),
                 gate.degradation());
-        boolean emFails = em.difference() < -gate.margin() - 1e-12;
+        boolean emFails = LineCompletionGate.exactMatchFails(em.difference(), gate.margin());
         Status emStatus =
                 !emDiscrimination.informative() ? Status.NOT_ENFORCED : emFails ? Status.FAILED : Status.PASSED;
         gates.add(new GateResult(
@@ -350,7 +350,8 @@ public final class RunGates {
                         + emText,
                 emFigures));
         double relative = bpb.value() / bpb.baselineValue() - 1;
-        boolean bpbFails = bpb.value() > bpb.baselineValue() * (1 + gate.bitsPerByteMargin()) + 1e-12;
+        boolean bpbFails =
+                LineCompletionGate.bitsPerByteFails(bpb.value(), bpb.baselineValue(), gate.bitsPerByteMargin());
         Map<String, Object> bpbFigures = new LinkedHashMap<>();
         bpbFigures.put("bitsPerByte", bpb.value());
         bpbFigures.put("baseBitsPerByte", bpb.baselineValue());

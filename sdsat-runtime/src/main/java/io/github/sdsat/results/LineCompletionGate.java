@@ -49,4 +49,17 @@ public record LineCompletionGate(
         decoderMismatches = decoderMismatches == null ? List.of() : List.copyOf(decoderMismatches);
         failures = failures == null ? List.of() : List.copyOf(failures);
     }
+
+    /**
+     * The exact-match rule: the measured difference (SDSAT model minus base) below {@code -margin}; 1e-12 so that a
+     * difference of exactly {@code -margin} passes whatever the floating-point rounding.
+     */
+    public static boolean exactMatchFails(double difference, double margin) {
+        return difference < -margin - 1e-12;
+    }
+
+    /** The loss rule: the SDSAT model's bits per byte more than {@code margin} (relative) above base's. */
+    public static boolean bitsPerByteFails(double bitsPerByte, double baseBitsPerByte, double margin) {
+        return bitsPerByte > baseBitsPerByte * (1 + margin) + 1e-12;
+    }
 }

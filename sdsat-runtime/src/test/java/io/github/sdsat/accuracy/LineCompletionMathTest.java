@@ -63,11 +63,11 @@ class LineCompletionMathTest {
             base[i] = true;
             sdsat[i] = i >= 3; // 3 of base's 10 right lines lost: -0.03
         }
-        assertThat(LineCompletionStage.exactMatchGateFails(sdsat, base, 0.03)).isFalse();
+        assertThat(LineCompletionVerdict.exactMatchGateFails(sdsat, base, 0.03)).isFalse();
         sdsat[3] = false; // -0.04
-        assertThat(LineCompletionStage.exactMatchGateFails(sdsat, base, 0.03)).isTrue();
-        assertThat(LineCompletionStage.bitsPerByteGateFails(1.03, 1.0, 0.03)).isFalse();
-        assertThat(LineCompletionStage.bitsPerByteGateFails(1.031, 1.0, 0.03)).isTrue();
+        assertThat(LineCompletionVerdict.exactMatchGateFails(sdsat, base, 0.03)).isTrue();
+        assertThat(LineCompletionVerdict.bitsPerByteGateFails(1.03, 1.0, 0.03)).isFalse();
+        assertThat(LineCompletionVerdict.bitsPerByteGateFails(1.031, 1.0, 0.03)).isTrue();
     }
 
     @Test
@@ -78,14 +78,15 @@ class LineCompletionMathTest {
             base[i] = i % 5 == 0; // 0.20
             sdsat[i] = i % 5 == 0 || i == 1; // 0.203
         }
-        double none = LineCompletionStage.power(sdsat, base, 1e-9, 0.03, 2000, 3);
-        double small = LineCompletionStage.power(sdsat, base, 0.03, 0.03, 2000, 3);
-        double large = LineCompletionStage.power(sdsat, base, 0.08, 0.03, 2000, 3);
+        double none = LineCompletionVerdict.power(sdsat, base, 1e-9, 0.03, 2000, 3);
+        double small = LineCompletionVerdict.power(sdsat, base, 0.03, 0.03, 2000, 3);
+        double large = LineCompletionVerdict.power(sdsat, base, 0.08, 0.03, 2000, 3);
         // equal models almost never fail; at the margin itself about half the runs fail; far beyond it almost all
         assertThat(none).isLessThan(0.05);
         assertThat(small).isBetween(0.3, 0.7);
         assertThat(large).isGreaterThan(0.95);
-        assertThat(LineCompletionStage.power(sdsat, base, 0.08, 0.03, 2000, 3)).isEqualTo(large);
+        assertThat(LineCompletionVerdict.power(sdsat, base, 0.08, 0.03, 2000, 3))
+                .isEqualTo(large);
     }
 
     @Test
