@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The one way files are published in this project: written under a temporary name in the target's own folder and
@@ -38,6 +41,12 @@ public final class AtomicFiles {
     @FunctionalInterface
     public interface Writer {
         void writeTo(Path temporary) throws IOException;
+    }
+
+    /** Writing code that receives the (existing, empty) temporary folder to fill. */
+    @FunctionalInterface
+    public interface FolderWriter {
+        void writeTo(Path temporaryFolder) throws IOException;
     }
 
     /** A move of the filled temporary file over the target. */
@@ -78,6 +87,78 @@ public final class AtomicFiles {
     /** Writes {@code text} as UTF-8 to {@code target}, as {@link #write(Path, byte[])} does. */
     public static Path writeString(Path target, String text) {
         return write(target, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Fills a hidden temporary folder beside {@code target} with {@code writer}, then renames it to {@code target}, so
+     * a reader sees the whole folder or none of it (a model folder of many shards, say). {@code target} must not
+     * exist, or be an empty folder; a failure deletes the temporary folder, and a killed process leaves it behind as
+     * {@code .<name>.<pid>.<hex>.tmp} beside the target.
+     *
+     * @throws FileAlreadyExistsException when {@code target} exists and is not an empty folder (nothing is written)
+     * @throws IOException what creating, filling or renaming threw; the temporary folder is then removed
+     */
+    public static void writeFolder(Path target, FolderWriter writer) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        Files.createDirectories(parent);
+        requireAbsentOrEmpty(absolute);
+        Path temporary = null;
+        for (int attempt = 0; temporary == null; attempt++) {
+            Path candidate = parent.resolve("." + absolute.getFileName() + "."
+                    + ProcessHandle.current().pid() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+            try {
+                temporary = Files.createDirectory(candidate);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
+        try {
+            writer.writeTo(temporary);
+            requireAbsentOrEmpty(absolute);
+            Files.deleteIfExists(absolute); // an empty folder: rename(2) would replace it, Files.move does not
+            try {
+                Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, absolute);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                deleteRecursively(temporary);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static void requireAbsentOrEmpty(Path folder) throws IOException {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        if (Files.isDirectory(folder)) {
+            try (Stream<Path> entries = Files.list(folder)) {
+                if (entries.findAny().isEmpty()) {
+                    return;
+                }
+            }
+        }
+        throw new FileAlreadyExistsException(folder.toString(), null, "exists and is not an empty folder");
+    }
+
+    private static void deleteRecursively(Path folder) throws IOException {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(folder)) {
+            paths = walk.sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path path : paths) {
+            Files.deleteIfExists(path);
+        }
     }
 
     static void write(Path target, Writer writer, Move atomicMove) throws IOException {

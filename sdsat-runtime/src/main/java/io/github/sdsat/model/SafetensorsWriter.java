@@ -20,12 +20,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
  * Writes safetensors files (single or sharded with an index, as transformers' {@code save_pretrained} does),
  * converting float32 data to F16 or BF16 with round-to-nearest-even. Every file is written under a temporary name
- * and moved into place.
+ * and moved into place. A tensor is either held whole ({@link Tensor}) or produced row by row while it is written
+ * ({@link StreamedTensor}), so a checkpoint larger than memory (a widened 7B model) is written with one row in memory.
  */
 public final class SafetensorsWriter {
 
@@ -38,10 +40,22 @@ public final class SafetensorsWriter {
 
     private SafetensorsWriter() {}
 
+    /** A tensor to write: its stored dtype and shape; the elements come from the implementation. */
+    public sealed interface TensorData permits Tensor, StreamedTensor {
+        SafetensorsDtype dtype();
+
+        long[] shape();
+
+        /** Bytes of data in the file: the element count times the dtype's size. */
+        default long byteLength() {
+            return Math.multiplyExact(TensorInfo.elementCount(shape()), dtype().bytes());
+        }
+    }
+
     /**
      * One tensor to write: its stored dtype, its shape, and its elements in row-major order as floats.
      */
-    public record Tensor(SafetensorsDtype dtype, long[] shape, float[] data) {
+    public record Tensor(SafetensorsDtype dtype, long[] shape, float[] data) implements TensorData {
         public Tensor {
             if (dtype == null || shape == null || data == null) {
                 throw new IllegalArgumentException("tensor needs a dtype, a shape and data");
@@ -65,13 +79,75 @@ public final class SafetensorsWriter {
             return shape.clone();
         }
 
-        long byteLength() {
+        @Override
+        public long byteLength() {
             return (long) data.length * dtype.bytes();
         }
     }
 
+    /** Fills one row of a {@link StreamedTensor}. */
+    @FunctionalInterface
+    public interface Rows {
+        /**
+         * Writes row {@code row} (0-based, rows asked for in order) into {@code out}, overwriting all of it.
+         *
+         * @param out {@code [rowLength]} floats
+         */
+        void fill(long row, float[] out);
+    }
+
+    /**
+     * A tensor whose elements are made while it is written, one row at a time: a tensor of rank 2 or more has
+     * {@code shape[0]} rows of the product of the other dimensions; a tensor of rank 0 or 1 is one row.
+     *
+     * @param rows called once, when the tensor's data is about to be written (so whatever it reads, say a source
+     *     tensor, is held only while this tensor is written); the {@link Rows} it returns is asked for every row in
+     *     order
+     */
+    public record StreamedTensor(SafetensorsDtype dtype, long[] shape, Supplier<Rows> rows) implements TensorData {
+        public StreamedTensor {
+            if (dtype == null || shape == null || rows == null) {
+                throw new IllegalArgumentException("tensor needs a dtype, a shape and a row source");
+            }
+            shape = shape.clone();
+            for (long dim : shape) {
+                if (dim < 0) {
+                    throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a negative dimension");
+                }
+            }
+            long rowLength = rowLength(shape);
+            if (rowLength > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("a row of shape " + Arrays.toString(shape) + " has " + rowLength
+                        + " elements, more than one Java array holds; split the tensor along its first dimension");
+            }
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        /** Rows of the tensor: {@code shape[0]} for rank 2 or more, else 1. */
+        public long rowCount() {
+            return shape.length < 2 ? 1 : shape[0];
+        }
+
+        /** Elements per row. */
+        public int rowLength() {
+            return (int) rowLength(shape);
+        }
+
+        private static long rowLength(long[] shape) {
+            long length = 1;
+            for (int i = shape.length < 2 ? 0 : 1; i < shape.length; i++) {
+                length = Math.multiplyExact(length, shape[i]);
+            }
+            return length;
+        }
+    }
+
     /** Writes one safetensors file with {@link #DEFAULT_METADATA}; tensors are stored in the map's order. */
-    public static void write(Path file, Map<String, Tensor> tensors) {
+    public static void write(Path file, Map<String, ? extends TensorData> tensors) {
         write(file, tensors, DEFAULT_METADATA);
     }
 
@@ -82,7 +158,7 @@ public final class SafetensorsWriter {
      * @param metadata written as {@code __metadata__} as given (none when empty); transformers needs
      *                 {@code "format": "pt"} in it to load the file
      */
-    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    public static void write(Path file, Map<String, ? extends TensorData> tensors, Map<String, String> metadata) {
         if (tensors.isEmpty()) {
             throw new IllegalArgumentException("no tensors to write to " + file);
         }
@@ -105,7 +181,7 @@ public final class SafetensorsWriter {
      *
      * @return the shard files, in order
      */
-    public static List<Path> writeSharded(Path folder, Map<String, Tensor> tensors, long maxShardBytes) {
+    public static List<Path> writeSharded(Path folder, Map<String, ? extends TensorData> tensors, long maxShardBytes) {
         if (maxShardBytes <= 0) {
             throw new IllegalArgumentException("maxShardBytes must be positive, found " + maxShardBytes);
         }
@@ -117,11 +193,11 @@ public final class SafetensorsWriter {
             throw new SdsatException(folder + " already holds " + Checkpoint.SINGLE_WEIGHTS_FILE + ", which loaders "
                     + "read instead of a sharded index; remove it or write the shards to another folder");
         }
-        List<Map<String, Tensor>> shards = new ArrayList<>();
-        Map<String, Tensor> current = new LinkedHashMap<>();
+        List<Map<String, TensorData>> shards = new ArrayList<>();
+        Map<String, TensorData> current = new LinkedHashMap<>();
         long currentBytes = 0;
         long totalBytes = 0;
-        for (Map.Entry<String, Tensor> entry : tensors.entrySet()) {
+        for (Map.Entry<String, ? extends TensorData> entry : tensors.entrySet()) {
             long bytes = entry.getValue().byteLength();
             if (!current.isEmpty() && currentBytes + bytes > maxShardBytes) {
                 shards.add(current);
@@ -169,23 +245,23 @@ public final class SafetensorsWriter {
         }
     }
 
-    private static byte[] header(Map<String, Tensor> tensors, Map<String, String> metadata) {
+    private static byte[] header(Map<String, ? extends TensorData> tensors, Map<String, String> metadata) {
         ObjectNode root = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = root.putObject("__metadata__");
             metadata.forEach(meta::put);
         }
         long offset = 0;
-        for (Map.Entry<String, Tensor> entry : tensors.entrySet()) {
+        for (Map.Entry<String, ? extends TensorData> entry : tensors.entrySet()) {
             if (entry.getKey().equals("__metadata__")) {
                 throw new IllegalArgumentException(
                         "'__metadata__' is reserved by safetensors and cannot name a tensor");
             }
-            Tensor tensor = entry.getValue();
+            TensorData tensor = entry.getValue();
             ObjectNode info = root.putObject(entry.getKey());
             info.put("dtype", tensor.dtype().name());
             ArrayNode shape = info.putArray("shape");
-            for (long dim : tensor.shape) {
+            for (long dim : tensor.shape()) {
                 shape.add(dim);
             }
             long end = offset + tensor.byteLength();
@@ -205,26 +281,42 @@ public final class SafetensorsWriter {
         return header;
     }
 
-    private static void writeFile(Path target, byte[] header, Map<String, Tensor> tensors) throws IOException {
+    private static void writeFile(Path target, byte[] header, Map<String, ? extends TensorData> tensors)
+            throws IOException {
         try (FileChannel channel = FileChannel.open(
                 target, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.CREATE)) {
             ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             buffer.putLong(header.length);
             putBytes(channel, buffer, header);
-            for (Tensor tensor : tensors.values()) {
-                for (float value : tensor.data) {
-                    if (buffer.remaining() < Float.BYTES) {
-                        drain(channel, buffer);
-                    }
-                    switch (tensor.dtype) {
-                        case F32 -> buffer.putFloat(value);
-                        case F16 -> buffer.putShort(SafetensorsDtype.floatToF16Bits(value));
-                        case BF16 -> buffer.putShort(SafetensorsDtype.floatToBf16Bits(value));
+            for (TensorData tensor : tensors.values()) {
+                if (tensor instanceof Tensor whole) {
+                    putFloats(channel, buffer, whole.dtype(), whole.data, whole.data.length);
+                } else if (tensor instanceof StreamedTensor streamed) {
+                    Rows rows = streamed.rows().get();
+                    float[] row = new float[streamed.rowLength()];
+                    for (long r = 0; r < streamed.rowCount(); r++) {
+                        rows.fill(r, row);
+                        putFloats(channel, buffer, streamed.dtype(), row, row.length);
                     }
                 }
             }
             drain(channel, buffer);
             channel.force(false);
+        }
+    }
+
+    private static void putFloats(FileChannel channel, ByteBuffer buffer, SafetensorsDtype dtype, float[] values, int n)
+            throws IOException {
+        for (int i = 0; i < n; i++) {
+            if (buffer.remaining() < Float.BYTES) {
+                drain(channel, buffer);
+            }
+            float value = values[i];
+            switch (dtype) {
+                case F32 -> buffer.putFloat(value);
+                case F16 -> buffer.putShort(SafetensorsDtype.floatToF16Bits(value));
+                case BF16 -> buffer.putShort(SafetensorsDtype.floatToBf16Bits(value));
+            }
         }
     }
 
