@@ -325,8 +325,8 @@ final class CheckpointPacker {
         boolean half = bytesPerWeight(dtypes, parts) == 2;
         PackedMatrix matrix = PackedMatrix.allocate(out, in, tileWidth, half);
         int blockRows = Math.max(1, CHUNK_BYTES / (in * Float.BYTES));
-        float[] floats = half ? null : new float[blockRows * in];
-        short[] halves = half ? new short[blockRows * in] : null;
+        float[] floats = half ? null : reader.floatBlock(blockRows * in);
+        short[] halves = half ? reader.halfBlock(blockRows * in) : null;
         int row = 0;
         for (String part : parts) {
             int rows = reader.rows(part);
@@ -351,8 +351,8 @@ final class CheckpointPacker {
     /** Reads a row-major table [rows, width] whole into {@code floats} or {@code halves}, in pieces. */
     private static void readTable(Reader reader, String name, int rows, int width, float[] floats, short[] halves) {
         int blockRows = Math.max(1, CHUNK_BYTES / (width * Float.BYTES));
-        float[] floatBlock = floats == null ? null : new float[blockRows * width];
-        short[] halfBlock = halves == null ? null : new short[blockRows * width];
+        float[] floatBlock = floats == null ? null : reader.floatBlock(blockRows * width);
+        short[] halfBlock = halves == null ? null : reader.halfBlock(blockRows * width);
         for (int first = 0; first < rows; first += blockRows) {
             int count = Math.min(blockRows, rows - first);
             if (halves != null) {
@@ -373,26 +373,49 @@ final class CheckpointPacker {
 
     // ---------------------------------------------------------------------------------------------- readers
 
-    /** Rows of the stored tensors, by name: widened exactly to float32, or as bfloat16 bits when stored so. */
-    private interface Reader {
+    /**
+     * Rows of the stored tensors, by name: widened exactly to float32, or as bfloat16 bits when stored so; and the
+     * row-block arrays, reused from matrix to matrix (a 7B model has 160 matrices: 8 MiB of garbage each otherwise).
+     */
+    private abstract static class Reader {
+        private float[] floatBlock = new float[0];
+        private short[] halfBlock = new short[0];
+
+        float[] floatBlock(int n) {
+            if (floatBlock.length < n) {
+                floatBlock = new float[n];
+            }
+            return floatBlock;
+        }
+
+        short[] halfBlock(int n) {
+            if (halfBlock.length < n) {
+                halfBlock = new short[n];
+            }
+            return halfBlock;
+        }
+
         /** The stored dtype; checks the stored shape against {@code shape} (the configuration's). */
-        SafetensorsDtype dtype(String name, long[] shape);
+        abstract SafetensorsDtype dtype(String name, long[] shape);
 
         /** Rows of a matrix (1 for a vector). */
-        int rows(String name);
+        abstract int rows(String name);
 
         /** Rows [first, first + count) of width {@code width} into {@code out[0 ..]}, as float32. */
-        void floats(String name, long first, int count, int width, float[] out);
+        abstract void floats(String name, long first, int count, int width, float[] out);
 
         /** As {@link #floats}, as bfloat16 bits; only for a tensor stored in bfloat16. */
-        void halves(String name, long first, int count, int width, short[] out);
+        abstract void halves(String name, long first, int count, int width, short[] out);
 
         /** Releases what the reader holds. */
-        default void done() {}
+        void done() {
+            floatBlock = new float[0];
+            halfBlock = new short[0];
+        }
     }
 
     /** Reads the stored bytes in pieces of at most {@link #CHUNK_BYTES} through one reused buffer. */
-    private static final class StoredReader implements Reader {
+    private static final class StoredReader extends Reader {
         private final TensorBytes source;
         private final ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         private short[] bits = new short[0];
@@ -402,7 +425,7 @@ final class CheckpointPacker {
         }
 
         @Override
-        public SafetensorsDtype dtype(String name, long[] shape) {
+        SafetensorsDtype dtype(String name, long[] shape) {
             TensorInfo info = source.info(name);
             if (shape != null && !Arrays.equals(info.shape(), shape)) {
                 throw new SdsatException("tensor '" + name + "' in " + info.file() + " has shape "
@@ -413,13 +436,13 @@ final class CheckpointPacker {
         }
 
         @Override
-        public int rows(String name) {
+        int rows(String name) {
             long[] shape = source.info(name).shape();
             return shape.length < 2 ? 1 : Math.toIntExact(shape[0]);
         }
 
         @Override
-        public void floats(String name, long first, int count, int width, float[] out) {
+        void floats(String name, long first, int count, int width, float[] out) {
             TensorInfo info = source.info(name);
             int n = count * width;
             switch (info.dtype()) {
@@ -443,7 +466,7 @@ final class CheckpointPacker {
         }
 
         @Override
-        public void halves(String name, long first, int count, int width, short[] out) {
+        void halves(String name, long first, int count, int width, short[] out) {
             TensorInfo info = source.info(name);
             if (info.dtype() != SafetensorsDtype.BF16) {
                 throw new IllegalStateException(name + " is " + info.dtype() + ", not bfloat16");
@@ -480,7 +503,8 @@ final class CheckpointPacker {
         }
 
         @Override
-        public void done() {
+        void done() {
+            super.done();
             bits = new short[0];
         }
     }
@@ -492,7 +516,7 @@ final class CheckpointPacker {
     }
 
     /** Any other source: one tensor at a time as float32 (these sources hold their tensors in memory already). */
-    private static final class FloatReader implements Reader {
+    private static final class FloatReader extends Reader {
         private final WeightSource source;
         private final Map<String, long[]> shapes;
         private String current;
@@ -504,18 +528,18 @@ final class CheckpointPacker {
         }
 
         @Override
-        public SafetensorsDtype dtype(String name, long[] shape) {
+        SafetensorsDtype dtype(String name, long[] shape) {
             return SafetensorsDtype.F32;
         }
 
         @Override
-        public int rows(String name) {
+        int rows(String name) {
             long[] shape = shapes.get(name);
             return shape.length < 2 ? 1 : Math.toIntExact(shape[0]);
         }
 
         @Override
-        public void floats(String name, long first, int count, int width, float[] out) {
+        void floats(String name, long first, int count, int width, float[] out) {
             if (!name.equals(current)) {
                 data = null; // the previous tensor may be collected before the next is read
                 data = source.tensor(name, shapes.get(name));
@@ -525,12 +549,13 @@ final class CheckpointPacker {
         }
 
         @Override
-        public void halves(String name, long first, int count, int width, short[] out) {
+        void halves(String name, long first, int count, int width, short[] out) {
             throw new IllegalStateException(name + " is read as float32");
         }
 
         @Override
-        public void done() {
+        void done() {
+            super.done();
             data = null;
             current = null;
         }

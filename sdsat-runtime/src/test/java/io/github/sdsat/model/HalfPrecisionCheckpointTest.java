@@ -96,8 +96,18 @@ class HalfPrecisionCheckpointTest {
     /**
      * Runs the same passes on both models and asserts bit-identical logits: a prefill of 7 tokens, then one pass of
      * each width 1..16 on the growing cache, then a masked (tree-shaped) pass of 6 tokens.
+     *
+     * <p>The whole sequence runs once on both models before it is compared. Why: the vector API's EXP (softmax,
+     * SiLU) gives results that differ in the last bit between interpreted and JIT-compiled code (measured: 56 of
+     * 4,096 values), so a method recompiled between the two models' passes would differ by an ulp whatever the
+     * weights; a deterministic exp (the pass-shape-invariance work of the same issue) removes the cause.
      */
     private static void assertSameLogits(LlamaModel expected, LlamaModel actual, String what) {
+        runPasses(expected, actual, what, false);
+        runPasses(expected, actual, what, true);
+    }
+
+    private static void runPasses(LlamaModel expected, LlamaModel actual, String what, boolean compare) {
         int vocab = expected.config().vocabSize();
         long[] tokens = new Random(17).longs(7 + 136 + 6, 0, vocab).toArray();
         try (KvCache a = expected.newCache(160);
@@ -108,7 +118,9 @@ class HalfPrecisionCheckpointTest {
                 long[] pos = LongStream.range(done, done + n).toArray();
                 float[] want = expected.logits(a, part, pos, null, 0);
                 float[] got = actual.logits(b, part, pos, null, 0);
-                assertArrayEquals(bits(want), bits(got), what + ": logits of a " + n + "-token pass at " + done);
+                if (compare) {
+                    assertArrayEquals(bits(want), bits(got), what + ": logits of a " + n + "-token pass at " + done);
+                }
                 done += n;
             }
             // A tree of 6 nodes: 0 -> {1, 2}, 1 -> 3, 2 -> {4, 5}; every node sees the cache and its ancestors.
@@ -127,10 +139,11 @@ class HalfPrecisionCheckpointTest {
                 pos[i] = done + depth;
             }
             long[] part = Arrays.copyOfRange(tokens, done, total);
-            assertArrayEquals(
-                    bits(expected.logits(a, part, pos, mask, 0)),
-                    bits(actual.logits(b, part, pos, mask, 0)),
-                    what + ": logits of a masked tree pass");
+            int[] want = bits(expected.logits(a, part, pos, mask, 0));
+            int[] got = bits(actual.logits(b, part, pos, mask, 0));
+            if (compare) {
+                assertArrayEquals(want, got, what + ": logits of a masked tree pass");
+            }
         }
     }
 
@@ -160,6 +173,46 @@ class HalfPrecisionCheckpointTest {
                 try (LlamaModel inMemory = load(config, new InMemoryWeights(values), "java", 1);
                         LlamaModel half = load(config, halves, "java", 1)) {
                     assertSameLogits(inMemory, half, "bfloat16 checkpoint against in-memory float32, tied " + tied);
+                }
+            }
+        }
+    }
+
+    @Test
+    void bfloat16TilesMultiplyBitForBitLikeFloat32TilesOfTheSameValues() {
+        Random random = new Random(21);
+        for (CpuKernels kernels : new CpuKernels[] {CpuKernels.best(), new ScalarCpuKernels()}) {
+            for (int in : new int[] {1, 40, 77}) {
+                int out = 3 * kernels.tileWidth() - 5; // a padded last tile
+                float[] w = new float[out * in];
+                short[] halves = new short[w.length];
+                for (int i = 0; i < w.length; i++) {
+                    halves[i] = SafetensorsDtype.floatToBf16Bits((float) random.nextGaussian());
+                    w[i] = SafetensorsDtype.bf16BitsToFloat(halves[i]);
+                }
+                PackedMatrix full = PackedMatrix.pack(w, out, in, kernels.tileWidth());
+                PackedMatrix half = PackedMatrix.allocate(out, in, kernels.tileWidth(), true);
+                half.putRows(0, halves, 0, 7);
+                half.putRows(7, halves, 7 * in, out - 7); // in two blocks, as a checkpoint is packed
+                assertThat(half.bytes() * 2).isEqualTo(full.bytes());
+                for (boolean streamed : new boolean[] {false, true}) {
+                    full.streamedFromMemory = streamed;
+                    half.streamedFromMemory = streamed;
+                    for (int rows = 1; rows <= 16; rows++) {
+                        float[] x = new float[rows * in];
+                        for (int i = 0; i < x.length; i++) {
+                            x[i] = (float) random.nextGaussian();
+                        }
+                        float[] want = new float[rows * full.paddedOut()];
+                        float[] got = new float[rows * half.paddedOut()];
+                        kernels.matmul(x, rows, full, want, 0, full.tiles);
+                        kernels.matmul(x, rows, half, got, 0, 1); // tile ranges as the workers split them
+                        kernels.matmul(x, rows, half, got, 1, half.tiles);
+                        assertArrayEquals(
+                                bits(want),
+                                bits(got),
+                                kernels.name() + ", in " + in + ", " + rows + " rows, streamed " + streamed);
+                    }
                 }
             }
         }
