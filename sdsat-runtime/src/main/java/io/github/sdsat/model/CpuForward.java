@@ -119,7 +119,17 @@ final class CpuForward implements AutoCloseable {
 
     String describe() {
         return "java " + kernels.name() + ", " + workers.threads() + " thread" + (workers.threads() > 1 ? "s" : "")
-                + (lmHead.streamedFromMemory ? ", weights streamed from memory" : "");
+                + (lmHead.streamedFromMemory ? ", weights streamed from memory" : "")
+                + (storedInBfloat16() ? ", bfloat16 weights" : "");
+    }
+
+    /** Whether any matrix of the pass is stored in bfloat16 (reports say so: the bytes per pass halve). */
+    private boolean storedInBfloat16() {
+        boolean any = lmHead.halves != null;
+        for (int l = 0; l < qkv.length; l++) {
+            any |= qkv[l].halves != null || o[l].halves != null || gateUp[l].halves != null || down[l].halves != null;
+        }
+        return any;
     }
 
     /**

@@ -163,6 +163,8 @@ class HalfPrecisionCheckpointTest {
                         try (LlamaModel half = load(config, halves, kernels, threads);
                                 LlamaModel full = load(config, floats, kernels, threads)) {
                             assertSameLogits(full, half, what);
+                            assertThat(half.backend()).endsWith(", bfloat16 weights");
+                            assertThat(full.backend()).doesNotContain("bfloat16");
                             assertThat(half.weightBytesPerPass() * 2)
                                     .as("bfloat16 bytes per pass are half the float32 ones, " + what)
                                     .isEqualTo(full.weightBytesPerPass());
