@@ -313,6 +313,51 @@ class HalfPrecisionCheckpointTest {
     }
 
     @Test
+    void everyStoredByteIsReadOnceInPiecesOfAtMostTheChunkSize(@TempDir Path dir) throws IOException {
+        // Embedding and LM head of 16 MiB in float32 and 8 MiB in bfloat16: larger than one read.
+        LlamaConfig config =
+                new LlamaConfig(1024, 64, 1, 8, 8, 128, 4096, 1e-5, 10000.0, 64, false, 1, List.of(2), "float32");
+        Map<String, float[]> values = randomValues(config, 3L);
+        for (SafetensorsDtype dtype : new SafetensorsDtype[] {SafetensorsDtype.F32, SafetensorsDtype.BF16}) {
+            try (Checkpoint checkpoint = Checkpoint.open(write(dir.resolve(dtype.name()), config, values, dtype))) {
+                long[] reads = new long[3]; // count, bytes, largest
+                class CountingSource implements WeightSource, TensorBytes {
+                    @Override
+                    public boolean has(String name) {
+                        return checkpoint.has(name);
+                    }
+
+                    @Override
+                    public FloatBuffer tensor(String name, long... expectedShape) {
+                        throw new AssertionError("a stored checkpoint is read in its own dtype, not as float32");
+                    }
+
+                    @Override
+                    public TensorInfo info(String name) {
+                        return checkpoint.info(name);
+                    }
+
+                    @Override
+                    public void readBytes(TensorInfo info, long offset, java.nio.ByteBuffer target) {
+                        reads[0]++;
+                        reads[1] += target.remaining();
+                        reads[2] = Math.max(reads[2], target.remaining());
+                        checkpoint.readBytes(info, offset, target);
+                    }
+                }
+                CheckpointPacker.Packed packed =
+                        CheckpointPacker.pack(config, new CountingSource(), 64, 0, CheckpointPacker.runtimeHeap());
+                assertThat(reads[1]).as(dtype + ": bytes read").isEqualTo(config.parameterCount() * dtype.bytes());
+                assertThat(reads[2]).as(dtype + ": largest read").isLessThanOrEqualTo(CheckpointPacker.CHUNK_BYTES);
+                assertThat(reads[0])
+                        .as(dtype + ": reads")
+                        .isGreaterThan(config.tensorShapes().size());
+                assertThat(packed.lmHead.halves != null).isEqualTo(dtype == SafetensorsDtype.BF16);
+            }
+        }
+    }
+
+    @Test
     void aCheckpointTooLargeForTheHeapIsRefusedBeforeAnyWeightIsRead(@TempDir Path dir) throws IOException {
         LlamaConfig config = config(false);
         Path folder = write(dir.resolve("bf16"), config, randomValues(config, 2L), SafetensorsDtype.BF16);
