@@ -12,13 +12,17 @@ import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.ReferenceLlama;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Java CPU pass gives a position bit-identical logits whatever the shape of the pass it is computed in
@@ -39,37 +43,127 @@ class PassShapeInvarianceTest {
     /** Cached tokens before the passes of widths 1..16 and the masked passes. */
     private static final int PREFIX = 11;
 
-    @ParameterizedTest(name = "hidden={0} heads={1} kv={2} headDim={3} inter={4}")
-    @CsvSource({
-        "100, 4, 2, 16, 77", // head_dim 16, hidden a multiple of neither vector length, GQA
-        "52, 4, 2, 32, 70", // head_dim 32: the four-register scores path with AVX2
-        "100, 3, 1, 64, 90", // head_dim 64 (the embedded model's; four registers with AVX-512), multi-query
-        "60, 2, 2, 128, 50", // head_dim 128 (Llama), explicit head_dim != hidden / heads
-        "72, 3, 3, 36, 44" // head_dim 36: scores and weighted sums with a vector tail
-    })
-    void logitsOfAPositionDoNotDependOnThePassShape(int hidden, int heads, int kv, int headDim, int inter) {
-        LlamaConfig config = new LlamaConfig(
-                hidden, inter, LAYERS, heads, kv, headDim, VOCAB, 1e-5, 10000.0, 256, false, 0, List.of(1), "float32");
-        Map<String, float[]> w =
-                ReferenceLlama.randomWeights(hidden, inter, LAYERS, heads, kv, headDim, VOCAB, false, 31L + headDim);
-        long[] tokens =
-                new Random(hidden * 7L + headDim).longs(TOKENS, 0, VOCAB - 1).toArray();
-        try (LlamaModel reference = model(config, w, 1, false)) {
-            float[][] steps = tokenByToken(reference, tokens);
-            for (int v = 0; v < 3; v++) {
-                try (LlamaModel variant = variant(config, w, v)) {
-                    String shape = variant.backend();
-                    try (KvCache cache = variant.newCache(TOKENS)) {
-                        float[] all = variant.logits(
-                                cache, tokens, LongStream.range(0, TOKENS).toArray(), null, 0);
-                        assertRows(all, steps, 0, TOKENS, "prefill of " + TOKENS + " in one pass, " + shape);
-                    }
-                    passesOfEveryWidth(variant, tokens, steps, shape);
-                    treePass(variant, reference, tokens, steps, shape);
-                    singlePass(variant, reference, tokens, steps, shape);
+    /** hidden, heads, kv heads, head_dim, intermediate. */
+    private static final int[][] SHAPES = {
+        {100, 4, 2, 16, 77}, // head_dim 16, hidden a multiple of neither vector length, GQA
+        {52, 4, 2, 32, 70}, // head_dim 32: the four-register scores path with AVX2
+        {100, 3, 1, 64, 90}, // head_dim 64 (the embedded model's; four registers with AVX-512), multi-query
+        {60, 2, 2, 128, 50}, // head_dim 128 (Llama), explicit head_dim != hidden / heads
+        {72, 3, 3, 36, 44} // head_dim 36: scores and weighted sums with a vector tail
+    };
+    /** 0: one thread; 1: two threads; 2: one thread with the row blocks of a model streamed from memory. */
+    private static final String[] VARIANTS = {"1 thread", "2 threads", "1 thread, streamed row blocks"};
+
+    /** Per shape: the weights, the reference model (one thread), its token-by-token logits and the variants. */
+    private static final Map<Integer, Fixture> FIXTURES = new HashMap<>();
+
+    private static final class Fixture {
+        final LlamaConfig config;
+        final Map<String, float[]> weights;
+        final long[] tokens;
+        final LlamaModel reference;
+        final float[][] steps;
+        final LlamaModel[] variants = new LlamaModel[VARIANTS.length];
+
+        Fixture(int[] shape) {
+            int hidden = shape[0];
+            int headDim = shape[3];
+            config = new LlamaConfig(
+                    hidden,
+                    shape[4],
+                    LAYERS,
+                    shape[1],
+                    shape[2],
+                    headDim,
+                    VOCAB,
+                    1e-5,
+                    10000.0,
+                    256,
+                    false,
+                    0,
+                    List.of(1),
+                    "float32");
+            weights = ReferenceLlama.randomWeights(
+                    hidden, shape[4], LAYERS, shape[1], shape[2], headDim, VOCAB, false, 31L + headDim);
+            tokens = new Random(hidden * 7L + headDim)
+                    .longs(TOKENS, 0, VOCAB - 1)
+                    .toArray();
+            reference = model(config, weights, 1, false);
+            steps = tokenByToken(reference, tokens);
+        }
+
+        LlamaModel variant(int v) {
+            if (variants[v] == null) {
+                variants[v] = model(config, weights, v == 1 ? 2 : 1, v == 2);
+                assertThat(variants[v].backend())
+                        .contains(v == 1 ? "2 threads" : "1 thread")
+                        .satisfies(b ->
+                                assertThat(b.contains("streamed from memory")).isEqualTo(v == 2));
+            }
+            return variants[v];
+        }
+    }
+
+    static Stream<Arguments> shapesAndVariants() {
+        Stream.Builder<Arguments> cases = Stream.builder();
+        for (int s = 0; s < SHAPES.length; s++) {
+            for (int v = 0; v < VARIANTS.length; v++) {
+                int[] shape = SHAPES[s];
+                cases.add(Arguments.of(
+                        s, v, "hidden " + shape[0] + ", " + shape[1] + " heads x " + shape[3] + ", " + VARIANTS[v]));
+            }
+        }
+        return cases.build();
+    }
+
+    private static synchronized Fixture fixture(int shape) {
+        return FIXTURES.computeIfAbsent(shape, s -> new Fixture(SHAPES[s]));
+    }
+
+    @AfterAll
+    static void closeModels() {
+        for (Fixture f : FIXTURES.values()) {
+            f.reference.close();
+            for (LlamaModel m : f.variants) {
+                if (m != null) {
+                    m.close();
                 }
             }
         }
+        FIXTURES.clear();
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @MethodSource("shapesAndVariants")
+    void prefillInOnePassGivesTheTokenByTokenLogits(int shape, int variant, String name) {
+        Fixture f = fixture(shape);
+        LlamaModel model = f.variant(variant);
+        try (KvCache cache = model.newCache(TOKENS)) {
+            float[] all =
+                    model.logits(cache, f.tokens, LongStream.range(0, TOKENS).toArray(), null, 0);
+            assertRows(all, f.steps, 0, TOKENS, "prefill of " + TOKENS + " in one pass, " + name);
+        }
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @MethodSource("shapesAndVariants")
+    void passesOfWidths1To16AfterACachedPrefixGiveTheTokenByTokenLogits(int shape, int variant, String name) {
+        Fixture f = fixture(shape);
+        passesOfEveryWidth(f.variant(variant), f.tokens, f.steps, name);
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @MethodSource("shapesAndVariants")
+    void treeMaskedRowsGiveTheLogitsOfUnmaskedPassesOverTheSameKeys(int shape, int variant, String name) {
+        Fixture f = fixture(shape);
+        treePass(f.variant(variant), f.reference, f.tokens, f.steps, name);
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @MethodSource("shapesAndVariants")
+    void singlePassMaskedRowsGiveTheLogitsOfUnmaskedPassesOverTheSameKeys(int shape, int variant, String name) {
+        Fixture f = fixture(shape);
+        singlePass(f.variant(variant), f.reference, f.tokens, f.steps, name);
     }
 
     /** A mask row that blocks every key is refused (it would divide by a zero softmax sum). */
@@ -223,15 +317,6 @@ class PassShapeInvarianceTest {
                 null,
                 0);
         return cache;
-    }
-
-    /** 0: one thread; 1: two threads; 2: one thread with the row blocks of a model streamed from memory. */
-    private static LlamaModel variant(LlamaConfig config, Map<String, float[]> w, int variant) {
-        LlamaModel model = model(config, w, variant == 1 ? 2 : 1, variant == 2);
-        assertThat(model.backend())
-                .contains(variant == 1 ? "2 threads" : "1 thread")
-                .satisfies(b -> assertThat(b.contains("streamed from memory")).isEqualTo(variant == 2));
-        return model;
     }
 
     /** The Java vector pass with {@code threads} threads; {@code streamed}: every matrix counts as DRAM-streamed. */
