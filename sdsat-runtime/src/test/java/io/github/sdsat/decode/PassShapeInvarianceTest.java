@@ -257,13 +257,13 @@ class PassShapeInvarianceTest {
     }
 
     /**
-     * A pass as sdsat-single-pass builds it (k = 3: [t, d1..d3] and a block of 3 SATs after each acceptance point,
-     * its mask): the verify rows equal the token-by-token steps, and SAT i of block a equals row a + i of an unmasked
-     * pass [t, d1..da, SAT x 3] after the same cached prefix.
+     * A pass as sdsat-single-pass builds it (k = 4: [t, d1..d4] and a block of 4 SATs after each acceptance point,
+     * its mask; 25 rows after 11 cached, so the mask's 36 slots span more than two 16-lane vectors): the verify rows equal the token-by-token steps, and SAT i of block a equals row a + i of an unmasked
+     * pass [t, d1..da, SAT x 4] after the same cached prefix.
      */
     private static void singlePass(
             LlamaModel model, LlamaModel reference, long[] tokens, float[][] steps, String shape) {
-        int k = 3;
+        int k = 4;
         int width = (k + 1) * (k + 1);
         long[] passTokens = new long[width];
         long[] positions = new long[width];
