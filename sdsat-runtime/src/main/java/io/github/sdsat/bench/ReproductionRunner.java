@@ -149,7 +149,7 @@ final class ReproductionRunner {
         int at = Math.max(0, Math.min(cached, room));
         listener.info("Cost curve: " + widths.size() + " pass widths (1.." + widths.last() + ") at " + at
                 + " cached tokens, median of " + COST_CURVE_ROUNDS);
-        return CostCurve.medians(loaded.model(), at, new ArrayList<>(widths), COST_CURVE_ROUNDS);
+        return PassTimings.medians(loaded.model(), at, new ArrayList<>(widths), COST_CURVE_ROUNDS);
     }
 
     private void warmUp(

@@ -1,9 +1,9 @@
 package io.github.sdsat.results;
 
 /** Hand-made prompt records for tests. */
-public final class Records {
+public final class PromptRecordFixtures {
 
-    private Records() {}
+    private PromptRecordFixtures() {}
 
     /** A greedy record with the given time and counts; identical unless told otherwise. */
     public static PromptRecord greedy(
