@@ -46,11 +46,11 @@ class EngineSummaryTest {
 
     @Test
     void firstDifferenceIsTheFirstMismatchingIndex() {
-        assertThat(JlamaComparison.firstDifference(new long[] {1, 2, 3}, new long[] {1, 2, 3}))
+        assertThat(ComparisonReport.firstDifference(new long[] {1, 2, 3}, new long[] {1, 2, 3}))
                 .isEqualTo(-1);
-        assertThat(JlamaComparison.firstDifference(new long[] {1, 2, 3}, new long[] {1, 5, 3}))
+        assertThat(ComparisonReport.firstDifference(new long[] {1, 2, 3}, new long[] {1, 5, 3}))
                 .isEqualTo(1);
-        assertThat(JlamaComparison.firstDifference(new long[] {1, 2}, new long[] {1, 2, 3}))
+        assertThat(ComparisonReport.firstDifference(new long[] {1, 2}, new long[] {1, 2, 3}))
                 .isEqualTo(2);
     }
 }
