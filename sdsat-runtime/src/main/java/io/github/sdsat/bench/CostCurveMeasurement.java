@@ -179,18 +179,12 @@ public final class CostCurveMeasurement {
 
     /** One model's curves as markdown: a heading line, the skipped cached lengths, one table per cached length. */
     public static String markdown(ModelCurve m) {
-        LlamaConfig c = m.config();
         StringBuilder out = new StringBuilder();
         out.append(String.format(
                 Locale.ROOT,
-                "### %s: hidden %d, %d layers, %d heads, intermediate %d, vocab %d "
-                        + "(%.1fM matmul weights, %.0f MB read per pass), %s, median of %d round(s)%n%n",
+                "### %s: %s (%.1fM matmul weights, %.0f MB read per pass), %s, median of %d round(s)%n%n",
                 m.model(),
-                c.hiddenSize(),
-                c.numLayers(),
-                c.numHeads(),
-                c.intermediateSize(),
-                c.vocabSize(),
+                RandomModels.describe(m.config()),
                 m.matmulParameters() / 1e6,
                 m.weightBytesPerPass() / 1e6,
                 m.backend(),

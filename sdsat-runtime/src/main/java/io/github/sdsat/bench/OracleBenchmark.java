@@ -275,17 +275,11 @@ public final class OracleBenchmark {
 
     /** The report as markdown: a heading line, T(n), and one table row per configuration. */
     public static String markdown(Report r) {
-        LlamaConfig c = r.config();
         StringBuilder out = new StringBuilder();
         out.append(String.format(
                 Locale.ROOT,
-                "### Oracle loops: hidden %d, %d layers, %d heads, intermediate %d, "
-                        + "vocab %d, %s; %d prompt(s) of %d tokens, %d new tokens, greedy%n%n",
-                c.hiddenSize(),
-                c.numLayers(),
-                c.numHeads(),
-                c.intermediateSize(),
-                c.vocabSize(),
+                "### Oracle loops: %s, %s; %d prompt(s) of %d tokens, %d new tokens, greedy%n%n",
+                RandomModels.describe(r.config()),
                 r.backend(),
                 r.prompts(),
                 r.promptLength(),

@@ -9,6 +9,7 @@ import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.LlamaParameters;
 import io.github.sdsat.model.ShapeNotation;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Random-weight models for the benchmarks ({@link CostCurve}, {@link OracleBenchmark}): pass costs and oracle
@@ -30,6 +31,18 @@ public final class RandomModels {
         int[] v = ShapeNotation.sizesVocabContext(shape); // {hidden, layers, heads, intermediate, vocab, context}
         return new LlamaConfig(
                 v[0], v[3], v[1], v[2], v[2], v[0] / v[2], v[4], 1e-5, 10000, v[5], true, 0, List.of(1), "float32");
+    }
+
+    /** The shape as the benchmarks' headings write it: {@code hidden 1024, 8 layers, 16 heads, intermediate 2816, vocab 32000}. */
+    static String describe(LlamaConfig c) {
+        return String.format(
+                Locale.ROOT,
+                "hidden %d, %d layers, %d heads, intermediate %d, vocab %d",
+                c.hiddenSize(),
+                c.numLayers(),
+                c.numHeads(),
+                c.intermediateSize(),
+                c.vocabSize());
     }
 
     /** A model of the configuration with random F32 weights (seeded). */

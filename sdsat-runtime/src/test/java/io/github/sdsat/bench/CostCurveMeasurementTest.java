@@ -50,6 +50,16 @@ class CostCurveMeasurementTest {
         }
         String table = CostCurveMeasurement.markdown(m);
         assertThat(table)
+                .startsWith(String.format(
+                        java.util.Locale.ROOT,
+                        "### tiny: hidden %d, %d layers, %d heads, intermediate %d, vocab %d (%.1fM matmul weights, ",
+                        config.hiddenSize(),
+                        config.numLayers(),
+                        config.numHeads(),
+                        config.intermediateSize(),
+                        config.vocabSize(),
+                        m.matmulParameters() / 1e6));
+        assertThat(table)
                 .contains(
                         "cached 1024 skipped",
                         "0 tokens cached",

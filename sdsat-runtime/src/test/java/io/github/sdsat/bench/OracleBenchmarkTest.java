@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
 import io.github.sdsat.report.ResultFiles;
@@ -54,6 +55,11 @@ class OracleBenchmarkTest {
                 .isCloseTo(5 * t1 / (2 * report.passMs().get(4)), within(1e-12));
 
         String md = OracleBenchmark.markdown(report);
+        LlamaConfig shape = report.config();
+        assertThat(md)
+                .startsWith("### Oracle loops: hidden " + shape.hiddenSize() + ", " + shape.numLayers() + " layers, "
+                        + shape.numHeads() + " heads, intermediate " + shape.intermediateSize() + ", vocab "
+                        + shape.vocabSize() + ", " + report.backend() + "; ");
         assertThat(md)
                 .contains(
                         "| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |",
