@@ -73,17 +73,10 @@ class TrainerCommandTest {
     @Test
     void optionsChangeTheNamedRecipeAndTheDraftingEvaluation() {
         TrainerCommand command =
-                parsed("--recipe", "staged", "--sat-peak-lr", "1e-4", "--sat-steps", "700", "--shape", "384:6:6:1024");
+                parsed("--recipe", "staged", "--sat-peak-lr", "1e-4", "--sat-steps", "700", "--pretrain-steps", "600");
         TrainingRecipe recipe = command.recipe();
         assertThat(Trainer.changedFromNamedRecipe(recipe))
-                .containsExactly(
-                        "hiddenSize 256 -> 384",
-                        "intermediateSize 688 -> 1024",
-                        "numLayers 4 -> 6",
-                        "numHeads 4 -> 6",
-                        "numKvHeads 4 -> 6",
-                        "satSteps 1000 -> 700",
-                        "satPeakLr 2.0E-4 -> 1.0E-4");
+                .containsExactly("pretrainSteps 12000 -> 600", "satSteps 1000 -> 700", "satPeakLr 2.0E-4 -> 1.0E-4");
         assertThat(command.drafting(recipe).prompts()).isEqualTo(82);
         assertThat(parsed("--drafting-prompts", "0").drafting(recipe).prompts()).isZero();
     }
