@@ -4,11 +4,8 @@ import ai.djl.ndarray.NDManager;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaParameters;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.stream.Stream;
 
 /**
  * One optimisation phase (pretraining or SAT fine-tuning): the step loop with AdamW and a warmup+cosine schedule,
@@ -361,16 +357,10 @@ public final class TrainingPhase {
                 "ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
     }
 
-    /** The processor's model name from /proc/cpuinfo, or os.arch where that file does not exist. */
+    /** The processor's model name (one reader of /proc/cpuinfo: Environment's), or os.arch where it is unknown. */
     static String cpuModel() {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name"))
-                    .findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip())
-                    .orElse(System.getProperty("os.arch"));
-        } catch (IOException | UncheckedIOException e) {
-            return System.getProperty("os.arch");
-        }
+        return java.util.Objects.requireNonNullElse(
+                io.github.sdsat.results.Environment.cpuName(), System.getProperty("os.arch"));
     }
 
     static String clock(double seconds) {
