@@ -1,6 +1,6 @@
 package io.github.sdsat.jlama;
 
-import java.util.Arrays;
+import io.github.sdsat.results.Aggregator;
 import java.util.List;
 
 /**
@@ -66,17 +66,10 @@ public record EngineSummary(
                 threads,
                 runs.size(),
                 tokens,
-                median(runs.stream().mapToDouble(Timing::decodeRate).toArray()),
+                Aggregator.median(runs.stream().mapToDouble(Timing::decodeRate).toArray()),
                 decodeTokens / (decodeNanos / 1e9),
-                median(runs.stream().mapToDouble(Timing::endToEndRate).toArray()),
+                Aggregator.median(runs.stream().mapToDouble(Timing::endToEndRate).toArray()),
                 tokens / (wallNanos / 1e9),
-                median(runs.stream().mapToDouble(t -> t.prefillNanos() / 1e6).toArray()));
-    }
-
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+                Aggregator.median(runs.stream().mapToDouble(t -> t.prefillNanos() / 1e6).toArray()));
     }
 }

@@ -35,16 +35,22 @@ class EngineSummaryTest {
 
     @Test
     void evenCountMedianIsTheMeanOfTheMiddleTwo() {
-        assertThat(EngineSummary.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
+        // prefill times 4, 1, 3 and 2 ms: the median prefill is (2 + 3) / 2
+        List<EngineSummary.Timing> runs = List.of(
+                new EngineSummary.Timing(11, 4 * MS, 100 * MS, 110 * MS),
+                new EngineSummary.Timing(11, MS, 100 * MS, 110 * MS),
+                new EngineSummary.Timing(11, 3 * MS, 100 * MS, 110 * MS),
+                new EngineSummary.Timing(11, 2 * MS, 100 * MS, 110 * MS));
+        assertThat(EngineSummary.of("x", "2", runs).prefillMsMedian()).isCloseTo(2.5, within(1e-12));
     }
 
     @Test
     void firstDifferenceIsTheFirstMismatchingIndex() {
-        assertThat(JlamaComparison.firstDifference(new long[] {1, 2, 3}, new long[] {1, 2, 3}))
+        assertThat(ComparisonReport.firstDifference(new long[] {1, 2, 3}, new long[] {1, 2, 3}))
                 .isEqualTo(-1);
-        assertThat(JlamaComparison.firstDifference(new long[] {1, 2, 3}, new long[] {1, 5, 3}))
+        assertThat(ComparisonReport.firstDifference(new long[] {1, 2, 3}, new long[] {1, 5, 3}))
                 .isEqualTo(1);
-        assertThat(JlamaComparison.firstDifference(new long[] {1, 2}, new long[] {1, 2, 3}))
+        assertThat(ComparisonReport.firstDifference(new long[] {1, 2}, new long[] {1, 2, 3}))
                 .isEqualTo(2);
     }
 }

@@ -15,10 +15,10 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /**
- * Rebuilds an embedded model: a byte-level BPE tokenizer and a small Llama code model trained on the CPython standard
- * library found through {@code python3} (recipe {@code full}, the first embedded model) or on the Debian-package corpus
- * (recipe {@code staged}, the shipped model, continued from the state committed in {@code training/staged}), then SDSAT
- * fine-tuning; writes {@code base/} and {@code sdsat/} Hugging Face folders with model cards. Same seeds give the same losses. A killed run resumes when
+ * Rebuilds an embedded model: a byte-level BPE tokenizer and a small Llama code model trained on the Debian-package
+ * corpus (recipe {@code staged}, the default: the shipped model, continued from the state committed in
+ * {@code training/staged}) or on the CPython standard library found through {@code python3} (recipe {@code full}, the
+ * first embedded model), then SDSAT fine-tuning; writes {@code base/} and {@code sdsat/} Hugging Face folders with model cards. Same seeds give the same losses. A killed run resumes when
  * started again with the same output folder. Threads: {@code sdsat.train.threads}.
  */
 @Mojo(name = "train", requiresProject = false, aggregator = true, threadSafe = true)
@@ -30,20 +30,24 @@ public class TrainMojo extends AbstractMojo {
             defaultValue = "${maven.multiModuleProjectDirectory}/target/sdsat-train")
     File output;
 
-    /** Runs a tiny version of the recipe (about a minute) instead of the full one (about 50 minutes here). */
+    /** Runs a tiny version of the recipe (about a minute) instead of the chosen one (hours here). */
     @Parameter(property = "sdsat.train.quick", defaultValue = "false")
     boolean quick;
 
-    /** Folder of Python sources to train on; default: the standard library of the {@code python3} on the PATH. */
+    /**
+     * Folder of Python sources to train on; default for {@code full} and {@code quick}: the standard library of the
+     * {@code python3} on the PATH ({@code staged} needs this or {@code sdsat.train.corpusCache}).
+     */
     @Parameter(property = "sdsat.train.corpus")
     File corpus;
 
     /**
-     * The recipe: {@code full} (the first embedded model's, CPython standard library), {@code staged} (the shipped
-     * model's: the Debian-package corpus, run as stages: use with {@code sdsat.train.corpusCache} and {@code sdsat.train.stageMinutes}) or
-     * {@code quick}; {@code sdsat.train.quick=true} is the same as {@code quick}.
+     * The recipe: {@code staged} (the default, the shipped model's: the Debian-package corpus, run as stages: use
+     * with {@code sdsat.train.corpusCache} and {@code sdsat.train.stageMinutes}), {@code full} (the first embedded
+     * model's, CPython standard library) or {@code quick}; {@code sdsat.train.quick=true} is the same as
+     * {@code quick}.
      */
-    @Parameter(property = "sdsat.train.recipe", defaultValue = "full")
+    @Parameter(property = "sdsat.train.recipe", defaultValue = Trainer.DEFAULT_RECIPE)
     String recipe;
 
     /**
@@ -100,9 +104,8 @@ public class TrainMojo extends AbstractMojo {
             if (stageMinutes != 0) {
                 trainer.stageMinutes(stageMinutes);
             }
-            PythonCorpus sources = corpusCache != null
-                    ? trainer.debianCorpus(corpusCache.toPath())
-                    : corpus == null ? PythonCorpus.ofInstalledPython() : PythonCorpus.of(corpus.toPath());
+            PythonCorpus sources = trainer.corpus(
+                    chosen, corpus == null ? null : corpus.toPath(), corpusCache == null ? null : corpusCache.toPath());
             Trainer.Outcome outcome = trainer.run(chosen, sources, output.toPath());
             if (outcome.stageEnded()) {
                 getLog().info("The stage ended with its state saved in " + output + ": run the same command again "

@@ -1,17 +1,14 @@
 package io.github.sdsat.bench;
 
-import io.github.sdsat.SdsatException;
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
-import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.github.sdsat.results.Aggregator;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +27,7 @@ import java.util.TreeSet;
  * the AR output of the same prompt as the reference, on a random-weight model of a memory-bound shape.
  *
  * <p>Each row is set against its ceiling, the speedup with zero loop overhead given the measured pass costs T(n)
- * ({@link CostCurve}'s timing, same process, at the cached length of mid-generation): one-pass
+ * ({@link PassTimings}, same process, at the cached length of mid-generation): one-pass
  * (k+1)·T(1)/T(k+1) (k+1 tokens per pass of k+1 tokens against k+1 one-token passes), two-step
  * (k+2)·T(1)/(2·T(k+1)). A row far below its ceiling spends its time outside the passes.
  *
@@ -46,7 +43,7 @@ import java.util.TreeSet;
  */
 public final class OracleBenchmark {
     static final String USAGE = "usage: OracleBenchmark [--random-shape hidden:layers:heads:intermediate:vocab:context "
-            + "(default " + CostCurve.DEFAULT_RANDOM_SHAPE + ")] [--prompts 3] [--prompt-length 100] "
+            + "(default " + RandomModels.DEFAULT_SHAPE + ")] [--prompts 3] [--prompt-length 100] "
             + "[--new-tokens 128] [--one-pass-k 1,3,5,7] [--two-step-k 3,5] [--curve-rounds 5] [--threads 1] "
             + "[--json target/oracle-benchmark.json]";
 
@@ -123,7 +120,7 @@ public final class OracleBenchmark {
         }
 
         static Options parse(String[] args) {
-            String shape = CostCurve.DEFAULT_RANDOM_SHAPE;
+            String shape = RandomModels.DEFAULT_SHAPE;
             int prompts = 3;
             int promptLength = 100;
             int newTokens = 128;
@@ -140,46 +137,28 @@ public final class OracleBenchmark {
                 String value = args[++i];
                 switch (flag) {
                     case "--random-shape" -> shape = value;
-                    case "--prompts" -> prompts = integer(flag, value);
-                    case "--prompt-length" -> promptLength = integer(flag, value);
-                    case "--new-tokens" -> newTokens = integer(flag, value);
-                    case "--one-pass-k" -> onePass = ks(flag, value);
-                    case "--two-step-k" -> twoStep = ks(flag, value);
-                    case "--curve-rounds" -> curveRounds = integer(flag, value);
-                    case "--threads" -> threads = integer(flag, value);
+                    case "--prompts" -> prompts = OptionValues.integer(flag, value, USAGE);
+                    case "--prompt-length" -> promptLength = OptionValues.integer(flag, value, USAGE);
+                    case "--new-tokens" -> newTokens = OptionValues.integer(flag, value, USAGE);
+                    case "--one-pass-k" -> onePass = OptionValues.integers(flag, value, USAGE);
+                    case "--two-step-k" -> twoStep = OptionValues.integers(flag, value, USAGE);
+                    case "--curve-rounds" -> curveRounds = OptionValues.integer(flag, value, USAGE);
+                    case "--threads" -> threads = OptionValues.integer(flag, value, USAGE);
                     case "--json" -> json = Path.of(value);
                     default -> throw new IllegalArgumentException("unknown argument " + flag + "; " + USAGE);
                 }
             }
             return new Options(
-                    CostCurve.randomShape(shape),
-                    prompts,
-                    promptLength,
-                    newTokens,
-                    onePass,
-                    twoStep,
-                    curveRounds,
-                    threads,
-                    json);
+                    randomShape(shape), prompts, promptLength, newTokens, onePass, twoStep, curveRounds, threads, json);
         }
 
-        private static int integer(String flag, String value) {
+        /** The {@code --random-shape} configuration, refused with the option's name when malformed. */
+        private static LlamaConfig randomShape(String shape) {
             try {
-                return Integer.parseInt(value.strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(flag + " takes an integer, got '" + value + "'; " + USAGE);
+                return RandomModels.config(shape);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("--random-shape: " + e.getMessage(), e);
             }
-        }
-
-        /** A comma-separated list of k; empty text gives no k (that kind of oracle is skipped). */
-        private static List<Integer> ks(String flag, String value) {
-            List<Integer> out = new ArrayList<>();
-            for (String part : value.split(",")) {
-                if (!part.isBlank()) {
-                    out.add(integer(flag, part));
-                }
-            }
-            return out;
         }
     }
 
@@ -207,9 +186,9 @@ public final class OracleBenchmark {
         widths.add(1);
         concat(o.onePassK(), o.twoStepK()).forEach(k -> widths.add(k + 1));
         Map<Integer, Double> passMs = new LinkedHashMap<>();
-        CostCurve.time(model, List.of(cached), List.copyOf(widths), o.curveRounds())
+        PassTimings.samples(model, List.of(cached), List.copyOf(widths), o.curveRounds())
                 .get(cached)
-                .forEach((n, samples) -> passMs.put(n, CostCurve.median(samples)));
+                .forEach((n, samples) -> passMs.put(n, Aggregator.median(samples)));
 
         List<String> names = new ArrayList<>(); // configuration labels, in run order: ar first
         List<Integer> ks = new ArrayList<>();
@@ -260,7 +239,7 @@ public final class OracleBenchmark {
                 }
             }
         }
-        double arRate = CostCurve.median(rates.get(0));
+        double arRate = Aggregator.median(rates.get(0));
         double t1 = passMs.get(1);
         List<Row> rows = new ArrayList<>();
         for (int c = 0; c < configs; c++) {
@@ -270,13 +249,13 @@ public final class OracleBenchmark {
                     : names.get(c).equals("oracle")
                             ? (k + 1) * t1 / passMs.get(k + 1)
                             : (k + 2) * t1 / (2 * passMs.get(k + 1));
-            double rate = CostCurve.median(rates.get(c));
+            double rate = Aggregator.median(rates.get(c));
             rows.add(new Row(
                     names.get(c),
                     k,
                     rate,
                     rate / arRate,
-                    CostCurve.median(perPass.get(c)),
+                    Aggregator.median(perPass.get(c)),
                     ceiling,
                     identical[c],
                     List.copyOf(rates.get(c))));
@@ -296,17 +275,11 @@ public final class OracleBenchmark {
 
     /** The report as markdown: a heading line, T(n), and one table row per configuration. */
     public static String markdown(Report r) {
-        LlamaConfig c = r.config();
         StringBuilder out = new StringBuilder();
         out.append(String.format(
                 Locale.ROOT,
-                "### Oracle loops: hidden %d, %d layers, %d heads, intermediate %d, "
-                        + "vocab %d, %s; %d prompt(s) of %d tokens, %d new tokens, greedy%n%n",
-                c.hiddenSize(),
-                c.numLayers(),
-                c.numHeads(),
-                c.intermediateSize(),
-                c.vocabSize(),
+                "### Oracle loops: %s, %s; %d prompt(s) of %d tokens, %d new tokens, greedy%n%n",
+                RandomModels.describe(r.config()),
                 r.backend(),
                 r.prompts(),
                 r.promptLength(),
@@ -332,17 +305,6 @@ public final class OracleBenchmark {
         return out.toString();
     }
 
-    /** Writes the report as JSON, atomically (a reader never sees half a file). */
-    public static void write(Report report, Path json) {
-        try {
-            byte[] bytes = CostCurve.mapper().writeValueAsBytes(report);
-            AtomicFiles.write(json, temporary -> Files.write(temporary, bytes));
-        } catch (IOException e) {
-            throw new SdsatException(
-                    "cannot write " + json + ": " + e.getMessage() + "; choose a writable path " + "with --json", e);
-        }
-    }
-
     private static List<Integer> concat(List<Integer> a, List<Integer> b) {
         List<Integer> out = new ArrayList<>(a);
         out.addAll(b);
@@ -353,10 +315,10 @@ public final class OracleBenchmark {
         DjlOffline.enable(); // before the first engine call: DJL must never go online
         Options options = Options.parse(args);
         CostCurve.pinThreads(options.threads());
-        try (LlamaModel model = CostCurve.randomModel(options.shape(), 1)) {
+        try (LlamaModel model = RandomModels.model(options.shape(), 1)) {
             Report report = run(model, options);
             System.out.println(markdown(report));
-            write(report, options.json());
+            BenchmarkJson.write(report, options.json());
             System.out.println("JSON report: " + options.json().toAbsolutePath());
         }
     }

@@ -1,5 +1,6 @@
 package io.github.sdsat.bench;
 
+import io.github.sdsat.Durations;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.accuracy.AccuracyConfig;
 import io.github.sdsat.accuracy.AccuracyStage;
@@ -85,8 +86,8 @@ public final class ReproductionRun {
                     taskId,
                     baselineMs,
                     bestSpeedup == null ? "" : String.format(Locale.ROOT, ", best speedup %.2fx", bestSpeedup),
-                    duration(elapsedSeconds),
-                    duration(etaSeconds));
+                    Durations.format(elapsedSeconds),
+                    Durations.format(etaSeconds));
         }
     }
 
@@ -273,15 +274,5 @@ public final class ReproductionRun {
         listener.info("Accuracy stage: " + stage.problemCount() + " HumanEval problems, sandbox "
                 + stage.sandbox().describe());
         return stage;
-    }
-
-    static String duration(double seconds) {
-        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
-            return "?";
-        }
-        long s = Math.round(seconds);
-        return s >= 3600
-                ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60)
-                : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
     }
 }

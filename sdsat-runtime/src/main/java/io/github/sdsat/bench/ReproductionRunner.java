@@ -9,18 +9,15 @@ import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
-import io.github.sdsat.decode.GenerationStats;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.LoadedModel;
-import io.github.sdsat.results.Aggregator;
 import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.GreedyMismatch;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RunResults;
-import io.github.sdsat.train.DraftingEvaluation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +27,7 @@ import java.util.Map;
  * Runs one plan on one device (docs/DESIGN.md §6): loads the model, encodes the prompts, creates the decoders and
  * has the plan check their limits, warms up, then per prompt runs the baseline and every method configuration one
  * after the other, records each generation (with the id-by-id equivalence check of greedy rows against the
- * baseline), and measures the cost curve the rows' ceilings come from. Writes nothing: {@link ReproductionRun}
+ * baseline), and measures the cost curve the rows' ceilings come from ({@link RunCostCurve}). Writes nothing: {@link ReproductionRun}
  * writes the results it returns.
  */
 final class ReproductionRunner {
@@ -91,8 +88,8 @@ final class ReproductionRunner {
 
             warmUp(decoders, methods, tasks, prompts, encoder);
             List<PromptRecord> records = measure(decoders, methods, tasks, prompts, encoder);
-            int curveCache = costCurveCache(prompts, tasks, loaded);
-            Map<Integer, Double> curve = measureCostCurve(loaded, records, curveCache);
+            int curveCache = RunCostCurve.cachedLength(prompts, tasks, plan, loaded.model());
+            Map<Integer, Double> curve = RunCostCurve.measure(loaded.model(), records, curveCache, listener);
             records = records.stream().map(r -> r.withModelledTimes(curve)).toList();
 
             Environment environment = Environment.detect(
@@ -105,51 +102,11 @@ final class ReproductionRunner {
                     .with(loaded.model().backend(), curveCache, curve)
                     .withWeightBandwidth(
                             loaded.model().weightBytesPerPass(),
-                            arWeightGBps(loaded.model().weightBytesPerPass(), records));
+                            RunCostCurve.arWeightGBps(loaded.model().weightBytesPerPass(), records));
             RunResults results = RunResults.of(config.describe(loaded.satToken()), environment, records)
                     .withMismatches(mismatches);
             return after == null ? results : after.extend(loaded, results);
         }
-    }
-
-    /**
-     * Rounds of the run's cost curve: each width's median over this many passes (after a warm-up round). 7 rounds
-     * let one noisy point through (a run measured T(2) below T(1) and overstated every ceiling); 21 rounds of all
-     * widths take well under a second on the embedded model.
-     */
-    static final int COST_CURVE_ROUNDS = 21;
-
-    /**
-     * The cache length the cost curve is measured at: the median prompt length plus half the mean generation
-     * length, the typical context of a decode pass in this run (bounded by the model's context).
-     */
-    private int costCurveCache(List<long[]> prompts, List<Task> tasks, LoadedModel loaded) {
-        double[] lengths = prompts.stream().mapToDouble(p -> p.length).toArray();
-        double meanNew = tasks.stream().mapToInt(plan::maxNewTokens).average().orElse(0);
-        int cached = (int) Math.round(Aggregator.median(lengths) + meanNew / 2);
-        return Math.max(1, Math.min(cached, loaded.model().config().maxPositions() / 2));
-    }
-
-    /**
-     * T(width) for every pass width the records used, measured now on the loaded model: the input of each row's
-     * speedup ceiling (docs/PERFORMANCE.md). Measured after the prompts so the JIT and caches are as warm as for
-     * the measured passes.
-     */
-    private Map<Integer, Double> measureCostCurve(LoadedModel loaded, List<PromptRecord> records, int cached) {
-        java.util.TreeSet<Integer> widths = new java.util.TreeSet<>(List.of(1));
-        for (PromptRecord r : records) {
-            long[] byWidth = r.decodePassesByWidth();
-            for (int w = 1; byWidth != null && w < byWidth.length; w++) {
-                if (byWidth[w] > 0) {
-                    widths.add(w);
-                }
-            }
-        }
-        int room = loaded.model().config().maxPositions() - widths.last();
-        int at = Math.max(0, Math.min(cached, room));
-        listener.info("Cost curve: " + widths.size() + " pass widths (1.." + widths.last() + ") at " + at
-                + " cached tokens, median of " + COST_CURVE_ROUNDS);
-        return CostCurve.medians(loaded.model(), at, new ArrayList<>(widths), COST_CURVE_ROUNDS);
     }
 
     private void warmUp(
@@ -245,13 +202,14 @@ final class ReproductionRunner {
             Measured baseline =
                     timed(ar, prompt, ReproductionPlan.generationConfig(baselineMethod, maxNewTokens, seed, stops));
             // The greedy baseline is trivially identical to itself; sampled outputs are not compared.
-            records.add(record(
+            records.add(RunRecords.of(
                     task,
                     AutoregressiveDecoder.NAME,
                     0,
                     temperature,
                     null,
-                    baseline,
+                    baseline.result,
+                    baseline.wallMs,
                     temperature == 0.0 ? baseline.result.outputIds() : null));
             // The method generates as many tokens as the baseline did (it stops at the same stop tokens too).
             int length = Math.max(1, baseline.result.outputIds().length);
@@ -263,13 +221,14 @@ final class ReproductionRunner {
                         decoders.get(method.decoder()),
                         prompt,
                         ReproductionPlan.generationConfig(method, length, seed, stops));
-                PromptRecord record = record(
+                PromptRecord record = RunRecords.of(
                         task,
                         method.decoder(),
                         method.k(),
                         temperature,
                         method.isGreedy() ? null : method.sampling().id(),
-                        run,
+                        run.result,
+                        run.wallMs,
                         method.isGreedy() ? baseline.result.outputIds() : null);
                 records.add(record);
                 if (measured && Boolean.FALSE.equals(record.identicalToBaseline())) {
@@ -319,91 +278,10 @@ final class ReproductionRunner {
                 plan.tieMargin());
     }
 
-    /**
-     * Weight bytes per pass / the greedy baseline's median decode time per token (prefill excluded), in GB/s: the
-     * bandwidth AR decoding achieves, beside the speedups; null without greedy baseline rows of two tokens or more.
-     */
-    static Double arWeightGBps(long weightBytesPerPass, List<PromptRecord> records) {
-        double[] msPerToken = records.stream()
-                .filter(r -> r.isBaseline() && r.temperature() == 0.0 && r.newTokens() > 1)
-                .mapToDouble(r -> (r.timeMs() - r.prefillMs()) / (r.newTokens() - 1))
-                .toArray();
-        if (msPerToken.length == 0 || weightBytesPerPass <= 0) {
-            return null;
-        }
-        double median = io.github.sdsat.results.Aggregator.median(msPerToken);
-        return median > 0 ? weightBytesPerPass / (median / 1e3) / 1e9 : null;
-    }
-
     /** One generation timed on the model's clock, which waits for the device before each read. */
     private Measured timed(Decoder decoder, long[] prompt, GenerationConfig generation) {
         long start = model.clock();
         GenerationResult result = decoder.generate(prompt, generation);
         return new Measured(result, (model.clock() - start) / 1e6);
-    }
-
-    private static PromptRecord record(
-            Task task,
-            String decoder,
-            int k,
-            double temperature,
-            String sampling,
-            Measured measured,
-            long[] baselineIds) {
-        GenerationStats stats = measured.result.stats();
-        long[] output = measured.result.outputIds();
-        Boolean identical = null;
-        Integer firstMismatch = null;
-        if (baselineIds != null) {
-            int mismatch = Arrays.mismatch(output, baselineIds);
-            identical = mismatch < 0;
-            firstMismatch = mismatch < 0 ? null : mismatch;
-        }
-        double seconds = measured.wallMs / 1000.0;
-        return new PromptRecord(
-                task.dataset(),
-                task.id(),
-                decoder,
-                k,
-                temperature,
-                sampling,
-                measured.result.promptIds().length,
-                stats.newTokens(),
-                stats.forwardPasses(),
-                stats.draftedTokens(),
-                stats.acceptedTokens(),
-                stats.acceptedPerPosition(),
-                measured.wallMs,
-                stats.prefillMs(),
-                seconds > 0 ? stats.newTokens() / seconds : 0.0,
-                identical,
-                firstMismatch,
-                stats.loops(),
-                repeatedAcceptedTokens(measured.result),
-                stats.decodePassesByWidth(),
-                null,
-                null);
-    }
-
-    /**
-     * Emitted accepted drafts whose 4-gram already occurred in prompt + output before them: the part of a
-     * decoder's acceptance that copying the context explains (the same count as {@link DraftingEvaluation}'s).
-     */
-    static long repeatedAcceptedTokens(GenerationResult result) {
-        boolean[] fromDraft = result.fromDraft();
-        boolean anyDraft = false;
-        for (boolean f : fromDraft) {
-            anyDraft |= f;
-        }
-        if (!anyDraft) {
-            return 0;
-        }
-        boolean[] repeats =
-                DraftingEvaluation.repeatsContext(result.promptIds(), result.outputIds(), DraftingEvaluation.NGRAM);
-        long count = 0;
-        for (int i = 0; i < repeats.length; i++) {
-            count += repeats[i] && fromDraft[i] ? 1 : 0;
-        }
-        return count;
     }
 }

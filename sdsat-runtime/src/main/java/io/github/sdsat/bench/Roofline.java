@@ -1,20 +1,14 @@
 package io.github.sdsat.bench;
 
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * This machine's physical ceilings, measured by the benchmark itself rather than copied from notes: how fast a
  * vectorised loop can stream float buffers of several sizes (so both cache-resident and DRAM-resident weights are
  * covered) and how many F32 fused multiply-adds the cores can retire, each with 1 and 2 threads.
  *
- * <p>A forward pass can be no faster than {@code max(bytes read / bandwidth, FLOPs / FMA peak)}; {@link CostCurve}
+ * <p>A forward pass can be no faster than {@code max(bytes read / bandwidth, FLOPs / FMA peak)}; {@link PassFloor}
  * puts that prediction next to every measured pass time.
  *
  * <p>Units: 1 MB = 10<sup>6</sup> bytes, 1 GB/s = 10<sup>9</sup> bytes/s, GFLOP/s = 10<sup>9</sup> FLOP/s (an FMA
@@ -36,9 +30,7 @@ public record Roofline(
 
     private static final long MB = 1_000_000L;
     /** Each thread count gets its own pass over the buffer share; this rounds shares to whole vectors. */
-    private static final int ALIGN = 64;
-    /** Sink for kernel results, so the JIT cannot drop the loops as dead code. */
-    private static volatile float sink;
+    static final int ALIGN = 64;
 
     /**
      * One measured read bandwidth.
@@ -139,202 +131,7 @@ public record Roofline(
 
     /** Measures with the chosen kernels ({@code vector} must only be true when the module is present). */
     static Roofline measure(Settings settings, boolean vector) {
-        long start = System.nanoTime();
-        long largest =
-                settings.bufferBytes().stream().mapToLong(Long::longValue).max().orElseThrow();
-        int maxThreads =
-                settings.threads().stream().mapToInt(Integer::intValue).max().orElseThrow();
-        // one buffer, its prefixes serve the smaller sizes: the largest alone is all the memory this needs
-        float[] buffer = new float[Math.toIntExact(largest / Float.BYTES)]; // [largest / 4] floats
-        java.util.Arrays.fill(buffer, 1f); // touch every page now, not in the first timed repetition
-        ExecutorService pool = Executors.newFixedThreadPool(maxThreads, r -> {
-            Thread t = new Thread(r, "roofline");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            warmUp(buffer, vector);
-            // every setting once per round, best round per setting: a burst of load from other processes on a
-            // shared machine then spoils one round of every setting, never all rounds of one setting
-            List<long[]> bandwidthSettings = new ArrayList<>(); // {bytes, threads}
-            for (long bytes : settings.bufferBytes()) {
-                for (int threads : settings.threads()) {
-                    bandwidthSettings.add(new long[] {bytes, threads});
-                }
-            }
-            double[] bestBandwidth = new double[bandwidthSettings.size()]; // [settings] bytes/s
-            double[] bestFma = new double[settings.threads().size()]; // [thread counts] FLOP/s
-            for (int round = 0; round < settings.maxRounds(); round++) {
-                if (round >= 3 && (System.nanoTime() - start) / 1e9 > settings.seconds()) {
-                    break;
-                }
-                for (int i = 0; i < bandwidthSettings.size(); i++) {
-                    long[] s = bandwidthSettings.get(i);
-                    bestBandwidth[i] = Math.max(
-                            bestBandwidth[i],
-                            bandwidthOnce(pool, buffer, s[0], (int) s[1], settings.bytesPerRepetition(), vector));
-                }
-                for (int i = 0; i < bestFma.length; i++) {
-                    bestFma[i] = Math.max(
-                            bestFma[i], fmaOnce(pool, settings.threads().get(i), vector));
-                }
-            }
-            List<Bandwidth> bandwidth = new ArrayList<>();
-            for (int i = 0; i < bandwidthSettings.size(); i++) {
-                long[] s = bandwidthSettings.get(i);
-                bandwidth.add(new Bandwidth(s[0], (int) s[1], bestBandwidth[i] / 1e9));
-            }
-            List<Fma> fma = new ArrayList<>();
-            for (int i = 0; i < bestFma.length; i++) {
-                fma.add(new Fma(settings.threads().get(i), bestFma[i] / 1e9));
-            }
-            return new Roofline(
-                    vector ? VECTOR : SCALAR,
-                    vector ? RooflineVectorKernels.bits() : Float.SIZE,
-                    bandwidth,
-                    fma,
-                    (System.nanoTime() - start) / 1e9);
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    /** Gets both kernels compiled by C2 before anything is timed (the best round would otherwise be wasted). */
-    private static void warmUp(float[] buffer, boolean vector) {
-        int chunk = Math.min(buffer.length, 16_384);
-        float s = 0;
-        for (int i = 0; i < 3_000; i++) {
-            s += vector ? RooflineVectorKernels.sum(buffer, 0, chunk) : scalarSum(buffer, 0, chunk);
-            s += vector ? RooflineVectorKernels.fma(200, s) : scalarFma(200, s);
-        }
-        sink = s;
-    }
-
-    /** Bytes/s of one repetition reading the first {@code bytes} of the buffer, split among {@code threads}. */
-    private static double bandwidthOnce(
-            ExecutorService pool, float[] buffer, long bytes, int threads, long bytesPerRepetition, boolean vector) {
-        int elements = Math.toIntExact(bytes / Float.BYTES);
-        // small buffers are read several times per repetition (see Settings.bytesPerRepetition)
-        int passes = (int) Math.max(1, Math.round((double) bytesPerRepetition / bytes));
-        long[] bounds = new long[threads + 1]; // [threads + 1] element offsets, aligned to whole vectors
-        for (int t = 0; t <= threads; t++) {
-            bounds[t] = t == threads ? elements : (long) elements * t / threads / ALIGN * ALIGN;
-        }
-        double seconds = once(pool, threads, t -> {
-            int from = (int) bounds[t];
-            int to = (int) bounds[t + 1];
-            float s = 0;
-            for (int p = 0; p < passes; p++) {
-                s += vector ? RooflineVectorKernels.sum(buffer, from, to) : scalarSum(buffer, from, to);
-            }
-            return s;
-        });
-        return (double) elements * Float.BYTES * passes / seconds;
-    }
-
-    /** FLOP/s of one repetition with every thread running the FMA loop. */
-    private static double fmaOnce(ExecutorService pool, int threads, boolean vector) {
-        int iterations = 1_000_000;
-        double flopsPerThread = vector ? 24.0 * RooflineVectorKernels.lanes() * iterations : 16.0 * iterations;
-        double seconds =
-                once(pool, threads, t -> vector ? RooflineVectorKernels.fma(iterations, t) : scalarFma(iterations, t));
-        return flopsPerThread * threads / seconds;
-    }
-
-    /** Work of one thread of one repetition; returns a value only to defeat dead-code elimination. */
-    @FunctionalInterface
-    private interface ThreadWork {
-        float run(int thread);
-    }
-
-    private static double once(ExecutorService pool, int threads, ThreadWork work) {
-        if (threads == 1) {
-            long t0 = System.nanoTime();
-            sink = work.run(0);
-            return (System.nanoTime() - t0) / 1e9;
-        }
-        // all workers park on one latch and start together; the clock runs from the release to the last finish
-        CountDownLatch ready = new CountDownLatch(threads);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Float>> futures = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int thread = t;
-            futures.add(pool.submit(() -> {
-                ready.countDown();
-                go.await();
-                return work.run(thread);
-            }));
-        }
-        try {
-            ready.await();
-            long t0 = System.nanoTime();
-            go.countDown();
-            float s = 0;
-            for (Future<Float> f : futures) {
-                s += f.get();
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            sink = s;
-            return seconds;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("roofline measurement interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("roofline measurement failed: " + e.getCause(), e.getCause());
-        }
-    }
-
-    /** The fallback read: eight scalar accumulators, the most a plain loop keeps independent. */
-    static float scalarSum(float[] a, int from, int to) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        float s4 = 0;
-        float s5 = 0;
-        float s6 = 0;
-        float s7 = 0;
-        int i = from;
-        int end = from + (to - from) / 8 * 8;
-        for (; i < end; i += 8) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
-            s4 += a[i + 4];
-            s5 += a[i + 5];
-            s6 += a[i + 6];
-            s7 += a[i + 7];
-        }
-        for (; i < to; i++) {
-            s0 += a[i];
-        }
-        return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
-    }
-
-    /** The fallback FMA loop: eight scalar chains, {@code 16 · iterations} FLOPs. */
-    static float scalarFma(int iterations, float seed) {
-        float x = 0.999f;
-        float y = 1e-3f;
-        float a0 = seed;
-        float a1 = seed + 1;
-        float a2 = seed + 2;
-        float a3 = seed + 3;
-        float a4 = seed + 4;
-        float a5 = seed + 5;
-        float a6 = seed + 6;
-        float a7 = seed + 7;
-        for (int i = 0; i < iterations; i++) {
-            a0 = Math.fma(a0, x, y);
-            a1 = Math.fma(a1, x, y);
-            a2 = Math.fma(a2, x, y);
-            a3 = Math.fma(a3, x, y);
-            a4 = Math.fma(a4, x, y);
-            a5 = Math.fma(a5, x, y);
-            a6 = Math.fma(a6, x, y);
-            a7 = Math.fma(a7, x, y);
-        }
-        return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+        return RooflineMeasurement.measure(settings, vector);
     }
 
     // ------------------------------------------------------------------------------------------------ lookups

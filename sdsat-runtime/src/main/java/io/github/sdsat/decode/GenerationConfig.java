@@ -33,19 +33,6 @@ public record GenerationConfig(
     /** Upper bound of {@link #lookupMaxNgram}: longer suffixes almost never recur exactly and cost index memory. */
     public static final int MAX_LOOKUP_NGRAM = 16;
 
-    /** Settings without a lookup n-gram size (the form before lookup existed): {@link #DEFAULT_LOOKUP_MAX_NGRAM}. */
-    public GenerationConfig(
-            int maxNewTokens,
-            double temperature,
-            int topK,
-            double topP,
-            long seed,
-            int k,
-            SamplingMode sampling,
-            long[] stopTokenIds) {
-        this(maxNewTokens, temperature, topK, topP, seed, k, sampling, stopTokenIds, DEFAULT_LOOKUP_MAX_NGRAM);
-    }
-
     public GenerationConfig {
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("maxNewTokens must be at least 1, got " + maxNewTokens);

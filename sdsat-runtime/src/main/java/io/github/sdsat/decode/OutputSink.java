@@ -62,10 +62,6 @@ final class OutputSink {
         return out;
     }
 
-    boolean done() {
-        return stopReason != null;
-    }
-
     int size() {
         return size;
     }

@@ -12,22 +12,6 @@ import java.util.SplittableRandom;
 public final class Sampler {
     private Sampler() {}
 
-    /** Index of the largest value; the lowest index wins ties (the one argmax used everywhere). */
-    public static int argmax(float[] logits, int offset, int length) {
-        int best = 0;
-        float bestValue = Float.NEGATIVE_INFINITY;
-        boolean found = false;
-        for (int i = 0; i < length; i++) {
-            float v = logits[offset + i];
-            if (!found || v > bestValue) {
-                best = i;
-                bestValue = v;
-                found = true;
-            }
-        }
-        return best;
-    }
-
     /**
      * The processed distribution of one row: softmax(logits / T), restricted to the top-k tokens (0 = all), then to
      * the smallest set of most likely tokens whose mass reaches topP of the top-k distribution renormalised (Hugging

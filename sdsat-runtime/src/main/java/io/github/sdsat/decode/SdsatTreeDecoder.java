@@ -153,7 +153,7 @@ public final class SdsatTreeDecoder extends SatDecoder {
     private static long choose(
             float[] logits, int offset, int vocab, GenerationConfig config, SplittableRandom random) {
         if (config.isGreedy()) {
-            return Sampler.argmax(logits, offset, vocab);
+            return io.github.sdsat.model.Argmax.of(logits, offset, vocab);
         }
         return Sampler.sample(Sampler.distribution(logits, offset, vocab, config), random);
     }

@@ -107,7 +107,7 @@ final class SpeculativeSampling {
         if (config.isGreedy()) {
             long[] best = new long[tree.size()];
             for (int node = 0; node < best.length; node++) {
-                best[node] = Sampler.argmax(logits, node * vocab, vocab);
+                best[node] = io.github.sdsat.model.Argmax.of(logits, node * vocab, vocab);
             }
             return walkGreedy(tree, nodeTokens, present, best);
         }

@@ -61,6 +61,12 @@ final class CpuForward implements AutoCloseable {
     private float[] projected; // [n, max(o, down).paddedOut]
     private float[] gateUpOut; // [n, gateUp.paddedOut]
     private float[] logitsPadded; // [n, lmHead.paddedOut]
+    // The keys each row of a pass attends to (listVisibleKeys): row i's slots are rowSlots[slotsFrom[i] ..
+    // slotsFrom[i] + slotsCount[i]), in increasing order.
+    private int[] identitySlots = new int[0]; // [>= cached + n] slot j at index j: every unmasked row's list
+    private int[] maskedSlots = new int[0]; // [>= n * (cached + n)] row i's list from i * (cached + n)
+    private int[] slotsFrom = new int[0]; // [>= n]
+    private int[] slotsCount = new int[0]; // [>= n]
 
     private CpuForward(LlamaConfig config, CpuKernels kernels, int threads, CheckpointPacker.Packed w) {
         this.config = config;
@@ -155,6 +161,7 @@ final class CpuForward implements AutoCloseable {
         int cached = cache.length();
         int total = cached + n;
         check(cache, tokens, positions, mask, logitsFrom, total);
+        int[] rowSlots = listVisibleKeys(n, cached, mask);
         ensureScratch(n);
         int hidden = config.hiddenSize();
         int headDim = config.headDim();
@@ -184,7 +191,7 @@ final class CpuForward implements AutoCloseable {
                 System.arraycopy(qkvOut, row + heads * headDim, keys, (cached + i) * kvRow, kvRow);
                 System.arraycopy(qkvOut, row + (heads + kvHeads) * headDim, values, (cached + i) * kvRow, kvRow);
             }
-            workers.forRange(heads, (from, to) -> attend(from, to, n, cached, mask, qkvStride, keys, values));
+            workers.forRange(heads, (from, to) -> attend(from, to, n, cached, mask, rowSlots, qkvStride, keys, values));
             matmul(attention, n, o[layer], projected);
             addInto(x, projected, n, hidden, o[layer].paddedOut());
             // --- MLP: down(silu(gate) * up) ---
@@ -240,30 +247,92 @@ final class CpuForward implements AutoCloseable {
         }
     }
 
-    /** Heads [from, to) of every new row: softmax(q·K + mask) · V into {@link #attention}. */
+    /**
+     * Lists the key slots each new row attends to, in increasing order (see {@link #slotsFrom}), and returns the array
+     * the lists are in. Unmasked, row i sees slots 0..cached+i; masked, the slots whose mask entry is not -inf.
+     *
+     * <p>Why lists instead of scoring every slot and adding -inf: the scores, softmax and weighted sum of a row then
+     * run over exactly the keys it sees, in slot order, so their vector/tail split depends only on how many keys it
+     * sees. A tree or single-pass row whose visible keys are those an autoregressive step sees (the same tokens at
+     * the same positions, in the same order) gets bit-identical logits (docs/DESIGN.md, "shape-invariant pass").
+     */
+    private int[] listVisibleKeys(int n, int cached, float[] mask) {
+        int total = cached + n;
+        if (slotsFrom.length < n) {
+            slotsFrom = new int[Math.max(n, 16)];
+            slotsCount = new int[Math.max(n, 16)];
+        }
+        if (mask == null) {
+            if (identitySlots.length < total) {
+                identitySlots = new int[Math.max(total, 2 * identitySlots.length)];
+                for (int j = 0; j < identitySlots.length; j++) {
+                    identitySlots[j] = j;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                slotsFrom[i] = 0;
+                slotsCount[i] = cached + i + 1; // causal: up to the row's own slot
+            }
+            return identitySlots;
+        }
+        if (maskedSlots.length < n * total) {
+            maskedSlots = new int[Math.max(n * total, 2 * maskedSlots.length)];
+        }
+        for (int i = 0; i < n; i++) {
+            int count = 0;
+            for (int j = 0; j < total; j++) {
+                if (mask[i * total + j] != Float.NEGATIVE_INFINITY) {
+                    maskedSlots[i * total + count++] = j;
+                }
+            }
+            if (count == 0) {
+                throw new IllegalArgumentException("Attention mask row " + i + " of " + n + " blocks all " + total
+                        + " slots (every entry -inf): a row must see at least its own slot (0 there)");
+            }
+            slotsFrom[i] = i * total;
+            slotsCount[i] = count;
+        }
+        return maskedSlots;
+    }
+
+    /**
+     * Heads [from, to) of every new row: softmax(q·K + mask) · V over the row's visible keys ({@link
+     * #listVisibleKeys}) into {@link #attention}.
+     */
     private void attend(
-            int from, int to, int n, int cached, float[] mask, int qkvStride, float[] keys, float[] values) {
+            int from,
+            int to,
+            int n,
+            int cached,
+            float[] mask,
+            int[] rowSlots,
+            int qkvStride,
+            float[] keys,
+            float[] values) {
         int headDim = config.headDim();
         int kvHeads = config.numKvHeads();
         int group = config.numHeads() / kvHeads;
         int total = cached + n;
         int kvRow = kvHeads * headDim;
         int attentionWidth = config.attentionSize();
-        float[] scores = new float[total]; // [cached + n] for one row and head
+        float[] scores = new float[total]; // [visible keys <= cached + n] for one row and head
         for (int h = from; h < to; h++) {
             int kvHead = h / group;
             for (int i = 0; i < n; i++) {
                 int q = i * qkvStride + h * headDim;
-                int visible = mask == null ? cached + i + 1 : total; // causal: up to the row's own slot
-                kernels.scores(qkvOut, q, keys, kvHead * headDim, kvRow, visible, headDim, scores);
+                int slotsOff = slotsFrom[i];
+                int visible = slotsCount[i];
+                kernels.scores(qkvOut, q, keys, kvHead * headDim, kvRow, rowSlots, slotsOff, visible, headDim, scores);
                 if (mask != null) {
                     for (int j = 0; j < visible; j++) {
-                        scores[j] += mask[i * total + j];
+                        scores[j] += mask[i * total + rowSlots[slotsOff + j]]; // 0 for a plain tree or SAT mask
                     }
                 }
                 kernels.softmax(scores, visible);
                 kernels.weightedSum(
                         scores,
+                        rowSlots,
+                        slotsOff,
                         visible,
                         values,
                         kvHead * headDim,

@@ -30,24 +30,48 @@ interface CpuKernels {
     void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 
     /**
-     * Attention scores of one query against {@code count} cached keys: scores[j] = q · keys[keyOff + j·stride ..
-     * + width) for j < count.
+     * Attention scores of one query against the {@code count} keys at the cache slots {@code slots[slotsOff ..
+     * slotsOff + count)}: scores[j] = q · keys[keyOff + slots[slotsOff + j]·stride .. + width) for j < count. Why a
+     * slot list: a row's softmax and weighted sum then run over its visible keys only, so their lane split depends
+     * on how many keys the row sees, never on the pass's width or mask (docs/DESIGN.md, "shape-invariant pass").
      */
-    void scores(float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int width, float[] scores);
+    void scores(
+            float[] q,
+            int qOff,
+            float[] keys,
+            int keyOff,
+            int stride,
+            int[] slots,
+            int slotsOff,
+            int count,
+            int width,
+            float[] scores);
 
     /**
-     * The attention output of one query: out[outOff + d] = Σ_j weights[j] · values[valueOff + j·stride + d] for d <
-     * width, j < count (out is overwritten).
+     * The attention output of one query: out[outOff + d] = Σ_j weights[j] · values[valueOff + slots[slotsOff + j]·
+     * stride + d] for d < width, j < count, summed in increasing j (out is overwritten).
      */
     void weightedSum(
-            float[] weights, int count, float[] values, int valueOff, int stride, int width, float[] out, int outOff);
+            float[] weights,
+            int[] slots,
+            int slotsOff,
+            int count,
+            float[] values,
+            int valueOff,
+            int stride,
+            int width,
+            float[] out,
+            int outOff);
 
-    /** softmax over x[0, n) in place: exp(x - max) / Σ (entries of -inf become 0). */
+    /**
+     * softmax over x[0, n) in place: exp(x - max) / Σ (entries of -inf become 0), exp being {@link PolynomialExp}'s
+     * in every lane and tail element.
+     */
     void softmax(float[] x, int n);
 
     /**
      * SwiGLU's activation: out[outOff + j] = silu(g) · u with g = in[gateOff + j], u = in[upOff + j], silu(g) = g /
-     * (1 + exp(-g)), for j < n.
+     * (1 + exp(-g)) in float with {@link PolynomialExp}'s exp, for j < n.
      */
     void siluTimes(float[] in, int gateOff, int upOff, float[] out, int outOff, int n);
 
@@ -72,14 +96,15 @@ interface CpuKernels {
             PackedMatrix w = PackedMatrix.pack(new float[out * in], out, in, kernels.tileWidth());
             float[] x = new float[8 * in];
             float[] y = new float[8 * w.paddedOut()];
+            int[] slots = {0, 1, 2, 3};
             for (int iteration = 0; iteration < 1500; iteration++) {
                 for (int rows = 1; rows <= 8; rows++) { // every block kernel and remainder
                     kernels.matmul(x, rows, w, y, 0, w.tiles);
                 }
                 kernels.dot(x, 0, x, in, in);
                 kernels.axpy(0.5f, x, 0, y, 0, in);
-                kernels.scores(x, 0, x, 0, 64, 4, 64, y);
-                kernels.weightedSum(x, 4, x, 0, 64, 64, y, 0);
+                kernels.scores(x, 0, x, 0, 64, slots, 0, 4, 64, y);
+                kernels.weightedSum(x, slots, 0, 4, x, 0, 64, 64, y, 0);
                 kernels.softmax(y, 3 * in + 5);
                 kernels.siluTimes(x, 0, in, y, 0, in + 3);
             }

@@ -269,7 +269,7 @@ public final class LlamaModel implements AutoCloseable {
     public long[] argmax(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
         if (cpu != null) {
             passMeter.count(tokens.length);
-            return argmaxRows(cpu.forward(cache, tokens, positions, mask, logitsFrom), config.vocabSize());
+            return Argmax.rows(cpu.forward(cache, tokens, positions, mask, logitsFrom), config.vocabSize());
         }
         synchronized (djlPassLock) {
             try (NDManager step = manager.newSubManager()) {
@@ -277,21 +277,6 @@ public final class LlamaModel implements AutoCloseable {
                 return JniUtils.argMax((PtNDArray) logits, -1, false).toLongArray();
             }
         }
-    }
-
-    /** Index of the first maximum of each row (torch.argmax's tie rule), rows of {@code vocab} values. */
-    static long[] argmaxRows(float[] logits, int vocab) {
-        long[] ids = new long[logits.length / vocab];
-        for (int r = 0; r < ids.length; r++) {
-            int best = r * vocab;
-            for (int v = best + 1; v < (r + 1) * vocab; v++) {
-                if (logits[v] > logits[best]) {
-                    best = v;
-                }
-            }
-            ids[r] = best - (long) r * vocab;
-        }
-        return ids;
     }
 
     private NDArray forwardFromArrays(

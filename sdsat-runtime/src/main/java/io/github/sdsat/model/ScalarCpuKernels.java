@@ -78,18 +78,36 @@ final class ScalarCpuKernels implements CpuKernels {
 
     @Override
     public void scores(
-            float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int width, float[] scores) {
+            float[] q,
+            int qOff,
+            float[] keys,
+            int keyOff,
+            int stride,
+            int[] slots,
+            int slotsOff,
+            int count,
+            int width,
+            float[] scores) {
         for (int j = 0; j < count; j++) {
-            scores[j] = dot(q, qOff, keys, keyOff + j * stride, width);
+            scores[j] = dot(q, qOff, keys, keyOff + slots[slotsOff + j] * stride, width);
         }
     }
 
     @Override
     public void weightedSum(
-            float[] weights, int count, float[] values, int valueOff, int stride, int width, float[] out, int outOff) {
+            float[] weights,
+            int[] slots,
+            int slotsOff,
+            int count,
+            float[] values,
+            int valueOff,
+            int stride,
+            int width,
+            float[] out,
+            int outOff) {
         java.util.Arrays.fill(out, outOff, outOff + width, 0f);
         for (int j = 0; j < count; j++) {
-            axpy(weights[j], values, valueOff + j * stride, out, outOff, width);
+            axpy(weights[j], values, valueOff + slots[slotsOff + j] * stride, out, outOff, width);
         }
     }
 
@@ -101,7 +119,7 @@ final class ScalarCpuKernels implements CpuKernels {
         }
         float sum = 0f;
         for (int j = 0; j < n; j++) {
-            float e = (float) Math.exp(x[j] - max);
+            float e = PolynomialExp.exp(x[j] - max); // the vector kernels' exp, bit for bit
             x[j] = e;
             sum += e;
         }
@@ -114,7 +132,7 @@ final class ScalarCpuKernels implements CpuKernels {
     public void siluTimes(float[] in, int gateOff, int upOff, float[] out, int outOff, int n) {
         for (int j = 0; j < n; j++) {
             float gate = in[gateOff + j];
-            float sigmoid = (float) (1.0 / (1.0 + Math.exp(-gate)));
+            float sigmoid = 1f / (1f + PolynomialExp.exp(-gate));
             out[outOff + j] = gate * sigmoid * in[upOff + j];
         }
     }

@@ -1,6 +1,7 @@
 package io.github.sdsat.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -116,7 +117,16 @@ final class VectorCpuKernels implements CpuKernels {
 
     @Override
     public void scores(
-            float[] q, int qOff, float[] keys, int keyOff, int stride, int count, int width, float[] scores) {
+            float[] q,
+            int qOff,
+            float[] keys,
+            int keyOff,
+            int stride,
+            int[] slots,
+            int slotsOff,
+            int count,
+            int width,
+            float[] scores) {
         if (width == 4 * L) {
             // The common head size (64 with AVX-512, 32 with AVX2): the query stays in four registers.
             FloatVector q0 = FloatVector.fromArray(S, q, qOff);
@@ -124,7 +134,7 @@ final class VectorCpuKernels implements CpuKernels {
             FloatVector q2 = FloatVector.fromArray(S, q, qOff + 2 * L);
             FloatVector q3 = FloatVector.fromArray(S, q, qOff + 3 * L);
             for (int j = 0; j < count; j++) {
-                int k = keyOff + j * stride;
+                int k = keyOff + slots[slotsOff + j] * stride;
                 FloatVector acc = q0.mul(FloatVector.fromArray(S, keys, k));
                 acc = q1.fma(FloatVector.fromArray(S, keys, k + L), acc);
                 acc = q2.fma(FloatVector.fromArray(S, keys, k + 2 * L), acc);
@@ -134,13 +144,22 @@ final class VectorCpuKernels implements CpuKernels {
             return;
         }
         for (int j = 0; j < count; j++) {
-            scores[j] = dot(q, qOff, keys, keyOff + j * stride, width);
+            scores[j] = dot(q, qOff, keys, keyOff + slots[slotsOff + j] * stride, width);
         }
     }
 
     @Override
     public void weightedSum(
-            float[] weights, int count, float[] values, int valueOff, int stride, int width, float[] out, int outOff) {
+            float[] weights,
+            int[] slots,
+            int slotsOff,
+            int count,
+            float[] values,
+            int valueOff,
+            int stride,
+            int width,
+            float[] out,
+            int outOff) {
         int d = 0;
         // Four output vectors at a time stay in registers across all j: out is written once.
         for (; d + 4 * L <= width; d += 4 * L) {
@@ -150,7 +169,7 @@ final class VectorCpuKernels implements CpuKernels {
             FloatVector a3 = FloatVector.zero(S);
             for (int j = 0; j < count; j++) {
                 FloatVector w = FloatVector.broadcast(S, weights[j]);
-                int v = valueOff + j * stride + d;
+                int v = valueOff + slots[slotsOff + j] * stride + d;
                 a0 = FloatVector.fromArray(S, values, v).fma(w, a0);
                 a1 = FloatVector.fromArray(S, values, v + L).fma(w, a1);
                 a2 = FloatVector.fromArray(S, values, v + 2 * L).fma(w, a2);
@@ -164,16 +183,16 @@ final class VectorCpuKernels implements CpuKernels {
         if (d < width) {
             java.util.Arrays.fill(out, outOff + d, outOff + width, 0f);
             for (int j = 0; j < count; j++) {
-                axpy(weights[j], values, valueOff + j * stride + d, out, outOff + d, width - d);
+                axpy(weights[j], values, valueOff + slots[slotsOff + j] * stride + d, out, outOff + d, width - d);
             }
         }
     }
 
     /**
-     * Why vector exp: the scalar {@link Math#exp} costs about 15 ns, and a pass row needs one per attended key and
+     * Why a vector exp: the scalar {@link Math#exp} costs about 15 ns, and a pass row needs one per attended key and
      * head plus one per intermediate unit (about 7,000 on the embedded model at 255 cached tokens: ~0.1 ms, as much
-     * as the row's share of the matrix products). The vector API's EXP (SVML on x86) takes 0.3 ns per value,
-     * within 1 ulp.
+     * as the row's share of the matrix products). {@link #exp} costs well under a nanosecond per value and gives the
+     * tail's scalar {@link PolynomialExp#exp} bit for bit, so no entry's value depends on the lane it falls in.
      */
     @Override
     public void softmax(float[] x, int n) {
@@ -190,13 +209,13 @@ final class VectorCpuKernels implements CpuKernels {
         FloatVector shift = FloatVector.broadcast(S, max);
         FloatVector sums = FloatVector.zero(S);
         for (j = 0; j < bound; j += L) {
-            FloatVector e = FloatVector.fromArray(S, x, j).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, x, j).sub(shift));
             e.intoArray(x, j);
             sums = sums.add(e);
         }
         float sum = sums.reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
-            float e = (float) Math.exp(x[j] - max);
+            float e = PolynomialExp.exp(x[j] - max);
             x[j] = e;
             sum += e;
         }
@@ -215,14 +234,36 @@ final class VectorCpuKernels implements CpuKernels {
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += L) {
             FloatVector gate = FloatVector.fromArray(S, in, gateOff + j);
-            FloatVector sigmoid = one.div(one.add(gate.neg().lanewise(VectorOperators.EXP)));
+            FloatVector sigmoid = one.div(one.add(exp(gate.neg())));
             gate.mul(sigmoid).mul(FloatVector.fromArray(S, in, upOff + j)).intoArray(out, outOff + j);
         }
         for (; j < n; j++) {
             float gate = in[gateOff + j];
-            float sigmoid = (float) (1.0 / (1.0 + Math.exp(-gate)));
+            float sigmoid = 1f / (1f + PolynomialExp.exp(-gate)); // as the vector lanes: float, same exp
             out[outOff + j] = gate * sigmoid * in[upOff + j];
         }
+    }
+
+    /** {@link PolynomialExp#exp} lane-wise, operation for operation (see there for the steps and the accuracy). */
+    static FloatVector exp(FloatVector x) {
+        FloatVector clamped = x.max(PolynomialExp.LOWEST).min(PolynomialExp.HIGHEST);
+        FloatVector shifted = clamped.fma(PolynomialExp.LOG2E, PolynomialExp.ROUND_MAGIC);
+        FloatVector n = shifted.sub(PolynomialExp.ROUND_MAGIC);
+        IntVector exponent = ((IntVector) shifted.reinterpretAsInts()).sub(PolynomialExp.ROUND_MAGIC_BITS);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -PolynomialExp.LN2_HI), clamped);
+        r = n.fma(FloatVector.broadcast(S, -PolynomialExp.LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(S, PolynomialExp.P0).fma(r, FloatVector.broadcast(S, PolynomialExp.P1));
+        p = p.fma(r, FloatVector.broadcast(S, PolynomialExp.P2));
+        p = p.fma(r, FloatVector.broadcast(S, PolynomialExp.P3));
+        p = p.fma(r, FloatVector.broadcast(S, PolynomialExp.P4));
+        p = p.fma(r, FloatVector.broadcast(S, PolynomialExp.P5));
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        IntVector half = exponent.lanewise(VectorOperators.ASHR, 1);
+        FloatVector lowScale =
+                (FloatVector) half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector highScale = (FloatVector)
+                exponent.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(lowScale).mul(highScale);
     }
 
     /** 1 row of x times one tile; accumulators a[row][vector] stay in registers. */

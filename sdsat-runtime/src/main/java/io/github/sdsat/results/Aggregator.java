@@ -215,13 +215,22 @@ public final class Aggregator {
                 modelled && ceilingRow > 0 ? ceilingAr / ceilingRow : null);
     }
 
-    /** Median of the values (mean of the two middle ones for an even count); the array is sorted in place. */
+    /**
+     * Median of the values (mean of the two middle ones for an even count), the one median of the toolkit (runs,
+     * benchmarks, the Jlama comparison, the speed gates); the caller's array is left as it was.
+     */
     public static double median(double[] values) {
         if (values.length == 0) {
             throw new IllegalArgumentException("Median of no values");
         }
-        Arrays.sort(values);
-        int middle = values.length / 2;
-        return values.length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2.0;
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2.0;
+    }
+
+    /** {@link #median(double[])} of a list (timing samples as they are collected). */
+    public static double median(List<Double> values) {
+        return median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

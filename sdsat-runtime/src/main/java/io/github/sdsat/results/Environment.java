@@ -83,7 +83,7 @@ public record Environment(
                 detectDjlVersion(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
-                cpuName(Path.of("/proc/cpuinfo")),
+                cpuName(),
                 gpu,
                 modelPath,
                 modelSha,
@@ -108,6 +108,14 @@ public record Environment(
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * This machine's CPU model name from {@code /proc/cpuinfo}, or null where that file does not exist (macOS,
+     * Windows): the one reader of it, for run environments and training stage records alike.
+     */
+    public static String cpuName() {
+        return cpuName(Path.of("/proc/cpuinfo"));
     }
 
     /** The first {@code model name} in a {@code /proc/cpuinfo}-style file, or null when absent or unreadable. */

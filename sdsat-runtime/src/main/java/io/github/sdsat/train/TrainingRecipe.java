@@ -219,37 +219,9 @@ public record TrainingRecipe(
      * unchanged. A pretraining state of another shape is refused on resume ({@link #pretrainingSettings()}).
      */
     public TrainingRecipe withShape(String shape) {
-        int[] v = parseShape(shape);
+        int[] v = io.github.sdsat.model.ShapeNotation.sizes(shape);
         return with(Map.of(
                 "hiddenSize", v[0], "numLayers", v[1], "numHeads", v[2], "numKvHeads", v[2], "intermediateSize", v[3]));
-    }
-
-    /**
-     * {@code HIDDEN:LAYERS:HEADS:INTERMEDIATE} as {@code {hidden, layers, heads, intermediate}}, or a clear error: the
-     * one parser of the notation ({@code --shape} here, the shapes of {@link TrainingThroughput}).
-     */
-    static int[] parseShape(String shape) {
-        String[] parts = shape.split(":");
-        int[] v = new int[4];
-        try {
-            if (parts.length != 4) {
-                throw new NumberFormatException();
-            }
-            for (int i = 0; i < 4; i++) {
-                v[i] = Integer.parseInt(parts[i].trim());
-                if (v[i] < 1) {
-                    throw new NumberFormatException();
-                }
-            }
-        } catch (NumberFormatException e) {
-            throw new SdsatException("Model shape '" + shape + "' is not HIDDEN:LAYERS:HEADS:INTERMEDIATE with four "
-                    + "positive integers, e.g. 384:6:6:1024");
-        }
-        if (v[0] % v[2] != 0 || (v[0] / v[2]) % 2 != 0) {
-            throw new SdsatException("Model shape '" + shape + "': the hidden size " + v[0] + " must split into " + v[2]
-                    + " heads of an even size (rotary embeddings rotate pairs); pick heads dividing it");
-        }
-        return v;
     }
 
     /** A copy whose pretraining schedule (cosine, same warm-up) has {@code steps} steps. */

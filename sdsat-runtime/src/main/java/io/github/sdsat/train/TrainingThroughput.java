@@ -31,7 +31,7 @@ public final class TrainingThroughput {
                 case "--rows" -> rows = Integer.parseInt(args[++i]);
                 case "--length" -> length = Integer.parseInt(args[++i]);
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
-                default -> shapes.add(TrainingRecipe.parseShape(args[i]));
+                default -> shapes.add(io.github.sdsat.model.ShapeNotation.sizes(args[i]));
             }
         }
         for (int[] s : shapes) {

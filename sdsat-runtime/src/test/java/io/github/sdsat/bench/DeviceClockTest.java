@@ -33,12 +33,12 @@ class DeviceClockTest {
     }
 
     @Test
-    void theCostCurveTimesEveryPassBetweenTwoDeviceClockReads() {
+    void passTimingsTimeEveryPassBetweenTwoDeviceClockReads() {
         try (LlamaModel model = TinyModels.model(CONFIG, 4)) {
             long before = model.clockReads();
             int rounds = 3;
             List<Integer> widths = List.of(1, 2, 4);
-            CostCurve.medians(model, 8, widths, rounds);
+            PassTimings.medians(model, 8, widths, rounds);
             // rounds + 1 (the warm-up round) passes per width, two reads each
             assertThat(model.clockReads() - before).isEqualTo(2L * (rounds + 1) * widths.size());
         }

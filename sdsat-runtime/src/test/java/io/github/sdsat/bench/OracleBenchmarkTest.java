@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
+import io.github.sdsat.report.ResultFiles;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -53,13 +55,18 @@ class OracleBenchmarkTest {
                 .isCloseTo(5 * t1 / (2 * report.passMs().get(4)), within(1e-12));
 
         String md = OracleBenchmark.markdown(report);
+        LlamaConfig shape = report.config();
+        assertThat(md)
+                .startsWith("### Oracle loops: hidden " + shape.hiddenSize() + ", " + shape.numLayers() + " layers, "
+                        + shape.numHeads() + " heads, intermediate " + shape.intermediateSize() + ", vocab "
+                        + shape.vocabSize() + ", " + report.backend() + "; ");
         assertThat(md)
                 .contains(
                         "| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |",
                         "| oracle-two-step | 3 |",
                         "T(4)");
-        OracleBenchmark.write(report, options.json());
-        JsonNode json = CostCurve.mapper().readTree(options.json().toFile());
+        BenchmarkJson.write(report, options.json());
+        JsonNode json = ResultFiles.mapper().readTree(options.json().toFile());
         assertThat(json.get("rows")).hasSize(4);
         assertThat(json.get("rows").get(3).get("decoder").asText()).isEqualTo("oracle-two-step");
         assertThat(json.get("passMs").get("4").asDouble()).isPositive();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.sdsat.report.ResultFiles;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -95,7 +96,7 @@ class RooflineTest {
                     .containsExactly(MB + "/1", MB + "/2", 2 * MB + "/1", 2 * MB + "/2");
             assertThat(r.fma()).extracting(Roofline.Fma::threads).containsExactly(1, 2);
             assertThat(r.markdown()).contains("| 1 MB |", "| 2 MB |", "F32 FMA GFLOP/s");
-            ObjectMapper json = CostCurve.mapper();
+            ObjectMapper json = ResultFiles.mapper();
             assertThat(json.readValue(json.writeValueAsString(r), Roofline.class))
                     .isEqualTo(r);
         }

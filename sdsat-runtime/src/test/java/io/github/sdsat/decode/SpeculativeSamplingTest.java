@@ -109,7 +109,7 @@ class SpeculativeSamplingTest {
         return (root, d, c) -> {
             long[] context = concat(PROMPT, root);
             for (int i = 1; i < d; i++) {
-                context = concat(context, Sampler.argmax(m.logits(context), 0, VOCAB));
+                context = concat(context, io.github.sdsat.model.Argmax.of(m.logits(context), 0, VOCAB));
             }
             return m.target(context, c);
         };

@@ -14,7 +14,7 @@ import io.github.sdsat.results.LineCompletionModelSummary;
 import io.github.sdsat.results.MeasureDiscrimination;
 import io.github.sdsat.results.PairedDifference;
 import io.github.sdsat.results.PromptRecord;
-import io.github.sdsat.results.Records;
+import io.github.sdsat.results.PromptRecordFixtures;
 import io.github.sdsat.results.RunResults;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +31,9 @@ class RunGatesTest {
         List<PromptRecord> records = new ArrayList<>();
         for (int task = 0; task < 4; task++) {
             String id = "HumanEval/" + task;
-            records.add(Records.baseline("humaneval", id, 100, 20));
-            records.add(Records.greedy("humaneval", id, "sdsat", 3, 60, 20, 10, 30, 10, 10, !differing.contains(task)));
+            records.add(PromptRecordFixtures.baseline("humaneval", id, 100, 20));
+            records.add(PromptRecordFixtures.greedy(
+                    "humaneval", id, "sdsat", 3, 60, 20, 10, 30, 10, 10, !differing.contains(task)));
         }
         return RunResults.of(Map.of("runId", "t"), ENVIRONMENT, records);
     }

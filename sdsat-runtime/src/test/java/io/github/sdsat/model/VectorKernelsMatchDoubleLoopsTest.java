@@ -37,11 +37,12 @@ class VectorKernelsMatchDoubleLoopsTest {
                 int qOff = 7 + width;
                 float[] keys = gaussian(random, keyOff + count * stride + width);
                 float[] got = new float[count];
-                vector.scores(q, qOff, keys, keyOff, stride, count, width, got);
+                int[] slots = someSlots(count, 3);
+                vector.scores(q, qOff, keys, keyOff, stride, slots, 3, count, width, got);
                 for (int j = 0; j < count; j++) {
                     double expected = 0;
                     for (int d = 0; d < width; d++) {
-                        expected += (double) q[qOff + d] * keys[keyOff + j * stride + d];
+                        expected += (double) q[qOff + d] * keys[keyOff + slots[3 + j] * stride + d];
                     }
                     assertThat((double) got[j])
                             .as("scores width %d keyOff %d key %d", width, keyOff, j)
@@ -63,11 +64,12 @@ class VectorKernelsMatchDoubleLoopsTest {
             float[] values = gaussian(random, valueOff + count * stride + width);
             float[] out = gaussian(random, width + 9); // garbage to be overwritten
             int outOff = 5;
-            vector.weightedSum(weights, count, values, valueOff, stride, width, out, outOff);
+            int[] slots = someSlots(count, 2);
+            vector.weightedSum(weights, slots, 2, count, values, valueOff, stride, width, out, outOff);
             for (int d = 0; d < width; d++) {
                 double expected = 0;
                 for (int j = 0; j < count; j++) {
-                    expected += (double) weights[j] * values[valueOff + j * stride + d];
+                    expected += (double) weights[j] * values[valueOff + slots[2 + j] * stride + d];
                 }
                 assertThat((double) out[outOff + d])
                         .as("weightedSum width %d column %d", width, d)
@@ -149,6 +151,15 @@ class VectorKernelsMatchDoubleLoopsTest {
                         .isCloseTo(expected, within(1e-5));
             }
         }
+    }
+
+    /** Slots 0..count-1 in a scrambled order from {@code offset} on (count not a multiple of 5): any list goes. */
+    private static int[] someSlots(int count, int offset) {
+        int[] slots = new int[offset + count];
+        for (int j = 0; j < count; j++) {
+            slots[offset + j] = (5 * j + 1) % count;
+        }
+        return slots;
     }
 
     private static org.assertj.core.data.Offset<Double> within(double d) {

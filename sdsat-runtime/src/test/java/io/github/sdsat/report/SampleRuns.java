@@ -2,7 +2,7 @@ package io.github.sdsat.report;
 
 import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.PromptRecord;
-import io.github.sdsat.results.Records;
+import io.github.sdsat.results.PromptRecordFixtures;
 import io.github.sdsat.results.RunResults;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,13 +55,13 @@ final class SampleRuns {
             for (int task : taskNumbers) {
                 String id = "HumanEval/" + task;
                 double base = tokens * (20 + task);
-                records.add(Records.baseline(dataset, id, base, tokens));
+                records.add(PromptRecordFixtures.baseline(dataset, id, base, tokens));
                 for (int k : new int[] {1, 3, 5}) {
                     int forwards = tokens * 2 / (k + 1) + 1;
                     long drafted = (long) k * forwards / 2;
                     long accepted = drafted * (60 - 5L * k) / 100;
                     boolean identical = !(dataset.equals("humaneval") && task == 1 && k == 5);
-                    records.add(Records.greedy(
+                    records.add(PromptRecordFixtures.greedy(
                             dataset,
                             id,
                             "sdsat",
@@ -75,11 +75,11 @@ final class SampleRuns {
                             identical));
                 }
                 for (double temperature : new double[] {0.2, 1.0}) {
-                    records.add(Records.sampled(
+                    records.add(PromptRecordFixtures.sampled(
                             dataset, id, "ar", 0, temperature, null, base * 1.02, tokens, tokens, 0, 0, tokens));
                     for (int k : new int[] {5, 7}) {
                         int forwards = tokens / 2;
-                        records.add(Records.sampled(
+                        records.add(PromptRecordFixtures.sampled(
                                 dataset,
                                 id,
                                 "sdsat-tree",

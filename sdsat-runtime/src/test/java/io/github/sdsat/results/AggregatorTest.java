@@ -1,8 +1,8 @@
 package io.github.sdsat.results;
 
-import static io.github.sdsat.results.Records.baseline;
-import static io.github.sdsat.results.Records.greedy;
-import static io.github.sdsat.results.Records.sampled;
+import static io.github.sdsat.results.PromptRecordFixtures.baseline;
+import static io.github.sdsat.results.PromptRecordFixtures.greedy;
+import static io.github.sdsat.results.PromptRecordFixtures.sampled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -60,12 +60,15 @@ class AggregatorTest {
                 baseline("humaneval", "t0", 100, 50),
                 baseline("humaneval", "t1", 100, 50),
                 baseline("humaneval", "t2", 100, 50),
-                Records.withRepeats(baseline("humaneval", "t3", 100, 50), 0L),
-                Records.withRepeats(greedy("humaneval", "t0", "lookup", 3, 50, 50, 20, 60, 30, 19, true), 24L),
-                Records.withRepeats(greedy("humaneval", "t1", "lookup", 3, 50, 50, 20, 60, 10, 19, true), 1L),
+                PromptRecordFixtures.withRepeats(baseline("humaneval", "t3", 100, 50), 0L),
+                PromptRecordFixtures.withRepeats(
+                        greedy("humaneval", "t0", "lookup", 3, 50, 50, 20, 60, 30, 19, true), 24L),
+                PromptRecordFixtures.withRepeats(
+                        greedy("humaneval", "t1", "lookup", 3, 50, 50, 20, 60, 10, 19, true), 1L),
                 // written before the field existed: its 40 accepted drafts stay out of the denominator
                 greedy("humaneval", "t2", "lookup", 3, 50, 50, 20, 60, 40, 19, true),
-                Records.withRepeats(greedy("humaneval", "t0", "sdsat", 5, 50, 50, 20, 60, 0, 19, true), 0L),
+                PromptRecordFixtures.withRepeats(
+                        greedy("humaneval", "t0", "sdsat", 5, 50, 50, 20, 60, 0, 19, true), 0L),
                 greedy("humaneval", "t0", "sdsat", 1, 50, 50, 20, 60, 10, 19, true));
         List<RowSummary> rows = Aggregator.summarise(records);
         assertThat(rows)
@@ -79,8 +82,8 @@ class AggregatorTest {
         assertThat(rows.get(1).repeatedAcceptedShare()).isCloseTo(25.0 / 40, within(EPS));
         assertThat(rows.get(2).repeatedAcceptedShare()).as("not measured").isNull();
         assertThat(rows.get(3).repeatedAcceptedShare()).as("nothing accepted").isNull();
-        assertThatThrownBy(() ->
-                        Records.withRepeats(greedy("humaneval", "t0", "lookup", 3, 50, 50, 20, 60, 10, 19, true), 11L))
+        assertThatThrownBy(() -> PromptRecordFixtures.withRepeats(
+                        greedy("humaneval", "t0", "lookup", 3, 50, 50, 20, 60, 10, 19, true), 11L))
                 .hasMessageContaining("repeatedAcceptedTokens 11 must be between 0 and acceptedTokens 10");
     }
 
@@ -91,7 +94,8 @@ class AggregatorTest {
         PromptRecord ar =
                 withWidths(baseline("d", "t0", 100, 9), new long[] {0, 8}).withModelledTimes(curve);
         PromptRecord method = withWidths(
-                        Records.greedy("d", "t0", "lookup", 3, 50, 9, 3, 6, 6, 2, true), new long[] {0, 0, 0, 0, 2})
+                        PromptRecordFixtures.greedy("d", "t0", "lookup", 3, 50, 9, 3, 6, 6, 2, true),
+                        new long[] {0, 0, 0, 0, 2})
                 .withModelledTimes(curve);
         assertThat(method.modelledDecodeMs()).isEqualTo(3.0);
         assertThat(method.modelledArDecodeMs()).isEqualTo(8.0);
@@ -104,7 +108,7 @@ class AggregatorTest {
         List<RowSummary> partial = Aggregator.summarise(List.of(
                 ar,
                 method,
-                Records.greedy("d", "t1", "lookup", 3, 50, 9, 3, 6, 6, 2, true),
+                PromptRecordFixtures.greedy("d", "t1", "lookup", 3, 50, 9, 3, 6, 6, 2, true),
                 baseline("d", "t1", 100, 9)));
         assertThat(partial.get(1).ceilingSpeedup()).isNull();
         assertThatThrownBy(() -> withWidths(ar, new long[] {0, 0, 7}).withModelledTimes(curve))

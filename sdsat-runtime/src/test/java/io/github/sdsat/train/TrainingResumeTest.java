@@ -33,19 +33,17 @@ class TrainingResumeTest {
         PretrainingSamples samples = new PretrainingSamples(
                 SatBlocksTest.randomCorpus(3, 10, 300), SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
         List<TrainingBatch> heldOut = List.of(samples.batch(999, 2));
-        TrainingPhase phase = new TrainingPhase(
-                "pretrain",
-                "test",
-                new LearningRateSchedule(5e-3, 2, STEPS, 0.1),
-                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0),
-                batches != null ? batches : s -> samples.batch(s, 4),
-                heldOut,
-                STEPS,
-                state,
-                3,
-                4,
-                60.0,
-                new PrintStream(new ByteArrayOutputStream()));
+        TrainingPhase phase = new TrainingPhase(PhaseSettings.builder("pretrain", "test")
+                .schedule(new LearningRateSchedule(5e-3, 2, STEPS, 0.1))
+                .optimiser(new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0))
+                .batches(batches != null ? batches : s -> samples.batch(s, 4))
+                .heldOut(heldOut)
+                .stateFolder(state)
+                .checkpointEvery(3)
+                .evalEvery(4)
+                .maxMinutes(60.0)
+                .log(new PrintStream(new ByteArrayOutputStream()))
+                .build());
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             return phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
                 for (float f : p.get("model.layers.1.mlp.down_proj.weight").toFloatArray()) {
@@ -110,23 +108,21 @@ class TrainingResumeTest {
         // exactly 0.1 s. With a 3 s cap the first 20 steps (2 s) fit; then 2000 steps do not, and the schedule is
         // refitted to end at step 20 + floor(0.95 x (3 - 2) / 0.1) = 29, on any machine.
         long[] fakeNanos = {0};
-        TrainingPhase phase = new TrainingPhase(
-                "pretrain",
-                "cap",
-                new LearningRateSchedule(1e-3, 2, 2000, 0.1),
-                new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0),
-                s -> {
+        TrainingPhase phase = new TrainingPhase(PhaseSettings.builder("pretrain", "cap")
+                .schedule(new LearningRateSchedule(1e-3, 2, 2000, 0.1))
+                .optimiser(new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0))
+                .batches(s -> {
                     fakeNanos[0] += 100_000_000L;
                     return samples.batch(s, 2);
-                },
-                List.of(samples.batch(999, 2)),
-                2000,
-                dir,
-                5000,
-                5000,
-                3.0 / 60,
-                new PrintStream(log));
-        phase.nanoClock = () -> fakeNanos[0];
+                })
+                .heldOut(List.of(samples.batch(999, 2)))
+                .stateFolder(dir)
+                .checkpointEvery(5000)
+                .evalEvery(5000)
+                .maxMinutes(3.0 / 60)
+                .log(new PrintStream(log))
+                .nanoClock(() -> fakeNanos[0])
+                .build());
         TrainingPhase.Result result;
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             result = phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {});

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Stages: a phase cut into invocations by a deadline ({@link TrainingPhase#endStageAt}) ends each one with a saved
+ * Stages: a phase cut into invocations by a deadline ({@link PhaseSettings.Builder#endStageAt}) ends each one with a saved
  * state and reaches exactly the losses and weights of one uninterrupted run, with one stage record per invocation.
  * The deadline is already past when each stage starts, so every invocation runs exactly one step (no wall clock
  * decides how many steps a stage takes in this test).
@@ -46,24 +46,20 @@ class TrainingStagesTest {
         LlamaConfig config = TinyModels.config(32, 2, 4, 2, SatBlocksTest.VOCAB, false, 10000.0);
         PretrainingSamples samples = new PretrainingSamples(
                 SatBlocksTest.randomCorpus(3, 10, 300), SatBlocksTest.FIM, 24, 0.3, 0.5, SatBlocksTest.PAD, 31);
-        TrainingPhase phase = new TrainingPhase(
-                        "pretrain",
-                        "stages",
-                        new LearningRateSchedule(5e-3, 2, STEPS, 0.1),
-                        new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0),
-                        s -> samples.batch(s, 4),
-                        List.of(samples.batch(999, 2)),
-                        STEPS,
-                        state,
-                        100,
-                        100,
-                        1e6,
-                        new PrintStream(log, true, StandardCharsets.UTF_8))
+        TrainingPhase phase = new TrainingPhase(PhaseSettings.builder("pretrain", "stages")
+                .schedule(new LearningRateSchedule(5e-3, 2, STEPS, 0.1))
+                .optimiser(new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, 1.0))
+                .batches(s -> samples.batch(s, 4))
+                .heldOut(List.of(samples.batch(999, 2)))
+                .stateFolder(state)
+                .checkpointEvery(100)
+                .evalEvery(100)
+                .maxMinutes(1e6)
+                .log(new PrintStream(log, true, StandardCharsets.UTF_8))
                 .endStageAt(deadlineNanos)
-                .endStageWhenExists(stopFile);
-        if (cutAtStep != Long.MAX_VALUE) {
-            phase.cutAtStep(cutAtStep);
-        }
+                .endStageWhenExists(stopFile)
+                .cutAtStep(cutAtStep)
+                .build());
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             return phase.run(config, LlamaParameters.initialize(config, manager, 9, 0.05), manager, p -> {
                 for (float f : p.get("model.layers.1.mlp.down_proj.weight").toFloatArray()) {

@@ -4,6 +4,7 @@ import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
+import io.github.sdsat.model.Argmax;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.repro.support.LogitProbe;
 import java.util.ArrayList;
@@ -57,7 +58,7 @@ final class BonusDroppingDecoder implements Decoder {
         List<Long> out = new ArrayList<>();
         List<Long> context = new ArrayList<>(); // what the model sees after the prompt: out, plus dropped bonuses
         int passes = 1;
-        long first = LogitProbe.argmax(LogitProbe.nextTokenLogits(model, promptIds), 0, vocab);
+        long first = Argmax.of(LogitProbe.nextTokenLogits(model, promptIds), 0, vocab);
         String stop = emit(out, context, first, config);
         long drafted = 0;
         long accepted = 0;
@@ -68,10 +69,10 @@ final class BonusDroppingDecoder implements Decoder {
             Arrays.fill(draftInput, n, n + k, sat);
             float[] draftRows = LogitProbe.rows(model, draftInput, n - 1); // k + 1 rows
             passes++;
-            long t1 = LogitProbe.argmax(draftRows, 0, vocab);
+            long t1 = Argmax.of(draftRows, 0, vocab);
             long[] drafts = new long[k];
             for (int j = 1; j <= k; j++) {
-                drafts[j - 1] = LogitProbe.argmax(draftRows, j * vocab, vocab);
+                drafts[j - 1] = Argmax.of(draftRows, j * vocab, vocab);
             }
             stop = emit(out, context, t1, config);
             if (stop != null) {
@@ -82,7 +83,7 @@ final class BonusDroppingDecoder implements Decoder {
             float[] verifyRows = LogitProbe.rows(model, verifyInput, n); // row i predicts the token after t1, d1..di
             passes++;
             int a = 0;
-            while (a < k && drafts[a] == LogitProbe.argmax(verifyRows, a * vocab, vocab)) {
+            while (a < k && drafts[a] == Argmax.of(verifyRows, a * vocab, vocab)) {
                 a++;
             }
             drafted += k;
@@ -93,7 +94,7 @@ final class BonusDroppingDecoder implements Decoder {
             if (stop != null) {
                 break;
             }
-            long bonus = LogitProbe.argmax(verifyRows, a * vocab, vocab);
+            long bonus = Argmax.of(verifyRows, a * vocab, vocab);
             if (dropBonus) {
                 droppedAt.add(out.size());
                 context.add(bonus);

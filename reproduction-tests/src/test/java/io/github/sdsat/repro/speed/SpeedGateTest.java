@@ -288,13 +288,14 @@ class SpeedGateTest {
             ReproPrompt p = prompts.get(i);
             Arrays.stream(timings.baselineMs()[i]).forEach(baselineMs::add);
             Arrays.stream(timings.methodMs()[i]).forEach(methodMs::add);
-            records.add(record(p, "ar", 0, timings.lastBaseline()[i], median(timings.baselineMs()[i]), true));
+            records.add(
+                    record(p, "ar", 0, timings.lastBaseline()[i], Aggregator.median(timings.baselineMs()[i]), true));
             records.add(record(
                     p,
                     decoderName,
                     k,
                     timings.lastMethod()[i],
-                    median(timings.methodMs()[i]),
+                    Aggregator.median(timings.methodMs()[i]),
                     Arrays.equals(timings.lastMethod()[i].outputIds(), timings.lastBaseline()[i].outputIds())));
         }
         SpeedupInterval interval =
@@ -324,10 +325,10 @@ class SpeedGateTest {
                 + String.format(
                         Locale.ROOT,
                         "%nratio of medians: baseline %.1f ms / %s k=%d %.1f ms = %.3fx (%d generations each)%n%s%n",
-                        median(baselineMs),
+                        Aggregator.median(baselineMs),
                         decoderName,
                         k,
-                        median(methodMs),
+                        Aggregator.median(methodMs),
                         speedup,
                         baselineMs.size(),
                         interval.describe());
@@ -372,17 +373,6 @@ class SpeedGateTest {
                 null,
                 null,
                 null);
-    }
-
-    static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    static double median(List<Double> values) {
-        return median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     @AfterAll

@@ -34,15 +34,4 @@ public final class LogitProbe {
             return logits.toFloatArray();
         }
     }
-
-    /** Index of the largest value. */
-    public static int argmax(float[] values, int offset, int length) {
-        int best = 0;
-        for (int i = 1; i < length; i++) {
-            if (values[offset + i] > values[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 }

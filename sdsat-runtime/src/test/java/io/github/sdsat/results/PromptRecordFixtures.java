@@ -1,9 +1,9 @@
 package io.github.sdsat.results;
 
 /** Hand-made prompt records for tests. */
-public final class Records {
+public final class PromptRecordFixtures {
 
-    private Records() {}
+    private PromptRecordFixtures() {}
 
     /** A greedy record with the given time and counts; identical unless told otherwise. */
     public static PromptRecord greedy(
@@ -67,28 +67,9 @@ public final class Records {
             long drafted,
             long accepted,
             int loops) {
-        return new PromptRecord(
-                dataset,
-                taskId,
-                decoder,
-                k,
-                t,
-                sampling,
-                20,
-                newTokens,
-                forwardPasses,
-                drafted,
-                accepted,
-                new long[] {accepted},
-                timeMs,
-                timeMs / 10,
-                newTokens / (timeMs / 1000.0),
-                null,
-                null,
-                loops,
-                null,
-                null,
-                null,
-                null);
+        // the greedy record's fields at temperature t with its sampling mode: sampled rows are not compared
+        PromptRecord greedy =
+                greedy(dataset, taskId, decoder, k, timeMs, newTokens, forwardPasses, drafted, accepted, loops, null);
+        return io.github.sdsat.Records.copyWith(greedy, "temperature", t, "sampling", sampling);
     }
 }
