@@ -3,13 +3,10 @@ package io.github.sdsat.decode;
 import io.github.sdsat.model.LlamaModel;
 
 /**
- * A decoder that drafts with the model's SAT token: holds its id, checked against the vocabulary once, and the range
- * of k (SAT tokens per draft pass) every SAT decoder accepts.
+ * A decoder that drafts with the model's SAT token: holds its id, checked against the vocabulary once (its k range is
+ * in its {@link DecoderRegistry} entry).
  */
 abstract class SatDecoder extends AbstractDecoder {
-    /** Most SAT tokens per draft pass (the paper sweeps k up to 13). */
-    public static final int MAX_K = 15;
-
     protected final long satToken;
 
     SatDecoder(LlamaModel model, long satToken) {
@@ -19,13 +16,5 @@ abstract class SatDecoder extends AbstractDecoder {
                     + model.config().vocabSize() + "): pass the id of the model's <sat> token (sdsat.satToken)");
         }
         this.satToken = satToken;
-    }
-
-    /** Refuses a k outside 1..{@value #MAX_K}, naming this decoder. */
-    protected void checkK(GenerationConfig config) {
-        if (config.k() < 1 || config.k() > MAX_K) {
-            throw new IllegalArgumentException(
-                    name() + " supports k from 1 to " + MAX_K + " SAT tokens, got k = " + config.k());
-        }
     }
 }

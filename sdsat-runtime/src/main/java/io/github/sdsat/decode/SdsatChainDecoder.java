@@ -43,8 +43,6 @@ import java.util.function.Function;
 public final class SdsatChainDecoder extends SatDecoder {
     public static final String NAME = "sdsat-chain";
     public static final String LOOKUP_NAME = "sdsat-lookup";
-    /** Largest k, as for the two-step scheme: a pass holds up to 2k+1 tokens. */
-    public static final int MAX_K = SdsatTwoStepDecoder.MAX_K;
 
     private final String name;
     /** Gives the lookup drafter of a generation, or null for {@code sdsat-chain} (SAT drafts only). */
@@ -70,19 +68,6 @@ public final class SdsatChainDecoder extends SatDecoder {
     @Override
     public String name() {
         return name;
-    }
-
-    @Override
-    protected void validateConfig(GenerationConfig config) {
-        if (config.k() < 1 || config.k() > MAX_K) {
-            throw new IllegalArgumentException(name + " supports k from 1 to " + MAX_K + " (drafts and SAT tokens per "
-                    + "pass), got k = " + config.k() + ": set k in that range");
-        }
-        if (!config.isGreedy()) {
-            throw new IllegalArgumentException(name + " is greedy only, but temperature is " + config.temperature()
-                    + ": use temperature 0, or decoder sdsat (chain sampling), sdsat-tree (tree sampling) or lookup "
-                    + "(prompt lookup sampling) with sampling paper|lossless");
-        }
     }
 
     @Override

@@ -23,16 +23,6 @@ public final class SdsatSinglePassDecoder extends SatDecoder {
     }
 
     @Override
-    protected void validateConfig(GenerationConfig config) {
-        checkK(config);
-        if (!config.isGreedy()) {
-            throw new IllegalArgumentException(NAME + " is greedy only, but temperature is " + config.temperature()
-                    + ": use temperature 0, or decoder sdsat (chain sampling) or sdsat-tree (tree sampling) with "
-                    + "sampling paper|lossless");
-        }
-    }
-
-    @Override
     protected int scratchSlots(GenerationConfig config) {
         return (config.k() + 1) * (config.k() + 1);
     }

@@ -41,14 +41,6 @@ public final class SdsatTreeDecoder extends SatDecoder {
     }
 
     @Override
-    protected void validateConfig(GenerationConfig config) {
-        if (!DraftTree.supportedDepths().contains(config.k())) {
-            throw new IllegalArgumentException(NAME + " uses k as the draft-tree depth, which must be one of "
-                    + DraftTree.supportedDepths() + " (the paper's trees), got k = " + config.k());
-        }
-    }
-
-    @Override
     protected int scratchSlots(GenerationConfig config) {
         return DraftTree.forDepth(config.k()).size() + 1;
     }

@@ -20,8 +20,6 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
     /** The benchmark's two-step oracle ({@link Decoders#oracleTwoStep}; not in {@link Decoders#names()}). */
     public static final String ORACLE_NAME = "oracle-two-step";
 
-    public static final int MAX_K = SatDecoder.MAX_K;
-
     /**
      * Benchmark only: when not null, the drafts d2..d(k+1) of each loop are this output's next k tokens instead of
      * the SAT rows' argmax (the draft pass still runs, at the same width, for t1 and its cost), [referenceLength].
@@ -45,16 +43,6 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
     @Override
     protected int scratchSlots(GenerationConfig config) {
         return config.k() + 2;
-    }
-
-    @Override
-    protected void validateConfig(GenerationConfig config) {
-        checkK(config);
-        if (reference != null && !config.isGreedy()) {
-            throw new IllegalArgumentException(ORACLE_NAME + " is greedy only (a benchmark of the two-step loop when "
-                    + "every draft is accepted), but temperature is " + config.temperature() + ": use temperature 0, "
-                    + "or the one-pass oracle (Decoders.oracle), which also samples");
-        }
     }
 
     @Override
