@@ -325,7 +325,7 @@ class GreedyEquivalenceTest {
                             new long[] {1},
                             GenerationConfig.builder().k(3).temperature(0.5).build()))
                     .hasMessageContaining(name + " is greedy only, but temperature is 0.5")
-                    .hasMessageContaining("a decoder that samples (sdsat, sdsat-tree, lookup)");
+                    .hasMessageContaining("a decoder that samples (sdsat, sdsat-tree, lookup");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create(name, model, -1))
                     .hasMessageContaining("Decoder " + name + " needs a SAT token");
         }

@@ -8,6 +8,7 @@ import io.qameta.allure.Epic;
 import io.qameta.allure.Feature;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -79,7 +80,17 @@ class ThresholdsCoverTheRegistryTest {
     @Test
     @DisplayName("a decoder without floors, or with too few accepted-per-loop positions, is reported")
     void aDecoderWithoutFloorsIsReported() {
-        Map<String, String> thresholds = new java.util.HashMap<>(countKeys());
+        // complete floors for the registry's decoders (values do not matter here), then one missing, one short
+        Map<String, String> thresholds = new java.util.HashMap<>();
+        for (String decoder : Matrix.speculativeDecoders()) {
+            for (int k : Matrix.ciKs(decoder)) {
+                thresholds.put("speed.tokensPerForward." + decoder + ".k" + k, "1.0");
+                thresholds.put(
+                        "speed.acceptedPerLoop." + decoder + ".k" + k, String.join(",", Collections.nCopies(k, "0.1")));
+            }
+        }
+        assertThat(missingCountFloors(Matrix.speculativeDecoders(), Matrix::ciKs, thresholds))
+                .isEmpty();
         thresholds.remove("speed.tokensPerForward.lookup.k3");
         thresholds.put("speed.acceptedPerLoop.sdsat.k3", "0.5,0.2");
         List<String> decoders = new ArrayList<>(Matrix.speculativeDecoders());
