@@ -83,14 +83,9 @@ public final class SdsatChainDecoder extends SatDecoder {
         if (lookup != null) {
             lookup.start(prompt);
         }
-        // Prefill with a SAT block after the prompt: its rows p-1..p+k-1 are t and the first SAT drafts after t.
-        long[] prefill = Arrays.copyOf(prompt, p + k); // [p + k]
-        Arrays.fill(prefill, p, p + k, satToken);
-        long[] first = passes.argmax(cache, prefill, ModelPasses.range(0, p + k), null, p - 1); // [k + 1]
-        counters.prefillDone();
-        cache.truncate(p);
-        long t = first[0];
-        long[] satDrafts = Arrays.copyOfRange(first, 1, k + 1); // [k]: the SAT block's drafts after t
+        SatPrefill first = prefillWithSatBlock(prompt, k, cache, counters);
+        long t = first.next();
+        long[] satDrafts = first.drafts(); // [k]: the SAT block's drafts after t
         boolean satValid = true; // whether satDrafts were computed on exactly the committed context
         long[] drafts = new long[k]; // [k]: this loop's drafts d1..dc
         int n = p; // position of t, whose KV is not yet computed

@@ -68,10 +68,7 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
         while (true) {
             counters.loops++;
             // Draft pass: t's output is the exact next token t1; SAT j's output drafts position n + j + 1.
-            draftInput[0] = t;
-            java.util.Arrays.fill(draftInput, 1, k + 1, satToken);
-            long[] draft = passes.argmax(cache, draftInput, ModelPasses.range(n, k + 1), null, 0);
-            cache.truncate(n + 1); // keep t, drop the SATs
+            long[] draft = satDraftArgmax(cache, draftInput, t, n); // [k + 1]
             long t1 = draft[0];
             if (!out.emit(t1)) {
                 return;
@@ -124,10 +121,7 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
         double[][] draftDistributions = new double[k][];
         while (true) {
             counters.loops++;
-            draftInput[0] = t;
-            java.util.Arrays.fill(draftInput, 1, k + 1, satToken);
-            float[] draft = passes.logits(cache, draftInput, ModelPasses.range(n, k + 1), null, 0);
-            cache.truncate(n + 1); // keep t, drop the SATs
+            float[] draft = satDraftLogits(cache, draftInput, t, n); // [k + 1, vocab]
             long t1 = Sampler.sample(Sampler.distribution(draft, 0, vocab, config), random);
             if (!out.emit(t1)) {
                 return;
