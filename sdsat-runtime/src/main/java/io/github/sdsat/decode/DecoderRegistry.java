@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * matrices and count gates of reproduction-tests derive from it.
  *
  * <p>Adding a decoder: write its class (or a {@link Drafter} for {@link DraftVerifyDecoder}) and add one entry to
- * {@link #DECODERS}.
+ * {@code DECODERS}.
  */
 public final class DecoderRegistry {
     private DecoderRegistry() {}
