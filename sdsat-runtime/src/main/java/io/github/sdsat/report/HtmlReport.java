@@ -187,9 +187,9 @@ public final class HtmlReport {
         return text.toString();
     }
 
-    /** Decoders that draft with the model's SAT tokens (everything named sdsat…); lookup and the oracles do not. */
+    /** Decoders that draft with the model's SAT tokens, as their registry entry says; lookup and the oracles do not. */
     private static boolean usesSat(String decoder) {
-        return decoder.startsWith("sdsat");
+        return io.github.sdsat.decode.DecoderRegistry.usesSat(decoder);
     }
 
     private static RowSummary fastest(List<RowSummary> rows) {
