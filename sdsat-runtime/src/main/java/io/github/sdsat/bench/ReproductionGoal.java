@@ -93,16 +93,15 @@ public final class ReproductionGoal {
             GateFailures.requireNone(merged);
             return merged;
         }
-        // The base model is resolved only for a stage that compares with it: a run without one ignores the property.
-        AccuracyConfig accuracy =
-                request.accuracy() == null ? null : withBaseModel(request.accuracy(), request.resolvedBaseModel());
-        LineCompletionRun lineCompletion = null;
+        // The base model is resolved once, and only for a stage that compares with it: a run without one ignores it.
+        boolean linesHere = request.lineCompletion() != null && !config.isSharded();
+        Path base = request.accuracy() != null || linesHere ? request.resolvedBaseModel() : null;
+        AccuracyConfig accuracy = request.accuracy() == null ? null : withBaseModel(request.accuracy(), base);
         if (request.lineCompletion() != null && config.isSharded()) {
             log.accept("Line completion skipped: it measures two models in one process, not in a shard");
-        } else if (request.lineCompletion() != null) {
-            lineCompletion =
-                    LineCompletionRun.forModel(request.lineCompletion(), config.model(), request.resolvedBaseModel());
         }
+        LineCompletionRun lineCompletion =
+                linesHere ? LineCompletionRun.forModel(request.lineCompletion(), config.model(), base) : null;
         ReproductionRun.Outcome outcome = ReproductionRun.run(config, accuracy, lineCompletion, listener);
         RunResults results = outcome.results();
         log.accept(SUMMARY_HEADING + SummaryTable.format(outcome.rows()));
