@@ -1,19 +1,11 @@
 package io.github.sdsat.plugin;
 
-import io.github.sdsat.SdsatException;
-import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.EmbeddedModels;
 import java.nio.file.Path;
-import org.apache.maven.plugin.AbstractMojo;
-import org.apache.maven.plugin.MojoExecutionException;
-import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 
-/**
- * Parameters shared by the goals that run a model, and the one place where goals turn runtime errors into build
- * failures. Every goal switches DJL offline before any DJL engine starts (see {@link DjlOffline}).
- */
-abstract class AbstractSdsatMojo extends AbstractMojo {
+/** Parameters shared by the goals that run a model. */
+abstract class AbstractSdsatMojo extends AbstractGoalMojo {
 
     /**
      * The model: a Hugging Face model folder (config.json, tokenizer.json, model.safetensors or shards with
@@ -50,22 +42,6 @@ abstract class AbstractSdsatMojo extends AbstractMojo {
     /** Seed of the sampling random number generator (temperature above 0); greedy decoding ignores it. */
     @Parameter(property = "sdsat.seed", defaultValue = "0")
     protected long seed;
-
-    /** Runs the goal; {@link IllegalArgumentException} and {@link SdsatException} are the user's to fix. */
-    @Override
-    public final void execute() throws MojoExecutionException, MojoFailureException {
-        // Before anything can touch ai.djl.engine.Engine: DJL reads these when the engine starts.
-        DjlOffline.enable();
-        try {
-            run();
-        } catch (IllegalArgumentException | SdsatException e) {
-            throw new MojoFailureException(e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new MojoExecutionException(getClass().getSimpleName() + " failed: " + e, e);
-        }
-    }
-
-    protected abstract void run() throws MojoExecutionException, MojoFailureException;
 
     /** The model folder: an embedded model (extracted on first use) or the given folder. */
     protected Path modelFolder() {

@@ -1,17 +1,9 @@
 package io.github.sdsat.plugin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.sdsat.bench.TextGeneration;
+import io.github.sdsat.bench.GenerationGoal;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.SamplingMode;
-import io.github.sdsat.model.AtomicFiles;
 import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
@@ -76,8 +68,7 @@ public class GenerateMojo extends AbstractSdsatMojo {
     File statsFile;
 
     @Override
-    protected void run() throws MojoExecutionException {
-        String text = promptText();
+    protected void run() {
         GenerationConfig generation = GenerationConfig.builder()
                 .maxNewTokens(maxNewTokens)
                 .temperature(temperature)
@@ -87,50 +78,17 @@ public class GenerateMojo extends AbstractSdsatMojo {
                 .k(k)
                 .sampling(SamplingMode.parse(sampling))
                 .build();
-        TextGeneration.Request request =
-                new TextGeneration.Request(modelFolder(), device, dtype, satToken, text, decoder, generation);
-        TextGeneration.Outcome outcome = TextGeneration.run(request);
-        String json;
-        try {
-            json = new ObjectMapper().writeValueAsString(outcome.stats());
-        } catch (JsonProcessingException e) {
-            throw new MojoExecutionException("Cannot write the stats as JSON: " + e.getMessage(), e);
-        }
-        getLog().info("Generated text:\n" + text + outcome.text());
-        getLog().info(json);
-        if (statsFile != null) {
-            Path folder = statsFile.toPath().toAbsolutePath().getParent();
-            try {
-                Files.createDirectories(folder);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        "Cannot create the folder of sdsat.statsFile " + folder + " (" + e
-                                + "): choose a writable location",
-                        e);
-            }
-            AtomicFiles.writeString(statsFile.toPath(), json + "\n");
-            getLog().info("Stats written to " + statsFile.getAbsolutePath());
-        }
-    }
-
-    private String promptText() {
-        if (prompt != null && promptFile != null) {
-            throw new IllegalArgumentException("Both sdsat.prompt and sdsat.promptFile are set: give only one");
-        }
-        if (promptFile != null) {
-            try {
-                return Files.readString(promptFile.toPath(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        "Cannot read sdsat.promptFile " + promptFile.getAbsolutePath() + " (" + e
-                                + "): give a readable UTF-8 file",
-                        e);
-            }
-        }
-        if (prompt == null || prompt.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "No prompt: set -Dsdsat.prompt=\"def add(a, b):\" or " + "-Dsdsat.promptFile=<file>");
-        }
-        return prompt;
+        GenerationGoal.generate(
+                new GenerationGoal.Request(
+                        modelFolder(),
+                        device,
+                        dtype,
+                        satToken,
+                        prompt,
+                        promptFile == null ? null : promptFile.toPath(),
+                        decoder,
+                        generation,
+                        statsFile == null ? null : statsFile.toPath()),
+                getLog()::info);
     }
 }

@@ -2,16 +2,11 @@ package io.github.sdsat.plugin;
 
 import io.github.sdsat.accuracy.AccuracyConfig;
 import io.github.sdsat.accuracy.LineCompletionConfig;
-import io.github.sdsat.accuracy.LineCompletionRun;
 import io.github.sdsat.bench.ReproductionConfig;
+import io.github.sdsat.bench.ReproductionGoal;
 import io.github.sdsat.bench.ReproductionRun;
 import io.github.sdsat.decode.SamplingMode;
-import io.github.sdsat.gate.GateFailures;
 import io.github.sdsat.gate.GateSettings;
-import io.github.sdsat.model.EmbeddedModels;
-import io.github.sdsat.report.GateReports;
-import io.github.sdsat.report.SummaryTable;
-import io.github.sdsat.results.RunResults;
 import io.github.sdsat.results.Shard;
 import java.io.File;
 import java.time.Duration;
@@ -249,7 +244,7 @@ public class ReproduceMojo extends AbstractSdsatMojo {
                 gateCountTolerance,
                 gateSpeedupTolerance,
                 gateAlpha);
-        ReproductionConfig.Builder builder = ReproductionConfig.builder()
+        ReproductionConfig.Builder config = ReproductionConfig.builder()
                 .model(modelFolder())
                 .device(device)
                 .dtype(dtype)
@@ -258,6 +253,11 @@ public class ReproduceMojo extends AbstractSdsatMojo {
                 .dataLimit(dataLimit)
                 .kList(ParameterLists.ints("sdsat.kList", kList))
                 .decoders(ParameterLists.strings("sdsat.decoders", decoders))
+                .temperatures(temperatures == null ? null : ParameterLists.doubles("sdsat.temperatures", temperatures))
+                .samplingDecoders(
+                        samplingDecoders == null
+                                ? null
+                                : ParameterLists.strings("sdsat.samplingDecoders", samplingDecoders))
                 .samplingKList(ParameterLists.ints("sdsat.samplingKList", samplingKList))
                 .samplingModes(ParameterLists.strings("sdsat.samplingModes", samplingModes).stream()
                         .map(SamplingMode::parse)
@@ -270,90 +270,35 @@ public class ReproduceMojo extends AbstractSdsatMojo {
                 .outputDirectory(outputDirectory.toPath())
                 .warmup(warmup)
                 .gates(gates);
-        if (temperatures != null) {
-            builder.temperatures(ParameterLists.doubles("sdsat.temperatures", temperatures));
-        }
-        if (samplingDecoders != null) {
-            builder.samplingDecoders(ParameterLists.strings("sdsat.samplingDecoders", samplingDecoders));
-        }
-        ReproductionConfig config = builder.build();
-        getLog().info("SDSAT reproduction " + config.runId() + ": model " + config.model() + ", datasets "
-                + config.datasets() + " (first " + config.dataLimit() + "), greedy k " + config.kList() + " for "
-                + config.decoders() + ", temperatures " + config.temperatures()
-                + (config.samplingTemperatures().isEmpty()
-                        ? ""
-                        : ", sampling k " + config.samplingKList() + " for " + config.samplingDecoders() + " "
-                                + config.samplingModes()));
-        ReproductionRun.Listener listener = new ReproductionRun.Listener() {
-            @Override
-            public void info(String message) {
-                getLog().info(message);
-            }
-
-            @Override
-            public void progress(ReproductionRun.Progress progress) {
-                getLog().info(progress.describe());
-            }
-        };
-        if (devices != null && !devices.isBlank()) {
-            if (accuracy) {
-                throw new IllegalArgumentException("sdsat.accuracy runs the accuracy stage in one process on the"
-                        + " whole of HumanEval: drop sdsat.devices (or run the accuracy stage separately)");
-            }
-            java.util.List<String> list = ParameterLists.strings("sdsat.devices", devices);
-            RunResults merged = ReproductionRun.runOnDevices(config, list, listener);
-            getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
-                    + SummaryTable.format(merged.rows()));
-            getLog().info("Report: "
-                    + config.outputDirectory().resolve(config.runId()).resolve("index.html"));
-            getLog().info("Gates of every shard:\n" + GateReports.summary(merged));
-            GateFailures.requireNone(merged);
-            return;
-        }
-        AccuracyConfig accuracyConfig = accuracy
-                ? new AccuracyConfig(
-                        baseModel == null || baseModel.isBlank() ? null : EmbeddedModels.resolve(baseModel.strip()),
-                        accuracyDataLimit,
-                        accuracyMaxNewTokens,
-                        accuracyMargin,
-                        accuracySamples,
-                        accuracyTemperature,
-                        python,
-                        Duration.ofMillis(Math.round(accuracyTimeout * 1000)),
-                        accuracyParallelism)
-                : null;
-        LineCompletionRun lineCompletionRun = null;
-        if (lineCompletion && config.isSharded()) {
-            getLog().info("Line completion skipped: it measures two models in one process, not in a shard");
-        } else if (lineCompletion) {
-            LineCompletionConfig defaults = LineCompletionConfig.defaults();
-            lineCompletionRun = LineCompletionRun.forModel(
-                    new LineCompletionConfig(
-                            lineCompletionDataLimit,
-                            defaults.maxNewTokens(),
-                            lineCompletionMargin,
-                            lineCompletionBitsPerByteMargin,
-                            defaults.degradation(),
-                            seed + defaults.seed(),
-                            defaults.decoders(),
-                            defaults.k(),
-                            lineCompletionDecoderShare,
-                            defaults.resamples()),
-                    config.model(),
-                    baseModel == null || baseModel.isBlank() ? null : EmbeddedModels.resolve(baseModel.strip()));
-        }
-        ReproductionRun.Outcome outcome = ReproductionRun.run(config, accuracyConfig, lineCompletionRun, listener);
-        getLog().info("Summary (speedup = baseline mean time / row mean time on the same prompts):\n"
-                + SummaryTable.format(outcome.rows()));
-        if (!outcome.results().accuracy().isEmpty()) {
-            getLog().info("HumanEval accuracy:\n" + SummaryTable.formatAccuracy(outcome.results()));
-        }
-        if (outcome.results().lineCompletionGate() != null) {
-            getLog().info("Line completion:\n" + SummaryTable.formatLineCompletion(outcome.results()));
-        }
-        getLog().info("Report: " + outcome.indexHtml().toAbsolutePath());
-        getLog().info("Gates (also in " + outcome.runDir().resolve(GateReports.JUNIT_XML) + "):\n"
-                + GateReports.summary(outcome.results()));
-        GateFailures.requireNone(outcome.results());
+        AccuracyConfig humanEval = new AccuracyConfig(
+                null, // the base model is sdsat.baseModel, resolved by the goal
+                accuracyDataLimit,
+                accuracyMaxNewTokens,
+                accuracyMargin,
+                accuracySamples,
+                accuracyTemperature,
+                python,
+                Duration.ofMillis(Math.round(accuracyTimeout * 1000)),
+                accuracyParallelism);
+        LineCompletionConfig defaults = LineCompletionConfig.defaults();
+        LineCompletionConfig lines = new LineCompletionConfig(
+                lineCompletionDataLimit,
+                defaults.maxNewTokens(),
+                lineCompletionMargin,
+                lineCompletionBitsPerByteMargin,
+                defaults.degradation(),
+                seed + defaults.seed(),
+                defaults.decoders(),
+                defaults.k(),
+                lineCompletionDecoderShare,
+                defaults.resamples());
+        ReproductionGoal.reproduce(
+                new ReproductionGoal.Request(
+                        config.build(),
+                        devices == null || devices.isBlank() ? null : ParameterLists.strings("sdsat.devices", devices),
+                        baseModel,
+                        accuracy ? humanEval : null,
+                        lineCompletion ? lines : null),
+                getLog()::info);
     }
 }

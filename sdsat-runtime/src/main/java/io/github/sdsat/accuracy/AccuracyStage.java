@@ -12,7 +12,6 @@ import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.LoadedModel;
-import io.github.sdsat.results.AccuracyComparison;
 import io.github.sdsat.results.AccuracyGate;
 import io.github.sdsat.results.AccuracyRecord;
 import java.util.ArrayList;
@@ -44,9 +43,6 @@ public final class AccuracyStage {
     public static final String BASE_MODEL = "base";
     /** pass@k values reported, where n allows. */
     static final int[] REPORTED_K = {1, 10, 100};
-    /** Two-sided 95% normal quantile of the confidence intervals. */
-    static final double Z_95 = 1.959964;
-
     /** One row of completions: a decoder at one k, temperature and sampling rule, with n samples per problem. */
     record Row(String decoder, int k, double temperature, SamplingMode sampling, int samples) {
         boolean isGreedy() {
@@ -160,7 +156,8 @@ public final class AccuracyStage {
             return thread;
         });
         try {
-            List<RowOutcome> outcomes = new ArrayList<>(measure(SDSAT_MODEL, sdsatModel, sdsatRows, pool, log));
+            List<AccuracyVerdict.RowOutcome> outcomes =
+                    new ArrayList<>(measure(SDSAT_MODEL, sdsatModel, sdsatRows, pool, log));
             if (config.baseModel() != null) {
                 DeviceChoice choice = sdsatModel.choice();
                 log.accept("Accuracy: loading the base model " + config.baseModel());
@@ -169,23 +166,17 @@ public final class AccuracyStage {
                 }
             }
             List<AccuracyRecord> records =
-                    outcomes.stream().map(RowOutcome::record).toList();
+                    outcomes.stream().map(AccuracyVerdict.RowOutcome::record).toList();
             return new Result(records, gate(outcomes));
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /**
-     * One row's record, per-problem passing counts (for the paired comparisons) and, for greedy rows, the completions
-     * (greedy decoders must write exactly plain decoding's text, whether it passes or not).
-     */
-    record RowOutcome(AccuracyRecord record, int[] passes, List<String> greedyCompletions) {}
-
     /** A completion on its way through the sandbox. */
     private record Pending(String completion, Future<PythonSandbox.Execution> execution) {}
 
-    private List<RowOutcome> measure(
+    private List<AccuracyVerdict.RowOutcome> measure(
             String label, LoadedModel loaded, List<Row> rows, ExecutorService pool, Consumer<String> log) {
         PromptEncoder encoder =
                 new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
@@ -234,7 +225,7 @@ public final class AccuracyStage {
                         (System.nanoTime() - start) / 1e9));
             }
         }
-        List<RowOutcome> outcomes = new ArrayList<>();
+        List<AccuracyVerdict.RowOutcome> outcomes = new ArrayList<>();
         for (int r = 0; r < rows.size(); r++) {
             outcomes.add(outcome(label, loaded, rows.get(r), running.get(r)));
         }
@@ -281,7 +272,7 @@ public final class AccuracyStage {
         return new SplittableRandom(seed ^ (31L * problem.taskId().hashCode() + sample)).nextLong();
     }
 
-    private RowOutcome outcome(String label, LoadedModel loaded, Row row, List<List<Pending>> running) {
+    private AccuracyVerdict.RowOutcome outcome(String label, LoadedModel loaded, Row row, List<List<Pending>> running) {
         int[] passes = new int[problems.size()];
         List<String> greedyCompletions = row.isGreedy() ? new ArrayList<>() : null;
         List<String> passedTasks = new ArrayList<>();
@@ -321,7 +312,7 @@ public final class AccuracyStage {
                 passAtK.get(1),
                 passAtK,
                 passedTasks);
-        return new RowOutcome(record, passes, greedyCompletions);
+        return new AccuracyVerdict.RowOutcome(record, passes, greedyCompletions);
     }
 
     private static PythonSandbox.Execution await(Future<PythonSandbox.Execution> future) {
@@ -339,134 +330,8 @@ public final class AccuracyStage {
         }
     }
 
-    /**
-     * The comparisons and the verdict: each greedy SDSAT decoder against the SDSAT model's {@code ar} (must pass the
-     * same problems); the SDSAT model's {@code ar} against the base model's at each temperature (greedy: pass@1 not
-     * lower by more than the margin; sampled rows are reported, not gated).
-     */
-    AccuracyGate gate(List<RowOutcome> outcomes) {
-        List<AccuracyComparison> comparisons = new ArrayList<>();
-        List<String> failures = new ArrayList<>();
-        for (RowOutcome outcome : outcomes) {
-            AccuracyRecord record = outcome.record();
-            if (record.decoder().equals(AutoregressiveDecoder.NAME)) {
-                continue;
-            }
-            RowOutcome ar = find(outcomes, record.model(), AutoregressiveDecoder.NAME, record.temperature());
-            if (ar == null) {
-                continue;
-            }
-            AccuracyComparison comparison = compare(outcome, ar);
-            comparisons.add(comparison);
-            if (record.isGreedy() && (comparison.better() > 0 || comparison.worse() > 0)) {
-                failures.add(String.format(
-                        Locale.ROOT,
-                        "greedy %s passes %d problems (pass@1 %.4f) but %s passes"
-                                + " %d (pass@1 %.4f): greedy decoders must produce plain decoding's output, so they must"
-                                + " pass the same problems (%d passed only with %s, %d only with %s)",
-                        record.label(),
-                        record.passed(),
-                        record.passAt1(),
-                        ar.record().label(),
-                        ar.record().passed(),
-                        ar.record().passAt1(),
-                        comparison.better(),
-                        record.decoder(),
-                        comparison.worse(),
-                        AutoregressiveDecoder.NAME));
-            }
-            if (record.isGreedy() && outcome.greedyCompletions() != null && ar.greedyCompletions() != null) {
-                List<String> differing = new ArrayList<>();
-                for (int p = 0; p < problems.size(); p++) {
-                    if (!outcome.greedyCompletions()
-                            .get(p)
-                            .equals(ar.greedyCompletions().get(p))) {
-                        differing.add(problems.get(p).taskId());
-                    }
-                }
-                if (!differing.isEmpty()) {
-                    failures.add("greedy " + record.label() + " wrote a completion different from "
-                            + ar.record().label() + "'s on " + differing.size() + " problems ("
-                            + String.join(", ", differing.subList(0, Math.min(5, differing.size())))
-                            + (differing.size() > 5 ? ", ..." : "")
-                            + "): greedy decoders must produce plain decoding's output");
-                }
-            }
-        }
-        for (RowOutcome outcome : outcomes) {
-            AccuracyRecord record = outcome.record();
-            if (!record.model().equals(SDSAT_MODEL) || !record.decoder().equals(AutoregressiveDecoder.NAME)) {
-                continue;
-            }
-            RowOutcome base = find(outcomes, BASE_MODEL, AutoregressiveDecoder.NAME, record.temperature());
-            if (base == null) {
-                continue;
-            }
-            AccuracyComparison comparison = compare(outcome, base);
-            comparisons.add(comparison);
-            if (record.isGreedy() && comparison.difference() < -config.margin() - 1e-12) {
-                failures.add(String.format(
-                        Locale.ROOT,
-                        "the SDSAT model's greedy pass@1 %.4f is %.4f below the"
-                                + " base model's %.4f (95%% CI of the difference [%.4f, %.4f] over %d problems), more than"
-                                + " the margin %.4f (sdsat.accuracyMargin)",
-                        comparison.passAt1(),
-                        -comparison.difference(),
-                        comparison.baselinePassAt1(),
-                        comparison.ciLow(),
-                        comparison.ciHigh(),
-                        comparison.problems(),
-                        config.margin()));
-            }
-        }
-        return new AccuracyGate(
-                config.margin(),
-                failures.isEmpty(),
-                failures,
-                comparisons,
-                sandbox == null ? Map.of() : sandbox.describe());
-    }
-
-    private static RowOutcome find(List<RowOutcome> outcomes, String model, String decoder, double temperature) {
-        return outcomes.stream()
-                .filter(o -> o.record().model().equals(model)
-                        && o.record().decoder().equals(decoder)
-                        && o.record().temperature() == temperature)
-                .findFirst()
-                .orElse(null);
-    }
-
-    /** The paired difference of the per-problem pass rates of {@code row} and {@code baseline}. */
-    static AccuracyComparison compare(RowOutcome row, RowOutcome baseline) {
-        int n = row.passes().length;
-        double[] differences = new double[n];
-        int better = 0;
-        int worse = 0;
-        double sum = 0;
-        for (int p = 0; p < n; p++) {
-            double a = (double) row.passes()[p] / row.record().samples();
-            double b = (double) baseline.passes()[p] / baseline.record().samples();
-            differences[p] = a - b;
-            sum += differences[p];
-            better += a > b ? 1 : 0;
-            worse += a < b ? 1 : 0;
-        }
-        double mean = sum / n;
-        double squares = 0;
-        for (double d : differences) {
-            squares += (d - mean) * (d - mean);
-        }
-        double standardError = n > 1 ? Math.sqrt(squares / (n - 1) / n) : 0.0;
-        return new AccuracyComparison(
-                row.record().label(),
-                baseline.record().label(),
-                n,
-                row.record().passAt1(),
-                baseline.record().passAt1(),
-                mean,
-                mean - Z_95 * standardError,
-                mean + Z_95 * standardError,
-                better,
-                worse);
+    /** The comparisons and the verdict of these outcomes ({@link AccuracyVerdict#of}). */
+    AccuracyGate gate(List<AccuracyVerdict.RowOutcome> outcomes) {
+        return AccuracyVerdict.of(config.margin(), problems, sandbox, outcomes);
     }
 }

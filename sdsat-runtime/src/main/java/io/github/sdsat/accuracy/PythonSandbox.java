@@ -5,19 +5,14 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Runs untrusted Python programs (model completions with a problem's tests), one separate {@code python3} process
@@ -130,9 +125,9 @@ public final class PythonSandbox {
         String command = pythonCommand == null || pythonCommand.isBlank() ? DEFAULT_PYTHON : pythonCommand.strip();
         Path root = folderRoot != null ? folderRoot : Path.of(System.getProperty("java.io.tmpdir"));
         byte[] runner = readRunner();
-        Path found = locate(command);
-        Probe probe = probe(found, command);
-        List<String> namespaces = namespacePrefix(probe.executable());
+        Path found = PythonProbes.locate(command);
+        PythonProbes.Probe probe = PythonProbes.probe(found, command);
+        List<String> namespaces = PythonProbes.namespacePrefix(probe.executable());
         String isolation = namespaces.isEmpty()
                 ? "none: `unshare --net --pid` is not available or not permitted here, so programs can reach the"
                         + " network (the audit hook refuses sockets, which is not a boundary)"
@@ -150,8 +145,8 @@ public final class PythonSandbox {
         }
         List<String> refusals = new ArrayList<>();
         for (Path candidate : candidates) {
-            Probe candidateProbe =
-                    candidate.equals(probe.executable()) ? probe : probe(candidate, candidate.toString());
+            PythonProbes.Probe candidateProbe =
+                    candidate.equals(probe.executable()) ? probe : PythonProbes.probe(candidate, candidate.toString());
             PythonSandbox sandbox = new PythonSandbox(
                     candidateProbe.executable(),
                     candidateProbe.version(),
@@ -238,7 +233,7 @@ public final class PythonSandbox {
                             + "; check that the temporary folder is writable",
                     e);
         } finally {
-            deleteFolder(folder);
+            SandboxCleanup.deleteFolder(folder);
         }
     }
 
@@ -272,13 +267,13 @@ public final class PythonSandbox {
         try {
             finished = process.waitFor(limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            killAll(process);
+            SandboxCleanup.killAll(process, !namespacePrefix.isEmpty());
             Thread.currentThread().interrupt();
             throw new SdsatException("Interrupted while a sandboxed program ran", e);
         }
         long wallMs = (System.nanoTime() - start) / 1_000_000;
         // Children the program left behind (a background fork) end with it, whether it finished or not.
-        killAll(process);
+        SandboxCleanup.killAll(process, !namespacePrefix.isEmpty());
         String text = readHead(output, limits.outputChars());
         if (!finished) {
             return new Execution(Verdict.TIMED_OUT, -1, text, wallMs);
@@ -286,64 +281,6 @@ public final class PythonSandbox {
         int status = process.exitValue();
         boolean passed = status == 0 && readHead(output, Integer.MAX_VALUE).contains("\n" + PASS_MARKER + "\n");
         return new Execution(passed ? Verdict.PASSED : Verdict.FAILED, status, text, wallMs);
-    }
-
-    /**
-     * Kills the program, its process group and every descendant still known. With a PID namespace, killing the
-     * namespace's init (the interpreter, the first descendant) makes the kernel kill everything in it; without one,
-     * the runner made its own process group, and {@code kill -KILL -pgid} reaches children that left the tree.
-     */
-    private void killAll(Process process) {
-        // Children first: under unshare the only child is the namespace's init, whose death ends the namespace.
-        process.children().forEach(ProcessHandle::destroyForcibly);
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        if (namespacePrefix.isEmpty()) {
-            killProcessGroup(process.pid());
-        }
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void killProcessGroup(long group) {
-        // Only while some process is still in the group: an empty group's number may be a new process's pid.
-        if (!groupHasMembers(group)) {
-            return;
-        }
-        try {
-            Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + group)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            kill.waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // No kill command: the descendants found were killed one by one already.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Whether any process's group id (field 5 of {@code /proc/<pid>/stat}) is {@code group}. */
-    private static boolean groupHasMembers(long group) {
-        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            return processes
-                    .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .anyMatch(p -> {
-                        try {
-                            String stat = Files.readString(p.resolve("stat"));
-                            String[] fields =
-                                    stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                            return Long.parseLong(fields[2]) == group;
-                        } catch (IOException | RuntimeException e) {
-                            return false; // the process ended meanwhile
-                        }
-                    });
-        } catch (IOException e) {
-            return true; // no /proc to ask: kill the group, as on a system without it nothing else can be checked
-        }
     }
 
     private Path createFolder() {
@@ -355,38 +292,6 @@ public final class PythonSandbox {
                     "The accuracy sandbox cannot create a folder in " + folderRoot + ": " + e.getMessage()
                             + "; give a writable temporary folder (java.io.tmpdir)",
                     e);
-        }
-    }
-
-    /** Removes the folder and whatever the program left in it, making read-only folders writable first. */
-    static void deleteFolder(Path folder) {
-        for (int attempt = 0; attempt < 2 && Files.exists(folder); attempt++) {
-            try (Stream<Path> walk = Files.walk(folder)) {
-                for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    try {
-                        Files.deleteIfExists(path);
-                    } catch (AccessDeniedException | java.nio.file.DirectoryNotEmptyException e) {
-                        // Retried after the permissions are repaired below.
-                    }
-                }
-            } catch (IOException | java.io.UncheckedIOException e) {
-                // A folder the walk cannot enter: repaired below, then walked again.
-            }
-            if (Files.exists(folder)) {
-                try (Stream<Path> walk = Files.walk(folder)) {
-                    walk.filter(Files::isDirectory).forEach(PythonSandbox::makeOwnerWritable);
-                } catch (IOException | java.io.UncheckedIOException e) {
-                    makeOwnerWritable(folder);
-                }
-            }
-        }
-    }
-
-    private static void makeOwnerWritable(Path directory) {
-        try {
-            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException | UnsupportedOperationException e) {
-            // Nothing more to try; the folder stays in the temporary folder.
         }
     }
 
@@ -406,95 +311,6 @@ public final class PythonSandbox {
             throw new SdsatException("The accuracy sandbox cannot run a trivial program with " + python + " (from "
                     + command + "): " + lastLines(check.output(), 3) + "; give a working Python 3 interpreter"
                     + " with -Dsdsat.python=PATH");
-        }
-    }
-
-    /** The interpreter's path: {@code command} itself when it names a file, else the first match on the PATH. */
-    static Path locate(String command) {
-        if (command.contains(File.separator)) {
-            Path path = Path.of(command);
-            if (!Files.isExecutable(path)) {
-                throw missing(command, "the file " + path.toAbsolutePath() + " does not exist or is not executable");
-            }
-            return path;
-        }
-        String pathVariable = Objects.requireNonNullElse(System.getenv("PATH"), "");
-        for (String directory : pathVariable.split(File.pathSeparator)) {
-            if (directory.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(directory, command);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        throw missing(command, "it is not on the PATH (" + pathVariable + ")");
-    }
-
-    private static SdsatException missing(String command, String why) {
-        return new SdsatException("The accuracy stage needs Python 3 to run HumanEval's tests, but " + command
-                + " cannot be found: " + why + ". Install python3 (3.8 or later) or give its path with"
-                + " -Dsdsat.python=PATH; without -Dsdsat.accuracy=true the reproduction runs without it");
-    }
-
-    private record Probe(Path executable, String version, boolean root) {}
-
-    /**
-     * Runs the interpreter once with the caller's environment (version managers such as pyenv need theirs) to learn
-     * its version, its real executable (behind a shim) and whether this process is root.
-     */
-    private static Probe probe(Path interpreter, String command) {
-        String script = "import os, sys; print(sys.version_info[0], sys.version_info[1], sys.version.split()[0],"
-                + " int(os.geteuid() == 0)); print(sys.executable)";
-        ProcessOutcome outcome = runQuietly(List.of(interpreter.toString(), "-I", "-c", script), 30);
-        String[] lines = outcome.output().strip().split("\n");
-        if (outcome.status() != 0 || lines.length < 2) {
-            throw missing(command, interpreter + " does not run (" + lastLines(outcome.output(), 3) + ")");
-        }
-        String[] fields = lines[lines.length - 2].strip().split(" ");
-        int major = Integer.parseInt(fields[0]);
-        int minor = Integer.parseInt(fields[1]);
-        if (major != 3 || minor < 8) {
-            throw missing(
-                    command,
-                    interpreter + " is Python " + fields[2] + "; the sandbox needs 3.8 or later" + " (audit hooks)");
-        }
-        Path executable = Path.of(lines[lines.length - 1].strip());
-        return new Probe(Files.isExecutable(executable) ? executable : interpreter, fields[2], fields[3].equals("1"));
-    }
-
-    /** {@code unshare --net --pid --fork --kill-child} when a program can run under it here, else nothing. */
-    private static List<String> namespacePrefix(Path python) {
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            return List.of();
-        }
-        List<String> prefix = List.of("unshare", "--net", "--pid", "--fork", "--kill-child");
-        List<String> probe = new ArrayList<>(prefix);
-        probe.addAll(List.of(python.toString(), "-I", "-c", "import os; print(os.getpid())"));
-        ProcessOutcome outcome = runQuietly(probe, 30);
-        // The program is the namespace's init: pid 1 proves the PID namespace (and that --net was accepted).
-        return outcome.status() == 0 && outcome.output().strip().equals("1") ? prefix : List.of();
-    }
-
-    private record ProcessOutcome(int status, String output) {}
-
-    private static ProcessOutcome runQuietly(List<String> command, int timeoutSeconds) {
-        try {
-            Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .start();
-            byte[] out = process.getInputStream().readNBytes(64 * 1024);
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return new ProcessOutcome(-1, "no answer within " + timeoutSeconds + " s");
-            }
-            return new ProcessOutcome(process.exitValue(), new String(out, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            return new ProcessOutcome(-1, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new ProcessOutcome(-1, "interrupted");
         }
     }
 

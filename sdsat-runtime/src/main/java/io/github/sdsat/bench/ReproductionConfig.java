@@ -1,6 +1,8 @@
 package io.github.sdsat.bench;
 
 import io.github.sdsat.dataset.HumanEval;
+import io.github.sdsat.decode.AutoregressiveDecoder;
+import io.github.sdsat.decode.DecoderRegistry;
 import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.gate.GateSettings;
 import io.github.sdsat.report.ShardFolders;
@@ -113,7 +115,8 @@ public record ReproductionConfig(
      * This configuration as written to results.json: every component by its name (the record is the one list of
      * the run's parameters, so a new parameter appears here without further code) but the model, paths and shards as
      * text,
-     * sampling rules by id, and the SAT token as the id it resolved to on the model.
+     * sampling rules by id, the SAT token as the id it resolved to on the model, and under {@code decoderSpecs} the
+     * registry's facts of the decoders the run measures ({@link #measuredDecoders()}).
      */
     public java.util.Map<String, Object> describe(long resolvedSatToken) {
         java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();
@@ -132,8 +135,22 @@ public record ReproductionConfig(
             map.put(c.getName(), value);
         }
         map.put("satToken", resolvedSatToken);
+        map.put("decoderSpecs", DecoderRegistry.facts(measuredDecoders()));
         map.put("lengthRule", "methods generate as many tokens as the baseline did on the same prompt");
         return map;
+    }
+
+    /** The decoders this run measures: the baseline, the greedy rows' decoders, then the sampling rows', each once. */
+    public List<String> measuredDecoders() {
+        List<String> names = new ArrayList<>();
+        names.add(AutoregressiveDecoder.NAME);
+        if (runsGreedy()) {
+            names.addAll(decoders);
+        }
+        if (!samplingTemperatures().isEmpty()) {
+            names.addAll(samplingDecoders);
+        }
+        return names.stream().distinct().toList();
     }
 
     /** A copy that runs {@code shard} on {@code device}, every other parameter unchanged. */

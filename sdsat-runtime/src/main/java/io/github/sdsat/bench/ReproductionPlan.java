@@ -8,6 +8,7 @@ import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.decode.SdsatTreeDecoder;
 import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.report.ShardFolders;
@@ -107,9 +108,9 @@ final class ReproductionPlan {
                 problems.add("sdsat.temperatures " + config.samplingTemperatures() + " asks for sampling rows but"
                         + " no sampling decoder is set"
                         + (ReproductionRun.availableSamplingDecoders().isEmpty()
-                                ? " and this build has none (" + ReproductionRun.TREE_DECODER
+                                ? " and this build has none (" + SdsatTreeDecoder.NAME
                                         + " is not available): use -Dsdsat.temperatures=0"
-                                : ": set sdsat.samplingDecoders, e.g. " + ReproductionRun.TREE_DECODER));
+                                : ": set sdsat.samplingDecoders, e.g. " + SdsatTreeDecoder.NAME));
             }
             if (config.samplingKList().isEmpty()) {
                 problems.add("sdsat.samplingKList is empty: give the k values of the sampling rows, e.g. 5,7,9");

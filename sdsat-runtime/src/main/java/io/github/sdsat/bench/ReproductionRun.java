@@ -8,6 +8,10 @@ import io.github.sdsat.accuracy.LineCompletionRun;
 import io.github.sdsat.accuracy.LineCompletionStage;
 import io.github.sdsat.dataset.Task;
 import io.github.sdsat.decode.Decoders;
+import io.github.sdsat.decode.DraftVerifyDecoder;
+import io.github.sdsat.decode.SdsatSinglePassDecoder;
+import io.github.sdsat.decode.SdsatTreeDecoder;
+import io.github.sdsat.decode.SdsatTwoStepDecoder;
 import io.github.sdsat.gate.BaselineComparison;
 import io.github.sdsat.gate.RunGates;
 import io.github.sdsat.model.LoadedModel;
@@ -40,9 +44,8 @@ public final class ReproductionRun {
      * Greedy decoders of the default run (comma-separated: also the Mojo's default value). {@code lookup} (prompt
      * lookup, no draft pass) is the yardstick for SDSAT's drafts: its rows cost one pass per loop.
      */
-    public static final String DEFAULT_DECODER = "sdsat,sdsat-single-pass,lookup";
-    /** The paper's decoder for nucleus sampling, used for sampling rows when this build has it. */
-    public static final String TREE_DECODER = "sdsat-tree";
+    public static final String DEFAULT_DECODER =
+            SdsatTwoStepDecoder.NAME + "," + SdsatSinglePassDecoder.NAME + "," + DraftVerifyDecoder.LOOKUP;
 
     /** Receives progress while a run goes on (the Maven goal logs it). Called on the running thread. */
     public interface Listener {
@@ -124,9 +127,12 @@ public final class ReproductionRun {
         this.decoderOverride = decoderOverride;
     }
 
-    /** Sampling decoders this build provides (for the default of {@code samplingDecoders}). */
+    /**
+     * Sampling decoders of the default run (the default of {@code samplingDecoders}): the paper's decoder for nucleus
+     * sampling, {@code sdsat-tree}, when this build has it.
+     */
     public static List<String> availableSamplingDecoders() {
-        return Decoders.names().contains(TREE_DECODER) ? List.of(TREE_DECODER) : List.of();
+        return Decoders.names().contains(SdsatTreeDecoder.NAME) ? List.of(SdsatTreeDecoder.NAME) : List.of();
     }
 
     /** Validates, runs and writes a reproduction; see the class comment. */

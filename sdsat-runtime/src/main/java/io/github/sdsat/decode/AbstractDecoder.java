@@ -18,11 +18,15 @@ abstract class AbstractDecoder implements Decoder {
     /** Extra cache slots a loop may use beyond the committed tokens (drafts, SAT blocks). */
     protected abstract int scratchSlots(GenerationConfig config);
 
-    /** Checks k and anything else decoder-specific; throws with the valid values. */
+    /**
+     * Checks what is specific to this decoder beyond its {@link DecoderRegistry} entry (which checks k and sampling
+     * first); throws with the valid values.
+     */
     protected void validateConfig(GenerationConfig config) {}
 
     @Override
     public final void validate(GenerationConfig config) {
+        DecoderRegistry.validate(name(), config);
         validateConfig(config);
     }
 
@@ -47,7 +51,7 @@ abstract class AbstractDecoder implements Decoder {
                         "Prompt token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");
             }
         }
-        validateConfig(config);
+        validate(config);
         int needed = cacheSlots(promptIds.length, config);
         int context = model.config().maxPositions();
         if (needed > context) {

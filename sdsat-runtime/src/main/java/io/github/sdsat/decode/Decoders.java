@@ -3,51 +3,32 @@ package io.github.sdsat.decode;
 import io.github.sdsat.model.LlamaModel;
 import java.util.List;
 
-/** Creates decoders by their public names (the values of {@code sdsat.decoder}). */
+/** Creates decoders by their public names (the values of {@code sdsat.decoder}), from {@link DecoderRegistry}. */
 public final class Decoders {
     private Decoders() {}
 
-    /** Names of the decoders this build provides, baseline first. */
+    /** Names of the decoders this build provides, baseline first ({@link DecoderRegistry#names()}). */
     public static List<String> names() {
-        return List.of(
-                AutoregressiveDecoder.NAME,
-                SdsatTwoStepDecoder.NAME,
-                SdsatSinglePassDecoder.NAME,
-                SdsatTreeDecoder.NAME,
-                DraftVerifyDecoder.LOOKUP,
-                SdsatChainDecoder.NAME,
-                SdsatChainDecoder.LOOKUP_NAME);
+        return DecoderRegistry.names();
     }
 
     /**
-     * Temperature and sampling mode come with each {@link GenerationConfig}: {@code ar}, {@code sdsat} (chain) and
-     * {@code sdsat-tree} decode greedily at temperature 0 and sample otherwise; {@code sdsat-single-pass} is greedy
-     * only and refuses a sampling config with a message naming the alternatives. {@code lookup} (prompt lookup: drafts
-     * copied from the context, verified in one pass) does both and needs no SAT token. {@code sdsat-chain} (one pass
-     * per loop with the SAT block after the draft chain) and {@code sdsat-lookup} (lookup drafts, SAT drafts where
-     * the lookup finds nothing) are greedy only and refuse a sampling config like {@code sdsat-single-pass}.
+     * Creates a decoder of {@link #names()} from its {@link DecoderRegistry} entry. Temperature and sampling mode come
+     * with each {@link GenerationConfig}; the entry says whether the decoder samples ({@code ar}, {@code sdsat},
+     * {@code sdsat-tree} and {@code lookup} do; the others are greedy only and refuse a sampling config with a message
+     * naming the ones that sample) and which k it accepts.
      *
-     * @param satToken id of the model's SAT token (ignored by {@code ar} and {@code lookup}; may be -1 there)
+     * @param satToken id of the model's SAT token (ignored by decoders that do not use it, e.g. {@code ar} and
+     *     {@code lookup}; may be -1 there)
+     * @throws IllegalArgumentException for an unknown name, or a SAT decoder without a SAT token
      */
     public static Decoder create(String name, LlamaModel model, long satToken) {
-        switch (name) {
-            case AutoregressiveDecoder.NAME:
-                return new AutoregressiveDecoder(model);
-            case SdsatTwoStepDecoder.NAME:
-                return new SdsatTwoStepDecoder(model, requireSat(name, satToken));
-            case SdsatSinglePassDecoder.NAME:
-                return new SdsatSinglePassDecoder(model, requireSat(name, satToken));
-            case SdsatTreeDecoder.NAME:
-                return new SdsatTreeDecoder(model, requireSat(name, satToken));
-            case DraftVerifyDecoder.LOOKUP:
-                return DraftVerifyDecoder.lookup(model);
-            case SdsatChainDecoder.NAME:
-                return SdsatChainDecoder.chain(model, requireSat(name, satToken));
-            case SdsatChainDecoder.LOOKUP_NAME:
-                return SdsatChainDecoder.withLookup(model, requireSat(name, satToken));
-            default:
-                throw new IllegalArgumentException("Unknown decoder '" + name + "': use one of " + names());
+        DecoderSpec spec = DecoderRegistry.spec(name);
+        if (spec.usesSat() && satToken < 0) {
+            throw new IllegalArgumentException("Decoder " + name + " needs a SAT token, but the model's tokenizer "
+                    + "has none: set sdsat.satToken to the id or text of the model's SAT token");
         }
+        return spec.factory().create(model, satToken);
     }
 
     /**
@@ -89,13 +70,5 @@ public final class Decoders {
             }
         }
         return referenceOutput.clone();
-    }
-
-    private static long requireSat(String decoder, long satToken) {
-        if (satToken < 0) {
-            throw new IllegalArgumentException("Decoder " + decoder + " needs a SAT token, but the model's tokenizer "
-                    + "has none: set sdsat.satToken to the id or text of the model's SAT token");
-        }
-        return satToken;
     }
 }

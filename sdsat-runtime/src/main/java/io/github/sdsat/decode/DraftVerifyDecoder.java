@@ -28,17 +28,15 @@ public final class DraftVerifyDecoder extends AbstractDecoder {
     public static final String LOOKUP = "lookup";
     /** Drafts from a reference output (benchmarks only; not in {@link Decoders#names()}). */
     public static final String ORACLE = "oracle";
-    /** Largest k: the verify pass grows with k, and copies longer than this are rarely accepted whole. */
-    public static final int MAX_K = 64;
 
     private final String name;
     private final Function<GenerationConfig, Drafter> drafters;
 
     /**
-     * @param name the decoder's public name
+     * @param name the decoder's name, with its {@link DecoderRegistry} entry
      * @param drafters gives the drafter for a generation's settings (called once per {@link #generate})
      */
-    public DraftVerifyDecoder(LlamaModel model, String name, Function<GenerationConfig, Drafter> drafters) {
+    DraftVerifyDecoder(LlamaModel model, String name, Function<GenerationConfig, Drafter> drafters) {
         super(model);
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("A draft-verify decoder needs a name (e.g. " + LOOKUP + ")");
@@ -55,14 +53,6 @@ public final class DraftVerifyDecoder extends AbstractDecoder {
     @Override
     public String name() {
         return name;
-    }
-
-    @Override
-    protected void validateConfig(GenerationConfig config) {
-        if (config.k() < 1 || config.k() > MAX_K) {
-            throw new IllegalArgumentException(name + " proposes up to k draft tokens per pass, k from 1 to " + MAX_K
-                    + ", got k = " + config.k() + ": set k in that range");
-        }
     }
 
     @Override

@@ -1,15 +1,15 @@
 package io.github.sdsat.decode;
 
+import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
+import java.util.Arrays;
 
 /**
- * A decoder that drafts with the model's SAT token: holds its id, checked against the vocabulary once, and the range
- * of k (SAT tokens per draft pass) every SAT decoder accepts.
+ * A decoder that drafts with the model's SAT token: holds its id, checked against the vocabulary once (its k range is
+ * in its {@link DecoderRegistry} entry), and runs the SAT passes the decoders share: the prefill with a SAT block
+ * ({@link #prefillWithSatBlock}) and the draft pass {@code [t, S×k]} ({@link #satDraftArgmax}, {@link #satDraftLogits}).
  */
 abstract class SatDecoder extends AbstractDecoder {
-    /** Most SAT tokens per draft pass (the paper sweeps k up to 13). */
-    public static final int MAX_K = 15;
-
     protected final long satToken;
 
     SatDecoder(LlamaModel model, long satToken) {
@@ -21,11 +21,55 @@ abstract class SatDecoder extends AbstractDecoder {
         this.satToken = satToken;
     }
 
-    /** Refuses a k outside 1..{@value #MAX_K}, naming this decoder. */
-    protected void checkK(GenerationConfig config) {
-        if (config.k() < 1 || config.k() > MAX_K) {
-            throw new IllegalArgumentException(
-                    name() + " supports k from 1 to " + MAX_K + " SAT tokens, got k = " + config.k());
-        }
+    /**
+     * The first token after the prompt and the first k SAT drafts after it.
+     *
+     * @param next the exact next token t (argmax of the prompt's last row)
+     * @param drafts the SAT block's argmax [k]: the drafts for the k positions after t
+     */
+    record SatPrefill(long next, long[] drafts) {}
+
+    /**
+     * Prefills {@code prompt} with a block of k SAT tokens appended (plain causal attention is exactly the SAT block's
+     * mask): rows p-1..p+k-1 give t and the SAT drafts after it. Marks the prefill done, then keeps only the
+     * prompt's KV (t's is not computed yet).
+     */
+    protected final SatPrefill prefillWithSatBlock(long[] prompt, int k, KvCache cache, Counters counters) {
+        int p = prompt.length;
+        long[] prefill = Arrays.copyOf(prompt, p + k); // [p + k]
+        Arrays.fill(prefill, p, p + k, satToken);
+        long[] first = passes.argmax(cache, prefill, ModelPasses.range(0, p + k), null, p - 1); // [k + 1]
+        counters.prefillDone();
+        cache.truncate(p);
+        return new SatPrefill(first[0], Arrays.copyOfRange(first, 1, k + 1));
+    }
+
+    /**
+     * The draft pass over {@code [t, S×k]} at positions n..n+k (t at n, causal), greedy: row 0 is the exact next
+     * token t1, row j the draft for position n+j+1. Keeps t's KV and drops the SATs'.
+     *
+     * @param input scratch [k+1], overwritten with {@code [t, S×k]}
+     * @return the rows' argmax [k+1]
+     */
+    protected final long[] satDraftArgmax(KvCache cache, long[] input, long t, int n) {
+        long[] best = passes.argmax(cache, satDraftInput(input, t), ModelPasses.range(n, input.length), null, 0);
+        cache.truncate(n + 1); // keep t, drop the SATs
+        return best;
+    }
+
+    /**
+     * {@link #satDraftArgmax}'s pass with the rows' logits: [k+1, vocab] flattened, row 0 t1's distribution, row j the
+     * draft distribution of position n+j+1.
+     */
+    protected final float[] satDraftLogits(KvCache cache, long[] input, long t, int n) {
+        float[] logits = passes.logits(cache, satDraftInput(input, t), ModelPasses.range(n, input.length), null, 0);
+        cache.truncate(n + 1); // keep t, drop the SATs
+        return logits;
+    }
+
+    private long[] satDraftInput(long[] input, long t) {
+        input[0] = t;
+        Arrays.fill(input, 1, input.length, satToken);
+        return input;
     }
 }

@@ -43,8 +43,6 @@ import java.util.function.Function;
 public final class SdsatChainDecoder extends SatDecoder {
     public static final String NAME = "sdsat-chain";
     public static final String LOOKUP_NAME = "sdsat-lookup";
-    /** Largest k, as for the two-step scheme: a pass holds up to 2k+1 tokens. */
-    public static final int MAX_K = SdsatTwoStepDecoder.MAX_K;
 
     private final String name;
     /** Gives the lookup drafter of a generation, or null for {@code sdsat-chain} (SAT drafts only). */
@@ -73,19 +71,6 @@ public final class SdsatChainDecoder extends SatDecoder {
     }
 
     @Override
-    protected void validateConfig(GenerationConfig config) {
-        if (config.k() < 1 || config.k() > MAX_K) {
-            throw new IllegalArgumentException(name + " supports k from 1 to " + MAX_K + " (drafts and SAT tokens per "
-                    + "pass), got k = " + config.k() + ": set k in that range");
-        }
-        if (!config.isGreedy()) {
-            throw new IllegalArgumentException(name + " is greedy only, but temperature is " + config.temperature()
-                    + ": use temperature 0, or decoder sdsat (chain sampling), sdsat-tree (tree sampling) or lookup "
-                    + "(prompt lookup sampling) with sampling paper|lossless");
-        }
-    }
-
-    @Override
     protected int scratchSlots(GenerationConfig config) {
         return 2 * config.k() + 1; // t, up to k drafts and k SATs
     }
@@ -98,14 +83,9 @@ public final class SdsatChainDecoder extends SatDecoder {
         if (lookup != null) {
             lookup.start(prompt);
         }
-        // Prefill with a SAT block after the prompt: its rows p-1..p+k-1 are t and the first SAT drafts after t.
-        long[] prefill = Arrays.copyOf(prompt, p + k); // [p + k]
-        Arrays.fill(prefill, p, p + k, satToken);
-        long[] first = passes.argmax(cache, prefill, ModelPasses.range(0, p + k), null, p - 1); // [k + 1]
-        counters.prefillDone();
-        cache.truncate(p);
-        long t = first[0];
-        long[] satDrafts = Arrays.copyOfRange(first, 1, k + 1); // [k]: the SAT block's drafts after t
+        SatPrefill first = prefillWithSatBlock(prompt, k, cache, counters);
+        long t = first.next();
+        long[] satDrafts = first.drafts(); // [k]: the SAT block's drafts after t
         boolean satValid = true; // whether satDrafts were computed on exactly the committed context
         long[] drafts = new long[k]; // [k]: this loop's drafts d1..dc
         int n = p; // position of t, whose KV is not yet computed

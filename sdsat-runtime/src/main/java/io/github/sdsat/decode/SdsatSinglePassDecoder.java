@@ -23,16 +23,6 @@ public final class SdsatSinglePassDecoder extends SatDecoder {
     }
 
     @Override
-    protected void validateConfig(GenerationConfig config) {
-        checkK(config);
-        if (!config.isGreedy()) {
-            throw new IllegalArgumentException(NAME + " is greedy only, but temperature is " + config.temperature()
-                    + ": use temperature 0, or decoder sdsat (chain sampling) or sdsat-tree (tree sampling) with "
-                    + "sampling paper|lossless");
-        }
-    }
-
-    @Override
     protected int scratchSlots(GenerationConfig config) {
         return (config.k() + 1) * (config.k() + 1);
     }
@@ -40,16 +30,10 @@ public final class SdsatSinglePassDecoder extends SatDecoder {
     @Override
     protected void decode(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out, Counters counters) {
         int k = config.k();
-        int p = prompt.length;
-        // Prefill with a SAT block after the prompt: plain causal attention is exactly the SAT block's mask.
-        long[] prefill = Arrays.copyOf(prompt, p + k);
-        Arrays.fill(prefill, p, p + k, satToken);
-        long[] first = passes.argmax(cache, prefill, ModelPasses.range(0, p + k), null, p - 1);
-        counters.prefillDone();
-        cache.truncate(p);
-        long t = first[0];
-        long[] drafts = Arrays.copyOfRange(first, 1, k + 1);
-        int n = p; // position of t
+        SatPrefill first = prefillWithSatBlock(prompt, k, cache, counters);
+        long t = first.next();
+        long[] drafts = first.drafts(); // [k]
+        int n = prompt.length; // position of t
         if (!out.emit(t)) {
             return;
         }

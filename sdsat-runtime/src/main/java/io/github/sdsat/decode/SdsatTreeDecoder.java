@@ -41,14 +41,6 @@ public final class SdsatTreeDecoder extends SatDecoder {
     }
 
     @Override
-    protected void validateConfig(GenerationConfig config) {
-        if (!DraftTree.supportedDepths().contains(config.k())) {
-            throw new IllegalArgumentException(NAME + " uses k as the draft-tree depth, which must be one of "
-                    + DraftTree.supportedDepths() + " (the paper's trees), got k = " + config.k());
-        }
-    }
-
-    @Override
     protected int scratchSlots(GenerationConfig config) {
         return DraftTree.forDepth(config.k()).size() + 1;
     }
@@ -72,10 +64,7 @@ public final class SdsatTreeDecoder extends SatDecoder {
         boolean[] present = new boolean[tree.size()];
         while (true) {
             counters.loops++;
-            draftInput[0] = t;
-            Arrays.fill(draftInput, 1, k + 1, satToken);
-            float[] draft = passes.logits(cache, draftInput, ModelPasses.range(n, k + 1), null, 0);
-            cache.truncate(n + 1); // keep t, drop the SATs
+            float[] draft = satDraftLogits(cache, draftInput, t, n); // [k + 1, vocab]
             long root = choose(draft, 0, vocab, config, random);
             if (!out.emit(root)) {
                 return;

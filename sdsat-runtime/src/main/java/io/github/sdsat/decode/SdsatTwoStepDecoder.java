@@ -20,8 +20,6 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
     /** The benchmark's two-step oracle ({@link Decoders#oracleTwoStep}; not in {@link Decoders#names()}). */
     public static final String ORACLE_NAME = "oracle-two-step";
 
-    public static final int MAX_K = SatDecoder.MAX_K;
-
     /**
      * Benchmark only: when not null, the drafts d2..d(k+1) of each loop are this output's next k tokens instead of
      * the SAT rows' argmax (the draft pass still runs, at the same width, for t1 and its cost), [referenceLength].
@@ -48,16 +46,6 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
     }
 
     @Override
-    protected void validateConfig(GenerationConfig config) {
-        checkK(config);
-        if (reference != null && !config.isGreedy()) {
-            throw new IllegalArgumentException(ORACLE_NAME + " is greedy only (a benchmark of the two-step loop when "
-                    + "every draft is accepted), but temperature is " + config.temperature() + ": use temperature 0, "
-                    + "or the one-pass oracle (Decoders.oracle), which also samples");
-        }
-    }
-
-    @Override
     protected void decode(long[] prompt, GenerationConfig config, KvCache cache, OutputSink out, Counters counters) {
         if (config.isGreedy()) {
             decodeGreedy(prompt, config, cache, out, counters);
@@ -80,10 +68,7 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
         while (true) {
             counters.loops++;
             // Draft pass: t's output is the exact next token t1; SAT j's output drafts position n + j + 1.
-            draftInput[0] = t;
-            java.util.Arrays.fill(draftInput, 1, k + 1, satToken);
-            long[] draft = passes.argmax(cache, draftInput, ModelPasses.range(n, k + 1), null, 0);
-            cache.truncate(n + 1); // keep t, drop the SATs
+            long[] draft = satDraftArgmax(cache, draftInput, t, n); // [k + 1]
             long t1 = draft[0];
             if (!out.emit(t1)) {
                 return;
@@ -136,10 +121,7 @@ public final class SdsatTwoStepDecoder extends SatDecoder {
         double[][] draftDistributions = new double[k][];
         while (true) {
             counters.loops++;
-            draftInput[0] = t;
-            java.util.Arrays.fill(draftInput, 1, k + 1, satToken);
-            float[] draft = passes.logits(cache, draftInput, ModelPasses.range(n, k + 1), null, 0);
-            cache.truncate(n + 1); // keep t, drop the SATs
+            float[] draft = satDraftLogits(cache, draftInput, t, n); // [k + 1, vocab]
             long t1 = Sampler.sample(Sampler.distribution(draft, 0, vocab, config), random);
             if (!out.emit(t1)) {
                 return;

@@ -3,9 +3,6 @@ package io.github.sdsat.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
-import io.github.sdsat.results.AccuracyComparison;
-import io.github.sdsat.results.AccuracyGate;
-import io.github.sdsat.results.AccuracyRecord;
 import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.GateResult;
 import io.github.sdsat.results.PromptRecord;
@@ -75,7 +72,7 @@ public final class HtmlReport {
         Set<String> datasets = new LinkedHashSet<>();
         results.rows().forEach(row -> datasets.add(row.dataset()));
         List<Map<String, Object>> datasetScopes = new ArrayList<>();
-        boolean anySampling = results.rows().stream().anyMatch(row -> row.sampling() != null);
+        List<SummaryColumns.Column> columns = SummaryColumns.of(SummaryColumns.showSampling(results.rows()));
         for (String dataset : datasets) {
             List<RowSummary> rows = results.rows().stream()
                     .filter(row -> row.dataset().equals(dataset))
@@ -84,7 +81,7 @@ public final class HtmlReport {
             datasetScope.put("name", dataset);
             datasetScope.put("answer", answer(rows));
             datasetScope.put(
-                    "rows", rows.stream().map(row -> rowScope(row, anySampling)).toList());
+                    "rows", rows.stream().map(row -> rowScope(row, columns)).toList());
             List<Map<String, Object>> chartScopes = new ArrayList<>();
             for (Charts.ChartImage chart : charts) {
                 if (chart.dataset().equals(dataset)) {
@@ -97,10 +94,10 @@ public final class HtmlReport {
         }
         scope.put("datasets", datasetScopes);
         scope.put("hasDatasets", !datasetScopes.isEmpty());
-        scope.put("showSampling", anySampling);
+        scope.put("columns", headerScopes(columns));
 
         putEquivalence(scope, results);
-        putAccuracy(scope, results);
+        AccuracySection.put(scope, results);
         LineCompletionSection.put(scope, results);
         putGates(scope, results);
         scope.put("config", entries(results.config()));
@@ -187,9 +184,9 @@ public final class HtmlReport {
         return text.toString();
     }
 
-    /** Decoders that draft with the model's SAT tokens (everything named sdsat…); lookup and the oracles do not. */
+    /** Decoders that draft with the model's SAT tokens, as their registry entry says; lookup and the oracles do not. */
     private static boolean usesSat(String decoder) {
-        return decoder.startsWith("sdsat");
+        return io.github.sdsat.decode.DecoderRegistry.usesSat(decoder);
     }
 
     private static RowSummary fastest(List<RowSummary> rows) {
@@ -202,51 +199,33 @@ public final class HtmlReport {
         return fastest;
     }
 
-    private static Map<String, Object> rowScope(RowSummary row, boolean showSampling) {
+    /** The page's header cells of the results tables: text, right alignment for numbers, tooltip. */
+    private static List<Map<String, Object>> headerScopes(List<SummaryColumns.Column> columns) {
+        List<Map<String, Object>> headers = new ArrayList<>();
+        for (SummaryColumns.Column column : columns) {
+            Map<String, Object> header = new LinkedHashMap<>();
+            header.put("header", column.header());
+            header.put("numeric", column.numeric());
+            header.put("tooltip", column.tooltip());
+            headers.add(header);
+        }
+        return headers;
+    }
+
+    /** One row of a results table: whether it is the baseline, and each column's cell with its CSS class. */
+    private static Map<String, Object> rowScope(RowSummary row, List<SummaryColumns.Column> columns) {
+        List<Map<String, Object>> cells = new ArrayList<>();
+        for (SummaryColumns.Column column : columns) {
+            String emphasis = column.emphasis().apply(row);
+            String cssClass = column.numeric() ? (emphasis == null ? "num" : "num " + emphasis) : emphasis;
+            Map<String, Object> cell = new LinkedHashMap<>();
+            cell.put("text", column.cell().apply(row));
+            cell.put("cssClass", cssClass);
+            cells.add(cell);
+        }
         Map<String, Object> scope = new LinkedHashMap<>();
         scope.put("baseline", row.isBaseline());
-        scope.put("decoder", row.decoder());
-        scope.put("temperature", Charts.formatTemperature(row.temperature()));
-        scope.put("k", row.isBaseline() ? "–" : Integer.toString(row.k()));
-        scope.put("showSampling", showSampling);
-        scope.put("sampling", row.sampling() == null ? "–" : row.sampling());
-        scope.put("meanTime", String.format(Locale.ROOT, "%,.1f", row.meanTimeMs()));
-        scope.put("medianTime", String.format(Locale.ROOT, "%,.1f", row.medianTimeMs()));
-        scope.put("speedup", row.speedup() == null ? "–" : String.format(Locale.ROOT, "%.2f×", row.speedup()));
-        scope.put(
-                "ceiling",
-                row.ceilingSpeedup() == null
-                        ? "–"
-                        : String.format(Locale.ROOT, "%.2f×", row.ceilingSpeedup())
-                                + (row.shareOfCeiling() == null || row.isBaseline()
-                                        ? ""
-                                        : String.format(Locale.ROOT, " (%.0f %%)", 100 * row.shareOfCeiling())));
-        scope.put("faster", row.speedup() != null && row.speedup() > 1.0 && !row.isBaseline());
-        scope.put("slower", row.speedup() != null && row.speedup() < 1.0);
-        scope.put("tokensPerSecond", String.format(Locale.ROOT, "%,.1f", row.tokensPerSecond()));
-        scope.put(
-                "tokensPerForward",
-                row.tokensPerForward() == null ? "–" : String.format(Locale.ROOT, "%.2f", row.tokensPerForward()));
-        scope.put(
-                "acceptance",
-                row.acceptRate() == null ? "–" : String.format(Locale.ROOT, "%.1f %%", 100 * row.acceptRate()));
-        scope.put(
-                "acceptedPerLoop",
-                row.meanAcceptedPerLoop() == null
-                        ? "–"
-                        : String.format(Locale.ROOT, "%.2f", row.meanAcceptedPerLoop()));
-        scope.put(
-                "repeatedShare",
-                row.repeatedAcceptedShare() == null
-                        ? "–"
-                        : String.format(Locale.ROOT, "%.1f %%", 100 * row.repeatedAcceptedShare()));
-        scope.put(
-                "identical",
-                row.identicalToBaseline() == null
-                        ? "n/a (sampling)"
-                        : row.identicalToBaseline() + " / " + row.prompts());
-        scope.put("differs", row.identicalToBaseline() != null && row.identicalToBaseline() < row.prompts());
-        scope.put("prompts", row.prompts());
+        scope.put("cells", cells);
         return scope;
     }
 
@@ -330,57 +309,6 @@ public final class HtmlReport {
         scope.put("gatesFailed", results.failedGates().size());
         scope.put("gatesPassed", results.failedGates().isEmpty());
         scope.put("gatesNotEnforced", notEnforced == 0 ? null : notEnforced);
-    }
-
-    /** The accuracy stage's table, paired differences and gate, when the run had it. */
-    private static void putAccuracy(Map<String, Object> scope, RunResults results) {
-        scope.put("hasAccuracy", !results.accuracy().isEmpty());
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (AccuracyRecord record : results.accuracy()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("model", record.model());
-            row.put("decoder", record.decoder());
-            row.put("k", record.k());
-            row.put("temperature", record.temperature());
-            row.put("samples", record.samples());
-            row.put("problems", record.problems());
-            row.put("passed", record.passed());
-            row.put("passAt1", String.format(Locale.ROOT, "%.4f", record.passAt1()));
-            List<String> passAtK = new ArrayList<>();
-            record.passAtK().forEach((k, value) -> passAtK.add(String.format(Locale.ROOT, "@%d %.4f", k, value)));
-            row.put("passAtK", String.join(", ", passAtK));
-            rows.add(row);
-        }
-        scope.put("accuracyRows", rows);
-        AccuracyGate gate = results.accuracyGate();
-        List<Map<String, Object>> comparisons = new ArrayList<>();
-        if (gate != null) {
-            for (AccuracyComparison comparison : gate.comparisons()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("row", comparison.row());
-                row.put("baseline", comparison.baseline());
-                row.put("problems", comparison.problems());
-                row.put("passAt1", String.format(Locale.ROOT, "%.4f", comparison.passAt1()));
-                row.put("baselinePassAt1", String.format(Locale.ROOT, "%.4f", comparison.baselinePassAt1()));
-                row.put("difference", String.format(Locale.ROOT, "%+.4f", comparison.difference()));
-                row.put("ciLow", String.format(Locale.ROOT, "%+.4f", comparison.ciLow()));
-                row.put("ciHigh", String.format(Locale.ROOT, "%+.4f", comparison.ciHigh()));
-                row.put("better", comparison.better());
-                row.put("worse", comparison.worse());
-                comparisons.add(row);
-            }
-            scope.put("accuracyPassed", gate.passed());
-            scope.put("accuracyFailures", gate.failures());
-            scope.put("accuracyMargin", gate.margin());
-            scope.put(
-                    "accuracySandbox",
-                    gate.sandbox().entrySet().stream()
-                            .map(e -> e.getKey() + ": " + e.getValue())
-                            .reduce((a, b) -> a + "; " + b)
-                            .orElse("not recorded"));
-        }
-        scope.put("accuracyComparisons", comparisons);
-        scope.put("hasAccuracyComparisons", !comparisons.isEmpty());
     }
 
     private static List<Map<String, Object>> entries(Map<String, Object> map) {

@@ -12,57 +12,22 @@ import java.util.Locale;
 /** The summary rows as a fixed-width text table, for build logs. */
 public final class SummaryTable {
 
-    private static final String[] HEADERS = {
-        "dataset",
-        "decoder",
-        "T",
-        "k",
-        "sampling",
-        "prompts",
-        "mean ms",
-        "median ms",
-        "speedup",
-        "ceiling",
-        "tok/s",
-        "tok/fwd",
-        "accept",
-        "acc/loop",
-        "copied",
-        "identical"
-    };
-
     private SummaryTable() {}
 
-    /** One header line, one rule line and one line per row; columns padded to their widest cell. */
+    /**
+     * One header line, one rule line and one line per row; the page's columns ({@link SummaryColumns}) with the same
+     * headers and cells, after the dataset; columns padded to their widest cell.
+     */
     public static String format(List<RowSummary> rows) {
+        List<SummaryColumns.Column> columns = new ArrayList<>();
+        columns.add(SummaryColumns.DATASET);
+        columns.addAll(SummaryColumns.of(SummaryColumns.showSampling(rows)));
         List<String[]> lines = new ArrayList<>();
-        lines.add(HEADERS);
+        lines.add(columns.stream().map(SummaryColumns.Column::header).toArray(String[]::new));
         for (RowSummary row : rows) {
-            lines.add(new String[] {
-                row.dataset(),
-                row.decoder(),
-                Charts.formatTemperature(row.temperature()),
-                Integer.toString(row.k()),
-                row.sampling() == null ? "-" : row.sampling(),
-                Integer.toString(row.prompts()),
-                fixed(row.meanTimeMs(), 1),
-                fixed(row.medianTimeMs(), 1),
-                row.speedup() == null ? "-" : fixed(row.speedup(), 2) + "x",
-                row.ceilingSpeedup() == null
-                        ? "-"
-                        : fixed(row.ceilingSpeedup(), 2) + "x"
-                                + (row.shareOfCeiling() == null
-                                        ? ""
-                                        : " (" + fixed(100 * row.shareOfCeiling(), 0) + "%)"),
-                fixed(row.tokensPerSecond(), 1),
-                row.tokensPerForward() == null ? "-" : fixed(row.tokensPerForward(), 2),
-                row.acceptRate() == null ? "-" : fixed(100 * row.acceptRate(), 1) + "%",
-                row.meanAcceptedPerLoop() == null ? "-" : fixed(row.meanAcceptedPerLoop(), 2),
-                row.repeatedAcceptedShare() == null ? "-" : fixed(100 * row.repeatedAcceptedShare(), 1) + "%",
-                row.identicalToBaseline() == null ? "-" : row.identicalToBaseline() + "/" + row.prompts()
-            });
+            lines.add(columns.stream().map(column -> column.cell().apply(row)).toArray(String[]::new));
         }
-        int[] widths = new int[HEADERS.length];
+        int[] widths = new int[columns.size()];
         for (String[] line : lines) {
             for (int i = 0; i < line.length; i++) {
                 widths[i] = Math.max(widths[i], line[i].length());
@@ -77,21 +42,15 @@ public final class SummaryTable {
                     text.append("  ");
                 }
                 // Names read best left-aligned, numbers right-aligned.
-                boolean leftAligned = i <= 1 || i == 4;
-                String format = "%" + (leftAligned ? "-" : "") + widths[i] + "s";
+                String format = "%" + (columns.get(i).numeric() ? "" : "-") + widths[i] + "s";
                 text.append(String.format(Locale.ROOT, format, line[i]));
             }
             out.append(text.toString().stripTrailing()).append('\n');
             if (n == 0) {
-                int total = text.length();
-                out.append("-".repeat(total)).append('\n');
+                out.append("-".repeat(text.length())).append('\n');
             }
         }
         return out.toString();
-    }
-
-    private static String fixed(double value, int decimals) {
-        return String.format(Locale.ROOT, "%,." + decimals + "f", value);
     }
 
     /**

@@ -52,7 +52,7 @@ public final class Aggregator {
     /** Identity of a row. */
     private record RowKey(String dataset, String decoder, double temperature, int k, String sampling) {
         boolean isBaseline() {
-            return PromptRecord.BASELINE_DECODER.equals(decoder) && k == 0;
+            return PromptRecord.isBaseline(decoder, k);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.github.sdsat.results;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.github.sdsat.decode.AutoregressiveDecoder;
 
 /**
  * Measurements of one decoder run on one prompt, one row of {@code prompts} in {@code results.json} and of
@@ -61,9 +62,6 @@ public record PromptRecord(
         long[] decodePassesByWidth,
         Double modelledDecodeMs,
         Double modelledArDecodeMs) {
-
-    /** Decoder name of the autoregressive baseline. */
-    public static final String BASELINE_DECODER = "ar";
 
     public PromptRecord {
         requireName(dataset, "dataset");
@@ -138,7 +136,12 @@ public record PromptRecord(
     /** Whether this is the autoregressive baseline ({@code decoder} {@code ar}, {@code k} 0). */
     @JsonIgnore
     public boolean isBaseline() {
-        return BASELINE_DECODER.equals(decoder) && k == 0;
+        return isBaseline(decoder, k);
+    }
+
+    /** Whether {@code decoder} at {@code k} is the autoregressive baseline (as results.json names it: k 0). */
+    static boolean isBaseline(String decoder, int k) {
+        return AutoregressiveDecoder.NAME.equals(decoder) && k == 0;
     }
 
     /** Whether this run was greedy (temperature 0, no sampling rule). */

@@ -58,7 +58,7 @@ public record RowSummary(
     /** Whether this is the autoregressive baseline row. */
     @JsonIgnore
     public boolean isBaseline() {
-        return PromptRecord.BASELINE_DECODER.equals(decoder) && k == 0;
+        return PromptRecord.isBaseline(decoder, k);
     }
 
     /** Whether this row is greedy (temperature 0, no sampling rule). */

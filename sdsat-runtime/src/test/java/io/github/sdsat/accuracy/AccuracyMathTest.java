@@ -55,14 +55,14 @@ class AccuracyMathTest {
     @Test
     void thePairedDifferenceHasANormalConfidenceInterval() {
         // Row passes problems 0-3, baseline 2-5 of 8: difference 0, two better, two worse.
-        AccuracyStage.RowOutcome row = outcome("sdsat", new int[] {1, 1, 1, 1, 0, 0, 0, 0});
-        AccuracyStage.RowOutcome base = outcome("base", new int[] {0, 0, 1, 1, 1, 1, 0, 0});
-        AccuracyComparison comparison = AccuracyStage.compare(row, base);
+        AccuracyVerdict.RowOutcome row = outcome("sdsat", new int[] {1, 1, 1, 1, 0, 0, 0, 0});
+        AccuracyVerdict.RowOutcome base = outcome("base", new int[] {0, 0, 1, 1, 1, 1, 0, 0});
+        AccuracyComparison comparison = AccuracyVerdict.compare(row, base);
         assertThat(comparison.difference()).isEqualTo(0.0);
         assertThat(comparison.better()).isEqualTo(2);
         assertThat(comparison.worse()).isEqualTo(2);
         // Differences +1, +1, -1, -1 and four 0: sample variance 4/7, standard error sqrt(4/7/8).
-        double halfWidth = AccuracyStage.Z_95 * Math.sqrt(4.0 / 7 / 8);
+        double halfWidth = AccuracyVerdict.Z_95 * Math.sqrt(4.0 / 7 / 8);
         assertThat(comparison.ciLow()).isCloseTo(-halfWidth, within(1e-12));
         assertThat(comparison.ciHigh()).isCloseTo(halfWidth, within(1e-12));
     }
@@ -73,13 +73,13 @@ class AccuracyMathTest {
         AccuracyConfig config =
                 new AccuracyConfig(null, 1.0, 16, 0.25, 0, 0.2, "python3", java.time.Duration.ofSeconds(3), 2);
         AccuracyStage stage = new AccuracyStage(config, null, problems, List.of(), List.of(), 0L);
-        AccuracyStage.RowOutcome ar = new AccuracyStage.RowOutcome(
+        AccuracyVerdict.RowOutcome ar = new AccuracyVerdict.RowOutcome(
                 record("sdsat", "ar", 0, 1, 4), new int[] {1, 0, 0, 0}, List.of("a", "b", "c", "d"));
-        AccuracyStage.RowOutcome sameText = new AccuracyStage.RowOutcome(
+        AccuracyVerdict.RowOutcome sameText = new AccuracyVerdict.RowOutcome(
                 record("sdsat", "sdsat", 3, 1, 4), new int[] {1, 0, 0, 0}, List.of("a", "b", "c", "d"));
-        AccuracyStage.RowOutcome otherText = new AccuracyStage.RowOutcome(
+        AccuracyVerdict.RowOutcome otherText = new AccuracyVerdict.RowOutcome(
                 record("sdsat", "lookup", 3, 1, 4), new int[] {1, 0, 0, 0}, List.of("a", "b", "X", "d"));
-        AccuracyStage.RowOutcome base = new AccuracyStage.RowOutcome(
+        AccuracyVerdict.RowOutcome base = new AccuracyVerdict.RowOutcome(
                 record("base", "ar", 0, 3, 4), new int[] {1, 1, 1, 0}, List.of("a", "e", "f", "d"));
         assertThat(stage.gate(List.of(ar, sameText)).passed()).isTrue();
         var failed = stage.gate(List.of(ar, sameText, otherText, base));
@@ -107,10 +107,10 @@ class AccuracyMathTest {
                 List.of());
     }
 
-    private static AccuracyStage.RowOutcome outcome(String model, int[] passes) {
+    private static AccuracyVerdict.RowOutcome outcome(String model, int[] passes) {
         int passed = java.util.Arrays.stream(passes).sum();
         double passAt1 = (double) passed / passes.length;
-        return new AccuracyStage.RowOutcome(
+        return new AccuracyVerdict.RowOutcome(
                 new AccuracyRecord(
                         model,
                         "/m",

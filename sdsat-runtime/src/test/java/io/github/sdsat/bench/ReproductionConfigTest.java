@@ -56,6 +56,18 @@ class ReproductionConfigTest {
                 .containsEntry("maxNewTokens", 17)
                 .containsEntry("warmupMaxNewTokens", 5)
                 .containsKey("lengthRule");
+        assertThat(described.get("decoderSpecs"))
+                .as("the registry's facts of the decoders the run measures")
+                .isEqualTo(io.github.sdsat.decode.DecoderRegistry.facts(List.of("ar", "sdsat", "sdsat-tree")));
+    }
+
+    @Test
+    void measuredDecodersAreTheBaselineThenTheRowsThatRun() {
+        assertThat(sample().measuredDecoders()).containsExactly("ar", "sdsat", "sdsat-tree");
+        ReproductionConfig greedyOnly = io.github.sdsat.Records.copyWith(sample(), "temperatures", List.of(0.0));
+        assertThat(greedyOnly.measuredDecoders()).containsExactly("ar", "sdsat");
+        ReproductionConfig samplingOnly = io.github.sdsat.Records.copyWith(sample(), "temperatures", List.of(1.0));
+        assertThat(samplingOnly.measuredDecoders()).containsExactly("ar", "sdsat-tree");
     }
 
     @Test

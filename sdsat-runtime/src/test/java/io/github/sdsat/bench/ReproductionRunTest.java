@@ -93,6 +93,10 @@ class ReproductionRunTest {
 
         // 2 datasets x 2 prompts x (baseline + 3 decoders x 2 k) = 28 records; rows per dataset: 1 + 6.
         RunResults results = ResultFiles.read(outcome.runDir());
+        assertThat(results.config().get("decoderSpecs"))
+                .as("the registry's facts of the run's decoders")
+                .isEqualTo(io.github.sdsat.decode.DecoderRegistry.facts(
+                        List.of("ar", "sdsat", "sdsat-single-pass", "lookup")));
         assertThat(results.prompts()).hasSize(28);
         assertThat(results.rows()).hasSize(14);
         assertThat(results.rows()).extracting(RowSummary::decoder).contains("lookup");

@@ -39,16 +39,12 @@ class ConcurrentDecodingTest {
         List<Job> jobs = new ArrayList<>();
         for (long[] prompt : PROMPTS) {
             for (String name : Decoders.names()) {
-                int k = name.equals(SdsatTreeDecoder.NAME) ? 5 : 3;
+                int k = RegistryCases.kAtLeast(name, 3);
                 jobs.add(new Job(
                         name, GenerationConfig.builder().maxNewTokens(10).k(k).build(), prompt));
             }
-            for (String name : List.of(
-                    AutoregressiveDecoder.NAME,
-                    SdsatTwoStepDecoder.NAME,
-                    SdsatTreeDecoder.NAME,
-                    DraftVerifyDecoder.LOOKUP)) {
-                int k = name.equals(SdsatTreeDecoder.NAME) ? 5 : 3;
+            for (String name : RegistryCases.samplers()) {
+                int k = RegistryCases.kAtLeast(name, 3);
                 jobs.add(new Job(
                         name,
                         GenerationConfig.builder()

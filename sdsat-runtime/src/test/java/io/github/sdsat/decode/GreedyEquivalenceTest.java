@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,13 +69,9 @@ class GreedyEquivalenceTest {
         long accepted = 0;
         for (int k = 1; k <= 8; k++) {
             GenerationConfig c = base.toBuilder().k(k).build();
-            for (Decoder d : List.of(
-                    new SdsatTwoStepDecoder(model, sat),
-                    new SdsatSinglePassDecoder(model, sat),
-                    DraftVerifyDecoder.lookup(model),
-                    SdsatChainDecoder.chain(model, sat),
-                    SdsatChainDecoder.withLookup(model, sat),
-                    Decoders.oracleTwoStep(model, expected))) {
+            List<Decoder> decoders = new ArrayList<>(speculative(model, sat, 1, 8));
+            decoders.add(Decoders.oracleTwoStep(model, expected));
+            for (Decoder d : decoders) {
                 GenerationResult r = d.generate(prompt, c);
                 assertThat(r.outputIds()).as("%s k=%d", d.name(), k).containsExactly(expected);
                 assertThat(r.stopReason()).isEqualTo("length");
@@ -195,14 +192,10 @@ class GreedyEquivalenceTest {
                 assertThat(ar.stopReason()).isEqualTo("eos");
                 GenerationResult arLen = new AutoregressiveDecoder(model).generate(prompt, byLength);
                 assertThat(arLen.outputIds()).containsExactly(Arrays.copyOf(free, stopAt + 1));
-                for (Decoder d : List.of(
-                        new SdsatTwoStepDecoder(model, sat),
-                        new SdsatSinglePassDecoder(model, sat),
-                        DraftVerifyDecoder.lookup(model),
-                        Decoders.oracle(model, free),
-                        SdsatChainDecoder.chain(model, sat),
-                        SdsatChainDecoder.withLookup(model, sat),
-                        Decoders.oracleTwoStep(model, free))) {
+                List<Decoder> decoders = new ArrayList<>(speculative(model, sat, 1, 6));
+                decoders.add(Decoders.oracle(model, free));
+                decoders.add(Decoders.oracleTwoStep(model, free));
+                for (Decoder d : decoders) {
                     GenerationResult r = d.generate(prompt, byEos);
                     assertThat(r.outputIds())
                             .as("%s k=%d eos=%d", d.name(), k, eos)
@@ -243,6 +236,18 @@ class GreedyEquivalenceTest {
                         (1 + 2 * s.loops() + s.acceptedTokens()));
         assertThat(s.acceptedPerPosition()[0]).isGreaterThanOrEqualTo(s.acceptedPerPosition()[3]);
         assertThat(Arrays.stream(s.acceptedPerPosition()).sum()).isEqualTo(s.acceptedTokens());
+    }
+
+    /**
+     * The registry's speculative decoders whose k range holds every k from {@code lowK} to {@code highK} (all but the
+     * tree decoder, whose k is a tree depth: SdsatTreeDecoderTest), created on {@code model}.
+     */
+    private static List<Decoder> speculative(LlamaModel model, long sat, int lowK, int highK) {
+        return DecoderRegistry.all().stream()
+                .filter(spec -> spec.drafts() != DecoderSpec.Drafts.NONE)
+                .filter(spec -> IntStream.rangeClosed(lowK, highK).allMatch(spec.kRange()::accepts))
+                .map(spec -> Decoders.create(spec.name(), model, sat))
+                .toList();
     }
 
     /** cacheSlots is the count generate checks against the context: it runs at the limit and refuses one past. */
@@ -292,7 +297,7 @@ class GreedyEquivalenceTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create("lookup", model, -1)
                         .generate(
                                 new long[] {1}, GenerationConfig.builder().k(0).build()))
-                .hasMessageContaining("lookup proposes up to k draft tokens per pass, k from 1 to 64, got k = 0");
+                .hasMessageContaining("lookup supports k from 1 to 64 (draft tokens per pass), got k = 0");
         org.assertj.core.api.Assertions.assertThatThrownBy(
                         () -> GenerationConfig.builder().lookupMaxNgram(0).build())
                 .hasMessageContaining("lookupMaxNgram (longest n-gram prompt lookup matches) must be in " + "1..16");
@@ -306,7 +311,7 @@ class GreedyEquivalenceTest {
                                 new long[] {1},
                                 GenerationConfig.builder().k(2).temperature(1).build()))
                 .hasMessageContaining("oracle-two-step is greedy only")
-                .hasMessageContaining("Decoders.oracle");
+                .hasMessageContaining("a decoder that samples (oracle)");
         for (String name : List.of("sdsat-chain", "sdsat-lookup")) {
             Decoder d = Decoders.create(name, model, 10);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.generate(
@@ -320,7 +325,7 @@ class GreedyEquivalenceTest {
                             new long[] {1},
                             GenerationConfig.builder().k(3).temperature(0.5).build()))
                     .hasMessageContaining(name + " is greedy only, but temperature is 0.5")
-                    .hasMessageContaining("decoder sdsat (chain sampling), sdsat-tree (tree sampling) or lookup");
+                    .hasMessageContaining("a decoder that samples (sdsat, sdsat-tree, lookup");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Decoders.create(name, model, -1))
                     .hasMessageContaining("Decoder " + name + " needs a SAT token");
         }

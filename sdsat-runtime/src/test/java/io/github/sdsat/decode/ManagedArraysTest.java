@@ -27,18 +27,13 @@ class ManagedArraysTest {
                 .generate(PROMPT, GenerationConfig.builder().maxNewTokens(16).build());
         List<GenerationConfig> configs = new ArrayList<>();
         for (String name : Decoders.names()) {
-            int k = name.equals(SdsatTreeDecoder.NAME) ? 5 : 3;
+            int k = RegistryCases.kAtLeast(name, 3);
             configs.add(GenerationConfig.builder().maxNewTokens(12).k(k).build());
         }
         for (int i = 0; i < Decoders.names().size(); i++) {
             String name = Decoders.names().get(i);
             List<GenerationConfig> runs = new ArrayList<>(List.of(configs.get(i)));
-            if (List.of(
-                            AutoregressiveDecoder.NAME,
-                            SdsatTwoStepDecoder.NAME,
-                            SdsatTreeDecoder.NAME,
-                            DraftVerifyDecoder.LOOKUP)
-                    .contains(name)) {
+            if (RegistryCases.samplers().contains(name)) {
                 runs.add(GenerationConfig.builder()
                         .maxNewTokens(12)
                         .k(configs.get(i).k())

@@ -32,13 +32,11 @@ class SeededSamplingDeterminismTest {
         model.close();
     }
 
-    /** The decoders whose public name accepts a sampling config (the others refuse one). */
+    /** The decoders whose registry entry says they sample (the others refuse a sampling config). */
     private static List<Decoder> samplingDecoders() {
-        return List.of(
-                Decoders.create(AutoregressiveDecoder.NAME, model, -1),
-                Decoders.create(SdsatTwoStepDecoder.NAME, model, SAT),
-                Decoders.create(SdsatTreeDecoder.NAME, model, SAT),
-                Decoders.create(DraftVerifyDecoder.LOOKUP, model, -1));
+        return RegistryCases.samplers().stream()
+                .map(name -> Decoders.create(name, model, SAT))
+                .toList();
     }
 
     private static GenerationConfig sampled(SamplingMode mode, long seed, int k) {
@@ -58,7 +56,7 @@ class SeededSamplingDeterminismTest {
         int differentWithAnotherSeed = 0;
         List<String> cases = new ArrayList<>();
         for (Decoder decoder : samplingDecoders()) {
-            int k = decoder instanceof SdsatTreeDecoder ? 5 : 3;
+            int k = RegistryCases.kAtLeast(decoder.name(), 3);
             for (SamplingMode mode : SamplingMode.values()) {
                 String what = decoder.name() + " " + mode;
                 long[] first = decoder.generate(PROMPT, sampled(mode, 42, k)).outputIds();
@@ -79,7 +77,7 @@ class SeededSamplingDeterminismTest {
                 cases.add(what);
             }
         }
-        assertThat(cases).hasSize(8);
+        assertThat(cases).hasSize(2 * samplingDecoders().size());
         assertThat(differentWithAnotherSeed)
                 .as("cases whose output changes with the seed (of %s)", cases)
                 .isGreaterThanOrEqualTo(6);

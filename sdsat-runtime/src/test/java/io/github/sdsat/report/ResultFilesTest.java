@@ -176,8 +176,8 @@ class ResultFilesTest {
         assertThat(lines.get(2))
                 .contains("humaneval")
                 .contains("ar")
-                .contains("1.00x")
-                .contains("4/4");
+                .contains("1.00×")
+                .contains("4 / 4");
         RowSummary k5 = SAMPLE.rows().stream()
                 .filter(row -> row.decoder().equals("sdsat")
                         && row.k() == 5
@@ -185,8 +185,8 @@ class ResultFilesTest {
                 .findFirst()
                 .orElseThrow();
         assertThat(table)
-                .contains(String.format(java.util.Locale.ROOT, "%.2fx", k5.speedup()))
-                .contains("3/4");
+                .contains(String.format(java.util.Locale.ROOT, "%.2f×", k5.speedup()))
+                .contains("3 / 4");
     }
 
     @Test

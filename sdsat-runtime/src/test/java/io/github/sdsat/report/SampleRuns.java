@@ -3,6 +3,7 @@ package io.github.sdsat.report;
 import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.PromptRecordFixtures;
+import io.github.sdsat.results.RowSummary;
 import io.github.sdsat.results.RunResults;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -101,5 +102,46 @@ final class SampleRuns {
 
     static RunResults run(String shard, List<Integer> taskNumbers) {
         return RunResults.of(config(shard), environment(), records(taskNumbers));
+    }
+
+    /**
+     * The sample run with every column of the results table filled somewhere: times over 10 s (thousands
+     * separators), a ceiling on every other row (baselines among them) and a copied share on two rows of three.
+     */
+    static RunResults runWithEveryColumn() {
+        RunResults sample = run(null, List.of(0, 1, 2, 3));
+        List<RowSummary> rows = new ArrayList<>();
+        for (int i = 0; i < sample.rows().size(); i++) {
+            RowSummary r = sample.rows().get(i);
+            rows.add(new RowSummary(
+                    r.dataset(),
+                    r.decoder(),
+                    r.temperature(),
+                    r.k(),
+                    r.sampling(),
+                    r.prompts(),
+                    r.meanTimeMs() * 13.37,
+                    r.medianTimeMs(),
+                    r.speedup(),
+                    r.medianSpeedup(),
+                    r.tokensPerSecond() * 9.1,
+                    r.tokensPerForward(),
+                    r.acceptRate(),
+                    r.meanAcceptedPerLoop(),
+                    r.identicalToBaseline(),
+                    i % 3 == 2 ? null : 0.123 * (i + 1) % 1,
+                    i % 2 == 1 ? null : 1.6 + i * 0.1));
+        }
+        return new RunResults(
+                sample.config(),
+                sample.environment(),
+                rows,
+                sample.prompts(),
+                sample.accuracy(),
+                sample.accuracyGate(),
+                sample.lineCompletion(),
+                sample.lineCompletionGate(),
+                sample.mismatches(),
+                sample.gates());
     }
 }

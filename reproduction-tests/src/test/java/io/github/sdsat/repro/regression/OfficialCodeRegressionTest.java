@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
+import io.github.sdsat.decode.DecoderRegistry;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.DraftTree;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
+import io.github.sdsat.decode.KRange;
 import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.decode.SdsatTreeDecoder;
 import io.github.sdsat.repro.support.BaselineCache;
 import io.github.sdsat.repro.support.Matrix;
 import io.github.sdsat.repro.support.Prompts;
@@ -137,9 +140,10 @@ class OfficialCodeRegressionTest {
         ReproModel model = ReproModel.sdsat();
         for (String decoderName : allDecoders()) {
             Decoder decoder = Decoders.create(decoderName, model.model(), model.satId());
-            for (int k : decoderName.equals("ar") ? List.of(1) : List.of(1, 5)) {
-                if (decoderName.equals(Matrix.TREE_DECODER) && k == 1) {
-                    continue;
+            KRange range = DecoderRegistry.spec(decoderName).kRange();
+            for (int k : range.isIgnored() ? List.of(1) : List.of(1, 5)) {
+                if (!range.accepts(k)) {
+                    continue; // the tree's depths start at 5
                 }
                 checkExactlyMaxNewTokens(decoder, k, maxNewTokens);
             }
@@ -263,10 +267,10 @@ class OfficialCodeRegressionTest {
     void nucleusOutputTruncatedAtStopAndLength() {
         ReproModel model = ReproModel.sdsat();
         checkSampledOutputTruncated(new AutoregressiveDecoder(model.model()), SamplingMode.LOSSLESS);
-        if (Matrix.available(Matrix.TREE_DECODER)) {
+        if (Matrix.available(SdsatTreeDecoder.NAME)) {
             // the acceptance rule only matters for speculative sampling
             for (SamplingMode mode : SamplingMode.values()) {
-                checkSampledOutputTruncated(Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId()), mode);
+                checkSampledOutputTruncated(Decoders.create(SdsatTreeDecoder.NAME, model.model(), model.satId()), mode);
             }
         }
     }

@@ -7,6 +7,7 @@ import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.DraftTree;
 import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.decode.SdsatTreeDecoder;
 import io.github.sdsat.repro.support.Matrix;
 import io.github.sdsat.repro.support.Mutants;
 import io.github.sdsat.repro.support.ReproModel;
@@ -77,8 +78,8 @@ class RegressionGatesOfTheGateTest {
     @DisplayName("sampled output that leaks past its stop token fails the sampled-truncation gate")
     void sampledOutputLeakingPastAStopFailsTheTruncationGate() {
         ReproModel model = ReproModel.sdsat();
-        Decoder sampler = Matrix.available(Matrix.TREE_DECODER)
-                ? Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId())
+        Decoder sampler = Matrix.available(SdsatTreeDecoder.NAME)
+                ? Decoders.create(SdsatTreeDecoder.NAME, model.model(), model.satId())
                 : new AutoregressiveDecoder(model.model());
         assertThatThrownBy(() -> OfficialCodeRegressionTest.checkSampledOutputTruncated(
                         new Mutants.LeaksPastStop(sampler), SamplingMode.LOSSLESS))

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
+import io.github.sdsat.decode.DecoderRegistry;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.decode.SdsatTreeDecoder;
 import io.github.sdsat.repro.support.Attach;
 import io.github.sdsat.repro.support.ChiSquare;
 import io.github.sdsat.repro.support.Matrix;
@@ -26,7 +28,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Sampling: lossless speculative sampling must leave the output distribution equal to autoregressive sampling. The
@@ -250,18 +252,29 @@ class SamplingDistributionTest {
     @DisplayName("lossless tree sampling has the autoregressive output distribution, positions 2-7")
     void losslessTreeMatchesAutoregressive() {
         ReproModel model = ReproModel.sdsat();
-        Decoder tree = Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId());
+        Decoder tree = Decoders.create(SdsatTreeDecoder.NAME, model.model(), model.satId());
         Samples lossless = sample(tree, prompt(model), SamplingMode.LOSSLESS, 5_000_000, samples());
         checkSameDistribution("sdsat-tree lossless", reference(model, REFERENCE_SEEDS), lossless);
     }
 
+    /**
+     * The registry's speculative decoders that sample along a chain (every sampling decoder but the tree, gated
+     * above): today {@code sdsat} and {@code lookup}.
+     */
+    static List<String> chainSamplers() {
+        return Matrix.speculativeDecoders().stream()
+                .filter(name -> DecoderRegistry.spec(name).samples() && !name.equals(SdsatTreeDecoder.NAME))
+                .toList();
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"sdsat", "lookup"})
-    @DisplayName("lossless two-step and lookup sampling have the autoregressive output distribution, positions 2-7")
-    void losslessTwoStepAndLookupMatchAutoregressive(String decoderName) {
+    @MethodSource("chainSamplers")
+    @DisplayName("lossless chain sampling (two-step, lookup) has the autoregressive output distribution, positions 2-7")
+    void losslessChainSamplingMatchesAutoregressive(String decoderName) {
         ReproModel model = ReproModel.sdsat();
         Decoder decoder = Decoders.create(decoderName, model.model(), model.satId());
-        long seeds = decoderName.equals("sdsat") ? 6_000_000 : 7_000_000;
+        // a seed range per decoder: sdsat's from 6,000,000, the next one's from 7,000,000
+        long seeds = 6_000_000 + 1_000_000L * chainSamplers().indexOf(decoderName);
         Samples lossless = sample(decoder, prompt(model), SamplingMode.LOSSLESS, seeds, samples());
         checkSameDistribution(decoderName + " lossless", reference(model, REFERENCE_SEEDS), lossless);
     }
@@ -275,7 +288,7 @@ class SamplingDistributionTest {
     @DisplayName("lossless tree sampling with top-p 0.8 (and top-k 3) has the autoregressive output distribution")
     void losslessTreeWithTopPMatchesAutoregressive() {
         ReproModel model = ReproModel.sdsat();
-        Decoder tree = Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId());
+        Decoder tree = Decoders.create(SdsatTreeDecoder.NAME, model.model(), model.satId());
         Samples lossless = sample(tree, prompt(model), SamplingMode.LOSSLESS, 8_000_000, samples(), TOP_P);
         checkSameDistribution(
                 "sdsat-tree lossless, top-p " + TOP_P, reference(model, TOP_P_REFERENCE_SEEDS, TOP_P), lossless);
@@ -285,7 +298,8 @@ class SamplingDistributionTest {
     @DisplayName("tree sampling that ignores top-p fails the top-p gate")
     void treeIgnoringTopPFailsTheTopPGate() {
         ReproModel model = ReproModel.sdsat();
-        Decoder ignoring = new Mutants.IgnoresTopP(Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId()));
+        Decoder ignoring =
+                new Mutants.IgnoresTopP(Decoders.create(SdsatTreeDecoder.NAME, model.model(), model.satId()));
         Samples samples = sample(ignoring, prompt(model), SamplingMode.LOSSLESS, 8_000_000, samples(), TOP_P);
         assertThatThrownBy(() ->
                         checkSameDistribution(ignoring.name(), reference(model, TOP_P_REFERENCE_SEEDS, TOP_P), samples))
@@ -298,7 +312,7 @@ class SamplingDistributionTest {
     void paperRuleClaimedLosslessFailsTheGateWithStatedPower() {
         ReproModel model = ReproModel.sdsat();
         Decoder biased = new Mutants.PaperRuleClaimedLossless(
-                Decoders.create(Matrix.TREE_DECODER, model.model(), model.satId()));
+                Decoders.create(SdsatTreeDecoder.NAME, model.model(), model.satId()));
         Samples reference = reference(model, REFERENCE_SEEDS);
         Samples paper = sample(biased, prompt(model), SamplingMode.LOSSLESS, 9_000_000, samples());
         assertThatThrownBy(() -> checkSameDistribution(biased.name(), reference, paper))

@@ -1,12 +1,13 @@
 package io.github.sdsat.repro.support;
 
+import io.github.sdsat.decode.DecoderRegistry;
+import io.github.sdsat.decode.DecoderSpec;
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
+import io.github.sdsat.decode.SdsatTwoStepDecoder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The deterministic count gates of the speed suite, shared by the gates and by the tests of the gates (which feed
@@ -15,20 +16,11 @@ import java.util.Set;
  * counts are exact, so these gates are tight; each throws an {@link AssertionError} that names the decoder, k, the
  * prompt or the threshold, and what broke.
  *
- * <p>The per-decoder structure is written down here from each algorithm (docs/DESIGN.md), not read from the runtime,
- * so that a decoder which drafts or passes differently from its algorithm fails.
+ * <p>The per-decoder structure (passes per loop, drafts per loop) is each decoder's {@link DecoderRegistry} entry:
+ * a statement of its algorithm (docs/DESIGN.md) that the decoder classes do not read, so a decoder which drafts or
+ * passes differently from its entry fails, and a decoder added to the registry is gated without a table here.
  */
 public final class CountGates {
-    /** Decoders whose every verification covers the whole SAT block or tree depth: exactly k drafts. */
-    private static final Set<String> DRAFTS_EXACTLY_K = Set.of("sdsat", "sdsat-single-pass", "sdsat-tree");
-    /** Decoders whose drafts come from the context (lookup) or a chain cut short: at most k per loop. */
-    private static final Set<String> DRAFTS_AT_MOST_K = Set.of("lookup", "sdsat-chain", "sdsat-lookup");
-    /**
-     * Forward passes per loop: a draft pass and a verify pass for the two-step and tree decoders, one pass for the
-     * single-pass, lookup and chain decoders. The prefill is one more pass.
-     */
-    private static final Map<String, Integer> PASSES_PER_LOOP = Map.of(
-            "sdsat", 2, "sdsat-tree", 2, "sdsat-single-pass", 1, "lookup", 1, "sdsat-chain", 1, "sdsat-lookup", 1);
     /** Absolute margin under each measured accepted-per-loop rate: counts are exact, this absorbs a float tie. */
     public static final double ACCEPTED_MARGIN = 0.02;
     /** Absolute margin under each measured tokens-per-pass value (the same rule). */
@@ -64,11 +56,6 @@ public final class CountGates {
     }
 
     private CountGates() {}
-
-    /** Decoders whose drafting and passes this class knows; a new decoder must be added here with its structure. */
-    public static Set<String> knownDecoders() {
-        return PASSES_PER_LOOP.keySet();
-    }
 
     /** Total new tokens / total forward passes (prefill counted). */
     public static double tokensPerPass(List<GenerationResult> results) {
@@ -114,7 +101,7 @@ public final class CountGates {
                 s.loops(),
                 s.draftedTokens(),
                 s.acceptedTokens());
-        if (decoder.equals("sdsat")) {
+        if (decoder.equals(SdsatTwoStepDecoder.NAME)) {
             // The two-step loop feeds the last token and k SAT tokens, then the last token and k drafts: every decode
             // pass has k + 1 new tokens. These widths come from the model boundary (MeteredRun), not the decoder.
             long[] widths = s.decodePassesByWidth();
@@ -130,7 +117,8 @@ public final class CountGates {
             throw new AssertionError(where + ": accepted counts for " + s.acceptedPerPosition().length
                     + " draft positions, expected k = " + k + ": the decoder does not draft k tokens per loop");
         }
-        if (DRAFTS_EXACTLY_K.contains(decoder)) {
+        DecoderSpec.Drafts drafts = spec(decoder).drafts();
+        if (drafts == DecoderSpec.Drafts.EXACTLY_K) {
             long low = (long) k * Math.max(0, s.loops() - 1);
             long high = (long) k * s.loops();
             if (s.draftedTokens() < low || s.draftedTokens() > high || s.draftedTokens() % k != 0) {
@@ -139,12 +127,12 @@ public final class CountGates {
                         + String.format(Locale.ROOT, "%.2f", (double) s.draftedTokens() / Math.max(1, s.loops()))
                         + " per loop instead of k = " + k + " (drafts capped or skipped)");
             }
-        } else if (DRAFTS_AT_MOST_K.contains(decoder)) {
+        } else if (drafts == DecoderSpec.Drafts.AT_MOST_K) {
             if (s.draftedTokens() > (long) k * s.loops()) {
                 throw new AssertionError(where + ": more than k = " + k + " drafts per loop");
             }
-        } else {
-            throw new AssertionError(decoder + " has no drafting rule in CountGates: add it with its algorithm");
+        } else if (s.draftedTokens() != 0) {
+            throw new AssertionError(where + ": drafted tokens, but its registry entry drafts none");
         }
         if (Arrays.stream(s.acceptedPerPosition()).sum() != s.acceptedTokens()) {
             throw new AssertionError(where + ": accepted per position " + Arrays.toString(s.acceptedPerPosition())
@@ -161,14 +149,11 @@ public final class CountGates {
 
     /**
      * Fails when a generation's forward passes differ from its decoder's algorithm: the prefill plus
-     * {@link #PASSES_PER_LOOP} per loop (a two-pass loop may end after its draft pass); and when a loop emitted more
-     * tokens than its passes can decide (per loop at most the passes' own tokens plus the accepted drafts).
+     * its registry entry's passes per loop (a two-pass loop may end after its draft pass); and when a loop emitted
+     * more tokens than its passes can decide (per loop at most the passes' own tokens plus the accepted drafts).
      */
     public static void checkPassesPerLoop(String decoder, int k, String promptId, GenerationStats s) {
-        Integer perLoop = PASSES_PER_LOOP.get(decoder);
-        if (perLoop == null) {
-            throw new AssertionError(decoder + " has no pass rule in CountGates: add it with its algorithm");
-        }
+        int perLoop = spec(decoder).passesPerLoop();
         int high = 1 + perLoop * s.loops();
         int low = high - (perLoop - 1);
         String where = String.format(
@@ -268,6 +253,13 @@ public final class CountGates {
                     key + " position " + (j + 1), value[j], measured[j] - ACCEPTED_MARGIN, ACCEPTED_MARGIN);
         }
         return value;
+    }
+
+    /** The registry entry of a decoder under test; a decoder without one cannot be gated. */
+    private static DecoderSpec spec(String decoder) {
+        return DecoderRegistry.find(decoder)
+                .orElseThrow(() -> new AssertionError(
+                        decoder + " has no DecoderRegistry entry, so no pass or drafting rule: add one"));
     }
 
     public static String format(double[] values) {
