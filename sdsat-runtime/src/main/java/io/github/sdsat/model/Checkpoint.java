@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * listed by {@code model.safetensors.index.json}. Headers are read and validated on open; tensor data is
  * memory-mapped per tensor on request. Closing releases the files.
  */
-public final class Checkpoint implements WeightSource, AutoCloseable {
+public final class Checkpoint implements WeightSource, TensorBytes, AutoCloseable {
 
     public static final String CONFIG_FILE = "config.json";
     public static final String SINGLE_WEIGHTS_FILE = "model.safetensors";
@@ -171,6 +171,7 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
     }
 
     /** Dtype, shape and file of a tensor; throws naming the file(s) searched when it is missing. */
+    @Override
     public TensorInfo info(String name) {
         SafetensorsFile file = fileOfTensor.get(name);
         if (file == null) {
@@ -186,6 +187,15 @@ public final class Checkpoint implements WeightSource, AutoCloseable {
             throw missing(name);
         }
         return file.read(file.info(name), expectedShape);
+    }
+
+    @Override
+    public void readBytes(TensorInfo info, long offset, java.nio.ByteBuffer target) {
+        SafetensorsFile file = fileOfTensor.get(info.name());
+        if (file == null) {
+            throw missing(info.name());
+        }
+        file.readBytes(info, offset, target);
     }
 
     private SdsatException missing(String name) {

@@ -1,10 +1,17 @@
 package io.github.sdsat.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * The Llama forward pass in plain Java arrays for the CPU: the same math as {@link LlamaModel}'s DJL pass (folded
- * weights, rotate-half RoPE, additive masks over cache slots), logits equal to it to float rounding.
+ * The Llama forward pass in plain Java arrays for the CPU: the same math as {@link LlamaModel}'s DJL pass (rotate-half
+ * RoPE, additive masks over cache slots), logits equal to it to float rounding.
+ *
+ * <p>Nothing is folded into the weights here (the DJL pass folds, {@link FoldedWeights}): the RMSNorm gains multiply
+ * the normalized activations and 1/sqrt(head_dim) multiplies the queries after their projection. Why: the weights are
+ * used exactly as stored ({@link CheckpointPacker}), so bfloat16 weights are never re-rounded and a bfloat16 model
+ * gives bit for bit the logits of the same values stored as float32.
  *
  * <p>Why: on a CPU the DJL pass is bound by per-op overhead (about 140 JNI calls per pass) and by PyTorch's
  * matrix-multiply path, which repacks the weights on every call from two rows on, so a 2-token pass costs about two
@@ -18,14 +25,24 @@ final class CpuForward implements AutoCloseable {
     private final LlamaConfig config;
     private final CpuKernels kernels;
     private final CpuWorkers workers;
-    /** [vocab, hidden] row-major: the embedding table is read by row, never multiplied. */
+    /** [vocab, hidden] row-major float32, or null: the embedding table is read by row, never multiplied. */
     private final float[] embed;
+    /** [vocab, hidden] row-major bfloat16 bits when the table is stored so (else null); a row is widened on gather. */
+    private final short[] embedHalves;
 
     private final PackedMatrix[] qkv;
     private final PackedMatrix[] o;
     private final PackedMatrix[] gateUp;
     private final PackedMatrix[] down;
     private final PackedMatrix lmHead;
+    /** [layers][hidden] RMSNorm gains before attention and before the MLP; [hidden] before the LM head. */
+    private final float[][] inputNorm;
+
+    private final float[][] postNorm;
+    private final float[] finalNorm;
+    /** 1/sqrt(head_dim), in float as the DJL pass folds it: multiplies every query after its projection. */
+    private final float queryScale;
+
     private final float epsilon;
     /** RoPE inverse frequencies θ^(-2j/headDim), j < headDim/2, in double as the DJL path computes its tables. */
     private final double[] inverseFrequencies;
@@ -51,24 +68,20 @@ final class CpuForward implements AutoCloseable {
     private int[] slotsFrom = new int[0]; // [>= n]
     private int[] slotsCount = new int[0]; // [>= n]
 
-    private CpuForward(
-            LlamaConfig config,
-            CpuKernels kernels,
-            int threads,
-            float[] embed,
-            PackedMatrix[] qkv,
-            PackedMatrix[] o,
-            PackedMatrix[] gateUp,
-            PackedMatrix[] down,
-            PackedMatrix lmHead) {
+    private CpuForward(LlamaConfig config, CpuKernels kernels, int threads, CheckpointPacker.Packed w) {
         this.config = config;
         this.kernels = kernels;
-        this.embed = embed;
-        this.qkv = qkv;
-        this.o = o;
-        this.gateUp = gateUp;
-        this.down = down;
-        this.lmHead = lmHead;
+        this.embed = w.embed;
+        this.embedHalves = w.embedHalves;
+        this.qkv = w.qkv;
+        this.o = w.o;
+        this.gateUp = w.gateUp;
+        this.down = w.down;
+        this.lmHead = w.lmHead;
+        this.inputNorm = w.inputNorm;
+        this.postNorm = w.postNorm;
+        this.finalNorm = w.finalNorm;
+        this.queryScale = (float) (1.0 / Math.sqrt(config.headDim()));
         this.epsilon = (float) config.rmsNormEps();
         int half = config.headDim() / 2;
         this.inverseFrequencies = new double[half];
@@ -78,33 +91,20 @@ final class CpuForward implements AutoCloseable {
         this.workers = new CpuWorkers(threads);
     }
 
-    /** Copies the folded weights (float32, CPU) into packed Java arrays; the caller may close them afterwards. */
-    static CpuForward fromFolded(LlamaConfig c, FoldedWeights w, CpuKernels kernels, int threads) {
-        int layers = c.numLayers();
-        int tile = kernels.tileWidth();
-        int hidden = c.hiddenSize();
-        int qkvRows = (c.numHeads() + 2 * c.numKvHeads()) * c.headDim();
-        PackedMatrix[] qkv = new PackedMatrix[layers];
-        PackedMatrix[] o = new PackedMatrix[layers];
-        PackedMatrix[] gateUp = new PackedMatrix[layers];
-        PackedMatrix[] down = new PackedMatrix[layers];
-        for (int l = 0; l < layers; l++) {
-            qkv[l] = PackedMatrix.pack(w.qkv[l].toFloatArray(), qkvRows, hidden, tile);
-            o[l] = PackedMatrix.pack(w.o[l].toFloatArray(), hidden, c.attentionSize(), tile);
-            gateUp[l] = PackedMatrix.pack(w.gateUp[l].toFloatArray(), 2 * c.intermediateSize(), hidden, tile);
-            down[l] = PackedMatrix.pack(w.down[l].toFloatArray(), hidden, c.intermediateSize(), tile);
+    /** The pass on weights packed by {@link CheckpointPacker} (kept, not copied). */
+    static CpuForward fromPacked(LlamaConfig c, CheckpointPacker.Packed w, CpuKernels kernels, int threads) {
+        List<PackedMatrix> matrices = new ArrayList<>(List.of(w.lmHead));
+        for (int l = 0; l < c.numLayers(); l++) {
+            matrices.addAll(List.of(w.qkv[l], w.o[l], w.gateUp[l], w.down[l]));
         }
-        PackedMatrix head = PackedMatrix.pack(w.lmHead.toFloatArray(), c.vocabSize(), hidden, tile);
         CpuKernels.warmUp(kernels);
-        CpuForward forward = new CpuForward(c, kernels, threads, w.embed.toFloatArray(), qkv, o, gateUp, down, head);
+        if (matrices.stream().anyMatch(m -> m.halves != null)) {
+            CpuKernels.warmUpHalves(kernels);
+        }
+        CpuForward forward = new CpuForward(c, kernels, threads, w);
         // Weights of more than twice the last-level cache stream from DRAM on every pass (PackedMatrix).
         boolean streamed = forward.weightBytesPerPass() > 2 * lastLevelCacheBytes();
-        for (int l = 0; l < layers; l++) {
-            for (PackedMatrix m : new PackedMatrix[] {qkv[l], o[l], gateUp[l], down[l]}) {
-                m.streamedFromMemory = streamed;
-            }
-        }
-        head.streamedFromMemory = streamed;
+        matrices.forEach(m -> m.streamedFromMemory = streamed);
         return forward;
     }
 
@@ -125,10 +125,23 @@ final class CpuForward implements AutoCloseable {
 
     String describe() {
         return "java " + kernels.name() + ", " + workers.threads() + " thread" + (workers.threads() > 1 ? "s" : "")
-                + (lmHead.streamedFromMemory ? ", weights streamed from memory" : "");
+                + (lmHead.streamedFromMemory ? ", weights streamed from memory" : "")
+                + (storedInBfloat16() ? ", bfloat16 weights" : "");
     }
 
-    /** Bytes of weights one pass streams (every linear layer and the LM head; the embedding rows are negligible). */
+    /** Whether any matrix of the pass is stored in bfloat16 (reports say so: the bytes per pass halve). */
+    private boolean storedInBfloat16() {
+        boolean any = lmHead.halves != null;
+        for (int l = 0; l < qkv.length; l++) {
+            any |= qkv[l].halves != null || o[l].halves != null || gateUp[l].halves != null || down[l].halves != null;
+        }
+        return any;
+    }
+
+    /**
+     * Bytes of weights one pass streams (every linear layer and the LM head, 2 bytes per bfloat16 weight and 4 per
+     * float32 one, tiles padded; the embedding rows are negligible).
+     */
     long weightBytesPerPass() {
         long bytes = lmHead.bytes();
         for (int l = 0; l < qkv.length; l++) {
@@ -157,13 +170,13 @@ final class CpuForward implements AutoCloseable {
         int inter = config.intermediateSize();
         int maxPosition = 0;
         for (int i = 0; i < n; i++) {
-            System.arraycopy(embed, (int) tokens[i] * hidden, x, i * hidden, hidden);
+            gatherEmbedding((int) tokens[i], x, i * hidden);
             maxPosition = (int) Math.max(maxPosition, positions[i]);
         }
         ensureRope(maxPosition + 1);
         for (int layer = 0; layer < qkv.length; layer++) {
             // --- attention ---
-            rmsNormalize(x, 0, normed, n, hidden);
+            rmsNormalize(x, 0, normed, n, hidden, inputNorm[layer]);
             matmul(normed, n, qkv[layer], qkvOut);
             int qkvStride = qkv[layer].paddedOut();
             float[] keys = cache.keyRows[layer];
@@ -171,6 +184,7 @@ final class CpuForward implements AutoCloseable {
             int kvRow = kvHeads * headDim;
             for (int i = 0; i < n; i++) {
                 int row = i * qkvStride;
+                scale(qkvOut, row, heads * headDim, queryScale); // the queries' 1/sqrt(head_dim), not folded
                 for (int h = 0; h < heads + kvHeads; h++) {
                     rotate(qkvOut, row + h * headDim, (int) positions[i]);
                 }
@@ -181,7 +195,7 @@ final class CpuForward implements AutoCloseable {
             matmul(attention, n, o[layer], projected);
             addInto(x, projected, n, hidden, o[layer].paddedOut());
             // --- MLP: down(silu(gate) * up) ---
-            rmsNormalize(x, 0, normed, n, hidden);
+            rmsNormalize(x, 0, normed, n, hidden, postNorm[layer]);
             matmul(normed, n, gateUp[layer], gateUpOut);
             int guStride = gateUp[layer].paddedOut();
             for (int i = 0; i < n; i++) {
@@ -192,7 +206,7 @@ final class CpuForward implements AutoCloseable {
         }
         cache.advance(n);
         int rows = n - logitsFrom;
-        rmsNormalize(x, logitsFrom * hidden, normed, rows, hidden);
+        rmsNormalize(x, logitsFrom * hidden, normed, rows, hidden, finalNorm);
         matmul(normed, rows, lmHead, logitsPadded);
         int vocab = config.vocabSize();
         int stride = lmHead.paddedOut();
@@ -335,10 +349,10 @@ final class CpuForward implements AutoCloseable {
     }
 
     /**
-     * HF's LlamaRMSNorm without its weight (folded into the next linear): x / sqrt(mean(x²) + eps), for {@code rows}
-     * rows of {@code in} from offset {@code inOff} into {@code out} from 0.
+     * HF's LlamaRMSNorm: gain ⊙ (x / sqrt(mean(x²) + eps)), for {@code rows} rows of {@code in} from offset {@code
+     * inOff} into {@code out} from 0. The gain multiplies the activations here, not the next linear's weights.
      */
-    private void rmsNormalize(float[] in, int inOff, float[] out, int rows, int width) {
+    private void rmsNormalize(float[] in, int inOff, float[] out, int rows, int width, float[] gain) {
         for (int r = 0; r < rows; r++) {
             int from = inOff + r * width;
             double squares = 0;
@@ -348,8 +362,28 @@ final class CpuForward implements AutoCloseable {
             }
             float rms = (float) Math.sqrt((float) (squares / width) + epsilon);
             for (int i = 0; i < width; i++) {
-                out[r * width + i] = in[from + i] / rms;
+                out[r * width + i] = (in[from + i] / rms) * gain[i];
             }
+        }
+    }
+
+    /** Row {@code token} of the embedding table into {@code out[outOff ..]}, widened when stored in bfloat16. */
+    private void gatherEmbedding(int token, float[] out, int outOff) {
+        int hidden = config.hiddenSize();
+        if (embed != null) {
+            System.arraycopy(embed, token * hidden, out, outOff, hidden);
+            return;
+        }
+        int from = token * hidden;
+        for (int i = 0; i < hidden; i++) {
+            out[outOff + i] = Float.intBitsToFloat(embedHalves[from + i] << 16);
+        }
+    }
+
+    /** v[off, off + n) *= factor. */
+    private static void scale(float[] v, int off, int n, float factor) {
+        for (int i = off; i < off + n; i++) {
+            v[i] *= factor;
         }
     }
 

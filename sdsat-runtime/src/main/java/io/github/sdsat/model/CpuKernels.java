@@ -112,11 +112,35 @@ interface CpuKernels {
         }
     }
 
+    /**
+     * {@link #warmUp} for the matrix product on bfloat16 weights ({@link Bf16VectorTiles}), once per JVM: run only
+     * when a model has such weights, so that float32 models do not pay for it.
+     */
+    static void warmUpHalves(CpuKernels kernels) {
+        synchronized (Holder.class) {
+            if (Holder.warmHalves.contains(kernels.getClass())) {
+                return;
+            }
+            int in = 64;
+            PackedMatrix w = PackedMatrix.allocate(2 * kernels.tileWidth(), in, kernels.tileWidth(), true);
+            float[] x = new float[8 * in];
+            float[] y = new float[8 * w.paddedOut()];
+            for (int iteration = 0; iteration < 1500; iteration++) {
+                for (int rows = 1; rows <= 8; rows++) { // every block kernel and remainder
+                    kernels.matmul(x, rows, w, y, 0, w.tiles);
+                }
+            }
+            Holder.warmHalves.add(kernels.getClass());
+        }
+    }
+
     /** Why: loading the vector class in a JVM without the module would throw NoClassDefFoundError. */
     final class Holder {
         static final CpuKernels BEST = choose();
         /** Kernel classes already warmed up in this JVM. */
         static final java.util.Set<Class<?>> warm = new java.util.HashSet<>();
+        /** Kernel classes whose bfloat16 matrix product is warmed up in this JVM. */
+        static final java.util.Set<Class<?>> warmHalves = new java.util.HashSet<>();
 
         private Holder() {}
 

@@ -14,6 +14,9 @@ import ai.djl.ndarray.types.DataType;
  * multiplies the query rows, so the forward pass saves one op per norm and one per attention, and Q, K, V (and
  * gate, up) run as one fused linear each. The math is exactly HF Llama's (W·diag(g) x = W (g ⊙ x)). Training
  * re-folds every step inside the gradient recorder, so gradients reach the raw HF tensors.
+ *
+ * <p>The DJL pass only: the Java CPU pass applies the gains and the query scale to activations instead, so that
+ * half-precision weights are used exactly as stored ({@link CheckpointPacker}).
  */
 public final class FoldedWeights implements AutoCloseable {
     /** Per layer: fused [q;k;v] rows times input-norm weight, o_proj, fused [gate;up] times post-norm weight, down. */

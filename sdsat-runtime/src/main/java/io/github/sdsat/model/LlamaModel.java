@@ -16,8 +16,9 @@ import java.util.Map;
  *
  * <p>{@link #forward} takes explicit positions and an optional additive attention mask over (cached + new) tokens,
  * because speculative decoding feeds non-consecutive positions (draft trees) and non-causal masks (SAT blocks).
- * Two passes behind one interface: the runtime's Java CPU pass ({@link CpuForward}, CPU float32) and the DJL graph
- * ({@link DjlForward}: GPU, float16, {@code -Dsdsat.cpuKernels=djl}); training uses {@link DjlForward} alone.
+ * Two passes behind one interface: the runtime's Java CPU pass ({@link CpuForward}, CPU, float32 arithmetic on weights
+ * kept as stored: float32, or bfloat16 at 2 bytes per weight; {@link CheckpointPacker}) and the DJL graph ({@link
+ * DjlForward}: GPU, float16, {@code -Dsdsat.cpuKernels=djl}); training uses {@link DjlForward} alone.
  */
 public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;
@@ -91,16 +92,18 @@ public final class LlamaModel implements AutoCloseable {
         Engine engine = Engine.getEngine("PyTorch");
         NDManager manager = engine.newBaseManager(device);
         try {
+            if (kernels != null) {
+                // The Java pass packs the stored tensors itself, in their own precision, without DJL and without
+                // folding (CheckpointPacker): nothing of the weights passes through float32 NDArrays.
+                CheckpointPacker.Packed packed = CheckpointPacker.pack(config, source, kernels.tileWidth());
+                CpuForward cpu = CpuForward.fromPacked(config, packed, kernels, threads);
+                return new LlamaModel(config, manager, device, dtype, null, cpu);
+            }
             JniUtils.setGradMode(false);
             try (LlamaParameters params = LlamaParameters.load(config, source, manager)) {
                 FoldedWeights folded = FoldedWeights.fold(params, manager.newSubManager(), device, dtype)
                         .ownAll();
-                if (kernels == null) {
-                    return new LlamaModel(config, manager, device, dtype, folded);
-                }
-                CpuForward cpu = CpuForward.fromFolded(config, folded, kernels, threads);
-                folded.close(); // the Java pass keeps its own packed copy: no second copy of the weights
-                return new LlamaModel(config, manager, device, dtype, null, cpu);
+                return new LlamaModel(config, manager, device, dtype, folded);
             }
         } catch (RuntimeException e) {
             manager.close();
@@ -191,7 +194,8 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Bytes of weights a pass reads, for the roofline and the achieved bandwidth: the Java pass's packed matrices, or
+     * Bytes of weights a pass reads, for the roofline and the achieved bandwidth: the Java pass's packed matrices (2
+     * bytes per bfloat16 weight, 4 per float32 or float16-widened one), or
      * on the DJL pass every tensor of the checkpoint once in the compute dtype, the embedding table counted as the
      * LM head (a pass reads only the embedding rows of its tokens).
      */

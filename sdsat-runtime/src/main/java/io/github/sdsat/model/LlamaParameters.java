@@ -14,8 +14,9 @@ import java.util.Random;
 /**
  * The raw Hugging Face tensors of a Llama model, by their HF names, as float32 NDArrays.
  *
- * <p>This is what a checkpoint stores and what training updates. Inference runs on {@link FoldedWeights}, which
- * are derived from these by differentiable ops, so one forward pass serves both.
+ * <p>This is what a checkpoint stores and what training updates. The DJL pass runs on {@link FoldedWeights}, which
+ * are derived from these by differentiable ops, so one forward pass serves both. The Java CPU pass does not use
+ * these: it packs the stored tensors itself, in their own precision ({@link CheckpointPacker}).
  */
 public final class LlamaParameters implements AutoCloseable {
     private final LlamaConfig config;

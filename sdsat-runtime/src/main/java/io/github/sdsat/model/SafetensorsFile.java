@@ -31,7 +31,7 @@ import java.util.Map;
  * <p>The header is read and checked when the file is opened; tensor data is memory-mapped per tensor when asked
  * for, with long offsets throughout, so files larger than 2 GiB (7B shards) work.
  */
-public final class SafetensorsFile implements WeightSource, AutoCloseable {
+public final class SafetensorsFile implements WeightSource, TensorBytes, AutoCloseable {
 
     /** The safetensors format's own limit on the header size; larger values mean a corrupt or foreign file. */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
@@ -283,6 +283,7 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
     }
 
     /** Where the tensor lives; throws naming the file when it has no such tensor. */
+    @Override
     public TensorInfo info(String name) {
         TensorInfo info = tensors.get(name);
         if (info == null) {
@@ -339,6 +340,35 @@ public final class SafetensorsFile implements WeightSource, AutoCloseable {
                 case BF16 -> widen(mapped.asShortBuffer(), floats, true);
             }
             return floats;
+        } catch (IOException e) {
+            throw new SdsatException("cannot read tensor '" + info.name() + "' from " + file + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void readBytes(TensorInfo info, long offset, ByteBuffer target) {
+        if (closed) {
+            throw new IllegalStateException(file + " is closed; read tensors before closing the checkpoint");
+        }
+        if (!info.file().equals(file) || !info.equals(tensors.get(info.name()))) {
+            throw new IllegalArgumentException("tensor " + info + " is not one of " + this);
+        }
+        int length = target.remaining();
+        if (offset < 0 || offset + length > info.byteLength()) {
+            throw new IllegalArgumentException("bytes [" + offset + ", " + (offset + length) + ") are outside tensor '"
+                    + info.name() + "' (" + info.byteLength() + " bytes)");
+        }
+        try {
+            long at = info.fileOffset() + offset;
+            while (target.hasRemaining()) {
+                int read = channel.read(target, at);
+                if (read < 0) {
+                    throw new SdsatException("tensor '" + info.name() + "' in " + file + " ends at byte "
+                            + (info.fileOffset() + info.byteLength()) + " but the file ends at byte " + at
+                            + ": it was truncated after it was opened; fetch it again");
+                }
+                at += read;
+            }
         } catch (IOException e) {
             throw new SdsatException("cannot read tensor '" + info.name() + "' from " + file + ": " + e, e);
         }

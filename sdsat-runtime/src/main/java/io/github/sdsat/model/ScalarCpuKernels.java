@@ -16,6 +16,10 @@ final class ScalarCpuKernels implements CpuKernels {
 
     @Override
     public void matmul(float[] x, int rows, PackedMatrix w, float[] y, int fromTile, int toTile) {
+        if (w.halves != null) {
+            matmulHalves(x, rows, w, y, fromTile, toTile);
+            return;
+        }
         int in = w.in;
         int stride = w.paddedOut();
         float[] acc = new float[TILE];
@@ -28,6 +32,27 @@ final class ScalarCpuKernels implements CpuKernels {
                     int wi = base + i * TILE;
                     for (int c = 0; c < TILE; c++) {
                         acc[c] += w.data[wi + c] * xi;
+                    }
+                }
+                System.arraycopy(acc, 0, y, r * stride + t * TILE, TILE);
+            }
+        }
+    }
+
+    /** The float32 loop above on bfloat16 weights, each widened exactly (its bits into the high half) when read. */
+    private static void matmulHalves(float[] x, int rows, PackedMatrix w, float[] y, int fromTile, int toTile) {
+        int in = w.in;
+        int stride = w.paddedOut();
+        float[] acc = new float[TILE];
+        for (int t = fromTile; t < toTile; t++) {
+            int base = t * in * TILE;
+            for (int r = 0; r < rows; r++) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int i = 0; i < in; i++) {
+                    float xi = x[r * in + i];
+                    int wi = base + i * TILE;
+                    for (int c = 0; c < TILE; c++) {
+                        acc[c] += Float.intBitsToFloat(w.halves[wi + c] << 16) * xi;
                     }
                 }
                 System.arraycopy(acc, 0, y, r * stride + t * TILE, TILE);

@@ -36,6 +36,10 @@ final class VectorCpuKernels implements CpuKernels {
         if (w.tileWidth != TILE) {
             throw new IllegalStateException("Matrix packed for tiles of " + w.tileWidth + ", kernels need " + TILE);
         }
+        if (w.halves != null) {
+            Bf16VectorTiles.matmul(x, rows, w, y, fromTile, toTile); // bfloat16 weights: same plan, same arithmetic
+            return;
+        }
         int in = w.in;
         int stride = w.paddedOut();
         float[] data = w.data;
