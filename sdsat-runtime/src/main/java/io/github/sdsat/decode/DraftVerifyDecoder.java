@@ -72,9 +72,6 @@ public final class DraftVerifyDecoder extends AbstractDecoder {
         counters.prefillDone();
         int n = prompt.length; // position of t, whose KV is not yet computed
         long[] drafts = new long[k];
-        // Point-mass proposals for verifyChain: row i [vocab] is allocated when draft i is first verified, then
-        // reused (set before, cleared after each verification).
-        double[][] pointMasses = new double[k][];
         // Emit first, then compute: a pass happens only if generation goes on (no token too many).
         while (out.emit(t)) {
             drafter.commit(t);
@@ -104,17 +101,8 @@ public final class DraftVerifyDecoder extends AbstractDecoder {
                 next = best[accepted];
             } else {
                 float[] logits = passes.logits(cache, input, positions, null, 0);
-                for (int i = 0; i < c; i++) {
-                    if (pointMasses[i] == null) {
-                        pointMasses[i] = new double[vocab];
-                    }
-                    pointMasses[i][(int) drafts[i]] = 1.0;
-                }
                 SpeculativeSampling.ChainOutcome outcome = SpeculativeSampling.verifyChain(
-                        Arrays.copyOf(drafts, c), pointMasses, logits, vocab, config, random);
-                for (int i = 0; i < c; i++) {
-                    pointMasses[i][(int) drafts[i]] = 0.0;
-                }
+                        Arrays.copyOf(drafts, c), null, logits, vocab, config, random); // point masses
                 accepted = outcome.accepted();
                 next = outcome.next();
             }
