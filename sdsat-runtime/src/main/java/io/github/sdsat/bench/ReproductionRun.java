@@ -11,7 +11,7 @@ import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.DraftVerifyDecoder;
 import io.github.sdsat.decode.SdsatSinglePassDecoder;
 import io.github.sdsat.decode.SdsatTreeDecoder;
-import io.github.sdsat.decode.SdsatTwoStepDecoder;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import io.github.sdsat.gate.BaselineComparison;
 import io.github.sdsat.gate.RunGates;
 import io.github.sdsat.model.LoadedModel;
@@ -45,7 +45,7 @@ public final class ReproductionRun {
      * lookup, no draft pass) is the yardstick for SDSAT's drafts: its rows cost one pass per loop.
      */
     public static final String DEFAULT_DECODER =
-            SdsatTwoStepDecoder.NAME + "," + SdsatSinglePassDecoder.NAME + "," + DraftVerifyDecoder.LOOKUP;
+            SdsatTwoStepDrafter.NAME + "," + SdsatSinglePassDecoder.NAME + "," + DraftVerifyDecoder.LOOKUP;
 
     /** Receives progress while a run goes on (the Maven goal logs it). Called on the running thread. */
     public interface Listener {

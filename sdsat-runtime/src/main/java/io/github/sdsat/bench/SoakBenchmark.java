@@ -7,7 +7,7 @@ import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.SamplingMode;
-import io.github.sdsat.decode.SdsatTwoStepDecoder;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.EmbeddedModels;
@@ -106,7 +106,7 @@ public final class SoakBenchmark {
         for (Task task : HumanEval.completionTasks()) {
             prompts.add(encoder.encode(task));
         }
-        Decoder decoder = Decoders.create(SdsatTwoStepDecoder.NAME, loaded.model(), loaded.satToken());
+        Decoder decoder = Decoders.create(SdsatTwoStepDrafter.NAME, loaded.model(), loaded.satToken());
         List<Sample> samples = new ArrayList<>();
         samples.add(sample(loaded, 0));
         for (int g = 1; g <= greedy + sampled; g++) {

@@ -52,7 +52,7 @@ public final class DecoderRegistry {
                     KRange.ignored(),
                     (model, sat) -> new AutoregressiveDecoder(model)),
             new DecoderSpec(
-                    SdsatTwoStepDecoder.NAME, USES_SAT, SAMPLES, 2, EXACTLY_K, SAT_TOKENS, SdsatTwoStepDecoder::new),
+                    SdsatTwoStepDrafter.NAME, USES_SAT, SAMPLES, 2, EXACTLY_K, SAT_TOKENS, DraftVerifyDecoder::twoStep),
             new DecoderSpec(
                     SdsatSinglePassDecoder.NAME,
                     USES_SAT,
@@ -71,15 +71,15 @@ public final class DecoderRegistry {
                     DRAFT_TOKENS,
                     (model, sat) -> DraftVerifyDecoder.lookup(model)),
             new DecoderSpec(
-                    SdsatChainDecoder.NAME, USES_SAT, GREEDY_ONLY, 1, AT_MOST_K, CHAIN, SdsatChainDecoder::chain),
+                    SdsatChainDrafter.NAME, USES_SAT, GREEDY_ONLY, 1, AT_MOST_K, CHAIN, DraftVerifyDecoder::chain),
             new DecoderSpec(
-                    SdsatChainDecoder.LOOKUP_NAME,
+                    SdsatChainDrafter.LOOKUP_NAME,
                     USES_SAT,
                     GREEDY_ONLY,
                     1,
                     AT_MOST_K,
                     CHAIN,
-                    SdsatChainDecoder::withLookup));
+                    DraftVerifyDecoder::chainWithLookup));
 
     /**
      * Benchmark-only decoders ({@link Decoders#oracle}, {@link Decoders#oracleTwoStep}): not among {@link #names()},
@@ -95,13 +95,13 @@ public final class DecoderRegistry {
                     DRAFT_TOKENS,
                     needsReference(DraftVerifyDecoder.ORACLE, "Decoders.oracle")),
             new DecoderSpec(
-                    SdsatTwoStepDecoder.ORACLE_NAME,
+                    SdsatTwoStepDrafter.ORACLE_NAME,
                     NO_SAT,
                     GREEDY_ONLY,
                     2,
                     EXACTLY_K,
                     SAT_TOKENS,
-                    needsReference(SdsatTwoStepDecoder.ORACLE_NAME, "Decoders.oracleTwoStep")));
+                    needsReference(SdsatTwoStepDrafter.ORACLE_NAME, "Decoders.oracleTwoStep")));
 
     /** The decoders of {@code sdsat.decoder}, baseline first. */
     public static List<DecoderSpec> all() {

@@ -40,7 +40,8 @@ public final class Decoders {
      */
     public static Decoder oracle(LlamaModel model, long[] referenceOutput) {
         long[] reference = checkedReference(model, referenceOutput, DraftVerifyDecoder.ORACLE);
-        return new DraftVerifyDecoder(model, DraftVerifyDecoder.ORACLE, config -> new OracleDrafter(reference));
+        return new DraftVerifyDecoder(
+                model, DraftVerifyDecoder.ORACLE, DraftVerifyDecoder.NO_SAT, config -> new OracleDrafter(reference));
     }
 
     /**
@@ -53,8 +54,9 @@ public final class Decoders {
      * @param referenceOutput output ids to draft from, e.g. a previous {@code ar} run's {@code outputIds()}
      */
     public static Decoder oracleTwoStep(LlamaModel model, long[] referenceOutput) {
-        long[] reference = checkedReference(model, referenceOutput, SdsatTwoStepDecoder.ORACLE_NAME);
-        return new SdsatTwoStepDecoder(model, 0, reference);
+        long[] reference = checkedReference(model, referenceOutput, SdsatTwoStepDrafter.ORACLE_NAME);
+        return new DraftVerifyDecoder(
+                model, SdsatTwoStepDrafter.ORACLE_NAME, 0, config -> new SdsatTwoStepDrafter(config.k(), reference));
     }
 
     private static long[] checkedReference(LlamaModel model, long[] referenceOutput, String decoder) {

@@ -1,17 +1,14 @@
 package io.github.sdsat.decode;
 
 /**
- * Proposes draft tokens from the committed context (prompt + output so far) without a forward pass of its own, as
- * vLLM's proposers and Hugging Face's candidate generators do. {@link DraftVerifyDecoder} verifies the proposals in
- * one pass per loop.
+ * Proposes the drafts of each pass of {@link DraftVerifyDecoder}'s one verify loop, as vLLM's proposers and Hugging
+ * Face's candidate generators do: prompt lookup ({@link NgramIndex}), the oracle ({@link OracleDrafter}), SDSAT's
+ * two-step scheme ({@link SdsatTwoStepDrafter}) and the SAT chain with or without lookup ({@link SdsatChainDrafter}).
+ * A drafter may ask for SAT slots appended to a pass (the {@code [t, d1..dc, S×s]} layout) and gets their rows back.
  *
  * <p>A drafter is stateful across one generation and not thread-safe: {@link #start} begins a generation,
- * {@link #commit} reports each token that became part of the context, and {@link #propose} is asked before every
- * verification pass.
- *
- * <p>The drafters here are deterministic: their proposal distribution is a point mass on each draft, so under
- * lossless sampling draft d is accepted with probability p(d) and a rejection samples p with d removed,
- * renormalised ({@link SpeculativeSampling#verifyChain} with point-mass proposals).
+ * {@link #commit} reports each token that became part of the context, {@link #propose} is asked before every pass
+ * after the prefill, and {@link #verified} reports each pass's outcome (the prefill's included).
  */
 public interface Drafter {
     /** Begins a generation whose context is {@code prompt} (the drafter must not keep or modify the array). */
@@ -21,8 +18,24 @@ public interface Drafter {
     void commit(long token);
 
     /**
-     * Writes up to {@code max} drafts, the tokens the drafter expects after the context, into {@code out[0..)} and
-     * returns how many it wrote; 0 when it has no proposal (the loop then runs a plain one-token pass).
+     * The next pass's proposal, at most {@code max} drafts after the context; {@link Proposal#none()} for a plain
+     * one-token pass.
      */
-    int propose(long[] out, int max);
+    Proposal propose(int max);
+
+    /** SAT slots appended to the prefill (the prompt's pass), whose rows draft the tokens after the first one. */
+    default int satSlotsAtPrefill() {
+        return 0;
+    }
+
+    /**
+     * The pass of the last proposal (or the prefill) accepted its first {@code accepted} drafts; {@code satRows}
+     * holds the rows of its SAT slots (count 0 when it had none).
+     */
+    default void verified(int accepted, SatRows satRows) {}
+
+    /** Cache slots a pass may use beyond the committed tokens, for k ({@link AbstractDecoder}'s scratch slots). */
+    default int scratchSlots(int k) {
+        return k; // the drafts behind t
+    }
 }

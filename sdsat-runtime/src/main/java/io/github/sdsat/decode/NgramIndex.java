@@ -68,7 +68,14 @@ final class NgramIndex implements Drafter {
     }
 
     @Override
-    public int propose(long[] out, int max) {
+    public Proposal propose(int max) {
+        long[] drafts = new long[max];
+        int count = propose(drafts, max);
+        return count == 0 ? Proposal.none() : Proposal.pointMasses(java.util.Arrays.copyOf(drafts, count));
+    }
+
+    /** Writes up to {@code max} drafts into {@code out[0..)} and returns how many. */
+    int propose(long[] out, int max) {
         lastMatch = 0;
         for (int n = Math.min(maxNgram, length); n >= 1; n--) {
             Integer follower = grams[n - 1].get(new Gram(tokens, length - n, n));

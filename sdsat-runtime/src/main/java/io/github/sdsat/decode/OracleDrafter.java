@@ -33,7 +33,14 @@ final class OracleDrafter implements Drafter {
     }
 
     @Override
-    public int propose(long[] out, int max) {
+    public Proposal propose(int max) {
+        long[] drafts = new long[max];
+        int count = propose(drafts, max);
+        return count == 0 ? Proposal.none() : Proposal.pointMasses(java.util.Arrays.copyOf(drafts, count));
+    }
+
+    /** Writes up to {@code max} drafts into {@code out[0..)} and returns how many. */
+    int propose(long[] out, int max) {
         int from = committed; // output tokens so far = the reference index to draft from
         int count = Math.max(0, Math.min(Math.min(max, out.length), reference.length - from));
         System.arraycopy(reference, from, out, 0, count);

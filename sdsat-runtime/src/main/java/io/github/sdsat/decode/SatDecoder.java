@@ -5,20 +5,26 @@ import io.github.sdsat.model.LlamaModel;
 import java.util.Arrays;
 
 /**
- * A decoder that drafts with the model's SAT token: holds its id, checked against the vocabulary once (its k range is
- * in its {@link DecoderRegistry} entry), and runs the SAT passes the decoders share: the prefill with a SAT block
- * ({@link #prefillWithSatBlock}) and the draft pass {@code [t, S×k]} ({@link #satDraftArgmax}, {@link #satDraftLogits}).
+ * A decoder that drafts with the SAT token under a mask of its own (tree, single-pass; the chain decoders are
+ * {@link DraftVerifyDecoder}'s drafters): holds its id, checked against the vocabulary once (its k range is in its
+ * {@link DecoderRegistry} entry), and runs the SAT passes they share: the prefill with a SAT block
+ * ({@link #prefillWithSatBlock}) and the draft pass {@code [t, S×k]} ({@link #satDraftLogits}).
  */
 abstract class SatDecoder extends AbstractDecoder {
     protected final long satToken;
 
     SatDecoder(LlamaModel model, long satToken) {
         super(model);
+        this.satToken = checkedSatToken(model, satToken);
+    }
+
+    /** {@code satToken}, checked against the model's vocabulary (every decoder that drafts with SAT checks it). */
+    static long checkedSatToken(LlamaModel model, long satToken) {
         if (satToken < 0 || satToken >= model.config().vocabSize()) {
             throw new IllegalArgumentException("SAT token id " + satToken + " is outside the vocabulary [0, "
                     + model.config().vocabSize() + "): pass the id of the model's <sat> token (sdsat.satToken)");
         }
-        this.satToken = satToken;
+        return satToken;
     }
 
     /**
@@ -45,21 +51,11 @@ abstract class SatDecoder extends AbstractDecoder {
     }
 
     /**
-     * The draft pass over {@code [t, S×k]} at positions n..n+k (t at n, causal), greedy: row 0 is the exact next
-     * token t1, row j the draft for position n+j+1. Keeps t's KV and drops the SATs'.
+     * The draft pass over {@code [t, S×k]} at positions n..n+k (t at n, causal), with the rows' logits: [k+1, vocab]
+     * flattened, row 0 t1's distribution, row j the draft distribution of position n+j+1. Keeps t's KV and drops the
+     * SATs'.
      *
      * @param input scratch [k+1], overwritten with {@code [t, S×k]}
-     * @return the rows' argmax [k+1]
-     */
-    protected final long[] satDraftArgmax(KvCache cache, long[] input, long t, int n) {
-        long[] best = passes.argmax(cache, satDraftInput(input, t), ModelPasses.range(n, input.length), null, 0);
-        cache.truncate(n + 1); // keep t, drop the SATs
-        return best;
-    }
-
-    /**
-     * {@link #satDraftArgmax}'s pass with the rows' logits: [k+1, vocab] flattened, row 0 t1's distribution, row j the
-     * draft distribution of position n+j+1.
      */
     protected final float[] satDraftLogits(KvCache cache, long[] input, long t, int n) {
         float[] logits = passes.logits(cache, satDraftInput(input, t), ModelPasses.range(n, input.length), null, 0);

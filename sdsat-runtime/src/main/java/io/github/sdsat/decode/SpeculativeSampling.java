@@ -53,6 +53,10 @@ final class SpeculativeSampling {
      * Verifies sampled drafts of a chain.
      *
      * @param drafts drafts[j] was drawn from {@code draftDistributions[j]}
+     * @param draftDistributions [drafts.length][vocab], or null when every draft is a point mass (a deterministic
+     *     drafter such as prompt lookup; vLLM's {@code draft_probs=None}): draft d is then accepted with probability
+     *     p(d), and a rejection samples p with d removed, renormalised, which is {@code norm(max(0, p - onehot(d)))}
+     *     without building the one-hot row
      * @param targetLogits {@code drafts.length + 1} rows of {@code vocab} logits: row j is the target for drafts[j],
      *     the last row the target after all drafts (the bonus)
      */
@@ -70,6 +74,10 @@ final class SpeculativeSampling {
                 int x = Sampler.sample(p, random);
                 if (x != d) {
                     return new ChainOutcome(j, x);
+                }
+            } else if (draftDistributions == null) {
+                if (!accepts(p[d], 1.0, random)) {
+                    return new ChainOutcome(j, Sampler.sample(residualOfPointMass(p, d), random));
                 }
             } else {
                 double[] q = draftDistributions[j];
@@ -260,6 +268,29 @@ final class SpeculativeSampling {
             if (v > 0) {
                 r[i] = v;
                 mass += v;
+            }
+        }
+        if (!(mass > 1e-12)) {
+            return p;
+        }
+        for (int i = 0; i < r.length; i++) {
+            r[i] /= mass;
+        }
+        return r;
+    }
+
+    /**
+     * {@link #residual} of p against a point mass on {@code draft}, without the one-hot row: p with the draft removed,
+     * renormalised, summed in the same order with the same guard, so it is bit-identical to
+     * {@code residual(p, onehot(draft))}.
+     */
+    static double[] residualOfPointMass(double[] p, int draft) {
+        double[] r = new double[p.length];
+        double mass = 0;
+        for (int i = 0; i < p.length; i++) {
+            if (i != draft && p[i] > 0) {
+                r[i] = p[i];
+                mass += p[i];
             }
         }
         if (!(mass > 1e-12)) {

@@ -3,9 +3,11 @@ package io.github.sdsat.train;
 import io.github.sdsat.dataset.HumanEval;
 import io.github.sdsat.dataset.PromptEncoder;
 import io.github.sdsat.dataset.Task;
+import io.github.sdsat.decode.Decoder;
+import io.github.sdsat.decode.DraftVerifyDecoder;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
-import io.github.sdsat.decode.SdsatTwoStepDecoder;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import io.github.sdsat.model.DeviceChoice;
 import io.github.sdsat.model.EmbeddedModels;
 import io.github.sdsat.model.LoadedModel;
@@ -18,7 +20,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * How well a model drafts, measured with the real two-step greedy decoder ({@link SdsatTwoStepDecoder}) on the
+ * How well a model drafts, measured with the real two-step greedy decoder ({@link SdsatTwoStepDrafter} on {@code DraftVerifyDecoder}) on the
  * first HumanEval completion prompts: mean accepted drafts per loop and tokens per forward pass for each k, and —
  * because small models loop — how much of the acceptance merely continues text already in the context: the share
  * of accepted draft tokens whose 4-gram (the token and the three before it) already occurs earlier in prompt +
@@ -98,7 +100,7 @@ public final class DraftingEvaluation {
                     "Two-step greedy decoding (`%s`) on the first %d HumanEval prompts, "
                             + "%d new tokens at most (%d generated per k; %.1f%% of them continue a %d-gram already in the "
                             + "context), %.0f s:%n%n",
-                    SdsatTwoStepDecoder.NAME,
+                    SdsatTwoStepDrafter.NAME,
                     prompts,
                     maxNewTokens,
                     outputTokens,
@@ -136,7 +138,7 @@ public final class DraftingEvaluation {
         }
         PromptEncoder encoder =
                 new PromptEncoder(loaded.tokenizer(), loaded.model().config().eosTokenIds());
-        SdsatTwoStepDecoder decoder = new SdsatTwoStepDecoder(loaded.model(), loaded.satToken());
+        Decoder decoder = DraftVerifyDecoder.twoStep(loaded.model(), loaded.satToken());
         long start = System.nanoTime();
         List<KResult> perK = new ArrayList<>();
         long outputTokens = -1;

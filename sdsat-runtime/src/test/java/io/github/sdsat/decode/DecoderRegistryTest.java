@@ -44,7 +44,7 @@ class DecoderRegistryTest {
         assertThat(names)
                 .containsSubsequence(
                         "ar", "sdsat", "sdsat-single-pass", "sdsat-tree", "lookup", "sdsat-chain", "sdsat-lookup");
-        assertThat(names).doesNotContain(DraftVerifyDecoder.ORACLE, SdsatTwoStepDecoder.ORACLE_NAME);
+        assertThat(names).doesNotContain(DraftVerifyDecoder.ORACLE, SdsatTwoStepDrafter.ORACLE_NAME);
         assertThat(DecoderRegistry.find(DraftVerifyDecoder.ORACLE)).isPresent();
         assertThatThrownBy(() -> DecoderRegistry.spec(DraftVerifyDecoder.ORACLE))
                 .hasMessageContaining("Unknown decoder 'oracle': use one of " + names);
@@ -58,7 +58,7 @@ class DecoderRegistryTest {
             assertThat(Decoders.create(spec.name(), model, SAT).name()).isEqualTo(spec.name());
         }
         assertThat(Decoders.oracle(model, new long[] {1}).name()).isEqualTo(DraftVerifyDecoder.ORACLE);
-        assertThat(Decoders.oracleTwoStep(model, new long[] {1}).name()).isEqualTo(SdsatTwoStepDecoder.ORACLE_NAME);
+        assertThat(Decoders.oracleTwoStep(model, new long[] {1}).name()).isEqualTo(SdsatTwoStepDrafter.ORACLE_NAME);
         DecoderSpec oracle = DecoderRegistry.find(DraftVerifyDecoder.ORACLE).orElseThrow();
         assertThatThrownBy(() -> oracle.factory().create(model, SAT))
                 .hasMessageContaining("create it with Decoders.oracle(model, referenceOutput)");
@@ -175,7 +175,7 @@ class DecoderRegistryTest {
         }
         assertThat(DecoderRegistry.usesSat("sdsat-lookup")).isTrue();
         assertThat(DecoderRegistry.usesSat(DraftVerifyDecoder.ORACLE)).isFalse();
-        assertThat(DecoderRegistry.usesSat(SdsatTwoStepDecoder.ORACLE_NAME)).isFalse();
+        assertThat(DecoderRegistry.usesSat(SdsatTwoStepDrafter.ORACLE_NAME)).isFalse();
         assertThat(DecoderRegistry.usesSat("sdsat-from-another-build"))
                 .as("a name this build does not have")
                 .isFalse();
@@ -201,7 +201,8 @@ class DecoderRegistryTest {
 
     @Test
     void aDecoderWithoutAnEntryIsRefusedNamingTheRegistry() {
-        Decoder unregistered = new DraftVerifyDecoder(model, "copy-left", config -> new NgramIndex(2));
+        Decoder unregistered =
+                new DraftVerifyDecoder(model, "copy-left", DraftVerifyDecoder.NO_SAT, config -> new NgramIndex(2));
         assertThatThrownBy(() -> unregistered.generate(
                         PROMPT, GenerationConfig.builder().k(2).build()))
                 .isInstanceOf(IllegalStateException.class)

@@ -220,7 +220,7 @@ class GreedyEquivalenceTest {
         assertThat(ar.stats().forwardPasses()).isEqualTo(50);
         assertThat(ar.stats().tokensPerForward()).isEqualTo(1.0);
         assertThat(ar.fromDraft()).hasSize(50).containsOnly(false);
-        GenerationResult two = new SdsatTwoStepDecoder(model, 10).generate(prompt, c);
+        GenerationResult two = DraftVerifyDecoder.twoStep(model, 10).generate(prompt, c);
         GenerationStats s = two.stats();
         // the last loop may end after its draft pass (when t1 ends generation), before verification
         assertThat(s.draftedTokens()).isBetween(4L * (s.loops() - 1), 4L * s.loops());
@@ -257,7 +257,7 @@ class GreedyEquivalenceTest {
         int context = model.config().maxPositions();
         GenerationConfig c = GenerationConfig.builder().maxNewTokens(4).k(3).build();
         assertThat(new AutoregressiveDecoder(model).cacheSlots(10, c)).isEqualTo(10 + 4 + 1);
-        assertThat(new SdsatTwoStepDecoder(model, 10).cacheSlots(10, c)).isEqualTo(10 + 4 + (3 + 2) + 1);
+        assertThat(DraftVerifyDecoder.twoStep(model, 10).cacheSlots(10, c)).isEqualTo(10 + 4 + (3 + 2) + 1);
         assertThat(new SdsatSinglePassDecoder(model, 10).cacheSlots(10, c)).isEqualTo(10 + 4 + 16 + 1);
         assertThat(Decoders.create("lookup", model, -1).cacheSlots(10, c)).isEqualTo(10 + 4 + 3 + 1);
         GenerationConfig k5 = GenerationConfig.builder().maxNewTokens(4).k(5).build(); // a depth the tree has
@@ -285,7 +285,7 @@ class GreedyEquivalenceTest {
                 .hasMessageContaining("outside the model's vocabulary");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ar.generate(new long[600], GenerationConfig.greedy(4)))
                 .hasMessageContaining("exceeds the model's context");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SdsatTwoStepDecoder(model, 10)
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DraftVerifyDecoder.twoStep(model, 10)
                         .generate(
                                 new long[] {1}, GenerationConfig.builder().k(16).build()))
                 .hasMessageContaining("k from 1 to 15");

@@ -41,8 +41,8 @@ class KvAfterAcceptanceTest {
                 GenerationConfig.builder().maxNewTokens(40).k(5).build();
         GenerationConfig sampled = greedy.toBuilder().temperature(1.0).seed(3).build();
         return Stream.of(
-                Arguments.of("sdsat greedy", (AbstractDecoder) new SdsatTwoStepDecoder(model, SAT), greedy),
-                Arguments.of("sdsat lossless T=1", new SdsatTwoStepDecoder(model, SAT), sampled),
+                Arguments.of("sdsat greedy", (AbstractDecoder) DraftVerifyDecoder.twoStep(model, SAT), greedy),
+                Arguments.of("sdsat lossless T=1", DraftVerifyDecoder.twoStep(model, SAT), sampled),
                 Arguments.of("sdsat-single-pass", new SdsatSinglePassDecoder(model, SAT), greedy),
                 Arguments.of("sdsat-tree greedy", new SdsatTreeDecoder(model, SAT), greedy),
                 Arguments.of(
@@ -51,15 +51,15 @@ class KvAfterAcceptanceTest {
                         sampled.toBuilder().k(7).build()),
                 Arguments.of("lookup greedy", DraftVerifyDecoder.lookup(model), greedy),
                 Arguments.of("lookup lossless T=1", DraftVerifyDecoder.lookup(model), sampled),
-                Arguments.of("sdsat-chain k=5", SdsatChainDecoder.chain(model, SAT), greedy),
+                Arguments.of("sdsat-chain k=5", DraftVerifyDecoder.chain(model, SAT), greedy),
                 Arguments.of(
                         "sdsat-chain k=1",
-                        SdsatChainDecoder.chain(model, SAT),
+                        DraftVerifyDecoder.chain(model, SAT),
                         greedy.toBuilder().k(1).build()),
-                Arguments.of("sdsat-lookup k=5", SdsatChainDecoder.withLookup(model, SAT), greedy),
+                Arguments.of("sdsat-lookup k=5", DraftVerifyDecoder.chainWithLookup(model, SAT), greedy),
                 Arguments.of(
                         "sdsat-lookup k=2",
-                        SdsatChainDecoder.withLookup(model, SAT),
+                        DraftVerifyDecoder.chainWithLookup(model, SAT),
                         greedy.toBuilder().k(2).build()),
                 Arguments.of(
                         "oracle-two-step",

@@ -105,7 +105,7 @@ class SamplingDistributionTest {
                 .sampling(SamplingMode.LOSSLESS)
                 .build();
         Map<Long, Double> exact = exact(c);
-        DistributionCheck chain = sample(new SdsatTwoStepDecoder(model, SAT), c, exact);
+        DistributionCheck chain = sample(DraftVerifyDecoder.twoStep(model, SAT), c, exact);
         DistributionCheck tree = sample(new SdsatTreeDecoder(model, SAT), c, exact);
         System.out.printf("model, N = %d, %s%n  chain %s%n  tree  %s%n", N, c, chain, tree);
         assertThat(chain.passes()).as("lossless chain: %s", chain).isTrue();

@@ -53,7 +53,7 @@ class SdsatChainDecoderTest {
         int vocab = model.config().vocabSize();
         long[] prompt = GreedyEquivalenceTest.prompt(9, vocab, 77L * modelIndex + k);
         GenerationConfig c = GenerationConfig.builder().maxNewTokens(60).k(k).build();
-        GenerationResult r = SdsatChainDecoder.chain(model, vocab - 1).generate(prompt, c);
+        GenerationResult r = DraftVerifyDecoder.chain(model, vocab - 1).generate(prompt, c);
         GenerationStats s = r.stats();
         long[] widths = s.decodePassesByWidth(); // [2k+2]: index = new tokens in the pass
         assertThat(widths).hasSize(2 * k + 2);

@@ -264,6 +264,50 @@ class SpeculativeSamplingTest {
                 .isFalse();
     }
 
+    /**
+     * The point-mass path of verifyChain (null draft distributions) against dense one-hot rows, on random targets
+     * (some truncated by top-k) and random drafts: same outcome and same random draws consumed, for every seed.
+     */
+    @Test
+    void pointMassPathEqualsOneHotRows() {
+        int vocab = 7;
+        int k = 4;
+        GenerationConfig c = GenerationConfig.builder()
+                .temperature(1.0)
+                .topK(3)
+                .sampling(SamplingMode.LOSSLESS)
+                .build();
+        SplittableRandom inputs = new SplittableRandom(11);
+        int rejected = 0;
+        for (int trial = 0; trial < 2000; trial++) {
+            float[] logits = new float[(k + 1) * vocab];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = (float) (3 * inputs.nextDouble());
+            }
+            long[] drafts = new long[k];
+            double[][] oneHot = new double[k][vocab];
+            for (int j = 0; j < k; j++) {
+                drafts[j] = inputs.nextInt(vocab);
+                oneHot[j][(int) drafts[j]] = 1.0;
+            }
+            SplittableRandom dense = new SplittableRandom(trial);
+            SplittableRandom point = new SplittableRandom(trial);
+            SpeculativeSampling.ChainOutcome expected =
+                    SpeculativeSampling.verifyChain(drafts, oneHot, logits, vocab, c, dense);
+            SpeculativeSampling.ChainOutcome actual =
+                    SpeculativeSampling.verifyChain(drafts, null, logits, vocab, c, point);
+            assertThat(actual).as("trial %d", trial).isEqualTo(expected);
+            assertThat(point.nextLong()).as("draws consumed, trial %d", trial).isEqualTo(dense.nextLong());
+            rejected += expected.accepted() < k ? 1 : 0;
+        }
+        assertThat(rejected).as("trials with a rejection").isGreaterThan(1000);
+        double[] p = {0.5, 0.3, 0.2, 0};
+        assertThat(SpeculativeSampling.residualOfPointMass(p, 0))
+                .containsExactly(new double[] {0, 0.6, 0.4, 0}, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(SpeculativeSampling.residualOfPointMass(new double[] {1, 0, 0}, 0))
+                .containsExactly(1, 0, 0);
+    }
+
     @Test
     void residualAndRenormalisation() {
         double[] p = {0.5, 0.3, 0.2, 0};

@@ -2,7 +2,7 @@ package io.github.sdsat.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.sdsat.decode.SdsatTwoStepDecoder;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +34,7 @@ class DraftingEvaluationTest {
         String table = result.markdown();
         assertThat(table)
                 .contains(
-                        "`" + SdsatTwoStepDecoder.NAME + "`",
+                        "`" + SdsatTwoStepDrafter.NAME + "`",
                         "first 3 HumanEval prompts",
                         "40.0%",
                         "| 5 | 50 | 2.000 | 1.485 | 90.0% | 0.200 |",

@@ -4,7 +4,7 @@ import io.github.sdsat.decode.DecoderRegistry;
 import io.github.sdsat.decode.DecoderSpec;
 import io.github.sdsat.decode.GenerationResult;
 import io.github.sdsat.decode.GenerationStats;
-import io.github.sdsat.decode.SdsatTwoStepDecoder;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -101,7 +101,7 @@ public final class CountGates {
                 s.loops(),
                 s.draftedTokens(),
                 s.acceptedTokens());
-        if (decoder.equals(SdsatTwoStepDecoder.NAME)) {
+        if (decoder.equals(SdsatTwoStepDrafter.NAME)) {
             // The two-step loop feeds the last token and k SAT tokens, then the last token and k drafts: every decode
             // pass has k + 1 new tokens. These widths come from the model boundary (MeteredRun), not the decoder.
             long[] widths = s.decodePassesByWidth();
