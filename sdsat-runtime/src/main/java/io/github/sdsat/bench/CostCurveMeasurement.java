@@ -203,12 +203,11 @@ public final class CostCurveMeasurement {
         }
         for (Curve curve : m.curves()) {
             out.append(String.format("%d tokens cached:%n%n", curve.cached()));
-            out.append("| new tokens | T(n) ms | T(n)/T(1) | roofline ms | roofline ratio | bound | T/roofline |\n");
-            out.append("|---|---|---|---|---|---|---|\n");
+            out.append(MarkdownTable.header(
+                    "new tokens", "T(n) ms", "T(n)/T(1)", "roofline ms", "roofline ratio", "bound", "T/roofline"));
             for (Point p : curve.points()) {
-                out.append(String.format(
-                        Locale.ROOT,
-                        "| %d | %.2f | %.2f | %.3f | %.2f | %s | %.1f |%n",
+                out.append(MarkdownTable.row(
+                        "%d | %.2f | %.2f | %.3f | %.2f | %s | %.1f",
                         p.newTokens(),
                         p.medianMs(),
                         p.ratio(),

@@ -129,12 +129,9 @@ public final class OracleBenchmark {
             int curveRounds = 5;
             int threads = 1;
             Path json = Path.of("target", "oracle-benchmark.json");
-            for (int i = 0; i < args.length; i++) {
-                String flag = args[i];
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(flag + " needs a value; " + USAGE);
-                }
-                String value = args[++i];
+            for (OptionValues.Option option : OptionValues.options(args, USAGE)) {
+                String flag = option.flag();
+                String value = option.value();
                 switch (flag) {
                     case "--random-shape" -> shape = value;
                     case "--prompts" -> prompts = OptionValues.integer(flag, value, USAGE);
@@ -287,12 +284,12 @@ public final class OracleBenchmark {
         out.append(String.format("T(n) at %d cached tokens:", r.cached()));
         double t1 = r.passMs().get(1);
         r.passMs().forEach((n, ms) -> out.append(String.format(Locale.ROOT, " T(%d) %.2f ms (%.2fx)", n, ms, ms / t1)));
-        out.append("\n\n| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |\n");
-        out.append("|---|---|---|---|---|---|---|\n");
+        out.append("\n\n");
+        out.append(MarkdownTable.header(
+                "decoder", "k", "tokens/s", "speedup vs ar", "tokens per pass", "ceiling", "identical"));
         for (Row row : r.rows()) {
-            out.append(String.format(
-                    Locale.ROOT,
-                    "| %s | %d | %.1f | %.2fx | %.2f | %.2fx | %d/%d |%n",
+            out.append(MarkdownTable.row(
+                    "%s | %d | %.1f | %.2fx | %.2f | %.2fx | %d/%d",
                     row.decoder(),
                     row.k(),
                     row.tokensPerSecond(),

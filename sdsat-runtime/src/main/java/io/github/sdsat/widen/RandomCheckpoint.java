@@ -189,28 +189,17 @@ public final class RandomCheckpoint {
 
     public static void main(String[] args) {
         DjlOffline.enable(); // before anything could start an engine: DJL must never go online
-        Request request;
-        try {
-            request = parseArgs(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
+        Request request = WriterCommandLine.parsedOrExit(args, RandomCheckpoint::parseArgs, USAGE);
         Outcome outcome = run(request);
         System.out.printf(
                 Locale.ROOT,
-                "wrote %s: %,d parameters (random, std %s, seed %d), %s; %d shard(s), %d bytes (%.2f GB) in %.1f s%n",
+                "wrote %s: %,d parameters (random, std %s, seed %d), %s; %s%n",
                 outcome.folder(),
                 outcome.config().parameterCount(),
                 request.std(),
                 request.seed(),
                 request.dtype(),
-                outcome.shards().size(),
-                outcome.bytes(),
-                outcome.bytes() / 1e9,
-                outcome.elapsed().toMillis() / 1000.0);
+                WriterCommandLine.written(outcome.shards(), outcome.bytes(), outcome.elapsed()));
     }
 
     static Request parseArgs(String[] args) {

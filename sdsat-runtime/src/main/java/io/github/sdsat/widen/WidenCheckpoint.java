@@ -227,21 +227,13 @@ public final class WidenCheckpoint {
 
     public static void main(String[] args) {
         DjlOffline.enable(); // before anything could start an engine: DJL must never go online
-        Request request;
-        try {
-            request = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
+        Request request = WriterCommandLine.parsedOrExit(args, WidenCheckpoint::parse, USAGE);
         Outcome outcome = run(request);
         LlamaConfig c = outcome.config();
         System.out.printf(
                 Locale.ROOT,
                 "wrote %s: hidden %d, intermediate %d, %d layers, %d heads (%d key/value) of %d, vocab %d, %,d "
-                        + "parameters, %s; %d shard(s), %d bytes (%.2f GB) in %.1f s%n",
+                        + "parameters, %s; %s%n",
                 outcome.folder(),
                 c.hiddenSize(),
                 c.intermediateSize(),
@@ -252,10 +244,7 @@ public final class WidenCheckpoint {
                 c.vocabSize(),
                 c.parameterCount(),
                 request.dtype(),
-                outcome.shards().size(),
-                outcome.bytes(),
-                outcome.bytes() / 1e9,
-                outcome.elapsed().toMillis() / 1000.0);
+                WriterCommandLine.written(outcome.shards(), outcome.bytes(), outcome.elapsed()));
     }
 
     /** Parses the command line; sizes not given are the preset's, else the source's. */
