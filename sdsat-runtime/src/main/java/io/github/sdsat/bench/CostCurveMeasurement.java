@@ -203,10 +203,11 @@ public final class CostCurveMeasurement {
         }
         for (Curve curve : m.curves()) {
             out.append(String.format("%d tokens cached:%n%n", curve.cached()));
-            out.append(MarkdownTable.header(
-                    "new tokens", "T(n) ms", "T(n)/T(1)", "roofline ms", "roofline ratio", "bound", "T/roofline"));
+            MarkdownTable.header(
+                    out, "new tokens", "T(n) ms", "T(n)/T(1)", "roofline ms", "roofline ratio", "bound", "T/roofline");
             for (Point p : curve.points()) {
-                out.append(MarkdownTable.row(
+                MarkdownTable.row(
+                        out,
                         "%d | %.2f | %.2f | %.3f | %.2f | %s | %.1f",
                         p.newTokens(),
                         p.medianMs(),
@@ -214,7 +215,7 @@ public final class CostCurveMeasurement {
                         p.predictedMs(),
                         p.predictedRatio(),
                         p.bound(),
-                        p.overRoofline()));
+                        p.overRoofline());
             }
             out.append('\n');
         }

@@ -6,16 +6,17 @@ import java.util.Locale;
 final class MarkdownTable {
     private MarkdownTable() {}
 
-    /** {@code | a | b |} and {@code |---|---|}, each ending in a newline. */
-    static String header(String... columns) {
-        return "| " + String.join(" | ", columns) + " |\n" + "|" + "---|".repeat(columns.length) + "\n";
+    /** Appends {@code | a | b |} and {@code |---|---|}, each ending in a newline. */
+    static void header(StringBuilder out, String... columns) {
+        out.append("| ").append(String.join(" | ", columns)).append(" |\n");
+        out.append("|").append("---|".repeat(columns.length)).append('\n');
     }
 
     /**
-     * One row: {@code cellFormats} (e.g. {@code "%d | %.2f"}) filled with {@code values} in {@link Locale#ROOT},
-     * between the outer bars, ending in a line separator.
+     * Appends one row: {@code cellFormats} (e.g. {@code "%d | %.2f"}) filled with {@code values} in
+     * {@link Locale#ROOT}, between the outer bars, ending in a line separator.
      */
-    static String row(String cellFormats, Object... values) {
-        return String.format(Locale.ROOT, "| " + cellFormats + " |%n", values);
+    static void row(StringBuilder out, String cellFormats, Object... values) {
+        out.append(String.format(Locale.ROOT, "| " + cellFormats + " |%n", values));
     }
 }

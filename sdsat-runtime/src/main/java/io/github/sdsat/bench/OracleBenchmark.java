@@ -285,10 +285,11 @@ public final class OracleBenchmark {
         double t1 = r.passMs().get(1);
         r.passMs().forEach((n, ms) -> out.append(String.format(Locale.ROOT, " T(%d) %.2f ms (%.2fx)", n, ms, ms / t1)));
         out.append("\n\n");
-        out.append(MarkdownTable.header(
-                "decoder", "k", "tokens/s", "speedup vs ar", "tokens per pass", "ceiling", "identical"));
+        MarkdownTable.header(
+                out, "decoder", "k", "tokens/s", "speedup vs ar", "tokens per pass", "ceiling", "identical");
         for (Row row : r.rows()) {
-            out.append(MarkdownTable.row(
+            MarkdownTable.row(
+                    out,
                     "%s | %d | %.1f | %.2fx | %.2f | %.2fx | %d/%d",
                     row.decoder(),
                     row.k(),
@@ -297,7 +298,7 @@ public final class OracleBenchmark {
                     row.tokensPerPass(),
                     row.ceiling(),
                     row.identical(),
-                    r.prompts()));
+                    r.prompts());
         }
         return out.toString();
     }

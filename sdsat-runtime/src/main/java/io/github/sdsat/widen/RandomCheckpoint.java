@@ -1,7 +1,6 @@
 package io.github.sdsat.widen;
 
 import io.github.sdsat.SdsatException;
-import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.model.Checkpoint;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.LlamaConfig;
@@ -11,7 +10,6 @@ import io.github.sdsat.model.SafetensorsWriter.StreamedTensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -113,32 +111,18 @@ public final class RandomCheckpoint {
         long dataBytes =
                 tensors.values().stream().mapToLong(StreamedTensor::byteLength).sum();
         OutputFolder.checkSpace(output, dataBytes);
-        try {
-            AtomicFiles.writeFolder(output, folder -> {
-                if (request.tokenizerFrom() != null) {
-                    for (String file : WidenCheckpoint.COPIED_FILES) {
-                        Path from = request.tokenizerFrom().resolve(file);
-                        if (Files.isRegularFile(from) && !file.equals("generation_config.json")) {
-                            Files.copy(from, folder.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
-                        }
+        OutputFolder.write(output, dataBytes, output + " appeared while writing", "the random checkpoint", folder -> {
+            if (request.tokenizerFrom() != null) {
+                for (String file : WidenCheckpoint.COPIED_FILES) {
+                    Path from = request.tokenizerFrom().resolve(file);
+                    if (Files.isRegularFile(from) && !file.equals("generation_config.json")) {
+                        Files.copy(from, folder.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
                     }
                 }
-                SafetensorsWriter.writeSharded(folder, tensors, request.maxShardBytes());
-                Files.write(folder.resolve(Checkpoint.CONFIG_FILE), configJson);
-            });
-        } catch (FileAlreadyExistsException e) {
-            throw new SdsatException(
-                    output + " appeared while writing; nothing was written to it: remove it or "
-                            + "choose another --out",
-                    e);
-        } catch (IOException e) {
-            throw new SdsatException(
-                    "cannot write the random checkpoint to " + output + ": " + e + "; check that "
-                            + output.getParent() + " is writable and has " + OutputFolder.gigabytes(dataBytes)
-                            + " free; "
-                            + "nothing was left behind",
-                    e);
-        }
+            }
+            SafetensorsWriter.writeSharded(folder, tensors, request.maxShardBytes());
+            Files.write(folder.resolve(Checkpoint.CONFIG_FILE), configJson);
+        });
         try (Checkpoint written = Checkpoint.open(output);
                 var files = Files.list(output)) {
             written.validateAgainst(written.config());
