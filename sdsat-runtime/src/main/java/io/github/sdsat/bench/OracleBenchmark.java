@@ -3,8 +3,10 @@ package io.github.sdsat.bench;
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
+import io.github.sdsat.decode.DraftVerifyDecoder;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
@@ -192,11 +194,11 @@ public final class OracleBenchmark {
         names.add(AutoregressiveDecoder.NAME);
         ks.add(0);
         for (int k : o.onePassK()) {
-            names.add("oracle");
+            names.add(DraftVerifyDecoder.ORACLE);
             ks.add(k);
         }
         for (int k : o.twoStepK()) {
-            names.add("oracle-two-step");
+            names.add(SdsatTwoStepDrafter.ORACLE_NAME);
             ks.add(k);
         }
         int configs = names.size();
@@ -224,7 +226,7 @@ public final class OracleBenchmark {
                     base = r;
                 } else {
                     long[] reference = base.outputIds();
-                    Decoder d = names.get(c).equals("oracle")
+                    Decoder d = names.get(c).equals(DraftVerifyDecoder.ORACLE)
                             ? Decoders.oracle(model, reference)
                             : Decoders.oracleTwoStep(model, reference);
                     r = d.generate(prompt, gc);
@@ -243,7 +245,7 @@ public final class OracleBenchmark {
             int k = ks.get(c);
             double ceiling = k == 0
                     ? 1.0
-                    : names.get(c).equals("oracle")
+                    : names.get(c).equals(DraftVerifyDecoder.ORACLE)
                             ? (k + 1) * t1 / passMs.get(k + 1)
                             : (k + 2) * t1 / (2 * passMs.get(k + 1));
             double rate = Aggregator.median(rates.get(c));
