@@ -287,21 +287,16 @@ public final class OracleBenchmark {
         double t1 = r.passMs().get(1);
         r.passMs().forEach((n, ms) -> out.append(String.format(Locale.ROOT, " T(%d) %.2f ms (%.2fx)", n, ms, ms / t1)));
         out.append("\n\n");
-        MarkdownTable.header(
-                out, "decoder", "k", "tokens/s", "speedup vs ar", "tokens per pass", "ceiling", "identical");
-        for (Row row : r.rows()) {
-            MarkdownTable.row(
-                    out,
-                    "%s | %d | %.1f | %.2fx | %.2f | %.2fx | %d/%d",
-                    row.decoder(),
-                    row.k(),
-                    row.tokensPerSecond(),
-                    row.speedup(),
-                    row.tokensPerPass(),
-                    row.ceiling(),
-                    row.identical(),
-                    r.prompts());
-        }
+        MarkdownTable.write(
+                out,
+                r.rows(),
+                MarkdownTable.column("decoder", "%s", Row::decoder),
+                MarkdownTable.column("k", "%d", Row::k),
+                MarkdownTable.column("tokens/s", "%.1f", Row::tokensPerSecond),
+                MarkdownTable.column("speedup vs ar", "%.2fx", Row::speedup),
+                MarkdownTable.column("tokens per pass", "%.2f", Row::tokensPerPass),
+                MarkdownTable.column("ceiling", "%.2fx", Row::ceiling),
+                new MarkdownTable.Column<>("identical", row -> row.identical() + "/" + r.prompts()));
         return out.toString();
     }
 
