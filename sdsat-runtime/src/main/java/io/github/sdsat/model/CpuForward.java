@@ -179,7 +179,7 @@ final class CpuForward implements ForwardPass {
 
     @Override
     public String weightPrecision() {
-        return storedInBfloat16() ? "bfloat16 weights" : "float32";
+        return storedInBfloat16() ? "bfloat16" : "float32"; // float32 arithmetic either way: describe() says so
     }
 
     @Override

@@ -41,8 +41,8 @@ interface ForwardPass extends AutoCloseable {
     String describe();
 
     /**
-     * The precision of the weights as this pass holds them, for the report header: "float32", "float16", or
-     * "bfloat16 weights" when the Java pass keeps bfloat16 matrices (their arithmetic is float32).
+     * The precision of the weights as this pass holds them, for a report's dtype: "float32", "float16", or
+     * "bfloat16" when the Java pass keeps bfloat16 matrices (their arithmetic is float32, as {@link #describe} says).
      */
     String weightPrecision();
 

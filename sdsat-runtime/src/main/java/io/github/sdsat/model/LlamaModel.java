@@ -165,9 +165,10 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * The weights' precision as the pass holds them, for a report's header: "float32", "float16" (the DJL pass in
-     * float16) or "bfloat16 weights" (a bfloat16 checkpoint on the Java pass, whose arithmetic is float32: not
-     * "float32", which would claim 4 bytes per weight).
+     * The weights' precision as the pass holds them, for a report's dtype: "float32", "float16" (the DJL pass in
+     * float16) or "bfloat16" (a bfloat16 checkpoint on the Java pass, whose arithmetic is float32: not "float32",
+     * which would claim 4 bytes per weight). A float16 checkpoint on the Java pass is widened to float32 when loaded
+     * (exactly) and held so: "float32".
      */
     public String weightPrecision() {
         return pass.weightPrecision();
