@@ -103,7 +103,7 @@ final class DjlPass implements ForwardPass {
     public long weightBytesPerPass() {
         long elements = 0;
         for (Map.Entry<String, long[]> e : config.tensorShapes().entrySet()) {
-            if (e.getKey().equals("model.embed_tokens.weight") && !config.tieWordEmbeddings()) {
+            if (e.getKey().equals(LlamaArchitecture.Part.EMBED_TOKENS.tensorName()) && !config.tieWordEmbeddings()) {
                 continue; // untied: the LM head is a tensor of its own, and the table is only indexed
             }
             long n = 1;
