@@ -205,7 +205,7 @@ public final class LlamaModel implements AutoCloseable {
         }
         long elements = 0;
         for (Map.Entry<String, long[]> e : config.tensorShapes().entrySet()) {
-            if (e.getKey().equals("model.embed_tokens.weight") && !config.tieWordEmbeddings()) {
+            if (e.getKey().equals(LlamaArchitecture.Part.EMBED_TOKENS.tensorName()) && !config.tieWordEmbeddings()) {
                 continue; // untied: the LM head is a tensor of its own, and the table is only indexed
             }
             long n = 1;
