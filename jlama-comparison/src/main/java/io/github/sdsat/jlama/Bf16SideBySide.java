@@ -209,6 +209,10 @@ public final class Bf16SideBySide {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx" + xmxGiB + "g");
+        // Both engines on huge pages where the kernel gives them on request: our tiles live in the heap, and on 4 KiB
+        // pages a 7B pass was measured slower and drifting (docs/PERFORMANCE.md section 7); Jlama's mapped weights
+        // are file pages either way, its heap and KV buffers get the same flag.
+        cmd.add("-XX:+UseTransparentHugePages");
         cmd.add("--add-modules");
         cmd.add("jdk.incubator.vector");
         cmd.add("--enable-native-access=ALL-UNNAMED");

@@ -131,6 +131,7 @@ class SideBySideReportTest {
         assertThat(cmd)
                 .contains(
                         "-Xmx3g",
+                        "-XX:+UseTransparentHugePages",
                         "jdk.incubator.vector",
                         "-Djlama.force_panama_tensor_operations=true",
                         "-Dsdsat.cpuThreads=2",
