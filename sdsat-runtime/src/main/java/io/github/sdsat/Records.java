@@ -3,6 +3,7 @@ package io.github.sdsat;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -58,6 +59,18 @@ public final class Records {
             changes.put((String) namesAndValues[i], namesAndValues[i + 1]);
         }
         return copyWith(record, changes);
+    }
+
+    /**
+     * Every component of {@code record} by its name, in declaration order (as a settings record writes itself to
+     * results.json: a new component appears there without further code).
+     */
+    public static Map<String, Object> components(Record record) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (RecordComponent component : record.getClass().getRecordComponents()) {
+            map.put(component.getName(), value(record, component));
+        }
+        return map;
     }
 
     /** The value of one component of {@code record}. */

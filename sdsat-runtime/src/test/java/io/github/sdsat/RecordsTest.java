@@ -33,6 +33,13 @@ class RecordsTest {
     }
 
     @Test
+    void componentsAreTheValuesByNameInDeclarationOrder() {
+        Map<String, Object> components = Records.components(new Point(3, null, 0.5));
+        assertThat(components.keySet()).containsExactly("x", "label", "weight");
+        assertThat(components.values()).containsExactly(3, null, 0.5);
+    }
+
+    @Test
     void aNameThatIsNoComponentIsRefused() {
         assertThatThrownBy(() -> Records.copyWith(new Point(3, "a", 0.5), Map.of("colour", "red")))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -1,5 +1,8 @@
 package io.github.sdsat.jlama;
 
+import io.github.sdsat.decode.AutoregressiveDecoder;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
+import io.github.sdsat.model.EmbeddedModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +67,7 @@ public record ComparisonOptions(
             throw new IllegalArgumentException(
                     "--our-threads must be >= 0 (0 = the runtime's default), got " + ourThreads);
         }
-        if ("ar".equals(decoder)) {
+        if (AutoregressiveDecoder.NAME.equals(decoder)) {
             throw new IllegalArgumentException("--decoder names the decoder compared beside ar; ar always runs, so "
                     + "choose another (sdsat, sdsat-single-pass, sdsat-tree)");
         }
@@ -72,11 +75,11 @@ public record ComparisonOptions(
 
     /** Parses {@code --name value} pairs; unknown names and missing values are errors that show the usage. */
     public static ComparisonOptions parse(String... args) {
-        String model = "sdsat";
+        String model = EmbeddedModels.DEFAULT;
         int prompts = 82;
         int newTokens = 256;
         int warmup = 3;
-        String decoder = "sdsat";
+        String decoder = SdsatTwoStepDrafter.NAME;
         int k = 5;
         int jlamaThreads = 0;
         int ourThreads = 0;

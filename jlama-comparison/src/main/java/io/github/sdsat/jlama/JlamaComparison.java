@@ -10,7 +10,9 @@ import com.github.tjake.jlama.util.PhysicalCoreExecutor;
 import io.github.sdsat.dataset.Datasets;
 import io.github.sdsat.dataset.PromptEncoder;
 import io.github.sdsat.dataset.Task;
+import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
+import io.github.sdsat.decode.DecoderRegistry;
 import io.github.sdsat.decode.Decoders;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
@@ -43,7 +45,7 @@ import java.util.Map;
  */
 public final class JlamaComparison {
     static final String JLAMA = "jlama";
-    static final String AR = "ar";
+    static final String AR = AutoregressiveDecoder.NAME;
     private static final String PANAMA_PROPERTY = "jlama.force_panama_tensor_operations";
 
     private JlamaComparison() {}
@@ -137,7 +139,7 @@ public final class JlamaComparison {
             Map<String, Decoder> ourDecoders = new LinkedHashMap<>();
             ourDecoders.put(AR, ar);
             ourDecoders.put(other.name(), other);
-            String otherLabel = other.name() + (other.name().startsWith("sdsat") ? " k=" + options.k() : "");
+            String otherLabel = other.name() + (DecoderRegistry.usesSat(other.name()) ? " k=" + options.k() : "");
 
             int warmup = Math.min(options.warmup(), tasks.size());
             System.out.printf("warm-up: %d prompts x %d tokens, every engine%n", warmup, options.newTokens());

@@ -3,6 +3,7 @@ package io.github.sdsat.plugin;
 import io.github.sdsat.bench.GenerationGoal;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.SamplingMode;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import java.io.File;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -33,7 +34,7 @@ public class GenerateMojo extends AbstractSdsatMojo {
      * draft/verify scheme), {@code sdsat-single-pass} (verify and draft merged into one pass), and whatever
      * else this build provides (e.g. {@code sdsat-tree}); an unknown name fails and lists the available ones.
      */
-    @Parameter(property = "sdsat.decoder", defaultValue = "sdsat")
+    @Parameter(property = "sdsat.decoder", defaultValue = SdsatTwoStepDrafter.NAME)
     String decoder;
 
     /** Number of SAT tokens per draft (SDSAT decoders; {@code sdsat} accepts 1..15). Ignored by {@code ar}. */

@@ -9,7 +9,6 @@ import io.github.sdsat.decode.SamplingMode;
 import io.github.sdsat.gate.GateSettings;
 import io.github.sdsat.results.Shard;
 import java.io.File;
-import java.time.Duration;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
@@ -278,20 +277,14 @@ public class ReproduceMojo extends AbstractSdsatMojo {
                 accuracySamples,
                 accuracyTemperature,
                 python,
-                Duration.ofMillis(Math.round(accuracyTimeout * 1000)),
+                AccuracyConfig.timeoutOfSeconds(accuracyTimeout),
                 accuracyParallelism);
-        LineCompletionConfig defaults = LineCompletionConfig.defaults();
-        LineCompletionConfig lines = new LineCompletionConfig(
+        LineCompletionConfig lines = LineCompletionConfig.forRun(
                 lineCompletionDataLimit,
-                defaults.maxNewTokens(),
                 lineCompletionMargin,
                 lineCompletionBitsPerByteMargin,
-                defaults.degradation(),
-                seed + defaults.seed(),
-                defaults.decoders(),
-                defaults.k(),
                 lineCompletionDecoderShare,
-                defaults.resamples());
+                seed);
         ReproductionGoal.reproduce(
                 new ReproductionGoal.Request(
                         config.build(),

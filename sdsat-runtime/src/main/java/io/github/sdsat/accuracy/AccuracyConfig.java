@@ -37,6 +37,11 @@ public record AccuracyConfig(
     public static final double DEFAULT_SAMPLING_TEMPERATURE = 0.2;
     public static final int DEFAULT_PARALLELISM = 2;
 
+    /** A program time limit given in seconds (as {@code sdsat.accuracyTimeout} is), to the millisecond. */
+    public static Duration timeoutOfSeconds(double seconds) {
+        return Duration.ofMillis(Math.round(seconds * 1000));
+    }
+
     /** The parameters by name, as written to {@code results.json}'s {@code config.accuracy}. */
     public java.util.Map<String, Object> describe() {
         java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();

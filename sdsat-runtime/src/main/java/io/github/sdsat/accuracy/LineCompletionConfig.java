@@ -1,9 +1,9 @@
 package io.github.sdsat.accuracy;
 
+import io.github.sdsat.Records;
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoders;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -76,65 +76,44 @@ public record LineCompletionConfig(
                 DEFAULT_RESAMPLES);
     }
 
+    /**
+     * The defaults with the parameters {@code sdsat:reproduce} exposes ({@code sdsat.lineCompletion*}) and the run's
+     * seed, offset by {@link #DEFAULT_SEED} so that the default run seed 0 gives the stage's default seed.
+     */
+    public static LineCompletionConfig forRun(
+            double itemFraction, double margin, double bitsPerByteMargin, double decoderItemFraction, long runSeed) {
+        return Records.copyWith(
+                defaults(),
+                "itemFraction",
+                itemFraction,
+                "margin",
+                margin,
+                "bitsPerByteMargin",
+                bitsPerByteMargin,
+                "decoderItemFraction",
+                decoderItemFraction,
+                "seed",
+                runSeed + DEFAULT_SEED);
+    }
+
     /** These parameters with another item share (tests run a leading part). */
     public LineCompletionConfig withItemFraction(double fraction) {
-        return new LineCompletionConfig(
-                fraction,
-                maxNewTokens,
-                margin,
-                bitsPerByteMargin,
-                degradation,
-                seed,
-                decoders,
-                k,
-                decoderItemFraction,
-                resamples);
+        return Records.copyWith(this, "itemFraction", fraction);
     }
 
     /** These parameters with the greedy decoders on another share of the items. */
     public LineCompletionConfig withDecoderItemFraction(double fraction) {
-        return new LineCompletionConfig(
-                itemFraction,
-                maxNewTokens,
-                margin,
-                bitsPerByteMargin,
-                degradation,
-                seed,
-                decoders,
-                k,
-                fraction,
-                resamples);
+        return Records.copyWith(this, "decoderItemFraction", fraction);
     }
 
     /** These parameters with other greedy decoders. */
     public LineCompletionConfig withDecoders(List<String> names, int draftK) {
-        return new LineCompletionConfig(
-                itemFraction,
-                maxNewTokens,
-                margin,
-                bitsPerByteMargin,
-                degradation,
-                seed,
-                names,
-                draftK,
-                decoderItemFraction,
-                resamples);
+        return Records.copyWith(this, "decoders", names, "k", draftK);
     }
 
     /** The parameters by name, for {@code results.json}'s config. */
     public Map<String, Object> describe() {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("itemFraction", itemFraction);
-        map.put("maxNewTokens", maxNewTokens);
-        map.put("margin", margin);
-        map.put("bitsPerByteMargin", bitsPerByteMargin);
-        map.put("degradation", degradation);
-        map.put("seed", seed);
-        map.put("decoders", decoders);
-        map.put("k", k);
-        map.put("decoderItemFraction", decoderItemFraction);
-        map.put("resamples", resamples);
-        return map;
+        return Records.components(this);
     }
 
     /** Every problem with the parameter's name and the fix; empty when the configuration is valid. */

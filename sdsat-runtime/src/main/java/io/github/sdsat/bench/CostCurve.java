@@ -68,12 +68,9 @@ public final class CostCurve {
             String shape = RandomModels.DEFAULT_SHAPE;
             int arRuns = 3;
             Path json = Path.of("target", "cost-curve.json");
-            for (int i = 0; i < args.length; i++) {
-                String flag = args[i];
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(flag + " needs a value; " + USAGE);
-                }
-                String value = args[++i];
+            for (OptionValues.Option option : OptionValues.options(args, USAGE)) {
+                String flag = option.flag();
+                String value = option.value();
                 switch (flag) {
                     case "--models" ->
                         models = Arrays.stream(value.split(","))

@@ -203,20 +203,16 @@ public final class CostCurveMeasurement {
         }
         for (Curve curve : m.curves()) {
             out.append(String.format("%d tokens cached:%n%n", curve.cached()));
-            out.append("| new tokens | T(n) ms | T(n)/T(1) | roofline ms | roofline ratio | bound | T/roofline |\n");
-            out.append("|---|---|---|---|---|---|---|\n");
-            for (Point p : curve.points()) {
-                out.append(String.format(
-                        Locale.ROOT,
-                        "| %d | %.2f | %.2f | %.3f | %.2f | %s | %.1f |%n",
-                        p.newTokens(),
-                        p.medianMs(),
-                        p.ratio(),
-                        p.predictedMs(),
-                        p.predictedRatio(),
-                        p.bound(),
-                        p.overRoofline()));
-            }
+            MarkdownTable.write(
+                    out,
+                    curve.points(),
+                    MarkdownTable.column("new tokens", "%d", Point::newTokens),
+                    MarkdownTable.column("T(n) ms", "%.2f", Point::medianMs),
+                    MarkdownTable.column("T(n)/T(1)", "%.2f", Point::ratio),
+                    MarkdownTable.column("roofline ms", "%.3f", Point::predictedMs),
+                    MarkdownTable.column("roofline ratio", "%.2f", Point::predictedRatio),
+                    MarkdownTable.column("bound", "%s", Point::bound),
+                    MarkdownTable.column("T/roofline", "%.1f", Point::overRoofline));
             out.append('\n');
         }
         return out.toString();

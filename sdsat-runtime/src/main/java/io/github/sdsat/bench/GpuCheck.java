@@ -2,6 +2,9 @@ package io.github.sdsat.bench;
 
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.dataset.HumanEval;
+import io.github.sdsat.decode.DraftVerifyDecoder;
+import io.github.sdsat.decode.SdsatSinglePassDecoder;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.RowSummary;
@@ -53,7 +56,7 @@ public final class GpuCheck {
                 .datasets(List.of(HumanEval.COMPLETION_DATASET))
                 .dataLimit((double) prompts / HumanEval.PROBLEM_COUNT)
                 .kList(List.of(k))
-                .decoders(List.of("sdsat", "sdsat-single-pass", "lookup"))
+                .decoders(List.of(SdsatTwoStepDrafter.NAME, SdsatSinglePassDecoder.NAME, DraftVerifyDecoder.LOOKUP))
                 .temperatures(List.of(0.0))
                 .maxNewTokens(tokens)
                 .warmup(1)

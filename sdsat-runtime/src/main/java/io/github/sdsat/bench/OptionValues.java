@@ -1,13 +1,15 @@
 package io.github.sdsat.bench;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The values of the benchmark command lines ({@link CostCurve}, {@link OracleBenchmark}), parsed with errors that
- * name the option, what it takes and the usage line.
+ * The values of the benchmark command lines ({@link CostCurve}, {@link OracleBenchmark}, {@link SoakBenchmark}),
+ * parsed with errors that name the option, what it takes and the usage line.
  */
 final class OptionValues {
     /** {@code low-high}, both ends included. */
@@ -16,6 +18,37 @@ final class OptionValues {
     private static final int MAX_RANGE = 65_536;
 
     private OptionValues() {}
+
+    /** One option of a command line: the flag and the value after it. */
+    record Option(String flag, String value) {}
+
+    /**
+     * The command line as flag-value pairs, in the order written. A flag without a value fails when the iteration
+     * reaches it (so an earlier option's bad value is reported first, as it is checked first).
+     */
+    static Iterable<Option> options(String[] args, String usage) {
+        return () -> new Iterator<>() {
+            private int next = 0;
+
+            @Override
+            public boolean hasNext() {
+                return next < args.length;
+            }
+
+            @Override
+            public Option next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                String flag = args[next];
+                if (next + 1 >= args.length) {
+                    throw new IllegalArgumentException(flag + " needs a value; " + usage);
+                }
+                next += 2;
+                return new Option(flag, args[next - 1]);
+            }
+        };
+    }
 
     /** An integer, or an error naming the option. */
     static int integer(String option, String value, String usage) {

@@ -3,8 +3,10 @@ package io.github.sdsat.bench;
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.Decoder;
 import io.github.sdsat.decode.Decoders;
+import io.github.sdsat.decode.DraftVerifyDecoder;
 import io.github.sdsat.decode.GenerationConfig;
 import io.github.sdsat.decode.GenerationResult;
+import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
@@ -129,12 +131,9 @@ public final class OracleBenchmark {
             int curveRounds = 5;
             int threads = 1;
             Path json = Path.of("target", "oracle-benchmark.json");
-            for (int i = 0; i < args.length; i++) {
-                String flag = args[i];
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(flag + " needs a value; " + USAGE);
-                }
-                String value = args[++i];
+            for (OptionValues.Option option : OptionValues.options(args, USAGE)) {
+                String flag = option.flag();
+                String value = option.value();
                 switch (flag) {
                     case "--random-shape" -> shape = value;
                     case "--prompts" -> prompts = OptionValues.integer(flag, value, USAGE);
@@ -195,11 +194,11 @@ public final class OracleBenchmark {
         names.add(AutoregressiveDecoder.NAME);
         ks.add(0);
         for (int k : o.onePassK()) {
-            names.add("oracle");
+            names.add(DraftVerifyDecoder.ORACLE);
             ks.add(k);
         }
         for (int k : o.twoStepK()) {
-            names.add("oracle-two-step");
+            names.add(SdsatTwoStepDrafter.ORACLE_NAME);
             ks.add(k);
         }
         int configs = names.size();
@@ -227,7 +226,7 @@ public final class OracleBenchmark {
                     base = r;
                 } else {
                     long[] reference = base.outputIds();
-                    Decoder d = names.get(c).equals("oracle")
+                    Decoder d = names.get(c).equals(DraftVerifyDecoder.ORACLE)
                             ? Decoders.oracle(model, reference)
                             : Decoders.oracleTwoStep(model, reference);
                     r = d.generate(prompt, gc);
@@ -246,7 +245,7 @@ public final class OracleBenchmark {
             int k = ks.get(c);
             double ceiling = k == 0
                     ? 1.0
-                    : names.get(c).equals("oracle")
+                    : names.get(c).equals(DraftVerifyDecoder.ORACLE)
                             ? (k + 1) * t1 / passMs.get(k + 1)
                             : (k + 2) * t1 / (2 * passMs.get(k + 1));
             double rate = Aggregator.median(rates.get(c));
@@ -287,21 +286,17 @@ public final class OracleBenchmark {
         out.append(String.format("T(n) at %d cached tokens:", r.cached()));
         double t1 = r.passMs().get(1);
         r.passMs().forEach((n, ms) -> out.append(String.format(Locale.ROOT, " T(%d) %.2f ms (%.2fx)", n, ms, ms / t1)));
-        out.append("\n\n| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |\n");
-        out.append("|---|---|---|---|---|---|---|\n");
-        for (Row row : r.rows()) {
-            out.append(String.format(
-                    Locale.ROOT,
-                    "| %s | %d | %.1f | %.2fx | %.2f | %.2fx | %d/%d |%n",
-                    row.decoder(),
-                    row.k(),
-                    row.tokensPerSecond(),
-                    row.speedup(),
-                    row.tokensPerPass(),
-                    row.ceiling(),
-                    row.identical(),
-                    r.prompts()));
-        }
+        out.append("\n\n");
+        MarkdownTable.write(
+                out,
+                r.rows(),
+                MarkdownTable.column("decoder", "%s", Row::decoder),
+                MarkdownTable.column("k", "%d", Row::k),
+                MarkdownTable.column("tokens/s", "%.1f", Row::tokensPerSecond),
+                MarkdownTable.column("speedup vs ar", "%.2fx", Row::speedup),
+                MarkdownTable.column("tokens per pass", "%.2f", Row::tokensPerPass),
+                MarkdownTable.column("ceiling", "%.2fx", Row::ceiling),
+                new MarkdownTable.Column<>("identical", row -> row.identical() + "/" + r.prompts()));
         return out.toString();
     }
 

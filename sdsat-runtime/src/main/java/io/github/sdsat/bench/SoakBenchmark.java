@@ -46,12 +46,9 @@ public final class SoakBenchmark {
             int k = 5;
             String model = EmbeddedModels.DEFAULT;
             String device = "cpu";
-            for (int i = 0; i < args.length; i++) {
-                String flag = args[i];
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(flag + " needs a value; " + USAGE);
-                }
-                String value = args[++i];
+            for (OptionValues.Option option : OptionValues.options(args, USAGE)) {
+                String flag = option.flag();
+                String value = option.value();
                 switch (flag) {
                     case "--greedy" -> greedy = nonNegative(flag, value);
                     case "--sampled" -> sampled = nonNegative(flag, value);

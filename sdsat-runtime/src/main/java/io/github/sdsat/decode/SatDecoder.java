@@ -3,19 +3,40 @@ package io.github.sdsat.decode;
 import io.github.sdsat.model.KvCache;
 import io.github.sdsat.model.LlamaModel;
 import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A decoder that drafts with the SAT token under a mask of its own (tree, single-pass; the chain decoders are
- * {@link DraftVerifyDecoder}'s drafters): holds its id, checked against the vocabulary once (its k range is in its
+ * {@link DraftVerifyDecoder}'s drafters): holds its name, its scratch slots per k and its SAT id, checked against the vocabulary once (its k range is in its
  * {@link DecoderRegistry} entry), and runs the SAT passes they share: the prefill with a SAT block
  * ({@link #prefillWithSatBlock}) and the draft pass {@code [t, S×k]} ({@link #satDraftLogits}).
  */
 abstract class SatDecoder extends AbstractDecoder {
     protected final long satToken;
+    private final String name;
+    /** Extra cache slots of one loop at a given k: the width of the decoder's widest pass. */
+    private final IntUnaryOperator scratchSlotsAtK;
 
-    SatDecoder(LlamaModel model, long satToken) {
+    /**
+     * @param name the decoder's {@link DecoderRegistry} name
+     * @param scratchSlotsAtK the cache slots a loop uses beyond the committed tokens, given k (a valid k: the
+     *     registry checks it first)
+     */
+    SatDecoder(LlamaModel model, String name, long satToken, IntUnaryOperator scratchSlotsAtK) {
         super(model);
+        this.name = name;
         this.satToken = checkedSatToken(model, satToken);
+        this.scratchSlotsAtK = scratchSlotsAtK;
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    protected final int scratchSlots(GenerationConfig config) {
+        return scratchSlotsAtK.applyAsInt(config.k());
     }
 
     /** {@code satToken}, checked against the model's vocabulary (every decoder that drafts with SAT checks it). */

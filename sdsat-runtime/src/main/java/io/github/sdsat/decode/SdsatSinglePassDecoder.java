@@ -14,17 +14,12 @@ public final class SdsatSinglePassDecoder extends SatDecoder {
     public static final String NAME = "sdsat-single-pass";
 
     public SdsatSinglePassDecoder(LlamaModel model, long satToken) {
-        super(model, satToken);
+        super(model, NAME, satToken, SdsatSinglePassDecoder::passWidth);
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    protected int scratchSlots(GenerationConfig config) {
-        return (config.k() + 1) * (config.k() + 1);
+    /** Tokens of one pass: t, k drafts and k + 1 blocks of k SATs. */
+    private static int passWidth(int k) {
+        return (k + 1) * (k + 1);
     }
 
     @Override
@@ -37,7 +32,7 @@ public final class SdsatSinglePassDecoder extends SatDecoder {
         if (!out.emit(t)) {
             return;
         }
-        int width = (k + 1) * (k + 1);
+        int width = passWidth(k);
         long[] tokens = new long[width];
         long[] positions = new long[width];
         while (true) {
@@ -84,7 +79,7 @@ public final class SdsatSinglePassDecoder extends SatDecoder {
 
     /** Additive mask [(k+1)², cached + (k+1)²]: verify rows causal; block a sees t, d1..da and its own earlier SATs. */
     static float[] mask(int k, int cached) {
-        int width = (k + 1) * (k + 1);
+        int width = passWidth(k);
         int cols = cached + width;
         float[] m = new float[width * cols];
         Arrays.fill(m, Float.NEGATIVE_INFINITY);

@@ -32,17 +32,8 @@ public final class SdsatTreeDecoder extends SatDecoder {
     public static final String NAME = "sdsat-tree";
 
     public SdsatTreeDecoder(LlamaModel model, long satToken) {
-        super(model, satToken);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    protected int scratchSlots(GenerationConfig config) {
-        return DraftTree.forDepth(config.k()).size() + 1;
+        // t plus the verify pass over every node of the depth-k tree, root included.
+        super(model, NAME, satToken, k -> DraftTree.forDepth(k).size() + 1);
     }
 
     @Override

@@ -270,13 +270,7 @@ final class SpeculativeSampling {
                 mass += v;
             }
         }
-        if (!(mass > 1e-12)) {
-            return p;
-        }
-        for (int i = 0; i < r.length; i++) {
-            r[i] /= mass;
-        }
-        return r;
+        return mass > 1e-12 ? dividedBy(r, mass) : p;
     }
 
     /**
@@ -293,13 +287,7 @@ final class SpeculativeSampling {
                 mass += p[i];
             }
         }
-        if (!(mass > 1e-12)) {
-            return p;
-        }
-        for (int i = 0; i < r.length; i++) {
-            r[i] /= mass;
-        }
-        return r;
+        return mass > 1e-12 ? dividedBy(r, mass) : p;
     }
 
     /** q with {@code token} removed and renormalised: what the next sibling drawn without replacement came from. */
@@ -310,9 +298,15 @@ final class SpeculativeSampling {
         for (double v : r) {
             mass += v;
         }
-        if (!(mass > 0)) {
-            return r; // no mass left: no further candidate exists to be tested
-        }
+        // No mass left: no further candidate exists to be tested, r stays all zeros.
+        return mass > 0 ? dividedBy(r, mass) : r;
+    }
+
+    /**
+     * r divided by {@code mass} in place (the one renormalisation of the residuals, so all divide in the same order);
+     * the guards above decide when there is mass to divide by (a NaN mass fails them, as {@code !(mass > g)} did).
+     */
+    private static double[] dividedBy(double[] r, double mass) {
         for (int i = 0; i < r.length; i++) {
             r[i] /= mass;
         }

@@ -1,5 +1,6 @@
 package io.github.sdsat.results;
 
+import io.github.sdsat.Records;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,68 +57,27 @@ public record RunResults(
 
     /** These results with the accuracy stage's rows and verdict. */
     public RunResults withAccuracy(List<AccuracyRecord> records, AccuracyGate gate) {
-        return new RunResults(
-                config,
-                environment,
-                rows,
-                prompts,
-                records,
-                gate,
-                lineCompletion,
-                lineCompletionGate,
-                mismatches,
-                gates);
+        return Records.copyWith(this, "accuracy", records, "accuracyGate", gate);
     }
 
     /** These results with the line-completion stage's records and verdict. */
     public RunResults withLineCompletion(List<LineCompletionRecord> records, LineCompletionGate gate) {
-        return new RunResults(
-                config, environment, rows, prompts, accuracy, accuracyGate, records, gate, mismatches, gates);
+        return Records.copyWith(this, "lineCompletion", records, "lineCompletionGate", gate);
     }
 
     /** These results with another configuration map (a stage adding its parameters). */
     public RunResults withConfig(Map<String, Object> newConfig) {
-        return new RunResults(
-                newConfig,
-                environment,
-                rows,
-                prompts,
-                accuracy,
-                accuracyGate,
-                lineCompletion,
-                lineCompletionGate,
-                mismatches,
-                gates);
+        return Records.copyWith(this, "config", newConfig);
     }
 
     /** These results with the greedy runs that differ from the baseline. */
     public RunResults withMismatches(List<GreedyMismatch> differing) {
-        return new RunResults(
-                config,
-                environment,
-                rows,
-                prompts,
-                accuracy,
-                accuracyGate,
-                lineCompletion,
-                lineCompletionGate,
-                differing,
-                gates);
+        return Records.copyWith(this, "mismatches", differing);
     }
 
     /** These results with the gates evaluated on them. */
     public RunResults withGates(List<GateResult> evaluated) {
-        return new RunResults(
-                config,
-                environment,
-                rows,
-                prompts,
-                accuracy,
-                accuracyGate,
-                lineCompletion,
-                lineCompletionGate,
-                mismatches,
-                evaluated);
+        return Records.copyWith(this, "gates", evaluated);
     }
 
     /** The gates that fail the build. */

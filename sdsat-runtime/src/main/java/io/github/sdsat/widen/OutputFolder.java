@@ -1,13 +1,18 @@
 package io.github.sdsat.widen;
 
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.model.SafetensorsDtype;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** The checks both checkpoint writers of this package make on their output before writing anything. */
+/**
+ * The checks both checkpoint writers of this package make on their output before writing anything, and the write
+ * itself.
+ */
 final class OutputFolder {
     private OutputFolder() {}
 
@@ -57,6 +62,27 @@ final class OutputFolder {
             }
         } catch (IOException e) {
             // No file store information (unusual): the write itself will fail cleanly if space runs out.
+        }
+    }
+
+    /**
+     * Writes the model folder {@code output} all at once ({@link AtomicFiles#writeFolder}); a failure says that
+     * nothing was left behind.
+     *
+     * @param appeared what the error says when {@code output} appeared during the write, e.g. "x appeared while
+     *     writing"
+     * @param what what was being written, e.g. "the widened model"
+     */
+    static void write(Path output, long dataBytes, String appeared, String what, AtomicFiles.FolderWriter writer) {
+        try {
+            AtomicFiles.writeFolder(output, writer);
+        } catch (FileAlreadyExistsException e) {
+            throw new SdsatException(appeared + "; nothing was written to it: remove it or choose another --out", e);
+        } catch (IOException e) {
+            throw new SdsatException(
+                    "cannot write " + what + " to " + output + ": " + e + "; check that " + output.getParent()
+                            + " is writable and has " + gigabytes(dataBytes) + " free; nothing was left behind",
+                    e);
         }
     }
 

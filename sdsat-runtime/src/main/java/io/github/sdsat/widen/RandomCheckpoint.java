@@ -1,7 +1,6 @@
 package io.github.sdsat.widen;
 
 import io.github.sdsat.SdsatException;
-import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.model.Checkpoint;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.model.LlamaArchitecture;
@@ -12,7 +11,6 @@ import io.github.sdsat.model.SafetensorsWriter.StreamedTensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -114,32 +112,18 @@ public final class RandomCheckpoint {
         long dataBytes =
                 tensors.values().stream().mapToLong(StreamedTensor::byteLength).sum();
         OutputFolder.checkSpace(output, dataBytes);
-        try {
-            AtomicFiles.writeFolder(output, folder -> {
-                if (request.tokenizerFrom() != null) {
-                    for (String file : WidenCheckpoint.COPIED_FILES) {
-                        Path from = request.tokenizerFrom().resolve(file);
-                        if (Files.isRegularFile(from) && !file.equals("generation_config.json")) {
-                            Files.copy(from, folder.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
-                        }
+        OutputFolder.write(output, dataBytes, output + " appeared while writing", "the random checkpoint", folder -> {
+            if (request.tokenizerFrom() != null) {
+                for (String file : WidenCheckpoint.COPIED_FILES) {
+                    Path from = request.tokenizerFrom().resolve(file);
+                    if (Files.isRegularFile(from) && !file.equals("generation_config.json")) {
+                        Files.copy(from, folder.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
                     }
                 }
-                SafetensorsWriter.writeSharded(folder, tensors, request.maxShardBytes());
-                Files.write(folder.resolve(Checkpoint.CONFIG_FILE), configJson);
-            });
-        } catch (FileAlreadyExistsException e) {
-            throw new SdsatException(
-                    output + " appeared while writing; nothing was written to it: remove it or "
-                            + "choose another --out",
-                    e);
-        } catch (IOException e) {
-            throw new SdsatException(
-                    "cannot write the random checkpoint to " + output + ": " + e + "; check that "
-                            + output.getParent() + " is writable and has " + OutputFolder.gigabytes(dataBytes)
-                            + " free; "
-                            + "nothing was left behind",
-                    e);
-        }
+            }
+            SafetensorsWriter.writeSharded(folder, tensors, request.maxShardBytes());
+            Files.write(folder.resolve(Checkpoint.CONFIG_FILE), configJson);
+        });
         try (Checkpoint written = Checkpoint.open(output);
                 var files = Files.list(output)) {
             written.validateAgainst(written.config());
@@ -190,28 +174,17 @@ public final class RandomCheckpoint {
 
     public static void main(String[] args) {
         DjlOffline.enable(); // before anything could start an engine: DJL must never go online
-        Request request;
-        try {
-            request = parseArgs(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
+        Request request = WriterCommandLine.parsedOrExit(args, RandomCheckpoint::parseArgs, USAGE);
         Outcome outcome = run(request);
         System.out.printf(
                 Locale.ROOT,
-                "wrote %s: %,d parameters (random, std %s, seed %d), %s; %d shard(s), %d bytes (%.2f GB) in %.1f s%n",
+                "wrote %s: %,d parameters (random, std %s, seed %d), %s; %s%n",
                 outcome.folder(),
                 outcome.config().parameterCount(),
                 request.std(),
                 request.seed(),
                 request.dtype(),
-                outcome.shards().size(),
-                outcome.bytes(),
-                outcome.bytes() / 1e9,
-                outcome.elapsed().toMillis() / 1000.0);
+                WriterCommandLine.written(outcome.shards(), outcome.bytes(), outcome.elapsed()));
     }
 
     static Request parseArgs(String[] args) {

@@ -14,7 +14,6 @@ import io.github.sdsat.model.SafetensorsDtype;
 import io.github.sdsat.model.SafetensorsWriter;
 import io.github.sdsat.model.SafetensorsWriter.StreamedTensor;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -111,32 +110,24 @@ public final class WidenCheckpoint {
                     .sum();
             OutputFolder.checkSpace(output, dataBytes);
             ObjectNode config = targetConfig(sourceFolder, widening.target());
-            try {
-                AtomicFiles.writeFolder(output, folder -> {
-                    for (String file : COPIED_FILES) {
-                        Path from = sourceFolder.resolve(file);
-                        if (Files.isRegularFile(from)) {
-                            Files.copy(from, folder.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
+            OutputFolder.write(
+                    output,
+                    dataBytes,
+                    "the output folder " + output + " appeared while widening",
+                    "the widened model",
+                    folder -> {
+                        for (String file : COPIED_FILES) {
+                            Path from = sourceFolder.resolve(file);
+                            if (Files.isRegularFile(from)) {
+                                Files.copy(from, folder.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
+                            }
                         }
-                    }
-                    Files.writeString(folder.resolve("WIDENING.md"), card(sourceFolder, widening, request));
-                    SafetensorsWriter.writeSharded(folder, tensors, request.maxShardBytes());
-                    // config.json last: a folder with one is complete (the rename publishes all at once anyway).
-                    Files.writeString(folder.resolve(Checkpoint.CONFIG_FILE), JSON.writeValueAsString(config) + "\n");
-                });
-            } catch (FileAlreadyExistsException e) {
-                throw new SdsatException(
-                        "the output folder " + output + " appeared while widening; nothing was "
-                                + "written to it: remove it or choose another --out",
-                        e);
-            } catch (IOException e) {
-                throw new SdsatException(
-                        "cannot write the widened model to " + output + ": " + e + "; check that "
-                                + output.getParent() + " is writable and has " + OutputFolder.gigabytes(dataBytes)
-                                + " free; nothing "
-                                + "was left behind",
-                        e);
-            }
+                        Files.writeString(folder.resolve("WIDENING.md"), card(sourceFolder, widening, request));
+                        SafetensorsWriter.writeSharded(folder, tensors, request.maxShardBytes());
+                        // config.json last: a folder with one is complete (the rename publishes all at once anyway).
+                        Files.writeString(
+                                folder.resolve(Checkpoint.CONFIG_FILE), JSON.writeValueAsString(config) + "\n");
+                    });
         }
         List<Path> shards;
         long bytes;
@@ -227,21 +218,13 @@ public final class WidenCheckpoint {
 
     public static void main(String[] args) {
         DjlOffline.enable(); // before anything could start an engine: DJL must never go online
-        Request request;
-        try {
-            request = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
+        Request request = WriterCommandLine.parsedOrExit(args, WidenCheckpoint::parse, USAGE);
         Outcome outcome = run(request);
         LlamaConfig c = outcome.config();
         System.out.printf(
                 Locale.ROOT,
                 "wrote %s: hidden %d, intermediate %d, %d layers, %d heads (%d key/value) of %d, vocab %d, %,d "
-                        + "parameters, %s; %d shard(s), %d bytes (%.2f GB) in %.1f s%n",
+                        + "parameters, %s; %s%n",
                 outcome.folder(),
                 c.hiddenSize(),
                 c.intermediateSize(),
@@ -252,10 +235,7 @@ public final class WidenCheckpoint {
                 c.vocabSize(),
                 c.parameterCount(),
                 request.dtype(),
-                outcome.shards().size(),
-                outcome.bytes(),
-                outcome.bytes() / 1e9,
-                outcome.elapsed().toMillis() / 1000.0);
+                WriterCommandLine.written(outcome.shards(), outcome.bytes(), outcome.elapsed()));
     }
 
     /** Parses the command line; sizes not given are the preset's, else the source's. */

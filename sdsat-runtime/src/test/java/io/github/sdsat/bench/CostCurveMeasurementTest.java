@@ -62,7 +62,8 @@ class CostCurveMeasurementTest {
         assertThat(table)
                 .contains(
                         "cached 1024 skipped",
-                        "0 tokens cached",
+                        "0 tokens cached:\n\n| new tokens | T(n) ms | T(n)/T(1) | roofline ms | roofline ratio | bound"
+                                + " | T/roofline |\n|---|---|---|---|---|---|---|\n| 1 | ",
                         "256 tokens cached",
                         "| 64 |",
                         String.format(java.util.Locale.ROOT, "%.0f MB read per pass", weightBytes / 1e6));

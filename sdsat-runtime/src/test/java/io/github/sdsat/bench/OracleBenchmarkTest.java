@@ -62,7 +62,8 @@ class OracleBenchmarkTest {
                         + shape.vocabSize() + ", " + report.backend() + "; ");
         assertThat(md)
                 .contains(
-                        "| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |",
+                        "x)\n\n| decoder | k | tokens/s | speedup vs ar | tokens per pass | ceiling | identical |\n"
+                                + "|---|---|---|---|---|---|---|\n| ar | 0 | ",
                         "| oracle-two-step | 3 |",
                         "T(4)");
         BenchmarkJson.write(report, options.json());
