@@ -44,8 +44,9 @@ import java.util.TreeSet;
  * target/oracle-benchmark.json"} (see {@link #USAGE}).
  */
 public final class OracleBenchmark {
-    static final String USAGE = "usage: OracleBenchmark [--random-shape hidden:layers:heads:intermediate:vocab:context "
-            + "(default " + RandomModels.DEFAULT_SHAPE + ")] [--prompts 3] [--prompt-length 100] "
+    static final String USAGE = "usage: OracleBenchmark [--model <folder> | --random-shape "
+            + "hidden:layers:heads:intermediate:vocab:context (default " + RandomModels.DEFAULT_SHAPE
+            + ")] [--prompts 3] [--prompt-length 100] "
             + "[--new-tokens 128] [--one-pass-k 1,3,5,7] [--two-step-k 3,5] [--curve-rounds 5] [--threads 1] "
             + "[--json target/oracle-benchmark.json]";
 
@@ -100,7 +101,12 @@ public final class OracleBenchmark {
             List<Integer> twoStepK,
             int curveRounds,
             int threads,
-            Path json) {
+            Path json,
+            Path model) {
+        /**
+         * The settings; {@code model} is a model folder to measure (its own weights, e.g. the 7B-shaped BF16
+         * widening), or null for a random-weight model of {@code shape}.
+         */
         public Options {
             if (prompts < 1 || promptLength < 1 || newTokens < 2 || curveRounds < 1 || threads < 1) {
                 throw new IllegalArgumentException("prompts, prompt length, curve rounds and threads must be at least "
@@ -131,11 +137,17 @@ public final class OracleBenchmark {
             int curveRounds = 5;
             int threads = 1;
             Path json = Path.of("target", "oracle-benchmark.json");
+            Path model = null;
+            boolean shapeGiven = false;
             for (OptionValues.Option option : OptionValues.options(args, USAGE)) {
                 String flag = option.flag();
                 String value = option.value();
                 switch (flag) {
-                    case "--random-shape" -> shape = value;
+                    case "--random-shape" -> {
+                        shape = value;
+                        shapeGiven = true;
+                    }
+                    case "--model" -> model = Path.of(value);
                     case "--prompts" -> prompts = OptionValues.integer(flag, value, USAGE);
                     case "--prompt-length" -> promptLength = OptionValues.integer(flag, value, USAGE);
                     case "--new-tokens" -> newTokens = OptionValues.integer(flag, value, USAGE);
@@ -147,8 +159,26 @@ public final class OracleBenchmark {
                     default -> throw new IllegalArgumentException("unknown argument " + flag + "; " + USAGE);
                 }
             }
+            if (model != null && shapeGiven) {
+                throw new IllegalArgumentException("--model and --random-shape both given: measure a model folder or a "
+                        + "random-weight shape, not both; " + USAGE);
+            }
+            if (model != null && !java.nio.file.Files.isRegularFile(model.resolve("config.json"))) {
+                throw new IllegalArgumentException(
+                        "--model " + model + " has no config.json: give a Hugging Face "
+                                + "Llama folder (config.json and safetensors), e.g. the 7B-shaped widening of docs/PAPER-SCALE.md");
+            }
             return new Options(
-                    randomShape(shape), prompts, promptLength, newTokens, onePass, twoStep, curveRounds, threads, json);
+                    randomShape(shape),
+                    prompts,
+                    promptLength,
+                    newTokens,
+                    onePass,
+                    twoStep,
+                    curveRounds,
+                    threads,
+                    json,
+                    model);
         }
 
         /** The {@code --random-shape} configuration, refused with the option's name when malformed. */
@@ -310,7 +340,9 @@ public final class OracleBenchmark {
         DjlOffline.enable(); // before the first engine call: DJL must never go online
         Options options = Options.parse(args);
         CostCurve.pinThreads(options.threads());
-        try (LlamaModel model = RandomModels.model(options.shape(), 1)) {
+        try (LlamaModel model = options.model() == null
+                ? RandomModels.model(options.shape(), 1)
+                : LlamaModel.load(options.model(), ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32)) {
             Report report = run(model, options);
             System.out.println(markdown(report));
             BenchmarkJson.write(report, options.json());

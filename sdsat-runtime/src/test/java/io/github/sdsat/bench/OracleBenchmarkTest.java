@@ -19,7 +19,7 @@ class OracleBenchmarkTest {
     @Test
     void everyConfigurationIsReportedWithItsCeilingAndTheOraclesMatchAr(@TempDir Path dir) throws Exception {
         OracleBenchmark.Options options = new OracleBenchmark.Options(
-                TinyModels.small(), 2, 12, 25, List.of(1, 3), List.of(3), 1, 1, dir.resolve("oracle.json"));
+                TinyModels.small(), 2, 12, 25, List.of(1, 3), List.of(3), 1, 1, dir.resolve("oracle.json"), null);
         OracleBenchmark.Report report;
         try (LlamaModel model = TinyModels.model(TinyModels.small(), 5)) {
             report = OracleBenchmark.run(model, options);
@@ -89,15 +89,49 @@ class OracleBenchmarkTest {
                 .hasMessageContaining("--prompts takes an integer, got 'x'");
         assertThatThrownBy(() -> OracleBenchmark.Options.parse(new String[] {"--speed"}))
                 .hasMessageContaining("--speed needs a value");
+        assertThatThrownBy(() -> OracleBenchmark.Options.parse(new String[] {"--model", "/nonexistent-folder"}))
+                .hasMessageContaining("has no config.json");
+        assertThatThrownBy(() -> OracleBenchmark.Options.parse(
+                        new String[] {"--model", "/tmp", "--random-shape", "64:2:4:128:256:512"}))
+                .hasMessageContaining("--model and --random-shape both given");
         assertThatThrownBy(() -> OracleBenchmark.Options.parse(new String[] {"--fast", "1"}))
                 .hasMessageContaining("unknown argument --fast");
         assertThatThrownBy(() -> OracleBenchmark.Options.parse(new String[] {"--new-tokens", "1"}))
                 .hasMessageContaining("new tokens at least 2");
         OracleBenchmark.Options tooLong = new OracleBenchmark.Options(
-                TinyModels.small(), 1, 500, 25, List.of(1), List.of(), 1, 1, Path.of("x.json"));
+                TinyModels.small(), 1, 500, 25, List.of(1), List.of(), 1, 1, Path.of("x.json"), null);
         try (LlamaModel model = TinyModels.model(TinyModels.small(), 5)) {
             assertThatThrownBy(() -> OracleBenchmark.run(model, tooLong))
                     .hasMessageContaining("more than the model's context 512");
         }
+    }
+
+    @Test
+    void measuresAModelFolderGivenByModel(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path folder = TinyModelFolder.write(dir.resolve("bf16"), 7, io.github.sdsat.model.SafetensorsDtype.BF16);
+        Path json = dir.resolve("oracle.json");
+        OracleBenchmark.main(new String[] {
+            "--model",
+            folder.toString(),
+            "--prompts",
+            "1",
+            "--prompt-length",
+            "6",
+            "--new-tokens",
+            "8",
+            "--one-pass-k",
+            "2",
+            "--two-step-k",
+            "2",
+            "--curve-rounds",
+            "1",
+            "--json",
+            json.toString()
+        });
+        com.fasterxml.jackson.databind.JsonNode written =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        assertThat(written.path("rows")).hasSize(3);
+        written.path("rows")
+                .forEach(row -> assertThat(row.path("identical").asBoolean()).isTrue());
     }
 }
