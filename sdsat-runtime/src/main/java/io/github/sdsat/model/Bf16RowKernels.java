@@ -4,15 +4,16 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The row-block kernels of {@link Bf16VectorTiles}: rows × one bfloat16 tile over a chunk of inputs, for 1 to 6 rows.
- * Every kernel runs, per row and lane, the same sequence of fused multiply-adds in increasing input order as
- * {@link VectorCpuKernels}' float32 kernels on the same values, so a row's result depends on neither its block nor
- * the chunking (docs/DESIGN.md, "shape-invariant pass").
+ * The row-block kernels of {@link Bf16VectorTiles}: 1 to 6 rows times one bfloat16 tile. Every kernel runs, per row
+ * and lane, the same sequence of fused multiply-adds in increasing input order as {@link VectorCpuKernels}' float32
+ * kernels on the same values, so a row's result does not depend on its block (docs/DESIGN.md, "shape-invariant
+ * pass"), and a bfloat16 model gives bit for bit the logits of its values stored as float32.
  *
  * <p>Why unrolled, and why not shared with the float32 kernels: the JIT keeps the accumulators in registers only in
  * branch-free inner loops over named locals, and a shared kernel that widens each chunk into a float32 buffer for the
- * float32 kernels was measured slower (one-token pass 82-112 ms against 65 ms on a 2 GB model, 2 threads). The
- * kernels differ only in the row count; keep them in step.
+ * float32 kernels was measured slower (one-token pass 82-112 ms against 65 ms on a 2 GB model, 2 threads). They are
+ * the float32 kernels with {@code FloatVector.fromArray(S, w, i)} replaced by {@link Bf16VectorTiles#widen}, plus a
+ * 5-row kernel; keep them in step.
  */
 final class Bf16RowKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -22,18 +23,16 @@ final class Bf16RowKernels {
     private Bf16RowKernels() {}
 
     /**
-     * 1 row of x times inputs [0, count) of one bfloat16 tile: y[yOff + c] += Σ_i x[xOff + i] · w[wOff + i·TILE + c],
-     * one fused multiply-add per input in increasing i on an accumulator loaded from y (zero before the first chunk
-     * of inputs, the sum so far after it: {@link Bf16VectorTiles#matmul}). Accumulators a[row][vector] stay in
-     * registers; row r's inputs are at {@code xOff + r·xStride}, its outputs at {@code yOff + r·yStride}.
+     * 1 row of x times one bfloat16 tile: y[yOff + c] = Σ_i x[xOff + i] · w[wOff + i·TILE + c], one fused
+     * multiply-add per input in increasing i from zero. Accumulators a[row][vector] stay in registers; row r's
+     * inputs are at {@code xOff + r·in}, its outputs at {@code yOff + r·yStride}.
      */
-    static void rows1(
-            float[] x, int xOff, int xStride, short[] w, int wOff, int count, float[] y, int yOff, int yStride) {
-        FloatVector a00 = FloatVector.fromArray(S, y, yOff);
-        FloatVector a01 = FloatVector.fromArray(S, y, yOff + 1 * L);
-        FloatVector a02 = FloatVector.fromArray(S, y, yOff + 2 * L);
-        FloatVector a03 = FloatVector.fromArray(S, y, yOff + 3 * L);
-        for (int i = 0; i < count; i++) {
+    static void rows1(float[] x, int xOff, int in, short[] w, int wOff, float[] y, int yOff, int yStride) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = FloatVector.zero(S);
+        FloatVector a02 = FloatVector.zero(S);
+        FloatVector a03 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
             int wi = wOff + i * TILE;
             FloatVector w0 = Bf16VectorTiles.widen(w, wi);
             FloatVector w1 = Bf16VectorTiles.widen(w, wi + 1 * L);
@@ -52,17 +51,16 @@ final class Bf16RowKernels {
     }
 
     /** 2 rows; see {@link #rows1}. */
-    static void rows2(
-            float[] x, int xOff, int xStride, short[] w, int wOff, int count, float[] y, int yOff, int yStride) {
-        FloatVector a00 = FloatVector.fromArray(S, y, yOff);
-        FloatVector a01 = FloatVector.fromArray(S, y, yOff + 1 * L);
-        FloatVector a02 = FloatVector.fromArray(S, y, yOff + 2 * L);
-        FloatVector a03 = FloatVector.fromArray(S, y, yOff + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(S, y, yOff + 1 * yStride);
-        FloatVector a11 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 1 * L);
-        FloatVector a12 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 2 * L);
-        FloatVector a13 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 3 * L);
-        for (int i = 0; i < count; i++) {
+    static void rows2(float[] x, int xOff, int in, short[] w, int wOff, float[] y, int yOff, int yStride) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = FloatVector.zero(S);
+        FloatVector a02 = FloatVector.zero(S);
+        FloatVector a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S);
+        FloatVector a11 = FloatVector.zero(S);
+        FloatVector a12 = FloatVector.zero(S);
+        FloatVector a13 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
             int wi = wOff + i * TILE;
             FloatVector w0 = Bf16VectorTiles.widen(w, wi);
             FloatVector w1 = Bf16VectorTiles.widen(w, wi + 1 * L);
@@ -73,7 +71,7 @@ final class Bf16RowKernels {
             a01 = w1.fma(b0, a01);
             a02 = w2.fma(b0, a02);
             a03 = w3.fma(b0, a03);
-            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * xStride + i]);
+            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * in + i]);
             a10 = w0.fma(b1, a10);
             a11 = w1.fma(b1, a11);
             a12 = w2.fma(b1, a12);
@@ -90,21 +88,20 @@ final class Bf16RowKernels {
     }
 
     /** 3 rows; see {@link #rows1}. */
-    static void rows3(
-            float[] x, int xOff, int xStride, short[] w, int wOff, int count, float[] y, int yOff, int yStride) {
-        FloatVector a00 = FloatVector.fromArray(S, y, yOff);
-        FloatVector a01 = FloatVector.fromArray(S, y, yOff + 1 * L);
-        FloatVector a02 = FloatVector.fromArray(S, y, yOff + 2 * L);
-        FloatVector a03 = FloatVector.fromArray(S, y, yOff + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(S, y, yOff + 1 * yStride);
-        FloatVector a11 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 1 * L);
-        FloatVector a12 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 2 * L);
-        FloatVector a13 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 3 * L);
-        FloatVector a20 = FloatVector.fromArray(S, y, yOff + 2 * yStride);
-        FloatVector a21 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 1 * L);
-        FloatVector a22 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 2 * L);
-        FloatVector a23 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 3 * L);
-        for (int i = 0; i < count; i++) {
+    static void rows3(float[] x, int xOff, int in, short[] w, int wOff, float[] y, int yOff, int yStride) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = FloatVector.zero(S);
+        FloatVector a02 = FloatVector.zero(S);
+        FloatVector a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S);
+        FloatVector a11 = FloatVector.zero(S);
+        FloatVector a12 = FloatVector.zero(S);
+        FloatVector a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S);
+        FloatVector a21 = FloatVector.zero(S);
+        FloatVector a22 = FloatVector.zero(S);
+        FloatVector a23 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
             int wi = wOff + i * TILE;
             FloatVector w0 = Bf16VectorTiles.widen(w, wi);
             FloatVector w1 = Bf16VectorTiles.widen(w, wi + 1 * L);
@@ -115,12 +112,12 @@ final class Bf16RowKernels {
             a01 = w1.fma(b0, a01);
             a02 = w2.fma(b0, a02);
             a03 = w3.fma(b0, a03);
-            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * xStride + i]);
+            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * in + i]);
             a10 = w0.fma(b1, a10);
             a11 = w1.fma(b1, a11);
             a12 = w2.fma(b1, a12);
             a13 = w3.fma(b1, a13);
-            FloatVector b2 = FloatVector.broadcast(S, x[xOff + 2 * xStride + i]);
+            FloatVector b2 = FloatVector.broadcast(S, x[xOff + 2 * in + i]);
             a20 = w0.fma(b2, a20);
             a21 = w1.fma(b2, a21);
             a22 = w2.fma(b2, a22);
@@ -141,25 +138,24 @@ final class Bf16RowKernels {
     }
 
     /** 4 rows; see {@link #rows1}. */
-    static void rows4(
-            float[] x, int xOff, int xStride, short[] w, int wOff, int count, float[] y, int yOff, int yStride) {
-        FloatVector a00 = FloatVector.fromArray(S, y, yOff);
-        FloatVector a01 = FloatVector.fromArray(S, y, yOff + 1 * L);
-        FloatVector a02 = FloatVector.fromArray(S, y, yOff + 2 * L);
-        FloatVector a03 = FloatVector.fromArray(S, y, yOff + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(S, y, yOff + 1 * yStride);
-        FloatVector a11 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 1 * L);
-        FloatVector a12 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 2 * L);
-        FloatVector a13 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 3 * L);
-        FloatVector a20 = FloatVector.fromArray(S, y, yOff + 2 * yStride);
-        FloatVector a21 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 1 * L);
-        FloatVector a22 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 2 * L);
-        FloatVector a23 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 3 * L);
-        FloatVector a30 = FloatVector.fromArray(S, y, yOff + 3 * yStride);
-        FloatVector a31 = FloatVector.fromArray(S, y, yOff + 3 * yStride + 1 * L);
-        FloatVector a32 = FloatVector.fromArray(S, y, yOff + 3 * yStride + 2 * L);
-        FloatVector a33 = FloatVector.fromArray(S, y, yOff + 3 * yStride + 3 * L);
-        for (int i = 0; i < count; i++) {
+    static void rows4(float[] x, int xOff, int in, short[] w, int wOff, float[] y, int yOff, int yStride) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = FloatVector.zero(S);
+        FloatVector a02 = FloatVector.zero(S);
+        FloatVector a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S);
+        FloatVector a11 = FloatVector.zero(S);
+        FloatVector a12 = FloatVector.zero(S);
+        FloatVector a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S);
+        FloatVector a21 = FloatVector.zero(S);
+        FloatVector a22 = FloatVector.zero(S);
+        FloatVector a23 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S);
+        FloatVector a31 = FloatVector.zero(S);
+        FloatVector a32 = FloatVector.zero(S);
+        FloatVector a33 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
             int wi = wOff + i * TILE;
             FloatVector w0 = Bf16VectorTiles.widen(w, wi);
             FloatVector w1 = Bf16VectorTiles.widen(w, wi + 1 * L);
@@ -170,17 +166,17 @@ final class Bf16RowKernels {
             a01 = w1.fma(b0, a01);
             a02 = w2.fma(b0, a02);
             a03 = w3.fma(b0, a03);
-            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * xStride + i]);
+            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * in + i]);
             a10 = w0.fma(b1, a10);
             a11 = w1.fma(b1, a11);
             a12 = w2.fma(b1, a12);
             a13 = w3.fma(b1, a13);
-            FloatVector b2 = FloatVector.broadcast(S, x[xOff + 2 * xStride + i]);
+            FloatVector b2 = FloatVector.broadcast(S, x[xOff + 2 * in + i]);
             a20 = w0.fma(b2, a20);
             a21 = w1.fma(b2, a21);
             a22 = w2.fma(b2, a22);
             a23 = w3.fma(b2, a23);
-            FloatVector b3 = FloatVector.broadcast(S, x[xOff + 3 * xStride + i]);
+            FloatVector b3 = FloatVector.broadcast(S, x[xOff + 3 * in + i]);
             a30 = w0.fma(b3, a30);
             a31 = w1.fma(b3, a31);
             a32 = w2.fma(b3, a32);
@@ -205,29 +201,28 @@ final class Bf16RowKernels {
     }
 
     /** 5 rows (AVX-512 only: 20 accumulators + 4 weights); see {@link #rows1}. */
-    static void rows5(
-            float[] x, int xOff, int xStride, short[] w, int wOff, int count, float[] y, int yOff, int yStride) {
-        FloatVector a00 = FloatVector.fromArray(S, y, yOff);
-        FloatVector a01 = FloatVector.fromArray(S, y, yOff + 1 * L);
-        FloatVector a02 = FloatVector.fromArray(S, y, yOff + 2 * L);
-        FloatVector a03 = FloatVector.fromArray(S, y, yOff + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(S, y, yOff + 1 * yStride);
-        FloatVector a11 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 1 * L);
-        FloatVector a12 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 2 * L);
-        FloatVector a13 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 3 * L);
-        FloatVector a20 = FloatVector.fromArray(S, y, yOff + 2 * yStride);
-        FloatVector a21 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 1 * L);
-        FloatVector a22 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 2 * L);
-        FloatVector a23 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 3 * L);
-        FloatVector a30 = FloatVector.fromArray(S, y, yOff + 3 * yStride);
-        FloatVector a31 = FloatVector.fromArray(S, y, yOff + 3 * yStride + 1 * L);
-        FloatVector a32 = FloatVector.fromArray(S, y, yOff + 3 * yStride + 2 * L);
-        FloatVector a33 = FloatVector.fromArray(S, y, yOff + 3 * yStride + 3 * L);
-        FloatVector a40 = FloatVector.fromArray(S, y, yOff + 4 * yStride);
-        FloatVector a41 = FloatVector.fromArray(S, y, yOff + 4 * yStride + 1 * L);
-        FloatVector a42 = FloatVector.fromArray(S, y, yOff + 4 * yStride + 2 * L);
-        FloatVector a43 = FloatVector.fromArray(S, y, yOff + 4 * yStride + 3 * L);
-        for (int i = 0; i < count; i++) {
+    static void rows5(float[] x, int xOff, int in, short[] w, int wOff, float[] y, int yOff, int yStride) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = FloatVector.zero(S);
+        FloatVector a02 = FloatVector.zero(S);
+        FloatVector a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S);
+        FloatVector a11 = FloatVector.zero(S);
+        FloatVector a12 = FloatVector.zero(S);
+        FloatVector a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S);
+        FloatVector a21 = FloatVector.zero(S);
+        FloatVector a22 = FloatVector.zero(S);
+        FloatVector a23 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S);
+        FloatVector a31 = FloatVector.zero(S);
+        FloatVector a32 = FloatVector.zero(S);
+        FloatVector a33 = FloatVector.zero(S);
+        FloatVector a40 = FloatVector.zero(S);
+        FloatVector a41 = FloatVector.zero(S);
+        FloatVector a42 = FloatVector.zero(S);
+        FloatVector a43 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
             int wi = wOff + i * TILE;
             FloatVector w0 = Bf16VectorTiles.widen(w, wi);
             FloatVector w1 = Bf16VectorTiles.widen(w, wi + 1 * L);
@@ -238,22 +233,22 @@ final class Bf16RowKernels {
             a01 = w1.fma(b0, a01);
             a02 = w2.fma(b0, a02);
             a03 = w3.fma(b0, a03);
-            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * xStride + i]);
+            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * in + i]);
             a10 = w0.fma(b1, a10);
             a11 = w1.fma(b1, a11);
             a12 = w2.fma(b1, a12);
             a13 = w3.fma(b1, a13);
-            FloatVector b2 = FloatVector.broadcast(S, x[xOff + 2 * xStride + i]);
+            FloatVector b2 = FloatVector.broadcast(S, x[xOff + 2 * in + i]);
             a20 = w0.fma(b2, a20);
             a21 = w1.fma(b2, a21);
             a22 = w2.fma(b2, a22);
             a23 = w3.fma(b2, a23);
-            FloatVector b3 = FloatVector.broadcast(S, x[xOff + 3 * xStride + i]);
+            FloatVector b3 = FloatVector.broadcast(S, x[xOff + 3 * in + i]);
             a30 = w0.fma(b3, a30);
             a31 = w1.fma(b3, a31);
             a32 = w2.fma(b3, a32);
             a33 = w3.fma(b3, a33);
-            FloatVector b4 = FloatVector.broadcast(S, x[xOff + 4 * xStride + i]);
+            FloatVector b4 = FloatVector.broadcast(S, x[xOff + 4 * in + i]);
             a40 = w0.fma(b4, a40);
             a41 = w1.fma(b4, a41);
             a42 = w2.fma(b4, a42);
@@ -282,33 +277,32 @@ final class Bf16RowKernels {
     }
 
     /** 6 rows (AVX-512 only: 24 accumulators + 4 weights fit its 32 vector registers); see {@link #rows1}. */
-    static void rows6(
-            float[] x, int xOff, int xStride, short[] w, int wOff, int count, float[] y, int yOff, int yStride) {
-        FloatVector a00 = FloatVector.fromArray(S, y, yOff);
-        FloatVector a01 = FloatVector.fromArray(S, y, yOff + 1 * L);
-        FloatVector a02 = FloatVector.fromArray(S, y, yOff + 2 * L);
-        FloatVector a03 = FloatVector.fromArray(S, y, yOff + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(S, y, yOff + 1 * yStride);
-        FloatVector a11 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 1 * L);
-        FloatVector a12 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 2 * L);
-        FloatVector a13 = FloatVector.fromArray(S, y, yOff + 1 * yStride + 3 * L);
-        FloatVector a20 = FloatVector.fromArray(S, y, yOff + 2 * yStride);
-        FloatVector a21 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 1 * L);
-        FloatVector a22 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 2 * L);
-        FloatVector a23 = FloatVector.fromArray(S, y, yOff + 2 * yStride + 3 * L);
-        FloatVector a30 = FloatVector.fromArray(S, y, yOff + 3 * yStride);
-        FloatVector a31 = FloatVector.fromArray(S, y, yOff + 3 * yStride + 1 * L);
-        FloatVector a32 = FloatVector.fromArray(S, y, yOff + 3 * yStride + 2 * L);
-        FloatVector a33 = FloatVector.fromArray(S, y, yOff + 3 * yStride + 3 * L);
-        FloatVector a40 = FloatVector.fromArray(S, y, yOff + 4 * yStride);
-        FloatVector a41 = FloatVector.fromArray(S, y, yOff + 4 * yStride + 1 * L);
-        FloatVector a42 = FloatVector.fromArray(S, y, yOff + 4 * yStride + 2 * L);
-        FloatVector a43 = FloatVector.fromArray(S, y, yOff + 4 * yStride + 3 * L);
-        FloatVector a50 = FloatVector.fromArray(S, y, yOff + 5 * yStride);
-        FloatVector a51 = FloatVector.fromArray(S, y, yOff + 5 * yStride + 1 * L);
-        FloatVector a52 = FloatVector.fromArray(S, y, yOff + 5 * yStride + 2 * L);
-        FloatVector a53 = FloatVector.fromArray(S, y, yOff + 5 * yStride + 3 * L);
-        for (int i = 0; i < count; i++) {
+    static void rows6(float[] x, int xOff, int in, short[] w, int wOff, float[] y, int yOff, int yStride) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = FloatVector.zero(S);
+        FloatVector a02 = FloatVector.zero(S);
+        FloatVector a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S);
+        FloatVector a11 = FloatVector.zero(S);
+        FloatVector a12 = FloatVector.zero(S);
+        FloatVector a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S);
+        FloatVector a21 = FloatVector.zero(S);
+        FloatVector a22 = FloatVector.zero(S);
+        FloatVector a23 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S);
+        FloatVector a31 = FloatVector.zero(S);
+        FloatVector a32 = FloatVector.zero(S);
+        FloatVector a33 = FloatVector.zero(S);
+        FloatVector a40 = FloatVector.zero(S);
+        FloatVector a41 = FloatVector.zero(S);
+        FloatVector a42 = FloatVector.zero(S);
+        FloatVector a43 = FloatVector.zero(S);
+        FloatVector a50 = FloatVector.zero(S);
+        FloatVector a51 = FloatVector.zero(S);
+        FloatVector a52 = FloatVector.zero(S);
+        FloatVector a53 = FloatVector.zero(S);
+        for (int i = 0; i < in; i++) {
             int wi = wOff + i * TILE;
             FloatVector w0 = Bf16VectorTiles.widen(w, wi);
             FloatVector w1 = Bf16VectorTiles.widen(w, wi + 1 * L);
@@ -319,27 +313,27 @@ final class Bf16RowKernels {
             a01 = w1.fma(b0, a01);
             a02 = w2.fma(b0, a02);
             a03 = w3.fma(b0, a03);
-            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * xStride + i]);
+            FloatVector b1 = FloatVector.broadcast(S, x[xOff + 1 * in + i]);
             a10 = w0.fma(b1, a10);
             a11 = w1.fma(b1, a11);
             a12 = w2.fma(b1, a12);
             a13 = w3.fma(b1, a13);
-            FloatVector b2 = FloatVector.broadcast(S, x[xOff + 2 * xStride + i]);
+            FloatVector b2 = FloatVector.broadcast(S, x[xOff + 2 * in + i]);
             a20 = w0.fma(b2, a20);
             a21 = w1.fma(b2, a21);
             a22 = w2.fma(b2, a22);
             a23 = w3.fma(b2, a23);
-            FloatVector b3 = FloatVector.broadcast(S, x[xOff + 3 * xStride + i]);
+            FloatVector b3 = FloatVector.broadcast(S, x[xOff + 3 * in + i]);
             a30 = w0.fma(b3, a30);
             a31 = w1.fma(b3, a31);
             a32 = w2.fma(b3, a32);
             a33 = w3.fma(b3, a33);
-            FloatVector b4 = FloatVector.broadcast(S, x[xOff + 4 * xStride + i]);
+            FloatVector b4 = FloatVector.broadcast(S, x[xOff + 4 * in + i]);
             a40 = w0.fma(b4, a40);
             a41 = w1.fma(b4, a41);
             a42 = w2.fma(b4, a42);
             a43 = w3.fma(b4, a43);
-            FloatVector b5 = FloatVector.broadcast(S, x[xOff + 5 * xStride + i]);
+            FloatVector b5 = FloatVector.broadcast(S, x[xOff + 5 * in + i]);
             a50 = w0.fma(b5, a50);
             a51 = w1.fma(b5, a51);
             a52 = w2.fma(b5, a52);

@@ -1,6 +1,5 @@
 package io.github.sdsat.model;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -15,22 +14,18 @@ import jdk.incubator.vector.VectorSpecies;
  * to int, shift left by 16, reinterpret as float), so a bfloat16 model gives bit for bit the logits of the same values
  * stored as float32 ({@code HalfPrecisionCheckpointTest}).
  *
- * <p>The plan: each tile is walked in chunks of {@value #CHUNK} inputs (16 KB of bfloat16 weights with AVX-512), and
- * every row block of the pass multiplies the chunk before the next is read, adding to its rows of y (zeroed before
- * the first chunk). So the weights stream from memory once per pass whatever the number of rows, and the later
- * blocks of a chunk read it from L1. Why: a 7B model's tile is 0.5-1.4 MB (4096-11008 inputs x 128 bytes), more than
- * the core's L2, so whole-tile blocks re-read it from memory (the old plan of 2-3-row blocks for streamed weights
- * gave T(4)/T(1) = 1.45 on the 7B shape, docs/PERFORMANCE.md section 7). A block is as large as the registers allow
- * (6 rows with AVX-512), because a second block's walk of the chunk does not overlap the memory stream (measured:
- * 5 rows as 4 + 1 cost as much as 6 rows in one block). Storing and reloading an accumulator keeps its bits, and
- * each block runs the same multiply-adds per row, so a row's result depends on neither the chunking nor its block.
+ * <p>The row-block plan: a pass of up to 6 rows (4 without AVX-512) is one block, so each tile is read once; for weights
+ * streamed from memory (a 7B model's tile is 0.5-1.4 MB, more than the core's L2) this is what keeps a wide pass near
+ * the cost of one row: the former plan of 2-3-row blocks, each reading the tile again, gave T(4)/T(1) = 1.45 on the
+ * 7B shape (docs/PERFORMANCE.md section 7). Wider passes take the blocks of {@link VectorCpuKernels}: 2-3 rows for
+ * streamed weights, 4-6 otherwise. Measured and not kept: tiles walked in 128-input chunks shared in L1 by every
+ * block of the pass (reading the weights from memory once for any width) ran no faster at 7-8 rows and slower from
+ * 9 rows on (a later block's walk of a chunk, from L1, seems not to overlap the memory stream).
  */
 final class Bf16VectorTiles {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int TILE = 4 * L;
-    /** Inputs per chunk: 128 x 4 vectors of bfloat16 is 16 KB with AVX-512, a third of L1 with x and y beside it. */
-    static final int CHUNK = 128;
     /** L bfloat16 values: half the float vector's bits (256-bit loads with AVX-512, 128-bit with AVX2). */
     private static final VectorSpecies<Short> HALVES =
             VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
@@ -60,40 +55,43 @@ final class Bf16VectorTiles {
         int stride = w.paddedOut();
         short[] data = w.halves;
         for (int t = fromTile; t < toTile; t++) {
+            int base = t * in * TILE;
             int col = t * TILE;
-            for (int r = 0; r < rows; r++) { // the kernels add to y: +0.0, as the float32 kernels' accumulators start
-                Arrays.fill(y, r * stride + col, r * stride + col + TILE, 0f);
-            }
-            for (int from = 0; from < in; from += CHUNK) {
-                int count = Math.min(CHUNK, in - from);
-                int wOff = (t * in + from) * TILE;
-                for (int r = 0; r < rows; ) {
-                    int block = blockRows(rows - r);
-                    int xOff = r * in + from;
-                    int yOff = r * stride + col;
-                    switch (block) {
-                        case 6 -> Bf16RowKernels.rows6(x, xOff, in, data, wOff, count, y, yOff, stride);
-                        case 5 -> Bf16RowKernels.rows5(x, xOff, in, data, wOff, count, y, yOff, stride);
-                        case 4 -> Bf16RowKernels.rows4(x, xOff, in, data, wOff, count, y, yOff, stride);
-                        case 3 -> Bf16RowKernels.rows3(x, xOff, in, data, wOff, count, y, yOff, stride);
-                        case 2 -> Bf16RowKernels.rows2(x, xOff, in, data, wOff, count, y, yOff, stride);
-                        default -> Bf16RowKernels.rows1(x, xOff, in, data, wOff, count, y, yOff, stride);
-                    }
-                    r += block;
+            int r = 0;
+            if (rows > MAX_BLOCK && w.streamedFromMemory) {
+                for (; rows - r > 3; r += rows - r == 4 ? 2 : 3) {
+                    block(rows - r == 4 ? 2 : 3, x, r * in, in, data, base, y, r * stride + col, stride);
                 }
+            }
+            while (r < rows) {
+                int block = blockRows(rows - r);
+                block(block, x, r * in, in, data, base, y, r * stride + col, stride);
+                r += block;
             }
         }
     }
 
     /**
-     * Rows of the next block when {@code left} rows remain: all of them when they fit one block, 7 and 8 rows as 4 + 3
-     * and 4 + 4 (as {@link VectorCpuKernels} splits 8), else the largest block.
+     * Rows of the next block when {@code left} rows remain: all of them when they fit one block, 8 rows as 4 + 4, else
+     * the largest block (as {@link VectorCpuKernels}).
      */
     static int blockRows(int left) {
         if (left <= MAX_BLOCK) {
             return left;
         }
-        return left <= 8 ? 4 : MAX_BLOCK;
+        return left == 8 ? 4 : MAX_BLOCK;
+    }
+
+    private static void block(
+            int rows, float[] x, int xOff, int in, short[] w, int wOff, float[] y, int yOff, int yStride) {
+        switch (rows) {
+            case 6 -> Bf16RowKernels.rows6(x, xOff, in, w, wOff, y, yOff, yStride);
+            case 5 -> Bf16RowKernels.rows5(x, xOff, in, w, wOff, y, yOff, yStride);
+            case 4 -> Bf16RowKernels.rows4(x, xOff, in, w, wOff, y, yOff, yStride);
+            case 3 -> Bf16RowKernels.rows3(x, xOff, in, w, wOff, y, yOff, yStride);
+            case 2 -> Bf16RowKernels.rows2(x, xOff, in, w, wOff, y, yOff, yStride);
+            default -> Bf16RowKernels.rows1(x, xOff, in, w, wOff, y, yOff, yStride);
+        }
     }
 
     /**

@@ -121,7 +121,7 @@ interface CpuKernels {
             if (Holder.warmHalves.contains(kernels.getClass())) {
                 return;
             }
-            int in = Bf16VectorTiles.CHUNK + 3; // a whole chunk of Bf16VectorTiles and a partial one
+            int in = 64;
             PackedMatrix w = PackedMatrix.allocate(2 * kernels.tileWidth(), in, kernels.tileWidth(), true);
             float[] x = new float[8 * in];
             float[] y = new float[8 * w.paddedOut()];
