@@ -4,11 +4,15 @@
 # decoder on the same model folder and HumanEval prompt ids. Nothing is installed into ~/.m2.
 #
 # Usage: scripts/jlama-comparison.sh [--prompts N] [--tokens N] [--offline] [--no-build] [--test] [-- MAIN_ARGS...]
+#        scripts/jlama-comparison.sh --bf16 --model FOLDER [--tokens N] [Bf16SideBySide options...]
 #   --prompts N   first N HumanEval prompts (default 82)
 #   --tokens N    new tokens per run (default 256)
 #   --offline     pass -o to Maven (everything already in ~/.m2)
 #   --no-build    run the classes built last time
 #   --test        run the module's unit tests (and no sdsat-runtime tests) instead of the comparison
+#   --bf16        run io.github.sdsat.jlama.Bf16SideBySide instead: Jlama and our ar on one (BF16) folder, each
+#                 engine in processes of its own, alternating (--model, --task/--prompt, --rounds, --runs, ...;
+#                 --tokens default 32 there); see jlama-comparison/README.md
 #   other arguments go to JlamaComparison: --warmup N, --decoder NAME, --k N, --jlama-threads N, --model F, --out D
 # Environment: JLAMA_JAVA_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64), SDSAT_BUILD_SUFFIX (target folder
 # suffix, as -Dsdsat.buildSuffix, so parallel builds of one tree do not collide), MAVEN_ARGS (extra Maven options).
@@ -19,6 +23,8 @@ jdk="${JLAMA_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 suffix="${SDSAT_BUILD_SUFFIX:-}"
 prompts=82
 tokens=256
+tokens_given=false
+main_class=io.github.sdsat.jlama.JlamaComparison
 offline=()
 build=true
 test=false
@@ -26,7 +32,8 @@ main_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --prompts) prompts="${2:?--prompts needs a number}"; shift 2 ;;
-    --tokens) tokens="${2:?--tokens needs a number}"; shift 2 ;;
+    --tokens) tokens="${2:?--tokens needs a number}"; tokens_given=true; shift 2 ;;
+    --bf16) main_class=io.github.sdsat.jlama.Bf16SideBySide; shift ;;
     --offline) offline=(-o); shift ;;
     --no-build) build=false; shift ;;
     --test) test=true; shift ;;
@@ -67,10 +74,18 @@ fi
 # --add-modules: Jlama's kernels (and ours) use the vector API; force_panama: never jlama-native, whose 0.8.4
 # kernels gave wrong logits here (docs/DESIGN.md §10); the two access flags only silence JDK 24+ warnings
 # about DJL's JNI loading and jctools' sun.misc.Unsafe use.
+if [ "$main_class" = io.github.sdsat.jlama.Bf16SideBySide ]; then
+  # The driver is small (each engine runs in a child JVM with its own -Xmx); it takes no --prompts.
+  size_args=()
+  if $tokens_given; then size_args=(--tokens "$tokens"); fi
+  exec "$jdk/bin/java" -Xmx512m --add-modules jdk.incubator.vector \
+    -cp "$target/classes:$(cat "$target/runtime-classpath.txt")" \
+    "$main_class" "${size_args[@]}" "${main_args[@]}"
+fi
 exec "$jdk/bin/java" --add-modules jdk.incubator.vector \
   --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   -Djlama.force_panama_tensor_operations=true \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -Dai.djl.offline=true \
   -cp "$target/classes:$(cat "$target/runtime-classpath.txt")" \
-  io.github.sdsat.jlama.JlamaComparison --prompts "$prompts" --tokens "$tokens" "${main_args[@]}"
+  "$main_class" --prompts "$prompts" --tokens "$tokens" "${main_args[@]}"

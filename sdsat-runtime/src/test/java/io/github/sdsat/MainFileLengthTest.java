@@ -33,16 +33,7 @@ class MainFileLengthTest {
             "sdsat-runtime/src/main/java/io/github/sdsat/model/VectorCpuKernels.java",
             "deliberately unrolled: one matrix-product method per row block (rows1, rows2, rows3, rows4, rows6), each "
                     + "with its accumulators in named locals and no branch in the inner loop, because the JIT keeps "
-                    + "vectors in registers only in such loops (a row-count branch inside ran 5x slower)",
-            // Debt, not exemptions: these grew past the limit when the half-precision path landed (issue 24) and are
-            // to be split (issue 27); listed so that every other file is held to the limit now, and each entry
-            // fails the test once its file is short enough, so the list can only shrink.
-            "sdsat-runtime/src/main/java/io/github/sdsat/model/CheckpointPacker.java",
-            "debt: 563 lines after the half-precision merge, to split (packing plan vs tensor reads)",
-            "sdsat-runtime/src/main/java/io/github/sdsat/model/CpuForward.java",
-            "debt: 452 lines after the shape-invariant attention and unfolded norms, to split (attention vs layers)",
-            "sdsat-runtime/src/main/java/io/github/sdsat/model/SafetensorsFile.java",
-            "debt: 410 lines after chunked reads, to split (header parsing vs reads)");
+                    + "vectors in registers only in such loops (a row-count branch inside ran 5x slower)");
 
     /** The modules the root pom lists, in its {@code <module>} elements (those of profiles too). */
     static Set<String> modules(Path root) {

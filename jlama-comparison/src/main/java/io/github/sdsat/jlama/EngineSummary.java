@@ -68,8 +68,10 @@ public record EngineSummary(
                 tokens,
                 Aggregator.median(runs.stream().mapToDouble(Timing::decodeRate).toArray()),
                 decodeTokens / (decodeNanos / 1e9),
-                Aggregator.median(runs.stream().mapToDouble(Timing::endToEndRate).toArray()),
+                Aggregator.median(
+                        runs.stream().mapToDouble(Timing::endToEndRate).toArray()),
                 tokens / (wallNanos / 1e9),
-                Aggregator.median(runs.stream().mapToDouble(t -> t.prefillNanos() / 1e6).toArray()));
+                Aggregator.median(
+                        runs.stream().mapToDouble(t -> t.prefillNanos() / 1e6).toArray()));
     }
 }

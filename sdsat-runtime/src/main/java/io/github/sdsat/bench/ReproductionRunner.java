@@ -71,8 +71,11 @@ final class ReproductionRunner {
                 + " baseline + " + methods.size() + " methods)");
 
         DeviceChoice choice = DeviceChoice.resolve(config.device(), config.dtype());
-        listener.info("Loading " + config.model() + " on " + choice.device() + " as " + choice.dtypeName());
+        // The pass and its weights' precision are known only once loaded: a bfloat16 checkpoint on the CPU runs
+        // float32 arithmetic on bfloat16 weights, which "as float32" would misreport.
+        listener.info("Loading " + config.model() + " on " + choice.device());
         try (LoadedModel loaded = LoadedModel.open(config.model(), choice, config.satToken())) {
+            listener.info("Forward pass: " + loaded.model().backend());
             model = loaded.model();
             tokenizer = loaded.tokenizer();
             PromptEncoder encoder = new PromptEncoder(
@@ -94,7 +97,7 @@ final class ReproductionRunner {
 
             Environment environment = Environment.detect(
                             choice.device().toString(),
-                            choice.dtypeName(),
+                            loaded.model().weightPrecision(),
                             choice.device().isGpu() ? DeviceChoice.describeGpu(choice.device()) : null,
                             config.model().toString(),
                             sha,

@@ -84,7 +84,15 @@ public final class TextGeneration {
             decoder.validate(generation);
             GenerationResult result = decoder.generate(prompt, generation);
             String text = loaded.tokenizer().decode(result.outputIds(), true);
-            return new Outcome(text, result, statsJson(result, request.decoder(), generation, choice));
+            return new Outcome(
+                    text,
+                    result,
+                    statsJson(
+                            result,
+                            request.decoder(),
+                            generation,
+                            choice,
+                            loaded.model().weightPrecision()));
         }
     }
 
@@ -93,10 +101,15 @@ public final class TextGeneration {
      * {@code acceptedPerPosition}, {@code prefillMs}, {@code decodeMs}, {@code tokensPerSecond}, {@code loops},
      * {@code promptIds} (BOS included), {@code outputIds}, {@code decoder}, {@code k} (0 for {@code ar}),
      * {@code temperature}, {@code sampling} (null when greedy), {@code stopReason} ({@code eos} or
-     * {@code length}), {@code device}, {@code dtype}.
+     * {@code length}), {@code device}, {@code dtype} (the weights' precision as the pass holds them, {@link
+     * io.github.sdsat.model.LlamaModel#weightPrecision}: "bfloat16" for a bfloat16 checkpoint on the Java pass).
      */
     public static Map<String, Object> statsJson(
-            GenerationResult result, String decoder, GenerationConfig generation, DeviceChoice choice) {
+            GenerationResult result,
+            String decoder,
+            GenerationConfig generation,
+            DeviceChoice choice,
+            String weightPrecision) {
         GenerationStats stats = result.stats();
         boolean ar = decoder.equals(io.github.sdsat.decode.AutoregressiveDecoder.NAME);
         Map<String, Object> json = new LinkedHashMap<>();
@@ -118,7 +131,7 @@ public final class TextGeneration {
                 "sampling", generation.isGreedy() ? null : generation.sampling().id());
         json.put("stopReason", result.stopReason());
         json.put("device", choice.device().toString());
-        json.put("dtype", choice.dtypeName());
+        json.put("dtype", weightPrecision);
         return json;
     }
 }

@@ -15,8 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A Hugging Face model folder: {@code config.json} and the weights in {@code model.safetensors}, or in shards
@@ -31,7 +29,6 @@ public final class Checkpoint implements WeightSource, TensorBytes, AutoCloseabl
 
     private static final String EXPECTED_CONTENTS = "expected config.json, tokenizer.json and model.safetensors "
             + "(or model.safetensors.index.json with shards)";
-    private static final Pattern LAYER_TENSOR = Pattern.compile("model\\.layers\\.(\\d+)\\..*");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path folder;
@@ -208,18 +205,20 @@ public final class Checkpoint implements WeightSource, TensorBytes, AutoCloseabl
 
     /**
      * Checks that every tensor a Llama model with this configuration needs is present with the right shape
-     * (HF names, {@code lm_head.weight} only when embeddings are untied), and that no layer beyond
-     * {@code num_hidden_layers} exists. Reports all problems in one exception.
+     * ({@link LlamaArchitecture}: HF names, {@code lm_head.weight} only when embeddings are untied), that the optional
+     * tensors present have the right shape too, and that no layer beyond {@code num_hidden_layers} exists; reports all
+     * problems in one exception. Then refuses q/k/v biases, which the passes do not apply
+     * ({@link LlamaArchitecture#refuseUnappliedBiases}). Reads headers only, no weight.
      *
      * @throws SdsatException listing every problem, naming tensors, files and the expected shapes
      */
     public void validateAgainst(LlamaConfig expected) {
         List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, long[]> entry : expected.tensorShapes().entrySet()) {
-            String name = entry.getKey();
-            long[] shape = entry.getValue();
+        for (LlamaArchitecture.Tensor tensor : LlamaArchitecture.present(expected, this::has)) {
+            String name = tensor.name();
+            long[] shape = tensor.shape(expected);
             if (!has(name)) {
-                String hint = name.equals("lm_head.weight")
+                String hint = tensor.part() == LlamaArchitecture.Part.LM_HEAD
                         ? " (if the model ties lm_head to the embeddings, config.json must say tie_word_embeddings: true)"
                         : "";
                 problems.add("missing tensor " + name + " (expected shape " + Arrays.toString(shape) + ")" + hint);
@@ -233,17 +232,15 @@ public final class Checkpoint implements WeightSource, TensorBytes, AutoCloseabl
         }
         int extraLayer = -1;
         for (String name : fileOfTensor.keySet()) {
-            Matcher matcher = LAYER_TENSOR.matcher(name);
-            if (matcher.matches()) {
-                int layer = parseLayer(matcher.group(1));
-                if (layer >= expected.numLayers()) {
-                    extraLayer = Math.max(extraLayer, layer);
-                }
+            int layer = LlamaArchitecture.layerOf(name);
+            if (layer >= expected.numLayers()) {
+                extraLayer = Math.max(extraLayer, layer);
             }
         }
         if (extraLayer >= 0) {
-            problems.add("the weights have tensors up to layer " + extraLayer + " (model.layers." + extraLayer
-                    + ".*) but num_hidden_layers is " + expected.numLayers());
+            problems.add("the weights have tensors up to layer " + extraLayer + " ("
+                    + LlamaArchitecture.layerPattern(extraLayer) + ") but num_hidden_layers is "
+                    + expected.numLayers());
         }
         if (!problems.isEmpty()) {
             throw new SdsatException("the weights in " + folder + " do not match the configuration (hidden_size="
@@ -256,14 +253,7 @@ public final class Checkpoint implements WeightSource, TensorBytes, AutoCloseabl
                     + "\nconfig.json and the safetensors files must come from the same model: restore the "
                     + "config.json saved with these weights");
         }
-    }
-
-    private static int parseLayer(String digits) {
-        try {
-            return Integer.parseInt(digits);
-        } catch (NumberFormatException e) {
-            return Integer.MAX_VALUE; // absurdly many digits: certainly beyond num_hidden_layers
-        }
+        LlamaArchitecture.refuseUnappliedBiases(expected, this::has, "the checkpoint " + folder);
     }
 
     @Override

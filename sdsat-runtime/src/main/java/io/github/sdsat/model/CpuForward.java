@@ -1,8 +1,12 @@
 package io.github.sdsat.model;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * The Llama forward pass in plain Java arrays for the CPU: the same math as {@link LlamaModel}'s DJL pass (rotate-half
@@ -19,9 +23,9 @@ import java.util.List;
  * number of rows ({@link PackedMatrix}, {@link CpuKernels}), split over the cores by weight tiles ({@link CpuWorkers}),
  * and nothing else costs more than a few microseconds.
  *
- * <p>One pass at a time per model: the scratch buffers belong to the model, so {@link #forward} is synchronized.
+ * <p>One pass at a time per model: the scratch buffers belong to the model, so {@link #logits} is synchronized.
  */
-final class CpuForward implements AutoCloseable {
+final class CpuForward implements ForwardPass {
     private final LlamaConfig config;
     private final CpuKernels kernels;
     private final CpuWorkers workers;
@@ -44,13 +48,8 @@ final class CpuForward implements AutoCloseable {
     private final float queryScale;
 
     private final float epsilon;
-    /** RoPE inverse frequencies θ^(-2j/headDim), j < headDim/2, in double as the DJL path computes its tables. */
-    private final double[] inverseFrequencies;
-    /** cos/sin per position [rows, headDim/2], grown on demand up to the context length. */
-    private float[] cosTable = new float[0];
-
-    private float[] sinTable = new float[0];
-    private int tableRows;
+    /** RoPE, the keys each row sees and attention over them. */
+    private final CpuAttention selfAttention;
 
     // Scratch, grown to the largest pass seen (n = new tokens of the pass).
     private int scratchRows = -1;
@@ -61,12 +60,8 @@ final class CpuForward implements AutoCloseable {
     private float[] projected; // [n, max(o, down).paddedOut]
     private float[] gateUpOut; // [n, gateUp.paddedOut]
     private float[] logitsPadded; // [n, lmHead.paddedOut]
-    // The keys each row of a pass attends to (listVisibleKeys): row i's slots are rowSlots[slotsFrom[i] ..
-    // slotsFrom[i] + slotsCount[i]), in increasing order.
-    private int[] identitySlots = new int[0]; // [>= cached + n] slot j at index j: every unmasked row's list
-    private int[] maskedSlots = new int[0]; // [>= n * (cached + n)] row i's list from i * (cached + n)
-    private int[] slotsFrom = new int[0]; // [>= n]
-    private int[] slotsCount = new int[0]; // [>= n]
+    /** Whether the heap holding the tiles sits on 2 MiB pages: said in describe() when weights stream from DRAM. */
+    private final HugePages hugePages;
 
     private CpuForward(LlamaConfig config, CpuKernels kernels, int threads, CheckpointPacker.Packed w) {
         this.config = config;
@@ -83,12 +78,9 @@ final class CpuForward implements AutoCloseable {
         this.finalNorm = w.finalNorm;
         this.queryScale = (float) (1.0 / Math.sqrt(config.headDim()));
         this.epsilon = (float) config.rmsNormEps();
-        int half = config.headDim() / 2;
-        this.inverseFrequencies = new double[half];
-        for (int j = 0; j < half; j++) {
-            inverseFrequencies[j] = Math.pow(config.ropeTheta(), -2.0 * j / config.headDim());
-        }
+        this.selfAttention = new CpuAttention(config, kernels);
         this.workers = new CpuWorkers(threads);
+        this.hugePages = HugePages.detect();
     }
 
     /** The pass on weights packed by {@link CheckpointPacker} (kept, not copied). */
@@ -105,6 +97,17 @@ final class CpuForward implements AutoCloseable {
         // Weights of more than twice the last-level cache stream from DRAM on every pass (PackedMatrix).
         boolean streamed = forward.weightBytesPerPass() > 2 * lastLevelCacheBytes();
         matrices.forEach(m -> m.streamedFromMemory = streamed);
+        if (streamed && forward.hugePages.flagWouldHelp()) {
+            java.util.logging.Logger.getLogger(CpuForward.class.getName())
+                    .warning(String.format(
+                            java.util.Locale.ROOT,
+                            "The %.2f GB of weights are streamed from memory on"
+                                    + " 4 KiB pages: add %s to MAVEN_OPTS or the java command line (the kernel allows huge"
+                                    + " pages on request); on the 7B shape it made one-token passes about 25%% faster and"
+                                    + " steady (docs/PERFORMANCE.md section 7).",
+                            forward.weightBytesPerPass() / 1e9,
+                            HugePages.JVM_FLAG));
+        }
         return forward;
     }
 
@@ -123,9 +126,82 @@ final class CpuForward implements AutoCloseable {
                 + "last-level cache, e.g. 33554432), got '" + value + "'");
     }
 
-    String describe() {
+    @Override
+    public KvCache newCache(int capacity) {
+        return new ArrayKvCache(config, capacity);
+    }
+
+    @Override
+    public long[] argmax(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
+        return Argmax.rows(logits(cache, tokens, positions, mask, logitsFrom), config.vocabSize());
+    }
+
+    /** The NDArray form on this pass: arrays in, one {@link #logits} pass per sequence, a logits NDArray out. */
+    @Override
+    public NDArray forward(
+            NDArray tokens, NDArray positions, NDArray mask, KvCache cache, long logitsFrom, IntConsumer countPass) {
+        Shape ts = tokens.getShape();
+        if (!positions.getShape().equals(ts) || ts.dimension() < 1 || ts.dimension() > 2) {
+            throw new IllegalArgumentException("tokens must be [n] or [batch, n] with positions of the same shape, "
+                    + "got " + ts + " and " + positions.getShape());
+        }
+        boolean batched = ts.dimension() == 2;
+        if (cache != null && batched) {
+            throw new IllegalArgumentException("A KV cache serves one sequence: pass tokens as [n]");
+        }
+        int b = batched ? (int) ts.get(0) : 1;
+        int n = (int) ts.get(ts.dimension() - 1);
+        int from = (int) logitsFrom;
+        long[] ids = tokens.toType(DataType.INT64, false).toLongArray();
+        long[] pos = positions.toType(DataType.INT64, false).toLongArray();
+        float[] masks =
+                mask == null ? null : mask.toType(DataType.FLOAT32, false).toFloatArray();
+        int rows = n - from;
+        int vocab = config.vocabSize();
+        float[] logits = new float[b * rows * vocab];
+        for (int s = 0; s < b; s++) {
+            KvCache own = cache != null ? cache : newCache(n);
+            try {
+                int total = own.length() + n;
+                float[] rowMask = null;
+                if (masks != null) {
+                    // a [n, total] mask serves every sequence; a [batch, n, n] mask has one block per sequence
+                    int per = n * total;
+                    rowMask = masks.length == per ? masks : Arrays.copyOfRange(masks, s * per, (s + 1) * per);
+                }
+                countPass.accept(n);
+                float[] one = logits(
+                        own,
+                        Arrays.copyOfRange(ids, s * n, (s + 1) * n),
+                        Arrays.copyOfRange(pos, s * n, (s + 1) * n),
+                        rowMask,
+                        from);
+                System.arraycopy(one, 0, logits, s * rows * vocab, one.length);
+            } finally {
+                if (own != cache) {
+                    own.close();
+                }
+            }
+        }
+        Shape shape = batched ? new Shape(b, rows, vocab) : new Shape(rows, vocab);
+        return tokens.getManager().create(logits, shape);
+    }
+
+    /** Passes run synchronously on the calling thread and its workers: nothing is queued. */
+    @Override
+    public void awaitDevice() {}
+
+    @Override
+    public String weightPrecision() {
+        return storedInBfloat16() ? "bfloat16" : "float32"; // float32 arithmetic either way: describe() says so
+    }
+
+    @Override
+    public String describe() {
         return "java " + kernels.name() + ", " + workers.threads() + " thread" + (workers.threads() > 1 ? "s" : "")
-                + (lmHead.streamedFromMemory ? ", weights streamed from memory" : "")
+                + (lmHead.streamedFromMemory
+                        ? ", weights streamed from memory" + (hugePages.heapOnHugePages() ? " (huge pages)" : "")
+                        : "")
                 + (storedInBfloat16() ? ", bfloat16 weights" : "");
     }
 
@@ -142,7 +218,8 @@ final class CpuForward implements AutoCloseable {
      * Bytes of weights one pass streams (every linear layer and the LM head, 2 bytes per bfloat16 weight and 4 per
      * float32 one, tiles padded; the embedding rows are negligible).
      */
-    long weightBytesPerPass() {
+    @Override
+    public long weightBytesPerPass() {
         long bytes = lmHead.bytes();
         for (int l = 0; l < qkv.length; l++) {
             bytes += qkv[l].bytes() + o[l].bytes() + gateUp[l].bytes() + down[l].bytes();
@@ -156,12 +233,14 @@ final class CpuForward implements AutoCloseable {
      *
      * @param mask additive [n, cached + n] row-major (0 = attend, -inf = blocked), or null for causal
      */
-    synchronized float[] forward(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
+    @Override
+    public synchronized float[] logits(KvCache kv, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
+        ArrayKvCache cache = ArrayKvCache.of(kv); // refuses a cache of another pass
         int n = tokens.length;
         int cached = cache.length();
         int total = cached + n;
         check(cache, tokens, positions, mask, logitsFrom, total);
-        int[] rowSlots = listVisibleKeys(n, cached, mask);
+        int[] rowSlots = selfAttention.listVisibleKeys(n, cached, mask);
         ensureScratch(n);
         int hidden = config.hiddenSize();
         int headDim = config.headDim();
@@ -173,10 +252,10 @@ final class CpuForward implements AutoCloseable {
             gatherEmbedding((int) tokens[i], x, i * hidden);
             maxPosition = (int) Math.max(maxPosition, positions[i]);
         }
-        ensureRope(maxPosition + 1);
+        selfAttention.ensureRope(maxPosition + 1);
         for (int layer = 0; layer < qkv.length; layer++) {
             // --- attention ---
-            rmsNormalize(x, 0, normed, n, hidden, inputNorm[layer]);
+            CpuRows.rmsNormalize(x, 0, normed, n, hidden, inputNorm[layer], epsilon);
             matmul(normed, n, qkv[layer], qkvOut);
             int qkvStride = qkv[layer].paddedOut();
             float[] keys = cache.keyRows[layer];
@@ -184,29 +263,32 @@ final class CpuForward implements AutoCloseable {
             int kvRow = kvHeads * headDim;
             for (int i = 0; i < n; i++) {
                 int row = i * qkvStride;
-                scale(qkvOut, row, heads * headDim, queryScale); // the queries' 1/sqrt(head_dim), not folded
+                CpuRows.scale(qkvOut, row, heads * headDim, queryScale); // the queries' 1/sqrt(head_dim), not folded
                 for (int h = 0; h < heads + kvHeads; h++) {
-                    rotate(qkvOut, row + h * headDim, (int) positions[i]);
+                    selfAttention.rotate(qkvOut, row + h * headDim, (int) positions[i]);
                 }
                 System.arraycopy(qkvOut, row + heads * headDim, keys, (cached + i) * kvRow, kvRow);
                 System.arraycopy(qkvOut, row + (heads + kvHeads) * headDim, values, (cached + i) * kvRow, kvRow);
             }
-            workers.forRange(heads, (from, to) -> attend(from, to, n, cached, mask, rowSlots, qkvStride, keys, values));
+            workers.forRange(
+                    heads,
+                    (from, to) -> selfAttention.attend(
+                            from, to, n, cached, mask, rowSlots, qkvStride, keys, values, qkvOut, attention));
             matmul(attention, n, o[layer], projected);
-            addInto(x, projected, n, hidden, o[layer].paddedOut());
+            CpuRows.addInto(x, projected, n, hidden, o[layer].paddedOut());
             // --- MLP: down(silu(gate) * up) ---
-            rmsNormalize(x, 0, normed, n, hidden, postNorm[layer]);
+            CpuRows.rmsNormalize(x, 0, normed, n, hidden, postNorm[layer], epsilon);
             matmul(normed, n, gateUp[layer], gateUpOut);
             int guStride = gateUp[layer].paddedOut();
             for (int i = 0; i < n; i++) {
                 kernels.siluTimes(gateUpOut, i * guStride, i * guStride + inter, normed, i * inter, inter);
             }
             matmul(normed, n, down[layer], projected);
-            addInto(x, projected, n, hidden, down[layer].paddedOut());
+            CpuRows.addInto(x, projected, n, hidden, down[layer].paddedOut());
         }
         cache.advance(n);
         int rows = n - logitsFrom;
-        rmsNormalize(x, logitsFrom * hidden, normed, rows, hidden, finalNorm);
+        CpuRows.rmsNormalize(x, logitsFrom * hidden, normed, rows, hidden, finalNorm, epsilon);
         matmul(normed, rows, lmHead, logitsPadded);
         int vocab = config.vocabSize();
         int stride = lmHead.paddedOut();
@@ -217,8 +299,7 @@ final class CpuForward implements AutoCloseable {
         return logits;
     }
 
-    private void check(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom, int total) {
-        cache.requireStorage(true);
+    private void check(ArrayKvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom, int total) {
         int n = tokens.length;
         if (n == 0 || positions.length != n) {
             throw new IllegalArgumentException("A pass needs at least one token and one position per token, got " + n
@@ -247,124 +328,8 @@ final class CpuForward implements AutoCloseable {
         }
     }
 
-    /**
-     * Lists the key slots each new row attends to, in increasing order (see {@link #slotsFrom}), and returns the array
-     * the lists are in. Unmasked, row i sees slots 0..cached+i; masked, the slots whose mask entry is not -inf.
-     *
-     * <p>Why lists instead of scoring every slot and adding -inf: the scores, softmax and weighted sum of a row then
-     * run over exactly the keys it sees, in slot order, so their vector/tail split depends only on how many keys it
-     * sees. A tree or single-pass row whose visible keys are those an autoregressive step sees (the same tokens at
-     * the same positions, in the same order) gets bit-identical logits (docs/DESIGN.md, "shape-invariant pass").
-     */
-    private int[] listVisibleKeys(int n, int cached, float[] mask) {
-        int total = cached + n;
-        if (slotsFrom.length < n) {
-            slotsFrom = new int[Math.max(n, 16)];
-            slotsCount = new int[Math.max(n, 16)];
-        }
-        if (mask == null) {
-            if (identitySlots.length < total) {
-                identitySlots = new int[Math.max(total, 2 * identitySlots.length)];
-                for (int j = 0; j < identitySlots.length; j++) {
-                    identitySlots[j] = j;
-                }
-            }
-            for (int i = 0; i < n; i++) {
-                slotsFrom[i] = 0;
-                slotsCount[i] = cached + i + 1; // causal: up to the row's own slot
-            }
-            return identitySlots;
-        }
-        if (maskedSlots.length < n * total) {
-            maskedSlots = new int[Math.max(n * total, 2 * maskedSlots.length)];
-        }
-        for (int i = 0; i < n; i++) {
-            int count = 0;
-            for (int j = 0; j < total; j++) {
-                if (mask[i * total + j] != Float.NEGATIVE_INFINITY) {
-                    maskedSlots[i * total + count++] = j;
-                }
-            }
-            if (count == 0) {
-                throw new IllegalArgumentException("Attention mask row " + i + " of " + n + " blocks all " + total
-                        + " slots (every entry -inf): a row must see at least its own slot (0 there)");
-            }
-            slotsFrom[i] = i * total;
-            slotsCount[i] = count;
-        }
-        return maskedSlots;
-    }
-
-    /**
-     * Heads [from, to) of every new row: softmax(q·K + mask) · V over the row's visible keys ({@link
-     * #listVisibleKeys}) into {@link #attention}.
-     */
-    private void attend(
-            int from,
-            int to,
-            int n,
-            int cached,
-            float[] mask,
-            int[] rowSlots,
-            int qkvStride,
-            float[] keys,
-            float[] values) {
-        int headDim = config.headDim();
-        int kvHeads = config.numKvHeads();
-        int group = config.numHeads() / kvHeads;
-        int total = cached + n;
-        int kvRow = kvHeads * headDim;
-        int attentionWidth = config.attentionSize();
-        float[] scores = new float[total]; // [visible keys <= cached + n] for one row and head
-        for (int h = from; h < to; h++) {
-            int kvHead = h / group;
-            for (int i = 0; i < n; i++) {
-                int q = i * qkvStride + h * headDim;
-                int slotsOff = slotsFrom[i];
-                int visible = slotsCount[i];
-                kernels.scores(qkvOut, q, keys, kvHead * headDim, kvRow, rowSlots, slotsOff, visible, headDim, scores);
-                if (mask != null) {
-                    for (int j = 0; j < visible; j++) {
-                        scores[j] += mask[i * total + rowSlots[slotsOff + j]]; // 0 for a plain tree or SAT mask
-                    }
-                }
-                kernels.softmax(scores, visible);
-                kernels.weightedSum(
-                        scores,
-                        rowSlots,
-                        slotsOff,
-                        visible,
-                        values,
-                        kvHead * headDim,
-                        kvRow,
-                        headDim,
-                        attention,
-                        i * attentionWidth + h * headDim);
-            }
-        }
-    }
-
     private void matmul(float[] input, int rows, PackedMatrix w, float[] output) {
         workers.forRange(w.tiles, (from, to) -> kernels.matmul(input, rows, w, output, from, to));
-    }
-
-    /**
-     * HF's LlamaRMSNorm: gain ⊙ (x / sqrt(mean(x²) + eps)), for {@code rows} rows of {@code in} from offset {@code
-     * inOff} into {@code out} from 0. The gain multiplies the activations here, not the next linear's weights.
-     */
-    private void rmsNormalize(float[] in, int inOff, float[] out, int rows, int width, float[] gain) {
-        for (int r = 0; r < rows; r++) {
-            int from = inOff + r * width;
-            double squares = 0;
-            for (int i = 0; i < width; i++) {
-                float v = in[from + i];
-                squares += v * v;
-            }
-            float rms = (float) Math.sqrt((float) (squares / width) + epsilon);
-            for (int i = 0; i < width; i++) {
-                out[r * width + i] = (in[from + i] / rms) * gain[i];
-            }
-        }
     }
 
     /** Row {@code token} of the embedding table into {@code out[outOff ..]}, widened when stored in bfloat16. */
@@ -378,55 +343,6 @@ final class CpuForward implements AutoCloseable {
         for (int i = 0; i < hidden; i++) {
             out[outOff + i] = Float.intBitsToFloat(embedHalves[from + i] << 16);
         }
-    }
-
-    /** v[off, off + n) *= factor. */
-    private static void scale(float[] v, int off, int n, float factor) {
-        for (int i = off; i < off + n; i++) {
-            v[i] *= factor;
-        }
-    }
-
-    private static void addInto(float[] x, float[] y, int rows, int width, int yStride) {
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < width; i++) {
-                x[r * width + i] += y[r * yStride + i];
-            }
-        }
-    }
-
-    /** rotate-half RoPE of one head vector in place, as the DJL pass: x·cos + rotate_half(x)·sin. */
-    private void rotate(float[] v, int off, int position) {
-        int half = config.headDim() / 2;
-        int t = position * half;
-        for (int j = 0; j < half; j++) {
-            float c = cosTable[t + j];
-            float s = sinTable[t + j];
-            float a = v[off + j];
-            float b = v[off + j + half];
-            v[off + j] = a * c + (-b) * s;
-            v[off + j + half] = b * c + a * s;
-        }
-    }
-
-    private void ensureRope(int rows) {
-        if (rows <= tableRows) {
-            return;
-        }
-        int grown = Math.min(config.maxPositions(), Math.max(rows, Math.max(256, 2 * tableRows)));
-        int half = config.headDim() / 2;
-        float[] cos = Arrays.copyOf(cosTable, grown * half);
-        float[] sin = Arrays.copyOf(sinTable, grown * half);
-        for (int p = tableRows; p < grown; p++) {
-            for (int j = 0; j < half; j++) {
-                double angle = p * inverseFrequencies[j];
-                cos[p * half + j] = (float) Math.cos(angle);
-                sin[p * half + j] = (float) Math.sin(angle);
-            }
-        }
-        cosTable = cos;
-        sinTable = sin;
-        tableRows = grown;
     }
 
     private void ensureScratch(int n) {

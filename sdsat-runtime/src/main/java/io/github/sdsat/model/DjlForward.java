@@ -122,9 +122,7 @@ public final class DjlForward implements AutoCloseable {
      */
     public NDArray forward(
             FoldedWeights w, NDArray tokens, NDArray positions, NDArray mask, KvCache cache, long logitsFrom) {
-        if (cache != null) {
-            cache.requireStorage(false);
-        }
+        TensorKvCache tensors = cache == null ? null : TensorKvCache.of(cache); // refuses another pass's cache
         Shape ts = tokens.getShape();
         boolean batched = ts.dimension() == 2;
         if (!batched && ts.dimension() != 1) {
@@ -193,9 +191,9 @@ public final class DjlForward implements AutoCloseable {
             PtNDArray keys;
             PtNDArray values;
             if (cache != null) {
-                cache.append(layer, reshape(k, n, kvHeads, hd), reshape(v, n, kvHeads, hd), n);
-                keys = reshape(cache.keys(layer, total, step), 1, total, kvHeads, hd);
-                values = reshape(cache.values(layer, total, step), 1, total, kvHeads, hd);
+                tensors.append(layer, reshape(k, n, kvHeads, hd), reshape(v, n, kvHeads, hd), n);
+                keys = reshape(tensors.keys(layer, total, step), 1, total, kvHeads, hd);
+                values = reshape(tensors.values(layer, total, step), 1, total, kvHeads, hd);
             } else {
                 keys = k;
                 values = v;
@@ -223,7 +221,7 @@ public final class DjlForward implements AutoCloseable {
             x = JniUtils.add(x, JniUtils.linear(act, (PtNDArray) w.down[layer], null));
         }
         if (cache != null) {
-            cache.advance(n);
+            tensors.advance(n);
         }
         PtNDArray last = logitsFrom == 0 ? x : JniUtils.slice(x, 1, logitsFrom, n, 1);
         PtNDArray logits = JniUtils.linear(rmsNormalize(last), (PtNDArray) w.lmHead, null);

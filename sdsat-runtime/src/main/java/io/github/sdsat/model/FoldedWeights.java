@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.github.sdsat.model.LlamaArchitecture.Part;
 
 /**
  * The weights in the layout the forward pass runs on, derived from {@link LlamaParameters} by differentiable ops.
@@ -42,9 +43,13 @@ public final class FoldedWeights implements AutoCloseable {
     /**
      * Folds the parameters. With {@code manager} a fresh manager, the results are attached there (close it to free
      * them); under a gradient recorder the results stay connected to the parameters.
+     *
+     * @throws io.github.sdsat.SdsatException when the parameters hold q/k/v biases, which this pass does not add
      */
     public static FoldedWeights fold(LlamaParameters p, NDManager manager, Device device, DataType dtype) {
         LlamaConfig c = p.config();
+        // Parameters loaded with q/k/v biases (LlamaParameters reads them): this pass would drop them silently.
+        LlamaArchitecture.refuseUnappliedBiases(c, p.tensors()::containsKey, "the parameter set");
         // Results of DJL ops attach to their first operand's manager (here: the parameters'); every intermediate
         // is moved into `manager` at once so that repeated folding (one per training step) leaks nothing.
         java.util.function.UnaryOperator<NDArray> own = a -> {
@@ -52,25 +57,24 @@ public final class FoldedWeights implements AutoCloseable {
             return a;
         };
         NDArray qScale = manager.create((float) (1.0 / Math.sqrt(c.headDim())));
-        NDArray embed = attach(p.get("model.embed_tokens.weight"), manager, device, dtype);
-        NDArray finalNorm = own.apply(p.get("model.norm.weight").reshape(1, c.hiddenSize()));
-        NDArray head = c.tieWordEmbeddings() ? p.get("model.embed_tokens.weight") : p.get("lm_head.weight");
+        NDArray embed = attach(p.get(Part.EMBED_TOKENS.tensorName()), manager, device, dtype);
+        NDArray finalNorm = own.apply(p.get(Part.FINAL_NORM.tensorName()).reshape(1, c.hiddenSize()));
+        NDArray head = p.get(LlamaArchitecture.lmHeadName(c));
         NDArray lmHead = attach(own.apply(head.mul(finalNorm)), manager, device, dtype);
         FoldedWeights w = new FoldedWeights(c.numLayers(), embed, lmHead, manager);
         for (int i = 0; i < c.numLayers(); i++) {
-            String l = "model.layers." + i + ".";
-            NDArray inNorm = own.apply(p.get(l + "input_layernorm.weight").reshape(1, c.hiddenSize()));
+            NDArray inNorm = own.apply(p.get(Part.INPUT_LAYERNORM.tensorName(i)).reshape(1, c.hiddenSize()));
             NDArray postNorm =
-                    own.apply(p.get(l + "post_attention_layernorm.weight").reshape(1, c.hiddenSize()));
-            NDArray q = own.apply(p.get(l + "self_attn.q_proj.weight").mul(qScale));
+                    own.apply(p.get(Part.POST_ATTENTION_LAYERNORM.tensorName(i)).reshape(1, c.hiddenSize()));
+            NDArray q = own.apply(p.get(Part.Q_PROJ.tensorName(i)).mul(qScale));
             NDArray qkv = own.apply(NDArrays.concat(
-                    new NDList(q, p.get(l + "self_attn.k_proj.weight"), p.get(l + "self_attn.v_proj.weight")), 0));
+                    new NDList(q, p.get(Part.K_PROJ.tensorName(i)), p.get(Part.V_PROJ.tensorName(i))), 0));
             w.qkv[i] = attach(own.apply(qkv.mul(inNorm)), manager, device, dtype);
-            w.o[i] = attach(p.get(l + "self_attn.o_proj.weight"), manager, device, dtype);
-            NDArray gateUp = own.apply(
-                    NDArrays.concat(new NDList(p.get(l + "mlp.gate_proj.weight"), p.get(l + "mlp.up_proj.weight")), 0));
+            w.o[i] = attach(p.get(Part.O_PROJ.tensorName(i)), manager, device, dtype);
+            NDArray gateUp = own.apply(NDArrays.concat(
+                    new NDList(p.get(Part.GATE_PROJ.tensorName(i)), p.get(Part.UP_PROJ.tensorName(i))), 0));
             w.gateUp[i] = attach(own.apply(gateUp.mul(postNorm)), manager, device, dtype);
-            w.down[i] = attach(p.get(l + "mlp.down_proj.weight"), manager, device, dtype);
+            w.down[i] = attach(p.get(Part.DOWN_PROJ.tensorName(i)), manager, device, dtype);
         }
         return w;
     }

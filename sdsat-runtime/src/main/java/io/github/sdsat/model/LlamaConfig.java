@@ -3,7 +3,6 @@ package io.github.sdsat.model;
 import io.github.sdsat.SdsatException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -148,31 +147,12 @@ public record LlamaConfig(
     }
 
     /**
-     * Every tensor a Hugging Face Llama checkpoint with this configuration holds, by its HF name, with its shape
+     * Every tensor a Hugging Face Llama checkpoint with this configuration must hold, by its HF name, with its shape
      * (linear weights are {@code [out, in]}), in the order transformers lists them; {@code lm_head.weight} only
-     * when the embeddings are not tied.
+     * when the embeddings are not tied. Names and shapes are declared in {@link LlamaArchitecture}.
      */
     public Map<String, long[]> tensorShapes() {
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        long hidden = hiddenSize;
-        shapes.put("model.embed_tokens.weight", new long[] {vocabSize, hidden});
-        for (int layer = 0; layer < numLayers; layer++) {
-            String prefix = "model.layers." + layer + ".";
-            shapes.put(prefix + "self_attn.q_proj.weight", new long[] {attentionSize(), hidden});
-            shapes.put(prefix + "self_attn.k_proj.weight", new long[] {kvSize(), hidden});
-            shapes.put(prefix + "self_attn.v_proj.weight", new long[] {kvSize(), hidden});
-            shapes.put(prefix + "self_attn.o_proj.weight", new long[] {hidden, attentionSize()});
-            shapes.put(prefix + "mlp.gate_proj.weight", new long[] {intermediateSize, hidden});
-            shapes.put(prefix + "mlp.up_proj.weight", new long[] {intermediateSize, hidden});
-            shapes.put(prefix + "mlp.down_proj.weight", new long[] {hidden, intermediateSize});
-            shapes.put(prefix + "input_layernorm.weight", new long[] {hidden});
-            shapes.put(prefix + "post_attention_layernorm.weight", new long[] {hidden});
-        }
-        shapes.put("model.norm.weight", new long[] {hidden});
-        if (!tieWordEmbeddings) {
-            shapes.put("lm_head.weight", new long[] {vocabSize, hidden});
-        }
-        return shapes;
+        return LlamaArchitecture.tensorShapes(this);
     }
 
     /** Number of parameters (tied embeddings counted once). */

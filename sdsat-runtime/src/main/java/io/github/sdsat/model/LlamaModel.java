@@ -5,58 +5,33 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import java.util.Arrays;
-import java.util.Map;
 
 /**
- * A Llama-architecture causal LM (Hugging Face conventions, docs/DESIGN.md §3) on DJL's PyTorch engine.
+ * A Llama-architecture causal LM (Hugging Face conventions, docs/DESIGN.md §3) behind one pass API.
  *
  * <p>{@link #forward} takes explicit positions and an optional additive attention mask over (cached + new) tokens,
  * because speculative decoding feeds non-consecutive positions (draft trees) and non-causal masks (SAT blocks).
- * Two passes behind one interface: the runtime's Java CPU pass ({@link CpuForward}, CPU, float32 arithmetic on weights
- * kept as stored: float32, or bfloat16 at 2 bytes per weight; {@link CheckpointPacker}) and the DJL graph ({@link
- * DjlForward}: GPU, float16, {@code -Dsdsat.cpuKernels=djl}); training uses {@link DjlForward} alone.
+ * Two passes behind one interface ({@link ForwardPass}), chosen when the model is built: the runtime's Java CPU pass
+ * ({@link CpuForward}, CPU, float32 arithmetic on weights kept as stored: float32, or bfloat16 at 2 bytes per
+ * weight; {@link CheckpointPacker}) and the DJL graph ({@link DjlPass} over {@link DjlForward}: GPU, float16,
+ * {@code -Dsdsat.cpuKernels=djl}); training uses {@link DjlForward} alone. This class counts every pass at its
+ * boundary ({@link PassMeter}) and delegates the rest to the pass, which creates its own {@link KvCache}.
  */
 public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;
     private final NDManager manager;
     private final Device device;
     private final DataType dtype;
-    private final FoldedWeights weights;
-    /**
-     * One decoder pass at a time per model on the DJL pass too (the Java pass's {@link CpuForward#forward} is
-     * synchronized): the RoPE tables and the causal mask are replaced as they grow, and another thread must not use
-     * the old ones meanwhile. Decoders on one model from several threads are therefore safe and give the outputs of
-     * sequential runs, with passes taking turns (docs/DESIGN.md §4).
-     */
-    private final Object djlPassLock = new Object();
-    /** The Java CPU pass ({@link CpuForward}) when this model runs on it, else null (the DJL pass). */
-    private final CpuForward cpu;
-    /** The DJL pass when this model runs on it, else null (the Java pass). */
-    private final DjlForward djl;
+    /** The Java CPU pass ({@link CpuForward}) or the DJL graph ({@link DjlPass}): every pass runs there. */
+    private final ForwardPass pass;
 
-    private LlamaModel(LlamaConfig config, NDManager manager, Device device, DataType dtype, FoldedWeights weights) {
-        this(config, manager, device, dtype, weights, null);
-    }
-
-    private LlamaModel(
-            LlamaConfig config,
-            NDManager manager,
-            Device device,
-            DataType dtype,
-            FoldedWeights weights,
-            CpuForward cpu) {
-        this.cpu = cpu;
+    private LlamaModel(LlamaConfig config, NDManager manager, Device device, DataType dtype, ForwardPass pass) {
         this.config = config;
         this.manager = manager;
         this.device = device;
         this.dtype = dtype;
-        this.weights = weights;
-        // The Java pass computes its own RoPE tables, sized by the positions it meets: no DJL constants.
-        this.djl = cpu != null ? null : new DjlForward(config, manager, device, dtype);
+        this.pass = pass;
     }
 
     /**
@@ -97,13 +72,14 @@ public final class LlamaModel implements AutoCloseable {
                 // folding (CheckpointPacker): nothing of the weights passes through float32 NDArrays.
                 CheckpointPacker.Packed packed = CheckpointPacker.pack(config, source, kernels.tileWidth());
                 CpuForward cpu = CpuForward.fromPacked(config, packed, kernels, threads);
-                return new LlamaModel(config, manager, device, dtype, null, cpu);
+                return new LlamaModel(config, manager, device, dtype, cpu);
             }
             JniUtils.setGradMode(false);
             try (LlamaParameters params = LlamaParameters.load(config, source, manager)) {
                 FoldedWeights folded = FoldedWeights.fold(params, manager.newSubManager(), device, dtype)
                         .ownAll();
-                return new LlamaModel(config, manager, device, dtype, folded);
+                return new LlamaModel(
+                        config, manager, device, dtype, new DjlPass(config, manager, device, dtype, folded));
             }
         } catch (RuntimeException e) {
             manager.close();
@@ -160,18 +136,13 @@ public final class LlamaModel implements AutoCloseable {
     /**
      * {@link System#nanoTime()} read after every op queued on this model's device has finished: the clock every
      * timing of a pass or a generation reads. On a GPU, ops are queued asynchronously and a clock read right after a
-     * call would time the queueing, not the work; DJL 0.36 has no stream-synchronize call, so this copies one value
-     * to the host ({@code NDArray.toFloatArray()}, a blocking device-to-host copy on PyTorch's current stream, which
-     * returns only when every op queued before it has run). On the CPU both passes run synchronously: nothing to
-     * wait for.
+     * call would time the queueing, not the work, so the pass waits for its device first ({@link
+     * ForwardPass#awaitDevice}: the DJL pass copies one value to the host on a GPU). On the CPU both passes run
+     * synchronously: nothing to wait for.
      */
     public long clock() {
         clockReads.incrementAndGet();
-        if (djl != null && device.isGpu()) {
-            try (NDArray marker = manager.zeros(new Shape(1), DataType.FLOAT32)) {
-                marker.toFloatArray();
-            }
-        }
+        pass.awaitDevice();
         return System.nanoTime();
     }
 
@@ -190,7 +161,17 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Which forward pass runs: "djl (cpu, float32)" or "java vector (512-bit), 2 threads" (for reports). */
     public String backend() {
-        return cpu != null ? cpu.describe() : "djl (" + device + ", " + dtype + ")";
+        return pass.describe();
+    }
+
+    /**
+     * The weights' precision as the pass holds them, for a report's dtype: "float32", "float16" (the DJL pass in
+     * float16) or "bfloat16" (a bfloat16 checkpoint on the Java pass, whose arithmetic is float32: not "float32",
+     * which would claim 4 bytes per weight). A float16 checkpoint on the Java pass is widened to float32 when loaded
+     * (exactly) and held so: "float32".
+     */
+    public String weightPrecision() {
+        return pass.weightPrecision();
     }
 
     /**
@@ -200,21 +181,7 @@ public final class LlamaModel implements AutoCloseable {
      * LM head (a pass reads only the embedding rows of its tokens).
      */
     public long weightBytesPerPass() {
-        if (cpu != null) {
-            return cpu.weightBytesPerPass();
-        }
-        long elements = 0;
-        for (Map.Entry<String, long[]> e : config.tensorShapes().entrySet()) {
-            if (e.getKey().equals("model.embed_tokens.weight") && !config.tieWordEmbeddings()) {
-                continue; // untied: the LM head is a tensor of its own, and the table is only indexed
-            }
-            long n = 1;
-            for (long d : e.getValue()) {
-                n *= d;
-            }
-            elements += n;
-        }
-        return elements * (dtype == DataType.FLOAT16 ? 2 : 4);
+        return pass.weightBytesPerPass();
     }
 
     public LlamaConfig config() {
@@ -233,16 +200,12 @@ public final class LlamaModel implements AutoCloseable {
         return dtype;
     }
 
-    /** A KV cache for this model holding up to {@code capacity} tokens. */
+    /**
+     * A KV cache for this model holding up to {@code capacity} tokens (at most the context), stored as its pass needs
+     * (Java arrays or DJL tensors: callers need not know which).
+     */
     public KvCache newCache(int capacity) {
-        if (capacity > config.maxPositions()) {
-            throw new IllegalArgumentException("KV cache capacity " + capacity + " exceeds the model's "
-                    + "max_position_embeddings " + config.maxPositions());
-        }
-        if (djl != null) {
-            djl.ensureRope(capacity);
-        }
-        return cpu != null ? new KvCache(config, capacity) : new KvCache(manager, config, capacity, dtype);
+        return pass.newCache(capacity);
     }
 
     /**
@@ -253,40 +216,14 @@ public final class LlamaModel implements AutoCloseable {
      * @param mask additive float mask [tokens.length, cache.length() + tokens.length] row-major, or null for causal
      */
     public float[] logits(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
-        if (cpu != null) {
-            passMeter.count(tokens.length);
-            return cpu.forward(cache, tokens, positions, mask, logitsFrom);
-        }
-        synchronized (djlPassLock) {
-            try (NDManager step = manager.newSubManager()) {
-                return forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom)
-                        .toFloatArray();
-            }
-        }
+        passMeter.count(tokens.length);
+        return pass.logits(cache, tokens, positions, mask, logitsFrom);
     }
 
     /** Greedy choice (argmax) of each logits row from {@code logitsFrom} on; see {@link #logits}. */
     public long[] argmax(KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
-        if (cpu != null) {
-            passMeter.count(tokens.length);
-            return Argmax.rows(cpu.forward(cache, tokens, positions, mask, logitsFrom), config.vocabSize());
-        }
-        synchronized (djlPassLock) {
-            try (NDManager step = manager.newSubManager()) {
-                NDArray logits = forwardFromArrays(step, cache, tokens, positions, mask, logitsFrom);
-                return JniUtils.argMax((PtNDArray) logits, -1, false).toLongArray();
-            }
-        }
-    }
-
-    private NDArray forwardFromArrays(
-            NDManager step, KvCache cache, long[] tokens, long[] positions, float[] mask, int logitsFrom) {
-        NDArray maskArray = null;
-        if (mask != null) {
-            int total = cache.length() + tokens.length;
-            maskArray = step.create(mask, new Shape(tokens.length, total));
-        }
-        return forward(step.create(tokens), step.create(positions), maskArray, cache, logitsFrom);
+        passMeter.count(tokens.length);
+        return pass.argmax(cache, tokens, positions, mask, logitsFrom);
     }
 
     /** Logits for every new token: see {@link DjlForward#forward}. */
@@ -294,61 +231,12 @@ public final class LlamaModel implements AutoCloseable {
         return forward(tokens, positions, mask, cache, 0);
     }
 
-    /** Logits for the new tokens from row {@code logitsFrom} on (prefill needs only the last row). */
+    /**
+     * Logits for the new tokens from row {@code logitsFrom} on (prefill needs only the last row), the NDArray form:
+     * tokens and positions int64 [n] (with a cache) or [batch, n] (without); see {@link ForwardPass#forward}.
+     */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray mask, KvCache cache, long logitsFrom) {
-        if (cpu != null) {
-            return forwardOnCpu(tokens, positions, mask, cache, (int) logitsFrom);
-        }
-        passMeter.count((int) tokens.getShape().get(tokens.getShape().dimension() - 1));
-        return djl.forward(weights, tokens, positions, mask, cache, logitsFrom);
-    }
-
-    /** The NDArray form of a pass on the Java CPU path (tests, tools): arrays in, logits NDArray out. */
-    private NDArray forwardOnCpu(NDArray tokens, NDArray positions, NDArray mask, KvCache cache, int logitsFrom) {
-        Shape ts = tokens.getShape();
-        if (!positions.getShape().equals(ts) || ts.dimension() < 1 || ts.dimension() > 2) {
-            throw new IllegalArgumentException("tokens must be [n] or [batch, n] with positions of the same shape, "
-                    + "got " + ts + " and " + positions.getShape());
-        }
-        boolean batched = ts.dimension() == 2;
-        if (cache != null && batched) {
-            throw new IllegalArgumentException("A KV cache serves one sequence: pass tokens as [n]");
-        }
-        int b = batched ? (int) ts.get(0) : 1;
-        int n = (int) ts.get(ts.dimension() - 1);
-        long[] ids = tokens.toType(DataType.INT64, false).toLongArray();
-        long[] pos = positions.toType(DataType.INT64, false).toLongArray();
-        float[] masks =
-                mask == null ? null : mask.toType(DataType.FLOAT32, false).toFloatArray();
-        int rows = n - logitsFrom;
-        int vocab = config.vocabSize();
-        float[] logits = new float[b * rows * vocab];
-        for (int s = 0; s < b; s++) {
-            KvCache own = cache != null ? cache : newCache(n);
-            try {
-                int total = own.length() + n;
-                float[] rowMask = null;
-                if (masks != null) {
-                    // a [n, total] mask serves every sequence; a [batch, n, n] mask has one block per sequence
-                    int per = n * total;
-                    rowMask = masks.length == per ? masks : Arrays.copyOfRange(masks, s * per, (s + 1) * per);
-                }
-                passMeter.count(n);
-                float[] one = cpu.forward(
-                        own,
-                        Arrays.copyOfRange(ids, s * n, (s + 1) * n),
-                        Arrays.copyOfRange(pos, s * n, (s + 1) * n),
-                        rowMask,
-                        logitsFrom);
-                System.arraycopy(one, 0, logits, s * rows * vocab, one.length);
-            } finally {
-                if (own != cache) {
-                    own.close();
-                }
-            }
-        }
-        Shape shape = batched ? new Shape(b, rows, vocab) : new Shape(rows, vocab);
-        return tokens.getManager().create(logits, shape);
+        return pass.forward(tokens, positions, mask, cache, logitsFrom, passMeter::count);
     }
 
     /** Additive mask value that blocks attention. */
@@ -358,9 +246,7 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
-        if (cpu != null) {
-            cpu.close();
-        }
+        pass.close();
         manager.close();
     }
 }

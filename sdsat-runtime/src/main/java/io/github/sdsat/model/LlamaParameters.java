@@ -29,12 +29,17 @@ public final class LlamaParameters implements AutoCloseable {
         this.tensors = tensors;
     }
 
-    /** Loads every tensor of the architecture from a source (a checkpoint, usually) as float32. */
+    /**
+     * Loads every tensor of the architecture from a source (a checkpoint, usually) as float32: the required ones and
+     * the optional ones the source holds ({@link LlamaArchitecture#present}; q/k/v biases, which {@link
+     * FoldedWeights} refuses while the pass does not add them).
+     */
     public static LlamaParameters load(LlamaConfig config, WeightSource source, NDManager manager) {
         NDManager own = manager.newSubManager();
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         try {
-            for (Map.Entry<String, long[]> e : config.tensorShapes().entrySet()) {
+            for (Map.Entry<String, long[]> e :
+                    LlamaArchitecture.tensorShapes(config, source::has).entrySet()) {
                 FloatBuffer data = source.tensor(e.getKey(), e.getValue());
                 NDArray a = own.create(data, new Shape(e.getValue()), DataType.FLOAT32);
                 a.setName(e.getKey());
@@ -56,15 +61,15 @@ public final class LlamaParameters implements AutoCloseable {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         Random random = new Random(seed);
         double residualStd = std / Math.sqrt(2.0 * config.numLayers());
-        for (Map.Entry<String, long[]> e : config.tensorShapes().entrySet()) {
-            String name = e.getKey();
-            long[] shape = e.getValue();
+        for (LlamaArchitecture.Tensor tensor : LlamaArchitecture.required(config)) {
+            String name = tensor.name();
+            long[] shape = tensor.shape(config);
             int n = Math.toIntExact(new Shape(shape).size());
             float[] data = new float[n];
-            if (name.endsWith("norm.weight")) {
+            if (tensor.part().kind() == LlamaArchitecture.Kind.NORM) {
                 java.util.Arrays.fill(data, 1f);
             } else {
-                double s = name.contains("o_proj") || name.contains("down_proj") ? residualStd : std;
+                double s = tensor.part().writesResidualStream() ? residualStd : std;
                 for (int i = 0; i < n; i++) {
                     data[i] = (float) (random.nextGaussian() * s);
                 }

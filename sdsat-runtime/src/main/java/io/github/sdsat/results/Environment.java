@@ -12,7 +12,8 @@ import java.util.Properties;
  * Where a run was measured: the {@code environment} object of {@code results.json}.
  *
  * @param device DJL device the model ran on, e.g. {@code gpu(0)} or {@code cpu()}
- * @param dtype weight and activation dtype used, e.g. {@code float16}
+ * @param dtype the weights' precision as the pass held them ({@code LlamaModel.weightPrecision()}: float32, float16,
+ *     or bfloat16 for a bfloat16 checkpoint on the Java CPU pass, whose arithmetic is float32)
  * @param javaVersion Java runtime version and vendor
  * @param djlVersion DJL version
  * @param os operating system name, version and architecture

@@ -2,6 +2,7 @@ package io.github.sdsat.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.github.sdsat.model.LlamaArchitecture;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +40,9 @@ public final class AdamW implements AutoCloseable {
 
     /** Decays 2-D projection weights; leaves norms and the token embedding (tied or not) alone. */
     public static Predicate<String> decaysLinearWeightsOnly() {
-        return name -> name.endsWith("_proj.weight") || name.equals("lm_head.weight");
+        return name -> LlamaArchitecture.parse(name)
+                .map(tensor -> tensor.part().kind() == LlamaArchitecture.Kind.LINEAR)
+                .orElse(false);
     }
 
     private final Settings settings;

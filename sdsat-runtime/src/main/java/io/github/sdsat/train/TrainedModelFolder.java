@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.sdsat.SdsatException;
 import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.model.DeviceChoice;
+import io.github.sdsat.model.LlamaArchitecture;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LoadedModel;
 import io.github.sdsat.model.SafetensorsDtype;
@@ -55,10 +56,15 @@ final class TrainedModelFolder {
         }
         SafetensorsDtype dtype = SafetensorsDtype.valueOf(recipe.weightsDtype());
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
-        Map<String, long[]> shapes = config.tensorShapes();
+        Map<String, long[]> shapes = LlamaArchitecture.tensorShapes(config, weights::containsKey);
         // the size cap was checked against this config before training (Trainer.checkWeightsFit)
         for (Map.Entry<String, float[]> e : weights.entrySet()) {
-            tensors.put(e.getKey(), new SafetensorsWriter.Tensor(dtype, shapes.get(e.getKey()), e.getValue()));
+            long[] shape = shapes.get(e.getKey());
+            if (shape == null) {
+                throw new IllegalStateException("the trained weights hold " + e.getKey() + ", which is no tensor of "
+                        + "a Llama model with this configuration (LlamaArchitecture)");
+            }
+            tensors.put(e.getKey(), new SafetensorsWriter.Tensor(dtype, shape, e.getValue()));
         }
         SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors);
         TrainFiles.writeText(folder.resolve("MODEL_CARD.md"), modelCard);

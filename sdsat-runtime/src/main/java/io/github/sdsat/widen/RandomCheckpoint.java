@@ -4,6 +4,7 @@ import io.github.sdsat.SdsatException;
 import io.github.sdsat.model.AtomicFiles;
 import io.github.sdsat.model.Checkpoint;
 import io.github.sdsat.model.DjlOffline;
+import io.github.sdsat.model.LlamaArchitecture;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.SafetensorsDtype;
 import io.github.sdsat.model.SafetensorsWriter;
@@ -170,10 +171,10 @@ public final class RandomCheckpoint {
         float bound = (float) (std * Math.sqrt(3));
         Map<String, StreamedTensor> tensors = new LinkedHashMap<>();
         int index = 0;
-        for (Map.Entry<String, long[]> entry : config.tensorShapes().entrySet()) {
+        for (LlamaArchitecture.Tensor tensor : LlamaArchitecture.required(config)) {
             long tensorSeed = seed * 0x9E3779B97F4A7C15L + (index++) * 0xBF58476D1CE4E5B9L;
-            boolean norm = entry.getKey().endsWith("norm.weight");
-            tensors.put(entry.getKey(), new StreamedTensor(dtype, entry.getValue(), () -> (row, out) -> {
+            boolean norm = tensor.part().kind() == LlamaArchitecture.Kind.NORM;
+            tensors.put(tensor.name(), new StreamedTensor(dtype, tensor.shape(config), () -> (row, out) -> {
                 if (norm) {
                     Arrays.fill(out, 1f);
                     return;

@@ -1,6 +1,8 @@
 package io.github.sdsat.widen;
 
 import io.github.sdsat.SdsatException;
+import io.github.sdsat.model.LlamaArchitecture;
+import io.github.sdsat.model.LlamaArchitecture.Part;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.SafetensorsDtype;
 import io.github.sdsat.model.SafetensorsWriter.Rows;
@@ -12,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A function-preserving widening of a Llama checkpoint into a larger shape: the widened model computes the source's
@@ -272,52 +275,45 @@ public class Widening {
         int[] queryRows = queryRows();
         int[] kvRows = kvRows();
         double in = inputScale();
-        String embedding = "model.embed_tokens.weight";
-        String head = source.tieWordEmbeddings() ? embedding : "lm_head.weight";
+        String embedding = Part.EMBED_TOKENS.tensorName();
+        String head = LlamaArchitecture.lmHeadName(source);
+        // Widening rules exist for the required tensors only: refuse a source whose biases would be dropped.
+        LlamaArchitecture.refuseUnappliedBiases(source, weights::has, "the source");
 
         Map<String, StreamedTensor> tensors = new LinkedHashMap<>();
-        Map<String, long[]> shapes = target.tensorShapes();
-        for (Map.Entry<String, long[]> entry : shapes.entrySet()) {
-            String name = entry.getKey();
-            long[] shape = entry.getValue();
-            java.util.function.Supplier<Rows> rows;
-            if (name.equals(embedding)) {
-                rows = () -> rowsReading(weights, embedding, identity(source.vocabSize()), hiddenColumns, hidden, 1.0);
-            } else if (name.equals("lm_head.weight")) {
-                rows = () -> rowsReading(weights, head, identity(source.vocabSize()), hiddenColumns, hidden, in);
-            } else if (name.equals("model.norm.weight")) {
-                rows = () -> copies(weights, name, hiddenColumns);
-            } else {
-                String[] parts = name.split("\\.", 4); // model, layers, i, rest
-                int layer = Integer.parseInt(parts[2]);
-                boolean extra = layer >= source.numLayers();
-                String from = "model.layers." + (layer % source.numLayers()) + "." + parts[3];
-                rows = switch (parts[3]) {
-                    case "input_layernorm.weight", "post_attention_layernorm.weight" ->
-                        () -> copies(weights, from, hiddenColumns);
-                    case "self_attn.q_proj.weight" ->
-                        () -> rowsReading(weights, from, queryRows, hiddenColumns, hidden, in * queryScale());
-                    case "self_attn.k_proj.weight", "self_attn.v_proj.weight" ->
-                        () -> rowsReading(weights, from, kvRows, hiddenColumns, hidden, in);
-                    case "mlp.gate_proj.weight", "mlp.up_proj.weight" ->
-                        () -> rowsReading(weights, from, intermediateRows, hiddenColumns, hidden, in);
-                    case "self_attn.o_proj.weight" ->
-                        extra
-                                ? Widening::zeros
-                                : () -> rowsReading(weights, from, hiddenRows, queryRows, source.attentionSize(), 1.0);
-                    case "mlp.down_proj.weight" ->
-                        extra
-                                ? Widening::zeros
-                                : () -> rowsReading(
-                                        weights,
-                                        from,
-                                        hiddenRows,
-                                        intermediateRows,
-                                        source.intermediateSize(),
-                                        1.0 / intermediateFactor);
-                    default -> throw new IllegalStateException("no widening rule for tensor " + name);
-                };
-            }
+        for (LlamaArchitecture.Tensor tensor : LlamaArchitecture.required(target)) {
+            String name = tensor.name();
+            long[] shape = tensor.shape(target);
+            boolean extra = tensor.layer() >= source.numLayers();
+            // the source tensor of the same part in layer l mod L (model-level parts: the same name)
+            String from = tensor.layer() < 0 ? name : tensor.part().tensorName(tensor.layer() % source.numLayers());
+            Supplier<Rows> rows = switch (tensor.part()) {
+                case EMBED_TOKENS ->
+                    () -> rowsReading(weights, embedding, identity(source.vocabSize()), hiddenColumns, hidden, 1.0);
+                case LM_HEAD ->
+                    () -> rowsReading(weights, head, identity(source.vocabSize()), hiddenColumns, hidden, in);
+                case FINAL_NORM, INPUT_LAYERNORM, POST_ATTENTION_LAYERNORM ->
+                    () -> copies(weights, from, hiddenColumns);
+                case Q_PROJ -> () -> rowsReading(weights, from, queryRows, hiddenColumns, hidden, in * queryScale());
+                case K_PROJ, V_PROJ -> () -> rowsReading(weights, from, kvRows, hiddenColumns, hidden, in);
+                case GATE_PROJ, UP_PROJ ->
+                    () -> rowsReading(weights, from, intermediateRows, hiddenColumns, hidden, in);
+                case O_PROJ ->
+                    extra
+                            ? Widening::zeros
+                            : () -> rowsReading(weights, from, hiddenRows, queryRows, source.attentionSize(), 1.0);
+                case DOWN_PROJ ->
+                    extra
+                            ? Widening::zeros
+                            : () -> rowsReading(
+                                    weights,
+                                    from,
+                                    hiddenRows,
+                                    intermediateRows,
+                                    source.intermediateSize(),
+                                    1.0 / intermediateFactor);
+                case Q_BIAS, K_BIAS, V_BIAS -> throw new IllegalStateException("no widening rule for tensor " + name);
+            };
             tensors.put(name, new StreamedTensor(dtype, shape, rows));
         }
         return tensors;
@@ -364,7 +360,9 @@ public class Widening {
 
     /** A source tensor, its shape checked against the source's configuration. */
     private float[] read(WeightSource weights, String name) {
-        FloatBuffer buffer = weights.tensor(name, source.tensorShapes().get(name));
+        LlamaArchitecture.Tensor tensor = LlamaArchitecture.parse(name)
+                .orElseThrow(() -> new IllegalStateException(name + " is no tensor of the Llama architecture"));
+        FloatBuffer buffer = weights.tensor(name, tensor.shape(source));
         float[] values = new float[buffer.remaining()];
         buffer.get(values);
         return values;

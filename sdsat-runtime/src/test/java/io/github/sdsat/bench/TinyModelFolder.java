@@ -31,6 +31,11 @@ public final class TinyModelFolder {
 
     /** Writes the folder (created if needed) and returns it. */
     public static Path write(Path folder, long seed) {
+        return write(folder, seed, SafetensorsDtype.F32);
+    }
+
+    /** As {@link #write(Path, long)} with every tensor stored in {@code dtype} (rounded from the same floats). */
+    public static Path write(Path folder, long seed, SafetensorsDtype dtype) {
         List<String> specials = BpeTokenizerTrainer.DEFAULT_SPECIAL_TOKENS;
         BpeTokenizerTrainer trainer =
                 new BpeTokenizerTrainer(BpeTokenizerTrainer.Options.withVocabSize(specials.size() + 256 + MERGES));
@@ -55,7 +60,7 @@ public final class TinyModelFolder {
                 // Norm gains near 1 as in a trained model; projections with std 0.2 so logits are not all ties.
                 data[i] = norm ? 1f + 0.1f * (float) random.nextGaussian() : 0.2f * (float) random.nextGaussian();
             }
-            tensors.put(name, new SafetensorsWriter.Tensor(SafetensorsDtype.F32, shape, data));
+            tensors.put(name, new SafetensorsWriter.Tensor(dtype, shape, data));
         });
         SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors);
         return folder;

@@ -159,9 +159,23 @@ class CpuForwardMatchesDjlTest {
                 ReferenceLlama.randomWeights(64, config.intermediateSize(), 2, 4, 2, 16, 97, false, 1L);
         try (LlamaModel djl = load(config, w, "djl", 1);
                 LlamaModel vector = load(config, w, "java", 1);
-                KvCache tensors = djl.newCache(8)) {
+                KvCache tensors = djl.newCache(8);
+                KvCache arrays = vector.newCache(8)) {
             assertThatThrownBy(() -> vector.logits(tensors, new long[] {1}, new long[] {0}, null, 0))
+                    .hasMessageContaining("This KV cache holds DJL tensors but the model runs the Java CPU")
                     .hasMessageContaining("create the cache with the same model's newCache");
+            assertThatThrownBy(() -> djl.argmax(arrays, new long[] {1}, new long[] {0}, null, 0))
+                    .hasMessageContaining("This KV cache holds Java arrays but the model runs the DJL forward pass");
+            assertThat(tensors.length()).isZero();
+            assertThat(arrays.length()).isZero();
+            for (LlamaModel model : List.of(djl, vector)) {
+                assertThatThrownBy(() -> model.newCache(config.maxPositions() + 1))
+                        .as(model.backend())
+                        .hasMessageContaining("exceeds the model's max_position_embeddings " + config.maxPositions());
+                assertThatThrownBy(() -> model.newCache(0))
+                        .as(model.backend())
+                        .hasMessageContaining("KV cache capacity must be positive, got 0");
+            }
         }
         assertThatThrownBy(() -> load(config, w, "fast", 1)).hasMessageContaining("Unknown sdsat.cpuKernels 'fast'");
     }

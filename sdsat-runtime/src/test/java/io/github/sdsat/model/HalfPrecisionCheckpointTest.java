@@ -288,7 +288,7 @@ class HalfPrecisionCheckpointTest {
             try (Checkpoint checkpoint = Checkpoint.open(write(dir.resolve(dtype.name()), config, values, dtype))) {
                 int tile = CpuKernels.best().tileWidth();
                 CheckpointPacker.Packed packed =
-                        CheckpointPacker.pack(config, checkpoint, tile, 0, CheckpointPacker.runtimeHeap());
+                        CheckpointPacker.pack(config, checkpoint, tile, 0, CpuHeapCheck.runtimeHeap());
                 long held = packed.lmHead.bytes()
                         + (packed.embed != null ? 4L * packed.embed.length : 2L * packed.embedHalves.length)
                         + 4L * packed.finalNorm.length;
@@ -300,7 +300,7 @@ class HalfPrecisionCheckpointTest {
                             + 4L * packed.inputNorm[l].length
                             + 4L * packed.postNorm[l].length;
                 }
-                CheckpointPacker.HeapEstimate estimate = CheckpointPacker.estimate(
+                CpuHeapCheck.HeapEstimate estimate = CpuHeapCheck.estimate(
                         config, name -> checkpoint.info(name).dtype(), tile, 100, false);
                 assertThat(estimate.weightBytes()).as(dtype.name()).isEqualTo(held);
                 assertThat(estimate.kvCacheBytes()).isEqualTo(2L * 2 * 100 * config.kvSize() * 4);
@@ -344,7 +344,7 @@ class HalfPrecisionCheckpointTest {
                     }
                 }
                 CheckpointPacker.Packed packed =
-                        CheckpointPacker.pack(config, new CountingSource(), 64, 0, CheckpointPacker.runtimeHeap());
+                        CheckpointPacker.pack(config, new CountingSource(), 64, 0, CpuHeapCheck.runtimeHeap());
                 assertThat(reads[1]).as(dtype + ": bytes read").isEqualTo(config.parameterCount() * dtype.bytes());
                 assertThat(reads[2]).as(dtype + ": largest read").isLessThanOrEqualTo(CheckpointPacker.CHUNK_BYTES);
                 assertThat(reads[0])
@@ -359,7 +359,7 @@ class HalfPrecisionCheckpointTest {
     void aCheckpointTooLargeForTheHeapIsRefusedBeforeAnyWeightIsRead(@TempDir Path dir) throws IOException {
         LlamaConfig config = config(false);
         Path folder = write(dir.resolve("bf16"), config, randomValues(config, 2L), SafetensorsDtype.BF16);
-        CheckpointPacker.HeapRoom tiny = heap(200_000, 150_000);
+        CpuHeapCheck.HeapRoom tiny = heap(200_000, 150_000);
         try (Checkpoint checkpoint = Checkpoint.open(folder)) {
             assertThatThrownBy(() -> CheckpointPacker.pack(config, checkpoint, 64, 128, tiny))
                     .isInstanceOf(SdsatException.class)
@@ -370,11 +370,12 @@ class HalfPrecisionCheckpointTest {
                     .hasMessageContaining("MAVEN_OPTS=-Xmx1g")
                     .hasMessageContaining("KV cache of 128 tokens");
         }
-        // A source that fails the test when read: the refusal comes first.
+        // A source that fails the test when read: the refusal comes first. It holds the configuration's tensors
+        // only (a source claiming every name would hold q/k/v biases, refused before the heap check).
         WeightSource unreadable = new WeightSource() {
             @Override
             public boolean has(String name) {
-                return true;
+                return config.tensorShapes().containsKey(name);
             }
 
             @Override
@@ -393,16 +394,15 @@ class HalfPrecisionCheckpointTest {
         Path configJson =
                 Files.write(dir.resolve("config.json"), RandomCheckpoint.configBytes(RandomCheckpoint.CODELLAMA_7B));
         LlamaConfig codeLlama = LlamaConfig.load(configJson);
-        CheckpointPacker.HeapEstimate bf16 =
-                CheckpointPacker.estimate(codeLlama, name -> SafetensorsDtype.BF16, 64, 2048, false);
-        CheckpointPacker.HeapEstimate f32 =
-                CheckpointPacker.estimate(codeLlama, name -> SafetensorsDtype.F32, 64, 2048, false);
+        CpuHeapCheck.HeapEstimate bf16 =
+                CpuHeapCheck.estimate(codeLlama, name -> SafetensorsDtype.BF16, 64, 2048, false);
+        CpuHeapCheck.HeapEstimate f32 = CpuHeapCheck.estimate(codeLlama, name -> SafetensorsDtype.F32, 64, 2048, false);
         assertThat(bf16.weightBytes()).isBetween(13_400_000_000L, 13_600_000_000L);
         long gains = (2L * 32 + 1) * 4096 * 4; // the norm gains are float32 on both
         assertThat(f32.weightBytes() - gains).isEqualTo(2 * (bf16.weightBytes() - gains));
         assertThat(bf16.kvCacheBytes()).isEqualTo(2L * 32 * 2048 * 4096 * 4);
         long gib = 1L << 30;
-        CheckpointPacker.requireHeap(
+        CpuHeapCheck.requireHeap(
                 codeLlama,
                 name -> SafetensorsDtype.BF16,
                 64,
@@ -410,7 +410,7 @@ class HalfPrecisionCheckpointTest {
                 false,
                 heap(15 * gib, 15 * gib - 200_000_000L),
                 "CodeLlama-7B");
-        assertThatThrownBy(() -> CheckpointPacker.requireHeap(
+        assertThatThrownBy(() -> CpuHeapCheck.requireHeap(
                         codeLlama,
                         name -> SafetensorsDtype.BF16,
                         64,
@@ -429,13 +429,13 @@ class HalfPrecisionCheckpointTest {
         String previous = System.getProperty("sdsat.kvCacheTokens");
         try {
             System.setProperty("sdsat.kvCacheTokens", "lots");
-            assertThatThrownBy(() -> CheckpointPacker.kvCacheTokens(config(false)))
+            assertThatThrownBy(() -> CpuHeapCheck.kvCacheTokens(config(false)))
                     .hasMessageContaining("sdsat.kvCacheTokens must be a number of tokens >= 0")
                     .hasMessageContaining("'lots'");
             System.setProperty("sdsat.kvCacheTokens", "300");
-            assertThat(CheckpointPacker.kvCacheTokens(config(false))).isEqualTo(300);
+            assertThat(CpuHeapCheck.kvCacheTokens(config(false))).isEqualTo(300);
             System.clearProperty("sdsat.kvCacheTokens");
-            assertThat(CheckpointPacker.kvCacheTokens(config(false))).isEqualTo(256); // the context, under 2048
+            assertThat(CpuHeapCheck.kvCacheTokens(config(false))).isEqualTo(256); // the context, under 2048
         } finally {
             if (previous == null) {
                 System.clearProperty("sdsat.kvCacheTokens");
@@ -445,8 +445,8 @@ class HalfPrecisionCheckpointTest {
         }
     }
 
-    private static CheckpointPacker.HeapRoom heap(long max, long free) {
-        return new CheckpointPacker.HeapRoom() {
+    private static CpuHeapCheck.HeapRoom heap(long max, long free) {
+        return new CpuHeapCheck.HeapRoom() {
             @Override
             public long maxBytes() {
                 return max;

@@ -149,11 +149,11 @@ class UntrustedCheckpointTest {
     void headerLengthAboveTheFormatLimitIsRefusedBeforeReadingIt() throws IOException {
         String header = "{" + tensor("w", "F32", "[1]", 0, 4) + "}";
         Path file = TinyCheckpoints.rawSafetensors(
-                dir.resolve("limit.safetensors"), SafetensorsFile.MAX_HEADER_BYTES + 1, header, new byte[4]);
+                dir.resolve("limit.safetensors"), SafetensorsHeader.MAX_HEADER_BYTES + 1, header, new byte[4]);
         assertThatThrownBy(() -> SafetensorsFile.open(file))
                 .isInstanceOf(SdsatException.class)
-                .hasMessageContaining("header length " + (SafetensorsFile.MAX_HEADER_BYTES + 1) + " is not a plausible "
-                        + "safetensors header length (2 bytes to 100 MiB)");
+                .hasMessageContaining("header length " + (SafetensorsHeader.MAX_HEADER_BYTES + 1)
+                        + " is not a plausible " + "safetensors header length (2 bytes to 100 MiB)");
     }
 
     // ---------------------------------------------------------------------------------------------- config.json

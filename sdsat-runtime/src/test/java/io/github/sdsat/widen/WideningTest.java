@@ -193,6 +193,17 @@ class WideningTest {
     }
 
     @Test
+    void aSourceWithQkvBiasesIsRefusedBeforeATensorIsMade() {
+        Map<String, float[]> weights = randomWeights(GQA, 7);
+        weights.put("model.layers.1.self_attn.k_proj.bias", new float[GQA.kvSize()]);
+        Widening widening = Widening.of(GQA, GQA_TARGET, SafetensorsDtype.F32);
+        assertThatThrownBy(() -> widening.tensors(new InMemoryWeights(weights), SafetensorsDtype.F32))
+                .isInstanceOf(SdsatException.class)
+                .hasMessageContaining("the source has q/k/v biases (Qwen2-style: model.layers.1.self_attn.k_proj.bias)")
+                .hasMessageContaining("this runtime's passes do not apply attention biases yet");
+    }
+
+    @Test
     void commandLineDefaultsAreTheSourcesOrThePresets() {
         WidenCheckpoint.Request preset = WidenCheckpoint.parse(
                 new String[] {"--model", "sdsat", "--out", "/tmp/x", "--preset", "llama-7b", "--layers", "33"});

@@ -27,6 +27,21 @@ public final class JlamaGreedyLoop {
     public record Run(int[] ids, long prefillNanos, long decodeNanos) {}
 
     /**
+     * The data types Jlama chose when it loaded the model (protected fields, hence here): the weights' type as
+     * stored, the working type of activations and the KV cache, and the type activations are rounded to before a
+     * matrix product ("quantized"; Jlama forces it to BF16 for a BF16 model, whatever was asked).
+     */
+    public static String dataTypes(AbstractModel model) {
+        return "weights " + model.modelDType + ", working (activations, KV cache) " + model.workingDType
+                + ", matmul inputs " + model.workingQType;
+    }
+
+    /** Jlama's head size: it computes hidden_size / num_attention_heads and ignores config.json's head_dim. */
+    public static int headSize(AbstractModel model) {
+        return model.c.headSize;
+    }
+
+    /**
      * Feeds {@code promptIds} as they are (the caller adds BOS) and generates {@code newTokens} ids greedily.
      *
      * @throws IllegalArgumentException when prompt and new tokens do not fit the model's context
