@@ -31,7 +31,8 @@ public final class PackedMatrix {
     final short[] halves;
     /**
      * Whether passes stream this matrix from memory rather than from the last-level cache (the model's weights are
-     * several times the cache): the kernels then use smaller row blocks ({@link VectorCpuKernels}).
+     * several times the cache): the float32 kernels then use smaller row blocks ({@link VectorCpuKernels}; the
+     * bfloat16 kernels walk tiles in chunks that every row block shares whatever this says, {@link Bf16VectorTiles}).
      */
     boolean streamedFromMemory;
 
@@ -81,39 +82,43 @@ public final class PackedMatrix {
     /** Writes rows [firstRow, firstRow + count) of W from {@code rows[from ..]}, row-major [count, in] float32. */
     void putRows(int firstRow, float[] rows, int from, int count) {
         checkRows(firstRow, count, rows.length - from, false);
-        // A tile's rows at a time, TRANSPOSE_BLOCK inputs at a time: the tile columns written stay in L1 (16 KB)
-        // while every row of the tile fills them, instead of one cache line per weight (a 7B model has 6.7G).
+        transpose(firstRow, from, count, (src, dst, n) -> {
+            for (int i = 0; i < n; i++) {
+                data[dst + i * tileWidth] = rows[src + i];
+            }
+        });
+    }
+
+    /** As {@link #putRows(int, float[], int, int)} for a bfloat16 matrix, from bfloat16 bits. */
+    void putRows(int firstRow, short[] rows, int from, int count) {
+        checkRows(firstRow, count, rows.length - from, true);
+        transpose(firstRow, from, count, (src, dst, n) -> {
+            for (int i = 0; i < n; i++) {
+                halves[dst + i * tileWidth] = rows[src + i];
+            }
+        });
+    }
+
+    /** Copies n inputs of one weight row, {@code rows[src + i]} to tile position {@code dst + i * tileWidth}. */
+    @FunctionalInterface
+    private interface RowPieceCopy {
+        void copy(int src, int dst, int n);
+    }
+
+    /**
+     * The blocked transpose of {@link #putRows}: a tile's rows at a time, TRANSPOSE_BLOCK inputs at a time, so the
+     * tile columns written stay in L1 (16 KB) while every row of the tile fills them, instead of one cache line per
+     * weight (a 7B model has 6.7G).
+     */
+    private void transpose(int firstRow, int from, int count, RowPieceCopy copy) {
         for (int r0 = 0; r0 < count; ) {
             int r1 = Math.min(count, r0 + tileWidth - (firstRow + r0) % tileWidth);
             for (int i0 = 0; i0 < in; i0 += TRANSPOSE_BLOCK) {
                 int i1 = Math.min(in, i0 + TRANSPOSE_BLOCK);
                 for (int r = r0; r < r1; r++) {
                     int o = firstRow + r;
-                    int src = from + r * in;
                     int dst = (o / tileWidth) * in * tileWidth + o % tileWidth;
-                    for (int i = i0; i < i1; i++) {
-                        data[dst + i * tileWidth] = rows[src + i];
-                    }
-                }
-            }
-            r0 = r1;
-        }
-    }
-
-    /** As {@link #putRows(int, float[], int, int)} for a bfloat16 matrix, from bfloat16 bits. */
-    void putRows(int firstRow, short[] rows, int from, int count) {
-        checkRows(firstRow, count, rows.length - from, true);
-        for (int r0 = 0; r0 < count; ) { // blocked as the float32 variant
-            int r1 = Math.min(count, r0 + tileWidth - (firstRow + r0) % tileWidth);
-            for (int i0 = 0; i0 < in; i0 += TRANSPOSE_BLOCK) {
-                int i1 = Math.min(in, i0 + TRANSPOSE_BLOCK);
-                for (int r = r0; r < r1; r++) {
-                    int o = firstRow + r;
-                    int src = from + r * in;
-                    int dst = (o / tileWidth) * in * tileWidth + o % tileWidth;
-                    for (int i = i0; i < i1; i++) {
-                        halves[dst + i * tileWidth] = rows[src + i];
-                    }
+                    copy.copy(from + r * in + i0, dst + i0 * tileWidth, i1 - i0);
                 }
             }
             r0 = r1;

@@ -14,14 +14,13 @@ final class ScalarCpuKernels implements CpuKernels {
         return "scalar";
     }
 
+    /** Float32 weights, or bfloat16 ones widened exactly (their bits into the high half) as they are read. */
     @Override
     public void matmul(float[] x, int rows, PackedMatrix w, float[] y, int fromTile, int toTile) {
-        if (w.halves != null) {
-            matmulHalves(x, rows, w, y, fromTile, toTile);
-            return;
-        }
         int in = w.in;
         int stride = w.paddedOut();
+        float[] data = w.data;
+        short[] halves = w.halves;
         float[] acc = new float[TILE];
         for (int t = fromTile; t < toTile; t++) {
             int base = t * in * TILE;
@@ -30,29 +29,14 @@ final class ScalarCpuKernels implements CpuKernels {
                 for (int i = 0; i < in; i++) {
                     float xi = x[r * in + i];
                     int wi = base + i * TILE;
-                    for (int c = 0; c < TILE; c++) {
-                        acc[c] += w.data[wi + c] * xi;
-                    }
-                }
-                System.arraycopy(acc, 0, y, r * stride + t * TILE, TILE);
-            }
-        }
-    }
-
-    /** The float32 loop above on bfloat16 weights, each widened exactly (its bits into the high half) when read. */
-    private static void matmulHalves(float[] x, int rows, PackedMatrix w, float[] y, int fromTile, int toTile) {
-        int in = w.in;
-        int stride = w.paddedOut();
-        float[] acc = new float[TILE];
-        for (int t = fromTile; t < toTile; t++) {
-            int base = t * in * TILE;
-            for (int r = 0; r < rows; r++) {
-                java.util.Arrays.fill(acc, 0f);
-                for (int i = 0; i < in; i++) {
-                    float xi = x[r * in + i];
-                    int wi = base + i * TILE;
-                    for (int c = 0; c < TILE; c++) {
-                        acc[c] += Float.intBitsToFloat(w.halves[wi + c] << 16) * xi;
+                    if (halves != null) { // one branch per input, outside the loop over the tile's columns
+                        for (int c = 0; c < TILE; c++) {
+                            acc[c] += Float.intBitsToFloat(halves[wi + c] << 16) * xi;
+                        }
+                    } else {
+                        for (int c = 0; c < TILE; c++) {
+                            acc[c] += data[wi + c] * xi;
+                        }
                     }
                 }
                 System.arraycopy(acc, 0, y, r * stride + t * TILE, TILE);

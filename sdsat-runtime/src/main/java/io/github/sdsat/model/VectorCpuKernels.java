@@ -37,7 +37,7 @@ final class VectorCpuKernels implements CpuKernels {
             throw new IllegalStateException("Matrix packed for tiles of " + w.tileWidth + ", kernels need " + TILE);
         }
         if (w.halves != null) {
-            Bf16VectorTiles.matmul(x, rows, w, y, fromTile, toTile); // bfloat16 weights: same plan, same arithmetic
+            Bf16VectorTiles.matmul(x, rows, w, y, fromTile, toTile); // bfloat16 weights: same arithmetic per row
             return;
         }
         int in = w.in;

@@ -202,6 +202,16 @@ class HalfPrecisionCheckpointTest {
                                 bits(want),
                                 bits(got),
                                 kernels.name() + ", in " + in + ", " + rows + " rows, streamed " + streamed);
+                        // Each row as a pass of that row alone gives it: the row-block plan does not reach the bits.
+                        float[] alone = new float[half.paddedOut()];
+                        for (int r = 0; r < rows; r++) {
+                            kernels.matmul(Arrays.copyOfRange(x, r * in, (r + 1) * in), 1, half, alone, 0, half.tiles);
+                            int from = r * half.paddedOut();
+                            assertArrayEquals(
+                                    bits(alone),
+                                    bits(Arrays.copyOfRange(got, from, from + half.paddedOut())),
+                                    kernels.name() + ", in " + in + ", row " + r + " of " + rows + " rows");
+                        }
                     }
                 }
             }
