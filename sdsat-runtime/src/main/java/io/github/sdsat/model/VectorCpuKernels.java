@@ -206,12 +206,10 @@ final class VectorCpuKernels implements CpuKernels {
         for (; j < n; j++) {
             max = Math.max(max, x[j]);
         }
-        FloatVector shift = FloatVector.broadcast(S, max);
         FloatVector sums = FloatVector.zero(S);
         for (j = 0; j < bound; j += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, j).sub(shift));
-            e.intoArray(x, j);
-            sums = sums.add(e);
+            exp(x, j, 1f, max, x, j); // x[j ..] = exp(x - max), then summed as stored
+            sums = sums.add(FloatVector.fromArray(S, x, j));
         }
         float sum = sums.reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
@@ -231,10 +229,12 @@ final class VectorCpuKernels implements CpuKernels {
     @Override
     public void siluTimes(float[] in, int gateOff, int upOff, float[] out, int outOff, int n) {
         FloatVector one = FloatVector.broadcast(S, 1f);
+        float[] expNegGate = new float[L]; // [L] exp(-gate) of one vector of gates (out may alias in)
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += L) {
             FloatVector gate = FloatVector.fromArray(S, in, gateOff + j);
-            FloatVector sigmoid = one.div(one.add(exp(gate.neg())));
+            exp(in, gateOff + j, -1f, 0f, expNegGate, 0);
+            FloatVector sigmoid = one.div(one.add(FloatVector.fromArray(S, expNegGate, 0)));
             gate.mul(sigmoid).mul(FloatVector.fromArray(S, in, upOff + j)).intoArray(out, outOff + j);
         }
         for (; j < n; j++) {
@@ -244,9 +244,25 @@ final class VectorCpuKernels implements CpuKernels {
         }
     }
 
-    /** {@link PolynomialExp#exp} lane-wise, operation for operation (see there for the steps and the accuracy). */
-    static FloatVector exp(FloatVector x) {
-        FloatVector clamped = x.max(PolynomialExp.LOWEST).min(PolynomialExp.HIGHEST);
+    /**
+     * out[outOff + l] = exp(sign · x[xOff + l] - shift) for the L lanes l, exp being {@link PolynomialExp#exp}
+     * lane-wise, operation for operation (see there for the steps and the accuracy). sign is 1 or -1 (exact), so the
+     * lanes are exp(x - max) for softmax and exp(-gate) for SiLU, bit for bit.
+     *
+     * <p>Why arrays in and out, not a FloatVector: a helper that takes or returns a vector is fast only where C2
+     * inlines it, and C2 stops inlining a method's callees once its graph is large (NodeCountInliningCutoff). In
+     * CpuForward.forward, which inlines siluTimes, the former {@code exp(FloatVector)} was left a call after CostCurve's
+     * roofline probe and pass curve (-XX:+LogCompilation), so every vector crossing it was boxed: AR of the embedded
+     * model allocated about 4x as much per token (JFR) and ran slower than with the vector API's EXP
+     * (docs/PERFORMANCE.md §7). With arrays and the constant species, this method's own compiled code is intrinsified
+     * whether it is inlined or not.
+     */
+    static void exp(float[] x, int xOff, float sign, float shift, float[] out, int outOff) {
+        FloatVector clamped = FloatVector.fromArray(S, x, xOff)
+                .mul(sign)
+                .sub(shift)
+                .max(PolynomialExp.LOWEST)
+                .min(PolynomialExp.HIGHEST);
         FloatVector shifted = clamped.fma(PolynomialExp.LOG2E, PolynomialExp.ROUND_MAGIC);
         FloatVector n = shifted.sub(PolynomialExp.ROUND_MAGIC);
         IntVector exponent = ((IntVector) shifted.reinterpretAsInts()).sub(PolynomialExp.ROUND_MAGIC_BITS);
@@ -263,7 +279,7 @@ final class VectorCpuKernels implements CpuKernels {
                 (FloatVector) half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector highScale = (FloatVector)
                 exponent.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return y.mul(lowScale).mul(highScale);
+        y.mul(lowScale).mul(highScale).intoArray(out, outOff);
     }
 
     /** 1 row of x times one tile; accumulators a[row][vector] stay in registers. */
