@@ -7,7 +7,7 @@
 #   --widened   the 7B-shaped widening of the embedded SDSAT model (docs/PAPER-SCALE.md section 1 writes it)
 #   --random    a random-weight checkpoint with CodeLlama-7B's exact config (RandomCheckpoint --config codellama-7b)
 #   --out       where the stages write (default target/paper-scale)
-#   STAGE       any of: load costcurve costcurve-random oracle reproduce-sdsat reproduce-other jlama (default all
+#   STAGE       any of: load costcurve oracle reproduce-sdsat costcurve-random reproduce-other jlama (default all
 #               whose inputs were given, in this order)
 # Needs: `mvn install` done once (sdsat:reproduce runs the installed plugin), Java 17 for the runtime, a JDK 21+ for
 # the jlama stage (JLAMA_JAVA_HOME, see scripts/jlama-comparison.sh).
@@ -35,9 +35,9 @@ if [ -z "$widened" ] || [ ! -f "$widened/config.json" ]; then
   exit 2
 fi
 if [ ${#stages[@]} -eq 0 ]; then
-  stages=(load costcurve)
+  stages=(load costcurve oracle reproduce-sdsat)
   [ -n "$random" ] && stages+=(costcurve-random)
-  stages+=(oracle reproduce-sdsat reproduce-other jlama)
+  stages+=(reproduce-other jlama)
 fi
 if [ -n "$random" ] && [ ! -f "$random/config.json" ]; then
   echo "--random $random has no config.json: write it with io.github.sdsat.widen.RandomCheckpoint --config codellama-7b" >&2
@@ -48,6 +48,7 @@ fi
 jvm=(-Xmx15g -XX:+UseTransparentHugePages --add-modules jdk.incubator.vector)
 classpath_file=target/paper-scale-classpath.txt
 mkdir -p "$out" target
+out="$(cd "$out" && pwd)" # absolute: sdsat.outputDirectory is resolved by Maven
 if [ ! -f "$classpath_file" ]; then
   mvn -B -o -q -pl sdsat-runtime dependency:build-classpath "-Dmdep.outputFile=$PWD/$classpath_file"
 fi
@@ -87,14 +88,14 @@ for stage in "${stages[@]}"; do
       MAVEN_OPTS="${jvm[*]}" run_stage reproduce-sdsat mvn -B -o sdsat:reproduce "-Dsdsat.model=$widened" \
           "-Dsdsat.cpuThreads=$threads" -Dsdsat.datasets=humaneval -Dsdsat.dataLimit=0.02 -Dsdsat.maxNewTokens=64 \
           -Dsdsat.kList=1,2,3,5 -Dsdsat.decoders=sdsat,lookup -Dsdsat.temperatures=0 -Dsdsat.lineCompletion=false \
-          -Dsdsat.runId=paper-scale-sdsat "-Dsdsat.outputDirectory=$PWD/$out/reproduce-sdsat/reports" ;;
+          -Dsdsat.runId=paper-scale-sdsat "-Dsdsat.outputDirectory=$out/reproduce-sdsat/reports" ;;
     reproduce-other)
-      # The one-pass SAT decoders and the greedy draft tree (its smallest bundled depth, 5).
+      # The one-pass SAT decoders and the greedy draft tree at k = 5 (the tree's smallest bundled depth).
       MAVEN_OPTS="${jvm[*]}" run_stage reproduce-other mvn -B -o sdsat:reproduce "-Dsdsat.model=$widened" \
           "-Dsdsat.cpuThreads=$threads" -Dsdsat.datasets=humaneval -Dsdsat.dataLimit=0.02 -Dsdsat.maxNewTokens=64 \
-          -Dsdsat.kList=2,5 -Dsdsat.decoders=sdsat-single-pass,sdsat-chain,sdsat-tree -Dsdsat.temperatures=0 \
+          -Dsdsat.kList=5 -Dsdsat.decoders=sdsat-single-pass,sdsat-chain,sdsat-tree -Dsdsat.temperatures=0 \
           -Dsdsat.lineCompletion=false -Dsdsat.runId=paper-scale-other \
-          "-Dsdsat.outputDirectory=$PWD/$out/reproduce-other/reports" ;;
+          "-Dsdsat.outputDirectory=$out/reproduce-other/reports" ;;
     jlama)
       run_stage jlama scripts/jlama-comparison.sh --offline --bf16 --model "$widened" --prompt "def fibonacci(n):" \
           --tokens 32 --rounds 2 --runs 2 --threads "$threads" --out "$out/jlama/report" ;;

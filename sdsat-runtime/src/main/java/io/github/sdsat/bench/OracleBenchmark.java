@@ -35,7 +35,8 @@ import java.util.TreeSet;
  *
  * <p>Protocol: random prompts (seeded), one warm-up prompt through every configuration first (discarded: JIT), then
  * per prompt the AR run (its output is the oracles' reference) followed by every oracle configuration, so drift of a
- * shared machine hits all rows alike. Per row: the median over prompts of tokens/s (prefill included) and of tokens
+ * shared machine hits all rows alike. Per row: the median over prompts of tokens/s (prefill included; and after the
+ * prefill, the decode rate the ceiling compares with) and of tokens
  * per pass; speedup = the row's median tokens/s / AR's median tokens/s. Every oracle output is checked against the AR
  * output id by id ({@link Row#identical}).
  *
@@ -63,6 +64,9 @@ public final class OracleBenchmark {
      * @param ceiling        the zero-overhead speedup from the measured T(n) (class comment); 1 for AR
      * @param identical      prompts whose output ids equal AR's
      * @param samples        tokens/s per prompt, in prompt order
+     * @param decodeTokensPerSecond median over prompts of the tokens after the first / the decode time (prefill
+     *     excluded): what the ceiling, a ratio of decode passes, is to be compared with
+     * @param decodeSpeedup  decodeTokensPerSecond / AR's decodeTokensPerSecond
      */
     public record Row(
             String decoder,
@@ -72,7 +76,9 @@ public final class OracleBenchmark {
             double tokensPerPass,
             double ceiling,
             int identical,
-            List<Double> samples) {}
+            List<Double> samples,
+            double decodeTokensPerSecond,
+            double decodeSpeedup) {}
 
     /**
      * A whole run.
@@ -234,8 +240,10 @@ public final class OracleBenchmark {
         int configs = names.size();
         List<List<Double>> rates = new ArrayList<>(); // [configs][prompts] tokens/s
         List<List<Double>> perPass = new ArrayList<>(); // [configs][prompts] tokens per pass
+        List<List<Double>> decodeRates = new ArrayList<>(); // [configs][prompts] tokens/s after the prefill
         int[] identical = new int[configs];
         for (int c = 0; c < configs; c++) {
+            decodeRates.add(new ArrayList<>());
             rates.add(new ArrayList<>());
             perPass.add(new ArrayList<>());
         }
@@ -264,11 +272,16 @@ public final class OracleBenchmark {
                 if (p >= 0) {
                     rates.get(c).add(r.stats().tokensPerSecond());
                     perPass.get(c).add(r.stats().tokensPerForward());
+                    // the prefill emits the first token; the decode loop the others
+                    decodeRates
+                            .get(c)
+                            .add((r.stats().newTokens() - 1) / (r.stats().decodeMs() / 1000.0));
                     identical[c] += Arrays.equals(r.outputIds(), base.outputIds()) ? 1 : 0;
                 }
             }
         }
         double arRate = Aggregator.median(rates.get(0));
+        double arDecodeRate = Aggregator.median(decodeRates.get(0));
         double t1 = passMs.get(1);
         List<Row> rows = new ArrayList<>();
         for (int c = 0; c < configs; c++) {
@@ -287,7 +300,9 @@ public final class OracleBenchmark {
                     Aggregator.median(perPass.get(c)),
                     ceiling,
                     identical[c],
-                    List.copyOf(rates.get(c))));
+                    List.copyOf(rates.get(c)),
+                    Aggregator.median(decodeRates.get(c)),
+                    Aggregator.median(decodeRates.get(c)) / arDecodeRate));
         }
         return new Report(
                 Instant.now().toString(),
@@ -325,6 +340,8 @@ public final class OracleBenchmark {
                 MarkdownTable.column("tokens/s", "%.1f", Row::tokensPerSecond),
                 MarkdownTable.column("speedup vs ar", "%.2fx", Row::speedup),
                 MarkdownTable.column("tokens per pass", "%.2f", Row::tokensPerPass),
+                MarkdownTable.column("decode tokens/s", "%.1f", Row::decodeTokensPerSecond),
+                MarkdownTable.column("decode speedup", "%.2fx", Row::decodeSpeedup),
                 MarkdownTable.column("ceiling", "%.2fx", Row::ceiling),
                 new MarkdownTable.Column<>("identical", row -> row.identical() + "/" + r.prompts()));
         return out.toString();
