@@ -4,8 +4,6 @@ import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import io.github.sdsat.model.EmbeddedModels;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Command-line options of {@link JlamaComparison}.
@@ -84,37 +82,22 @@ public record ComparisonOptions(
         int jlamaThreads = 0;
         int ourThreads = 0;
         Path out = Path.of("reports", "jlama-comparison");
-        List<String> rest = new ArrayList<>(List.of(args));
-        while (!rest.isEmpty()) {
-            String name = rest.remove(0);
-            if (name.equals("--help") || name.equals("-h")) {
-                throw new IllegalArgumentException(USAGE);
-            }
-            if (rest.isEmpty()) {
-                throw new IllegalArgumentException("Option " + name + " needs a value\n" + USAGE);
-            }
-            String value = rest.remove(0);
+        for (String[] pair : CommandLine.pairs(args, USAGE)) {
+            String name = pair[0];
+            String value = pair[1];
             switch (name) {
                 case "--model" -> model = value;
-                case "--prompts" -> prompts = integer(name, value);
-                case "--tokens" -> newTokens = integer(name, value);
-                case "--warmup" -> warmup = integer(name, value);
+                case "--prompts" -> prompts = CommandLine.integer(name, value);
+                case "--tokens" -> newTokens = CommandLine.integer(name, value);
+                case "--warmup" -> warmup = CommandLine.integer(name, value);
                 case "--decoder" -> decoder = value;
-                case "--k" -> k = integer(name, value);
-                case "--jlama-threads" -> jlamaThreads = integer(name, value);
-                case "--our-threads" -> ourThreads = integer(name, value);
+                case "--k" -> k = CommandLine.integer(name, value);
+                case "--jlama-threads" -> jlamaThreads = CommandLine.integer(name, value);
+                case "--our-threads" -> ourThreads = CommandLine.integer(name, value);
                 case "--out" -> out = Path.of(value);
                 default -> throw new IllegalArgumentException("Unknown option " + name + "\n" + USAGE);
             }
         }
         return new ComparisonOptions(model, prompts, newTokens, warmup, decoder, k, jlamaThreads, ourThreads, out);
-    }
-
-    private static int integer(String name, String value) {
-        try {
-            return Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Option " + name + " takes a whole number, got '" + value + "'");
-        }
     }
 }

@@ -1,11 +1,6 @@
 package io.github.sdsat.jlama;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.sdsat.results.Environment;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -153,19 +148,7 @@ public final class ComparisonReport {
             perPrompt.add(p);
         }
         json.put("prompts", perPrompt);
-        try {
-            Files.createDirectories(out);
-            Path jsonFile = out.resolve("results.json");
-            Path mdFile = out.resolve("table.md");
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonFile.toFile(), json);
-            Files.writeString(mdFile, table);
-            System.out.println("wrote " + jsonFile.toAbsolutePath() + " and " + mdFile.toAbsolutePath());
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "Cannot write the results to " + out.toAbsolutePath() + ": " + e.getMessage()
-                            + "; choose a writable folder with --out",
-                    e);
-        }
+        CommandLine.writeResults(out, json, table);
     }
 
     private static Map<String, Object> ratios(List<EngineSummary> summaries) {

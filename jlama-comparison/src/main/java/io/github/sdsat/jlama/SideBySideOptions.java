@@ -1,8 +1,6 @@
 package io.github.sdsat.jlama;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Command-line options of {@link Bf16SideBySide}.
@@ -107,41 +105,26 @@ public record SideBySideOptions(
         int jlamaXmx = 0;
         int arXmx = 0;
         Path out = Path.of("reports", "jlama-bf16");
-        List<String> rest = new ArrayList<>(List.of(args));
-        while (!rest.isEmpty()) {
-            String name = rest.remove(0);
-            if (name.equals("--help") || name.equals("-h")) {
-                throw new IllegalArgumentException(USAGE);
-            }
-            if (rest.isEmpty()) {
-                throw new IllegalArgumentException("Option " + name + " needs a value\n" + USAGE);
-            }
-            String value = rest.remove(0);
+        for (String[] pair : CommandLine.pairs(args, USAGE)) {
+            String name = pair[0];
+            String value = pair[1];
             switch (name) {
                 case "--model" -> model = Path.of(value);
-                case "--task" -> task = integer(name, value);
+                case "--task" -> task = CommandLine.integer(name, value);
                 case "--prompt" -> prompt = value;
-                case "--tokens" -> newTokens = integer(name, value);
-                case "--rounds" -> rounds = integer(name, value);
-                case "--warmup" -> warmup = integer(name, value);
-                case "--warmup-tokens" -> warmupTokens = integer(name, value);
-                case "--runs" -> runs = integer(name, value);
-                case "--threads" -> threads = integer(name, value);
-                case "--jlama-xmx" -> jlamaXmx = integer(name, value);
-                case "--ar-xmx" -> arXmx = integer(name, value);
+                case "--tokens" -> newTokens = CommandLine.integer(name, value);
+                case "--rounds" -> rounds = CommandLine.integer(name, value);
+                case "--warmup" -> warmup = CommandLine.integer(name, value);
+                case "--warmup-tokens" -> warmupTokens = CommandLine.integer(name, value);
+                case "--runs" -> runs = CommandLine.integer(name, value);
+                case "--threads" -> threads = CommandLine.integer(name, value);
+                case "--jlama-xmx" -> jlamaXmx = CommandLine.integer(name, value);
+                case "--ar-xmx" -> arXmx = CommandLine.integer(name, value);
                 case "--out" -> out = Path.of(value);
                 default -> throw new IllegalArgumentException("Unknown option " + name + "\n" + USAGE);
             }
         }
         return new SideBySideOptions(
                 model, task, prompt, newTokens, rounds, warmup, warmupTokens, runs, threads, jlamaXmx, arXmx, out);
-    }
-
-    private static int integer(String name, String value) {
-        try {
-            return Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Option " + name + " takes a whole number, got '" + value + "'");
-        }
     }
 }

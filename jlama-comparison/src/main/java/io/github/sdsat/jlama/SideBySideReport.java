@@ -1,11 +1,6 @@
 package io.github.sdsat.jlama;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.sdsat.results.Aggregator;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -197,18 +192,6 @@ public final class SideBySideReport {
         json.put("targetDecodeRatio", TARGET_DECODE_RATIO);
         json.put("ids", comparison.ids());
         json.put("processes", processes);
-        try {
-            Files.createDirectories(out);
-            Path jsonFile = out.resolve("results.json");
-            Path mdFile = out.resolve("table.md");
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonFile.toFile(), json);
-            Files.writeString(mdFile, table);
-            System.out.println("wrote " + jsonFile.toAbsolutePath() + " and " + mdFile.toAbsolutePath());
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "Cannot write the results to " + out.toAbsolutePath() + ": " + e.getMessage()
-                            + "; choose a writable folder with --out",
-                    e);
-        }
+        CommandLine.writeResults(out, json, table);
     }
 }
