@@ -267,13 +267,13 @@ public final class PythonSandbox {
         try {
             finished = process.waitFor(limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            SandboxCleanup.killAll(process, !namespacePrefix.isEmpty());
+            SandboxCleanup.killAll(process, !namespacePrefix.isEmpty(), folder);
             Thread.currentThread().interrupt();
             throw new SdsatException("Interrupted while a sandboxed program ran", e);
         }
         long wallMs = (System.nanoTime() - start) / 1_000_000;
         // Children the program left behind (a background fork) end with it, whether it finished or not.
-        SandboxCleanup.killAll(process, !namespacePrefix.isEmpty());
+        SandboxCleanup.killAll(process, !namespacePrefix.isEmpty(), folder);
         String text = readHead(output, limits.outputChars());
         if (!finished) {
             return new Execution(Verdict.TIMED_OUT, -1, text, wallMs);

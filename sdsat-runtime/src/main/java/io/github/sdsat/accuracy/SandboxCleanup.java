@@ -5,7 +5,9 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -22,8 +24,12 @@ final class SandboxCleanup {
      * as a PID namespace's init). With a PID namespace, killing the
      * namespace's init (the interpreter, the first descendant) makes the kernel kill everything in it; without one,
      * the runner made its own process group, and {@code kill -KILL -pgid} reaches children that left the tree.
+     *
+     * <p>Returns once no process works in {@code folder} (every program process does: it is their working folder),
+     * for at most {@link #GONE_WAIT_MS}: the kernel ends a dead namespace's processes asynchronously, so after a fork
+     * bomb they can outlive the interpreter by some milliseconds; any still found there are killed by pid.
      */
-    static void killAll(Process process, boolean pidNamespace) {
+    static void killAll(Process process, boolean pidNamespace, Path folder) {
         // Children first: under unshare the only child is the namespace's init, whose death ends the namespace.
         process.children().forEach(ProcessHandle::destroyForcibly);
         process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -33,9 +39,44 @@ final class SandboxCleanup {
         }
         try {
             process.waitFor(5, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GONE_WAIT_MS);
+            for (List<Long> left = processesIn(folder); !left.isEmpty(); left = processesIn(folder)) {
+                if (System.nanoTime() > deadline) {
+                    return; // the folder's deletion still runs; nothing more this JVM can do
+                }
+                left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                Thread.sleep(10);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** How long {@link #killAll} waits for the program's processes to be gone. */
+    static final long GONE_WAIT_MS = 5_000;
+
+    /** The pids whose working folder ({@code /proc/<pid>/cwd}) is {@code folder} or below it; empty without /proc. */
+    static List<Long> processesIn(Path folder) {
+        String root = folder.toAbsolutePath().toString();
+        List<Long> found = new ArrayList<>();
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            processes
+                    .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .forEach(p -> {
+                        try {
+                            if (Files.readSymbolicLink(p.resolve("cwd"))
+                                    .toString()
+                                    .startsWith(root)) {
+                                found.add(Long.parseLong(p.getFileName().toString()));
+                            }
+                        } catch (IOException | SecurityException e) {
+                            // ended meanwhile, or not ours to read
+                        }
+                    });
+        } catch (IOException e) {
+            // no /proc: the kills above are all there is
+        }
+        return found;
     }
 
     private static void killProcessGroup(long group) {
