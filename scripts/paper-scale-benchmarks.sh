@@ -7,8 +7,8 @@
 #   --widened   the 7B-shaped widening of the embedded SDSAT model (docs/PAPER-SCALE.md section 1 writes it)
 #   --random    a random-weight checkpoint with CodeLlama-7B's exact config (RandomCheckpoint --config codellama-7b)
 #   --out       where the stages write (default target/paper-scale)
-#   STAGE       any of: load costcurve oracle reproduce-sdsat costcurve-random reproduce-other jlama (default all
-#               whose inputs were given, in this order)
+#   STAGE       any of: load costcurve oracle reproduce-sdsat costcurve-random reproduce-other reproduce-small-k
+#               jlama (default all whose inputs were given, in this order)
 # Needs: `mvn install` done once (sdsat:reproduce runs the installed plugin), Java 17 for the runtime, a JDK 21+ for
 # the jlama stage (JLAMA_JAVA_HOME, see scripts/jlama-comparison.sh).
 set -euo pipefail
@@ -37,7 +37,7 @@ fi
 if [ ${#stages[@]} -eq 0 ]; then
   stages=(load costcurve oracle reproduce-sdsat)
   [ -n "$random" ] && stages+=(costcurve-random)
-  stages+=(reproduce-other jlama)
+  stages+=(reproduce-other reproduce-small-k jlama)
 fi
 if [ -n "$random" ] && [ ! -f "$random/config.json" ]; then
   echo "--random $random has no config.json: write it with io.github.sdsat.widen.RandomCheckpoint --config codellama-7b" >&2
@@ -96,10 +96,19 @@ for stage in "${stages[@]}"; do
           -Dsdsat.kList=5 -Dsdsat.decoders=sdsat-single-pass,sdsat-chain,sdsat-tree -Dsdsat.temperatures=0 \
           -Dsdsat.lineCompletion=false -Dsdsat.runId=paper-scale-other \
           "-Dsdsat.outputDirectory=$out/reproduce-other/reports" ;;
+    reproduce-small-k)
+      # The one-pass SAT decoders where their pass is narrow: single-pass k = 1 is 4 rows, (k+1)^2; the chain's
+      # 2k+1 rows after a full acceptance; sdsat-lookup (SAT drafts where prompt lookup finds nothing) beside them.
+      MAVEN_OPTS="${jvm[*]}" run_stage reproduce-small-k mvn -B -o sdsat:reproduce "-Dsdsat.model=$widened" \
+          "-Dsdsat.cpuThreads=$threads" -Dsdsat.datasets=humaneval -Dsdsat.dataLimit=0.02 -Dsdsat.maxNewTokens=64 \
+          -Dsdsat.kList=1,2 -Dsdsat.decoders=sdsat-single-pass,sdsat-chain,sdsat-lookup -Dsdsat.temperatures=0 \
+          -Dsdsat.lineCompletion=false -Dsdsat.runId=paper-scale-small-k \
+          "-Dsdsat.outputDirectory=$out/reproduce-small-k/reports" ;;
     jlama)
       run_stage jlama scripts/jlama-comparison.sh --offline --bf16 --model "$widened" --prompt "def fibonacci(n):" \
           --tokens 32 --rounds 2 --runs 2 --threads "$threads" --out "$out/jlama/report" ;;
-    *) echo "unknown stage $stage (load costcurve costcurve-random oracle reproduce-sdsat reproduce-other jlama)" >&2
+    *) echo "unknown stage $stage (load costcurve costcurve-random oracle reproduce-sdsat reproduce-other" \
+            "reproduce-small-k jlama)" >&2
        exit 2 ;;
   esac
 done
