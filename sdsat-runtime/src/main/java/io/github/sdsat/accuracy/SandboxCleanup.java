@@ -57,16 +57,15 @@ final class SandboxCleanup {
 
     /** The pids whose working folder ({@code /proc/<pid>/cwd}) is {@code folder} or below it; empty without /proc. */
     static List<Long> processesIn(Path folder) {
-        String root = folder.toAbsolutePath().toString();
+        // Path.startsWith compares whole names: sdsat-sandbox-12 is not inside sdsat-sandbox-1 (a sibling's folder).
+        Path root = folder.toAbsolutePath();
         List<Long> found = new ArrayList<>();
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
             processes
                     .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
                     .forEach(p -> {
                         try {
-                            if (Files.readSymbolicLink(p.resolve("cwd"))
-                                    .toString()
-                                    .startsWith(root)) {
+                            if (Files.readSymbolicLink(p.resolve("cwd")).startsWith(root)) {
                                 found.add(Long.parseLong(p.getFileName().toString()));
                             }
                         } catch (IOException | SecurityException e) {
