@@ -66,6 +66,13 @@ run_stage() { # name, then the command; output and peak RSS go to $out/name/
   grep -E "Elapsed|Maximum resident" "$dir/time.txt" | sed 's/^\s*/   /'
 }
 
+reproduce_stage() { # stage name, run id, k list, decoders: 3 HumanEval prompts x 64 new tokens, greedy
+  MAVEN_OPTS="${jvm[*]}" run_stage "$1" mvn -B -o sdsat:reproduce "-Dsdsat.model=$widened" \
+      "-Dsdsat.cpuThreads=$threads" -Dsdsat.datasets=humaneval -Dsdsat.dataLimit=0.02 -Dsdsat.maxNewTokens=64 \
+      "-Dsdsat.kList=$3" "-Dsdsat.decoders=$4" -Dsdsat.temperatures=0 -Dsdsat.lineCompletion=false \
+      "-Dsdsat.runId=$2" "-Dsdsat.outputDirectory=$out/$1/reports"
+}
+
 for stage in "${stages[@]}"; do
   case "$stage" in
     load)
@@ -84,26 +91,15 @@ for stage in "${stages[@]}"; do
           --prompts 3 --prompt-length 100 --new-tokens 64 --one-pass-k 3,5 --two-step-k 3,5 --curve-rounds 3 \
           --threads "$threads" --json "$out/oracle/oracle-benchmark.json" ;;
     reproduce-sdsat)
-      # SDSAT's two-step decoder and prompt lookup at k = 1, 2, 3, 5 (3 HumanEval prompts x 64 new tokens, greedy).
-      MAVEN_OPTS="${jvm[*]}" run_stage reproduce-sdsat mvn -B -o sdsat:reproduce "-Dsdsat.model=$widened" \
-          "-Dsdsat.cpuThreads=$threads" -Dsdsat.datasets=humaneval -Dsdsat.dataLimit=0.02 -Dsdsat.maxNewTokens=64 \
-          -Dsdsat.kList=1,2,3,5 -Dsdsat.decoders=sdsat,lookup -Dsdsat.temperatures=0 -Dsdsat.lineCompletion=false \
-          -Dsdsat.runId=paper-scale-sdsat "-Dsdsat.outputDirectory=$out/reproduce-sdsat/reports" ;;
+      # SDSAT's two-step decoder and prompt lookup at k = 1, 2, 3, 5.
+      reproduce_stage reproduce-sdsat paper-scale-sdsat 1,2,3,5 sdsat,lookup ;;
     reproduce-other)
       # The one-pass SAT decoders and the greedy draft tree at k = 5 (the tree's smallest bundled depth).
-      MAVEN_OPTS="${jvm[*]}" run_stage reproduce-other mvn -B -o sdsat:reproduce "-Dsdsat.model=$widened" \
-          "-Dsdsat.cpuThreads=$threads" -Dsdsat.datasets=humaneval -Dsdsat.dataLimit=0.02 -Dsdsat.maxNewTokens=64 \
-          -Dsdsat.kList=5 -Dsdsat.decoders=sdsat-single-pass,sdsat-chain,sdsat-tree -Dsdsat.temperatures=0 \
-          -Dsdsat.lineCompletion=false -Dsdsat.runId=paper-scale-other \
-          "-Dsdsat.outputDirectory=$out/reproduce-other/reports" ;;
+      reproduce_stage reproduce-other paper-scale-other 5 sdsat-single-pass,sdsat-chain,sdsat-tree ;;
     reproduce-small-k)
       # The one-pass SAT decoders where their pass is narrow: single-pass k = 1 is 4 rows, (k+1)^2; the chain's
       # 2k+1 rows after a full acceptance; sdsat-lookup (SAT drafts where prompt lookup finds nothing) beside them.
-      MAVEN_OPTS="${jvm[*]}" run_stage reproduce-small-k mvn -B -o sdsat:reproduce "-Dsdsat.model=$widened" \
-          "-Dsdsat.cpuThreads=$threads" -Dsdsat.datasets=humaneval -Dsdsat.dataLimit=0.02 -Dsdsat.maxNewTokens=64 \
-          -Dsdsat.kList=1,2 -Dsdsat.decoders=sdsat-single-pass,sdsat-chain,sdsat-lookup -Dsdsat.temperatures=0 \
-          -Dsdsat.lineCompletion=false -Dsdsat.runId=paper-scale-small-k \
-          "-Dsdsat.outputDirectory=$out/reproduce-small-k/reports" ;;
+      reproduce_stage reproduce-small-k paper-scale-small-k 1,2 sdsat-single-pass,sdsat-chain,sdsat-lookup ;;
     jlama)
       run_stage jlama scripts/jlama-comparison.sh --offline --bf16 --model "$widened" --prompt "def fibonacci(n):" \
           --tokens 32 --rounds 2 --runs 2 --threads "$threads" --out "$out/jlama/report" ;;
