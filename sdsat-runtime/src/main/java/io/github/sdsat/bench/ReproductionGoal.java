@@ -87,6 +87,7 @@ public final class ReproductionGoal {
             }
             RunResults merged = ReproductionRun.runOnDevices(config, request.devices(), listener);
             log.accept(SUMMARY_HEADING + SummaryTable.format(merged.rows()));
+            logCostCurveWarning(merged, log);
             log.accept("Report: "
                     + config.outputDirectory().resolve(config.runId()).resolve(ResultFiles.INDEX_HTML));
             log.accept("Gates of every shard:\n" + GateReports.summary(merged));
@@ -105,6 +106,7 @@ public final class ReproductionGoal {
         ReproductionRun.Outcome outcome = ReproductionRun.run(config, accuracy, lineCompletion, listener);
         RunResults results = outcome.results();
         log.accept(SUMMARY_HEADING + SummaryTable.format(outcome.rows()));
+        logCostCurveWarning(results, log);
         if (!results.accuracy().isEmpty()) {
             log.accept("HumanEval accuracy:\n" + SummaryTable.formatAccuracy(results));
         }
@@ -116,6 +118,15 @@ public final class ReproductionGoal {
                 + GateReports.summary(results));
         GateFailures.requireNone(results);
         return results;
+    }
+
+    /** Under the summary table: the sentence of {@code Environment.costCurveInversion}, when the curve has one. */
+    private static void logCostCurveWarning(RunResults results, Consumer<String> log) {
+        String warning =
+                results.environment() == null ? null : results.environment().costCurveInversion();
+        if (warning != null) {
+            log.accept("Ceilings: " + warning);
+        }
     }
 
     /**

@@ -102,6 +102,8 @@ public final class HtmlReport {
         putGates(scope, results);
         scope.put("config", entries(results.config()));
         scope.put("environment", environmentEntries(environment));
+        // Shown beside the results table: the ceilings column is only as good as the curve it was priced on.
+        scope.put("costCurveWarning", environment.costCurveInversion());
         scope.put("promptCount", results.prompts().size());
 
         Mustache mustache = new DefaultMustacheFactory().compile(TEMPLATE);

@@ -57,6 +57,52 @@ public record Environment(
                 : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(costCurveMs));
     }
 
+    /**
+     * How far a wider pass of the cost curve may be measured below a narrower one before the curve is called not
+     * monotone: round-to-round noise of a memory-bound pass is a few percent.
+     */
+    static final double COST_CURVE_TOLERANCE = 0.05;
+
+    /**
+     * The largest inversion of the cost curve, as a sentence for the summary and the report, or null when the curve
+     * is monotone within {@link #COST_CURVE_TOLERANCE}. A pass of more new tokens reads the same weights and computes
+     * more, so its true cost is never lower; a wider median measured clearly below a narrower one means the machine's
+     * speed moved while the curve was measured (shared memory bandwidth drifts by 10-20% over minutes on the machine
+     * of docs/PERFORMANCE.md section 7), and every ceiling priced on this curve is uncertain by about that much.
+     */
+    public String costCurveInversion() {
+        if (costCurveMs == null) {
+            return null;
+        }
+        java.util.TreeMap<Integer, Double> curve = new java.util.TreeMap<>(costCurveMs);
+        int narrow = 0;
+        int wide = 0;
+        double worst = 1 + COST_CURVE_TOLERANCE;
+        for (var n : curve.entrySet()) {
+            for (var m : curve.tailMap(n.getKey(), false).entrySet()) {
+                double ratio = n.getValue() / m.getValue();
+                if (m.getValue() > 0 && ratio > worst) {
+                    worst = ratio;
+                    narrow = n.getKey();
+                    wide = m.getKey();
+                }
+            }
+        }
+        if (wide == 0) {
+            return null;
+        }
+        return String.format(
+                java.util.Locale.ROOT,
+                "The run's cost curve is not monotone: T(%d) = %.1f ms is %.0f %% below T(%d) = %.1f ms, though a wider"
+                        + " pass reads the same weights and computes more. The machine's speed moved while the curve was"
+                        + " measured, so every ceiling (and share of it) is uncertain by about that much.",
+                wide,
+                costCurveMs.get(wide),
+                100 * (1 - 1 / worst),
+                narrow,
+                costCurveMs.get(narrow));
+    }
+
     /** This environment with the forward pass and the run's cost curve filled in. */
     public Environment with(String backend, Integer cachedTokens, java.util.Map<Integer, Double> msByWidth) {
         return io.github.sdsat.Records.copyWith(
