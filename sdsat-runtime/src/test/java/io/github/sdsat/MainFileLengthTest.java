@@ -33,7 +33,11 @@ class MainFileLengthTest {
             "sdsat-runtime/src/main/java/io/github/sdsat/model/VectorCpuKernels.java",
             "deliberately unrolled: one matrix-product method per row block (rows1, rows2, rows3, rows4, rows6), each "
                     + "with its accumulators in named locals and no branch in the inner loop, because the JIT keeps "
-                    + "vectors in registers only in such loops (a row-count branch inside ran 5x slower)");
+                    + "vectors in registers only in such loops (a row-count branch inside ran 5x slower)",
+            "sdsat-runtime/src/main/java/io/github/sdsat/model/Bf16RowKernels.java",
+            "deliberately unrolled: the bfloat16 twins of VectorCpuKernels' row-block methods (rows1 to rows6), the 1- "
+                    + "to 5-row ones taking two inputs per iteration, every accumulator and weight vector a named local "
+                    + "for the same reason (a loop over an array of vectors does not stay in registers)");
 
     /** The modules the root pom lists, in its {@code <module>} elements (those of profiles too). */
     static Set<String> modules(Path root) {
