@@ -167,7 +167,8 @@ public class WidenBench {
     interface K { void run(float[] x, int in, short[] w, int wOff, float[] y, int yOff, int ys); }
 
     public static void main(String[] a) throws Exception {
-        int in = 4096, tiles = 512; // 4096 x 32768 bf16 = 256 MB per matrix, 2 matrices alternate
+        // default: 4096 inputs x 512 tiles of 64 outputs (268 MB per matrix, 2 matrices alternate); args: inputs tiles
+        int in = a.length > 0 ? Integer.parseInt(a[0]) : 4096, tiles = a.length > 1 ? Integer.parseInt(a[1]) : 512;
         short[][] ws = {new short[in * TILE * tiles], new short[in * TILE * tiles]};
         for (short[] w : ws) for (int i = 0; i < w.length; i++) w[i] = (short) (0x3c00 + (i * 31 % 255));
         float[] x = new float[6 * in];
