@@ -121,7 +121,7 @@ public final class ReproductionGoal {
     }
 
     /** Under the summary table: the sentence of {@code Environment.costCurveInversion}, when the curve has one. */
-    private static void logCostCurveWarning(RunResults results, Consumer<String> log) {
+    static void logCostCurveWarning(RunResults results, Consumer<String> log) {
         String warning =
                 results.environment() == null ? null : results.environment().costCurveInversion();
         if (warning != null) {

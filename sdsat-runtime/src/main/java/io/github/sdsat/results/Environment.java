@@ -97,10 +97,10 @@ public record Environment(
                         + " pass reads the same weights and computes more. The machine's speed moved while the curve was"
                         + " measured, so every ceiling (and share of it) is uncertain by about that much.",
                 wide,
-                costCurveMs.get(wide),
+                curve.get(wide),
                 100 * (1 - 1 / worst),
                 narrow,
-                costCurveMs.get(narrow));
+                curve.get(narrow));
     }
 
     /** This environment with the forward pass and the run's cost curve filled in. */

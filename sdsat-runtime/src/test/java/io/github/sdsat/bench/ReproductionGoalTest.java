@@ -9,6 +9,7 @@ import io.github.sdsat.accuracy.LineCompletionConfig;
 import io.github.sdsat.gate.GateSettings;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.report.ResultFiles;
+import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.results.Shard;
 import java.nio.file.Path;
@@ -137,5 +138,36 @@ class ReproductionGoalTest {
                 .hasMessageContaining("missing-base")
                 .hasMessageContaining("does not exist or is not a folder");
         assertThat(reports).isEmptyDirectory();
+    }
+
+    private static List<String> costCurveLog(Map<Integer, Double> curve) {
+        Environment environment = new Environment(
+                "cpu()",
+                "bfloat16",
+                "17",
+                "0.36.0",
+                "Linux",
+                null,
+                null,
+                "/m",
+                null,
+                null,
+                "java",
+                167,
+                curve,
+                null,
+                null);
+        List<String> log = new ArrayList<>();
+        ReproductionGoal.logCostCurveWarning(RunResults.of(Map.of(), environment, List.of()), log::add);
+        return log;
+    }
+
+    @Test
+    void theSummaryIsFollowedByTheCostCurveWarningWhenTheCurveIsNotMonotone() {
+        assertThat(costCurveLog(Map.of(1, 388.7, 3, 339.1)))
+                .singleElement()
+                .asString()
+                .startsWith("Ceilings: The run's cost curve is not monotone: T(3) = 339.1 ms is 13 % below T(1)");
+        assertThat(costCurveLog(Map.of(1, 300.0, 3, 330.0))).isEmpty();
     }
 }
