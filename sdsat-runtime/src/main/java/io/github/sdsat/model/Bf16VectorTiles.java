@@ -17,10 +17,14 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The row-block plan: a pass of up to 6 rows (4 without AVX-512) is one block, so each tile is read once; for weights
  * streamed from memory (a 7B model's tile is 0.5-1.4 MB, more than the core's L2) this is what keeps a wide pass near
  * the cost of one row: the former plan of 2-3-row blocks, each reading the tile again, gave T(4)/T(1) = 1.45 on the
- * 7B shape (docs/PERFORMANCE.md section 7). Wider passes take the blocks of {@link VectorCpuKernels}: 2-3 rows for
- * streamed weights, 4-6 otherwise. Measured and not kept: tiles walked in 128-input chunks shared in L1 by every
- * block of the pass (reading the weights from memory once for any width) ran no faster at 7-8 rows and slower from
- * 9 rows on (a later block's walk of a chunk, from L1, seems not to overlap the memory stream).
+ * 7B shape (docs/PERFORMANCE.md section 7). Wider passes take blocks of 6 rows (4) and one block of the rest, whether
+ * or not the weights are streamed. Measured on the 7B shape's matrices streamed (docs/performance/paper-scale/round5,
+ * 2 threads): since the kernels take two inputs per iteration, 7-16 rows run 10-25 % faster in these blocks than in
+ * the 2-3-row blocks the float32 kernels keep for streamed weights, and 8 rows 10 % faster as 6 + 2 than as 4 + 4 (the
+ * float32 kernels' split; balanced blocks such as 4 + 3 for 7 rows were slower). Measured and not kept: tiles walked
+ * in 128-input chunks shared in L1 by every block of the pass ran no faster at 7-8 rows and slower from 9 rows on; the
+ * inputs walked in chunks of 512-2048 across all of a worker's tiles (the activations' chunk stays in L1) slowed every
+ * width by 7-25 %.
  */
 final class Bf16VectorTiles {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -58,28 +62,12 @@ final class Bf16VectorTiles {
             int base = t * in * TILE;
             int col = t * TILE;
             int r = 0;
-            if (rows > MAX_BLOCK && w.streamedFromMemory) {
-                for (; rows - r > 3; r += rows - r == 4 ? 2 : 3) {
-                    block(rows - r == 4 ? 2 : 3, x, r * in, in, data, base, y, r * stride + col, stride);
-                }
-            }
             while (r < rows) {
-                int block = blockRows(rows - r);
+                int block = Math.min(MAX_BLOCK, rows - r);
                 block(block, x, r * in, in, data, base, y, r * stride + col, stride);
                 r += block;
             }
         }
-    }
-
-    /**
-     * Rows of the next block when {@code left} rows remain: all of them when they fit one block, 8 rows as 4 + 4, else
-     * the largest block (as {@link VectorCpuKernels}).
-     */
-    static int blockRows(int left) {
-        if (left <= MAX_BLOCK) {
-            return left;
-        }
-        return left == 8 ? 4 : MAX_BLOCK;
     }
 
     private static void block(

@@ -31,8 +31,8 @@ public final class PackedMatrix {
     final short[] halves;
     /**
      * Whether passes stream this matrix from memory rather than from the last-level cache (the model's weights are
-     * several times the cache): the float32 kernels then use smaller row blocks ({@link VectorCpuKernels}; the
-     * bfloat16 kernels walk tiles in chunks that every row block shares whatever this says, {@link Bf16VectorTiles}).
+     * several times the cache): the float32 kernels then use smaller row blocks ({@link VectorCpuKernels}); the
+     * bfloat16 kernels take the same blocks either way ({@link Bf16VectorTiles}). Reports say it ({@code describe()}).
      */
     boolean streamedFromMemory;
 
