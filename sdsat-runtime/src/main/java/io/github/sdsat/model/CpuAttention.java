@@ -87,8 +87,8 @@ final class CpuAttention {
 
     /**
      * Heads [from, to) of every new row: softmax(q·K + mask) · V over the row's visible keys ({@link
-     * #listVisibleKeys}), the queries in {@code qkvOut} rows of {@code qkvStride}, into {@code
-     * attention} [n, heads * headDim].
+     * #listVisibleKeys}), the queries in {@code qkvOut} rows of {@code qkvStride}, the keys and values
+     * the layer's arrays of {@code cache} ({@link ArrayKvCache}'s layout), into {@code attention} [n, heads * headDim].
      */
     void attend(
             int from,
@@ -98,6 +98,7 @@ final class CpuAttention {
             float[] mask,
             int[] rowSlots,
             int qkvStride,
+            ArrayKvCache cache,
             float[] keys,
             float[] values,
             float[] qkvOut,
@@ -106,16 +107,17 @@ final class CpuAttention {
         int kvHeads = config.numKvHeads();
         int group = config.numHeads() / kvHeads;
         int total = cached + n;
-        int kvRow = kvHeads * headDim;
+        int slotStride = cache.slotStride();
         int attentionWidth = config.attentionSize();
         float[] scores = new float[total]; // [visible keys <= cached + n] for one row and head
         for (int h = from; h < to; h++) {
             int kvHead = h / group;
+            int headStart = cache.offset(kvHead, 0); // this head's keys and values, slot after slot
             for (int i = 0; i < n; i++) {
                 int q = i * qkvStride + h * headDim;
                 int slotsOff = slotsFrom[i];
                 int visible = slotsCount[i];
-                kernels.scores(qkvOut, q, keys, kvHead * headDim, kvRow, rowSlots, slotsOff, visible, headDim, scores);
+                kernels.scores(qkvOut, q, keys, headStart, slotStride, rowSlots, slotsOff, visible, headDim, scores);
                 if (mask != null) {
                     for (int j = 0; j < visible; j++) {
                         scores[j] += mask[i * total + rowSlots[slotsOff + j]]; // 0 for a plain tree or SAT mask
@@ -128,8 +130,8 @@ final class CpuAttention {
                         slotsOff,
                         visible,
                         values,
-                        kvHead * headDim,
-                        kvRow,
+                        headStart,
+                        slotStride,
                         headDim,
                         attention,
                         i * attentionWidth + h * headDim);

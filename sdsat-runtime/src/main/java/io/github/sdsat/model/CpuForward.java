@@ -260,20 +260,22 @@ final class CpuForward implements ForwardPass {
             int qkvStride = qkv[layer].paddedOut();
             float[] keys = cache.keyRows[layer];
             float[] values = cache.valueRows[layer];
-            int kvRow = kvHeads * headDim;
             for (int i = 0; i < n; i++) {
                 int row = i * qkvStride;
                 CpuRows.scale(qkvOut, row, heads * headDim, queryScale); // the queries' 1/sqrt(head_dim), not folded
                 for (int h = 0; h < heads + kvHeads; h++) {
                     selfAttention.rotate(qkvOut, row + h * headDim, (int) positions[i]);
                 }
-                System.arraycopy(qkvOut, row + heads * headDim, keys, (cached + i) * kvRow, kvRow);
-                System.arraycopy(qkvOut, row + (heads + kvHeads) * headDim, values, (cached + i) * kvRow, kvRow);
+                for (int h = 0; h < kvHeads; h++) {
+                    int slot = cache.offset(h, cached + i);
+                    System.arraycopy(qkvOut, row + (heads + h) * headDim, keys, slot, headDim);
+                    System.arraycopy(qkvOut, row + (heads + kvHeads + h) * headDim, values, slot, headDim);
+                }
             }
             workers.forRange(
                     heads,
                     (from, to) -> selfAttention.attend(
-                            from, to, n, cached, mask, rowSlots, qkvStride, keys, values, qkvOut, attention));
+                            from, to, n, cached, mask, rowSlots, qkvStride, cache, keys, values, qkvOut, attention));
             matmul(attention, n, o[layer], projected);
             CpuRows.addInto(x, projected, n, hidden, o[layer].paddedOut());
             // --- MLP: down(silu(gate) * up) ---
