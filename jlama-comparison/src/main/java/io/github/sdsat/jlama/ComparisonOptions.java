@@ -1,5 +1,6 @@
 package io.github.sdsat.jlama;
 
+import io.github.sdsat.bench.OptionValues;
 import io.github.sdsat.decode.AutoregressiveDecoder;
 import io.github.sdsat.decode.SdsatTwoStepDrafter;
 import io.github.sdsat.model.EmbeddedModels;
@@ -82,18 +83,18 @@ public record ComparisonOptions(
         int jlamaThreads = 0;
         int ourThreads = 0;
         Path out = Path.of("reports", "jlama-comparison");
-        for (String[] pair : CommandLine.pairs(args, USAGE)) {
-            String name = pair[0];
-            String value = pair[1];
+        for (OptionValues.Option option : OptionValues.options(args, USAGE)) {
+            String name = option.flag();
+            String value = option.value();
             switch (name) {
                 case "--model" -> model = value;
-                case "--prompts" -> prompts = CommandLine.integer(name, value);
-                case "--tokens" -> newTokens = CommandLine.integer(name, value);
-                case "--warmup" -> warmup = CommandLine.integer(name, value);
+                case "--prompts" -> prompts = OptionValues.integer(name, value, USAGE);
+                case "--tokens" -> newTokens = OptionValues.integer(name, value, USAGE);
+                case "--warmup" -> warmup = OptionValues.integer(name, value, USAGE);
                 case "--decoder" -> decoder = value;
-                case "--k" -> k = CommandLine.integer(name, value);
-                case "--jlama-threads" -> jlamaThreads = CommandLine.integer(name, value);
-                case "--our-threads" -> ourThreads = CommandLine.integer(name, value);
+                case "--k" -> k = OptionValues.integer(name, value, USAGE);
+                case "--jlama-threads" -> jlamaThreads = OptionValues.integer(name, value, USAGE);
+                case "--our-threads" -> ourThreads = OptionValues.integer(name, value, USAGE);
                 case "--out" -> out = Path.of(value);
                 default -> throw new IllegalArgumentException("Unknown option " + name + "\n" + USAGE);
             }

@@ -148,7 +148,7 @@ public final class ComparisonReport {
             perPrompt.add(p);
         }
         json.put("prompts", perPrompt);
-        CommandLine.writeResults(out, json, table);
+        ResultFolder.write(out, json, table);
     }
 
     private static Map<String, Object> ratios(List<EngineSummary> summaries) {

@@ -1,5 +1,6 @@
 package io.github.sdsat.jlama;
 
+import io.github.sdsat.bench.OptionValues;
 import java.nio.file.Path;
 
 /**
@@ -105,21 +106,21 @@ public record SideBySideOptions(
         int jlamaXmx = 0;
         int arXmx = 0;
         Path out = Path.of("reports", "jlama-bf16");
-        for (String[] pair : CommandLine.pairs(args, USAGE)) {
-            String name = pair[0];
-            String value = pair[1];
+        for (OptionValues.Option option : OptionValues.options(args, USAGE)) {
+            String name = option.flag();
+            String value = option.value();
             switch (name) {
                 case "--model" -> model = Path.of(value);
-                case "--task" -> task = CommandLine.integer(name, value);
+                case "--task" -> task = OptionValues.integer(name, value, USAGE);
                 case "--prompt" -> prompt = value;
-                case "--tokens" -> newTokens = CommandLine.integer(name, value);
-                case "--rounds" -> rounds = CommandLine.integer(name, value);
-                case "--warmup" -> warmup = CommandLine.integer(name, value);
-                case "--warmup-tokens" -> warmupTokens = CommandLine.integer(name, value);
-                case "--runs" -> runs = CommandLine.integer(name, value);
-                case "--threads" -> threads = CommandLine.integer(name, value);
-                case "--jlama-xmx" -> jlamaXmx = CommandLine.integer(name, value);
-                case "--ar-xmx" -> arXmx = CommandLine.integer(name, value);
+                case "--tokens" -> newTokens = OptionValues.integer(name, value, USAGE);
+                case "--rounds" -> rounds = OptionValues.integer(name, value, USAGE);
+                case "--warmup" -> warmup = OptionValues.integer(name, value, USAGE);
+                case "--warmup-tokens" -> warmupTokens = OptionValues.integer(name, value, USAGE);
+                case "--runs" -> runs = OptionValues.integer(name, value, USAGE);
+                case "--threads" -> threads = OptionValues.integer(name, value, USAGE);
+                case "--jlama-xmx" -> jlamaXmx = OptionValues.integer(name, value, USAGE);
+                case "--ar-xmx" -> arXmx = OptionValues.integer(name, value, USAGE);
                 case "--out" -> out = Path.of(value);
                 default -> throw new IllegalArgumentException("Unknown option " + name + "\n" + USAGE);
             }

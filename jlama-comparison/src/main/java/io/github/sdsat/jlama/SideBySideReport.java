@@ -192,6 +192,6 @@ public final class SideBySideReport {
         json.put("targetDecodeRatio", TARGET_DECODE_RATIO);
         json.put("ids", comparison.ids());
         json.put("processes", processes);
-        CommandLine.writeResults(out, json, table);
+        ResultFolder.write(out, json, table);
     }
 }

@@ -54,7 +54,8 @@ class ComparisonOptionsTest {
                 .hasMessageContaining("Unknown option --prompt")
                 .hasMessageContaining("usage:");
         assertThatThrownBy(() -> ComparisonOptions.parse("--tokens")).hasMessageContaining("--tokens needs a value");
-        assertThatThrownBy(() -> ComparisonOptions.parse("--tokens", "many")).hasMessageContaining("whole number");
+        assertThatThrownBy(() -> ComparisonOptions.parse("--tokens", "many"))
+                .hasMessageContaining("--tokens takes an integer, got 'many'");
         assertThatThrownBy(() -> ComparisonOptions.parse("--prompts", "200")).hasMessageContaining("1..164");
         assertThatThrownBy(() -> ComparisonOptions.parse("--decoder", "ar")).hasMessageContaining("ar always runs");
     }

@@ -78,7 +78,7 @@ class SideBySideOptionsTest {
         assertThatThrownBy(() -> SideBySideOptions.parse("--model", "m", "--runs", "0"))
                 .hasMessageContaining("--runs must be >= 1");
         assertThatThrownBy(() -> SideBySideOptions.parse("--model", "m", "--threads", "two"))
-                .hasMessageContaining("takes a whole number");
+                .hasMessageContaining("takes an integer");
         assertThatThrownBy(() -> SideBySideOptions.parse("--model", "m", "--prompts", "3"))
                 .hasMessageContaining("Unknown option --prompts");
         assertThatThrownBy(() -> SideBySideOptions.parse("--model")).hasMessageContaining("needs a value");

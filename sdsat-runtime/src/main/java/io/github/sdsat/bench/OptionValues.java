@@ -8,10 +8,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The values of the benchmark command lines ({@link CostCurve}, {@link OracleBenchmark}, {@link SoakBenchmark}),
- * parsed with errors that name the option, what it takes and the usage line.
+ * The values of the benchmark command lines ({@link CostCurve}, {@link OracleBenchmark}, {@link SoakBenchmark}, and the
+ * Jlama comparison's two mains outside the default build), parsed with errors that name the option, what it takes and
+ * the usage line.
  */
-final class OptionValues {
+public final class OptionValues {
     /** {@code low-high}, both ends included. */
     private static final Pattern RANGE = Pattern.compile("(\\d+)\\s*-\\s*(\\d+)");
     /** No option here needs more values than this; a longer range is a typing slip, refused before it is built. */
@@ -20,13 +21,14 @@ final class OptionValues {
     private OptionValues() {}
 
     /** One option of a command line: the flag and the value after it. */
-    record Option(String flag, String value) {}
+    public record Option(String flag, String value) {}
 
     /**
      * The command line as flag-value pairs, in the order written. A flag without a value fails when the iteration
-     * reaches it (so an earlier option's bad value is reported first, as it is checked first).
+     * reaches it (so an earlier option's bad value is reported first, as it is checked first); {@code --help} or
+     * {@code -h} in a flag's place fails with the usage line.
      */
-    static Iterable<Option> options(String[] args, String usage) {
+    public static Iterable<Option> options(String[] args, String usage) {
         return () -> new Iterator<>() {
             private int next = 0;
 
@@ -41,6 +43,9 @@ final class OptionValues {
                     throw new NoSuchElementException();
                 }
                 String flag = args[next];
+                if (flag.equals("--help") || flag.equals("-h")) {
+                    throw new IllegalArgumentException(usage);
+                }
                 if (next + 1 >= args.length) {
                     throw new IllegalArgumentException(flag + " needs a value; " + usage);
                 }
@@ -51,7 +56,7 @@ final class OptionValues {
     }
 
     /** An integer, or an error naming the option. */
-    static int integer(String option, String value, String usage) {
+    public static int integer(String option, String value, String usage) {
         try {
             return Integer.parseInt(value.strip());
         } catch (NumberFormatException e) {
@@ -60,7 +65,7 @@ final class OptionValues {
     }
 
     /** An integer of at least {@code min}. */
-    static int atLeast(String option, String value, int min, String usage) {
+    public static int atLeast(String option, String value, int min, String usage) {
         int v = integer(option, value, usage);
         if (v < min) {
             throw new IllegalArgumentException(option + " must be at least " + min + ", got " + v);
@@ -72,7 +77,7 @@ final class OptionValues {
      * A comma-separated list of integers and {@code low-high} ranges (both ends included), in the order written:
      * {@code 1-8,10,12,16} is 1 to 8, then 10, 12 and 16. Blank items are skipped, so empty text is an empty list.
      */
-    static List<Integer> integers(String option, String value, String usage) {
+    public static List<Integer> integers(String option, String value, String usage) {
         List<Integer> out = new ArrayList<>();
         for (String item : value.split(",")) {
             String text = item.strip();

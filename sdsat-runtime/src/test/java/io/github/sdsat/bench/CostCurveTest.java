@@ -75,6 +75,10 @@ class CostCurveTest {
         assertThatThrownBy(() -> parse("--json"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> parse("--rounds", "3", "--help"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("usage")
+                .hasMessageNotContaining("needs a value");
         assertThatThrownBy(() -> parse("--models", " , ")).hasMessageContaining("--models names no model");
         assertThatThrownBy(() -> parse("--random-shape", "1024:8:16"))
                 .isInstanceOf(IllegalArgumentException.class)
