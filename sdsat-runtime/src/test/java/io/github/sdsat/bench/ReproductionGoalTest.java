@@ -10,6 +10,7 @@ import io.github.sdsat.gate.GateSettings;
 import io.github.sdsat.model.DjlOffline;
 import io.github.sdsat.report.ResultFiles;
 import io.github.sdsat.results.Environment;
+import io.github.sdsat.results.EnvironmentFixtures;
 import io.github.sdsat.results.RunResults;
 import io.github.sdsat.results.Shard;
 import java.nio.file.Path;
@@ -141,22 +142,7 @@ class ReproductionGoalTest {
     }
 
     private static List<String> costCurveLog(Map<Integer, Double> curve) {
-        Environment environment = new Environment(
-                "cpu()",
-                "bfloat16",
-                "17",
-                "0.36.0",
-                "Linux",
-                null,
-                null,
-                "/m",
-                null,
-                null,
-                "java",
-                167,
-                curve,
-                null,
-                null);
+        Environment environment = EnvironmentFixtures.cpuWithCostCurve(curve);
         List<String> log = new ArrayList<>();
         ReproductionGoal.logCostCurveWarning(RunResults.of(Map.of(), environment, List.of()), log::add);
         return log;
