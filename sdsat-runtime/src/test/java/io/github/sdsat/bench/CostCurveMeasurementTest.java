@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.sdsat.Records;
 import io.github.sdsat.model.LlamaConfig;
 import io.github.sdsat.model.LlamaModel;
 import io.github.sdsat.model.TinyModels;
@@ -67,6 +68,13 @@ class CostCurveMeasurementTest {
                         "256 tokens cached",
                         "| 64 |",
                         String.format(java.util.Locale.ROOT, "%.0f MB read per pass", weightBytes / 1e6));
+
+        // the AR line keeps the digits a slow model's rate needs (2.79 and 3.6 tokens/s differ by 30 %)
+        assertThat(table).doesNotContain("Autoregressive greedy");
+        assertThat(CostCurveMeasurement.markdown(Records.copyWith(m, "arTokensPerSecond", 2.786)))
+                .contains("Autoregressive greedy (100-token prompt, 128 new tokens): 2.79 tokens/s\n");
+        assertThat(CostCurveMeasurement.markdown(Records.copyWith(m, "arTokensPerSecond", 1834.4)))
+                .contains("Autoregressive greedy (100-token prompt, 128 new tokens): 1834 tokens/s\n");
 
         Path json = dir.resolve("out/cost-curve.json");
         BenchmarkJson.write(new CostCurveMeasurement.Report("now", "17", "amd64", 2, 1, 1, roofline, List.of(m)), json);
