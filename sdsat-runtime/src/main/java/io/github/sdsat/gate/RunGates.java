@@ -9,7 +9,6 @@ import io.github.sdsat.results.LineCompletionGate;
 import io.github.sdsat.results.LineCompletionModelSummary;
 import io.github.sdsat.results.MeasureDiscrimination;
 import io.github.sdsat.results.PairedDifference;
-import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RowSummary;
 import io.github.sdsat.results.RunResults;
 import java.util.ArrayList;
@@ -133,7 +132,7 @@ public final class RunGates {
         List<GateResult> gates = new ArrayList<>();
         for (Map.Entry<GateSettings.RowKey, Double> floor : floors.entrySet()) {
             for (RowSummary row : greedyRows(results, floor.getKey())) {
-                double[][][] timings = pairedTimings(results, row);
+                double[][][] timings = SpeedupInterval.pairedGreedyTimings(results, row);
                 String name = row.dataset() + " " + row.decoder() + " k=" + row.k() + " >= " + floor.getValue() + "x";
                 if (timings[0].length < 2) {
                     gates.add(new GateResult(
@@ -208,30 +207,6 @@ public final class RunGates {
     }
 
     /** [0]: per shared prompt the baseline's greedy time; [1]: the row's; one timing each, same prompt order. */
-    private static double[][][] pairedTimings(RunResults results, RowSummary row) {
-        Map<String, Double> baseline = new LinkedHashMap<>();
-        Map<String, Double> method = new LinkedHashMap<>();
-        for (PromptRecord r : results.prompts()) {
-            if (!r.dataset().equals(row.dataset()) || r.temperature() != 0.0 || r.sampling() != null) {
-                continue;
-            }
-            if (r.isBaseline()) {
-                baseline.put(r.taskId(), r.timeMs());
-            } else if (r.decoder().equals(row.decoder()) && r.k() == row.k()) {
-                method.put(r.taskId(), r.timeMs());
-            }
-        }
-        List<double[]> base = new ArrayList<>();
-        List<double[]> mine = new ArrayList<>();
-        method.forEach((task, ms) -> {
-            if (baseline.containsKey(task)) {
-                base.add(new double[] {baseline.get(task)});
-                mine.add(new double[] {ms});
-            }
-        });
-        return new double[][][] {base.toArray(double[][]::new), mine.toArray(double[][]::new)};
-    }
-
     /** The HumanEval stage's verdict as a gate; null without the stage. */
     static GateResult humanEval(AccuracyGate gate, List<AccuracyRecord> records) {
         if (gate == null) {

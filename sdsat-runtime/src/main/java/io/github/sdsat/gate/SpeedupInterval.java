@@ -1,8 +1,15 @@
 package io.github.sdsat.gate;
 
 import io.github.sdsat.results.Aggregator;
+import io.github.sdsat.results.PromptRecord;
+import io.github.sdsat.results.RowSummary;
+import io.github.sdsat.results.RunResults;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -53,6 +60,47 @@ public record SpeedupInterval(
         double upper = ratios[(int) Math.ceil(confidence * RESAMPLES) - 1];
         int perSide = Arrays.stream(baselineMs).mapToInt(a -> a.length).sum();
         return new SpeedupInterval(ratio, lower, upper, confidence, n, perSide, RESAMPLES);
+    }
+
+    /**
+     * The interval of a greedy row of a run against the run's greedy baseline, over the prompts both measured, at the
+     * confidence and seed of the speedup floors ({@link GateSettings#FLOOR_CONFIDENCE}); null when fewer than 2
+     * prompts were measured by both (no bound can be given).
+     */
+    public static SpeedupInterval ofGreedyRow(RunResults results, RowSummary row) {
+        double[][][] timings = pairedGreedyTimings(results, row);
+        if (timings[0].length < 2) {
+            return null;
+        }
+        return bootstrap(timings[0], timings[1], GateSettings.FLOOR_CONFIDENCE, GateSettings.BOOTSTRAP_SEED);
+    }
+
+    /**
+     * [0]: the greedy baseline's times, [1]: the row's, one generation per prompt ([prompts][1] each, ms), over the
+     * prompts of the row's dataset that both measured, in the row's order.
+     */
+    static double[][][] pairedGreedyTimings(RunResults results, RowSummary row) {
+        Map<String, Double> baseline = new LinkedHashMap<>();
+        Map<String, Double> method = new LinkedHashMap<>();
+        for (PromptRecord r : results.prompts()) {
+            if (!r.dataset().equals(row.dataset()) || r.temperature() != 0.0 || r.sampling() != null) {
+                continue;
+            }
+            if (r.isBaseline()) {
+                baseline.put(r.taskId(), r.timeMs());
+            } else if (r.decoder().equals(row.decoder()) && r.k() == row.k()) {
+                method.put(r.taskId(), r.timeMs());
+            }
+        }
+        List<double[]> base = new ArrayList<>();
+        List<double[]> mine = new ArrayList<>();
+        method.forEach((task, ms) -> {
+            if (baseline.containsKey(task)) {
+                base.add(new double[] {baseline.get(task)});
+                mine.add(new double[] {ms});
+            }
+        });
+        return new double[][][] {base.toArray(double[][]::new), mine.toArray(double[][]::new)};
     }
 
     private static int[] identity(int n) {

@@ -3,6 +3,7 @@ package io.github.sdsat.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
+import io.github.sdsat.gate.SpeedupInterval;
 import io.github.sdsat.results.Environment;
 import io.github.sdsat.results.GateResult;
 import io.github.sdsat.results.PromptRecord;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The run's {@code index.html}, from the mustache template {@code io/github/sdsat/report/index.mustache}: the
@@ -79,7 +81,7 @@ public final class HtmlReport {
                     .toList();
             Map<String, Object> datasetScope = new LinkedHashMap<>();
             datasetScope.put("name", dataset);
-            datasetScope.put("answer", answer(rows));
+            datasetScope.put("answer", answer(rows, row -> SpeedupInterval.ofGreedyRow(results, row)));
             datasetScope.put(
                     "rows", rows.stream().map(row -> rowScope(row, columns)).toList());
             List<Map<String, Object>> chartScopes = new ArrayList<>();
@@ -112,8 +114,13 @@ public final class HtmlReport {
         return out.toString();
     }
 
-    /** A one-paragraph answer to the question for one dataset. */
-    static String answer(List<RowSummary> rows) {
+    /**
+     * A one-paragraph answer to the question for one dataset. "Yes, faster" only when the best SDSAT row's speedup has
+     * a one-sided 95 % lower bound above 1 ({@code intervals}: the row's bootstrap over prompts, null with fewer than 2
+     * prompts): the best of several noisy rows is above 1 by chance often enough that its point value alone would
+     * answer yes for a decoder that is no faster.
+     */
+    static String answer(List<RowSummary> rows, Function<RowSummary, SpeedupInterval> intervals) {
         RowSummary baseline = rows.stream()
                 .filter(row -> row.isBaseline() && row.isGreedy())
                 .findFirst()
@@ -142,8 +149,19 @@ public final class HtmlReport {
         if (fastest == null) {
             text.append("No greedy SDSAT row shares prompts with the baseline, so no SDSAT speedup can be given. ");
         } else {
-            boolean faster = fastest.speedup() > 1.0;
-            text.append(faster ? "Yes, faster: " : "Not faster: ")
+            SpeedupInterval interval = intervals.apply(fastest);
+            String verdict;
+            if (fastest.speedup() <= 1.0) {
+                verdict = "Not faster: ";
+            } else if (interval == null) {
+                verdict =
+                        "Faster on the one prompt measured, without a confidence bound (that needs 2 prompts or more): ";
+            } else if (interval.lower() > 1.0) {
+                verdict = "Yes, faster: ";
+            } else {
+                verdict = "Not measurably faster: ";
+            }
+            text.append(verdict)
                     .append("the best greedy SDSAT setting, ")
                     .append(fastest.decoder())
                     .append(" at k=")
@@ -154,7 +172,19 @@ public final class HtmlReport {
                     .append(String.format(Locale.ROOT, "%.1f", fastest.meanTimeMs()))
                     .append(" ms against ")
                     .append(String.format(Locale.ROOT, "%.1f", baseline.meanTimeMs()))
-                    .append(" ms per prompt). ");
+                    .append(" ms per prompt)");
+            if (interval != null) {
+                text.append(String.format(
+                        Locale.ROOT,
+                        "; the speedup's one-sided %.0f %% lower bound over %d prompts is %.2f×%s",
+                        100 * interval.confidence(),
+                        interval.prompts(),
+                        interval.lower(),
+                        fastest.speedup() > 1.0 && interval.lower() <= 1.0
+                                ? ", so the gain is within this run's noise"
+                                : ""));
+            }
+            text.append(". ");
         }
         if (fastestOther != null && (fastest == null || fastestOther.speedup() > fastest.speedup())) {
             text.append("Faster still without SAT drafts: ")
