@@ -206,7 +206,6 @@ public final class RunGates {
                 .toList();
     }
 
-    /** [0]: per shared prompt the baseline's greedy time; [1]: the row's; one timing each, same prompt order. */
     /** The HumanEval stage's verdict as a gate; null without the stage. */
     static GateResult humanEval(AccuracyGate gate, List<AccuracyRecord> records) {
         if (gate == null) {
