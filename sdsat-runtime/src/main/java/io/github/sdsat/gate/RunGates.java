@@ -11,6 +11,7 @@ import io.github.sdsat.results.MeasureDiscrimination;
 import io.github.sdsat.results.PairedDifference;
 import io.github.sdsat.results.RowSummary;
 import io.github.sdsat.results.RunResults;
+import io.github.sdsat.results.SpeedupInterval;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

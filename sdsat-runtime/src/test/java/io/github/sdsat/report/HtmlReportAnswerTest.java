@@ -2,10 +2,10 @@ package io.github.sdsat.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.sdsat.gate.SpeedupInterval;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.PromptRecordFixtures;
 import io.github.sdsat.results.RunResults;
+import io.github.sdsat.results.SpeedupInterval;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,5 @@
-package io.github.sdsat.gate;
+package io.github.sdsat.results;
 
-import io.github.sdsat.results.Aggregator;
-import io.github.sdsat.results.PromptRecord;
-import io.github.sdsat.results.RowSummary;
-import io.github.sdsat.results.RunResults;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -17,7 +13,8 @@ import java.util.SplittableRandom;
  * times, each side's median over every timed generation) and a percentile-bootstrap confidence interval for it that
  * resamples prompts (with replacement, each prompt carrying all its baseline and decoder timings), so that both the
  * timing noise and the prompt-to-prompt spread widen it. Seeded: the same timings give the same interval. Used by
- * the speedup floors of {@code sdsat:reproduce} ({@link RunGates}) and the wall-clock gate of {@code reproduction-tests}.
+ * the speedup floors of {@code sdsat:reproduce} ({@code gate.RunGates}), the report's answer ({@code report.HtmlReport}) and
+ * the wall-clock gate of {@code reproduction-tests}.
  *
  * @param ratioOfMedians the speedup measured on the timings
  * @param lower one-sided lower confidence bound at {@code confidence}
@@ -31,6 +28,12 @@ public record SpeedupInterval(
         int prompts,
         int timingsPerSide,
         int resamples) {
+    /** Confidence of the speedup floors' bootstrap lower bound, and of the report's "faster" ({@link #ofGreedyRow}). */
+    public static final double FLOOR_CONFIDENCE = 0.95;
+
+    /** Seed of every bootstrap of the gates and the report: the same results give the same verdict. */
+    public static final long BOOTSTRAP_SEED = 0x5D5A7L;
+
     /** Resamples of the bootstrap: enough for a stable 5th percentile (its Monte Carlo error is well under 1%). */
     public static final int RESAMPLES = 4000;
 
@@ -64,7 +67,7 @@ public record SpeedupInterval(
 
     /**
      * The interval of a greedy row of a run against the run's greedy baseline, over the prompts both measured, at the
-     * confidence and seed of the speedup floors ({@link GateSettings#FLOOR_CONFIDENCE}); null when fewer than 2
+     * confidence and seed of the speedup floors ({@link #FLOOR_CONFIDENCE}, {@link #BOOTSTRAP_SEED}); null when fewer than 2
      * prompts were measured by both (no bound can be given).
      */
     public static SpeedupInterval ofGreedyRow(RunResults results, RowSummary row) {
@@ -72,14 +75,14 @@ public record SpeedupInterval(
         if (timings[0].length < 2) {
             return null;
         }
-        return bootstrap(timings[0], timings[1], GateSettings.FLOOR_CONFIDENCE, GateSettings.BOOTSTRAP_SEED);
+        return bootstrap(timings[0], timings[1], FLOOR_CONFIDENCE, BOOTSTRAP_SEED);
     }
 
     /**
      * [0]: the greedy baseline's times, [1]: the row's, one generation per prompt ([prompts][1] each, ms), over the
      * prompts of the row's dataset that both measured, in the row's order.
      */
-    static double[][][] pairedGreedyTimings(RunResults results, RowSummary row) {
+    public static double[][][] pairedGreedyTimings(RunResults results, RowSummary row) {
         Map<String, Double> baseline = new LinkedHashMap<>();
         Map<String, Double> method = new LinkedHashMap<>();
         for (PromptRecord r : results.prompts()) {
