@@ -7,6 +7,7 @@ import io.github.sdsat.results.GateResult.Status;
 import io.github.sdsat.results.PromptRecord;
 import io.github.sdsat.results.RowSummary;
 import io.github.sdsat.results.RunResults;
+import io.github.sdsat.results.SpeedupInterval;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -206,7 +207,7 @@ public final class BaselineComparison {
         }
         double[] d = logRatios.stream().mapToDouble(Double::doubleValue).toArray();
         double mean = Arrays.stream(d).average().orElse(0);
-        double upper = bootstrapUpperBoundOfMean(d, 1 - settings.alpha(), GateSettings.BOOTSTRAP_SEED);
+        double upper = bootstrapUpperBoundOfMean(d, 1 - settings.alpha(), SpeedupInterval.BOOTSTRAP_SEED);
         double floor = Math.log(1 - settings.speedupTolerance());
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("sharedPrompts", d.length);

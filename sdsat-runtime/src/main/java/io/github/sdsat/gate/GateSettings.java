@@ -1,6 +1,5 @@
 package io.github.sdsat.gate;
 
-import io.github.sdsat.results.SpeedupInterval;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,10 +48,6 @@ public record GateSettings(
     public static final double DEFAULT_COUNT_TOLERANCE = 0.01;
     public static final double DEFAULT_SPEEDUP_TOLERANCE = 0.10;
     public static final double DEFAULT_ALPHA = 0.05;
-    /** Confidence of the speedup floors' bootstrap lower bound (the report's answer uses the same). */
-    public static final double FLOOR_CONFIDENCE = SpeedupInterval.FLOOR_CONFIDENCE;
-    /** Seed of every bootstrap of the gates: the same results give the same verdict. */
-    public static final long BOOTSTRAP_SEED = SpeedupInterval.BOOTSTRAP_SEED;
 
     /** A greedy row by decoder and k, as floors name it ({@code sdsat:3}). */
     public record RowKey(String decoder, int k) {

@@ -133,20 +133,19 @@ public final class RunGates {
         List<GateResult> gates = new ArrayList<>();
         for (Map.Entry<GateSettings.RowKey, Double> floor : floors.entrySet()) {
             for (RowSummary row : greedyRows(results, floor.getKey())) {
-                double[][][] timings = SpeedupInterval.pairedGreedyTimings(results, row);
                 String name = row.dataset() + " " + row.decoder() + " k=" + row.k() + " >= " + floor.getValue() + "x";
-                if (timings[0].length < 2) {
+                SpeedupInterval interval = SpeedupInterval.ofGreedyRow(results, row);
+                if (interval == null) {
+                    int prompts = SpeedupInterval.pairedGreedyTimings(results, row)[0].length;
                     gates.add(new GateResult(
                             "minSpeedup",
                             name,
                             Status.FAILED,
                             "the speedup's lower bound needs at least 2 prompts measured by both the baseline and the"
-                                    + " row, found " + timings[0].length + ": raise sdsat.dataLimit",
-                            Map.of("floor", floor.getValue(), "prompts", timings[0].length)));
+                                    + " row, found " + prompts + ": raise sdsat.dataLimit",
+                            Map.of("floor", floor.getValue(), "prompts", prompts)));
                     continue;
                 }
-                SpeedupInterval interval = SpeedupInterval.bootstrap(
-                        timings[0], timings[1], GateSettings.FLOOR_CONFIDENCE, GateSettings.BOOTSTRAP_SEED);
                 Map<String, Object> figures = new LinkedHashMap<>();
                 figures.put("floor", floor.getValue());
                 figures.put("lowerBound", interval.lower());

@@ -150,16 +150,15 @@ public final class HtmlReport {
             text.append("No greedy SDSAT row shares prompts with the baseline, so no SDSAT speedup can be given. ");
         } else {
             SpeedupInterval interval = intervals.apply(fastest);
+            boolean withinNoise = fastest.speedup() > 1.0 && interval != null && interval.lower() <= 1.0;
             String verdict;
             if (fastest.speedup() <= 1.0) {
                 verdict = "Not faster: ";
             } else if (interval == null) {
                 verdict =
                         "Faster on the one prompt measured, without a confidence bound (that needs 2 prompts or more): ";
-            } else if (interval.lower() > 1.0) {
-                verdict = "Yes, faster: ";
             } else {
-                verdict = "Not measurably faster: ";
+                verdict = withinNoise ? "Not measurably faster: " : "Yes, faster: ";
             }
             text.append(verdict)
                     .append("the best greedy SDSAT setting, ")
@@ -180,9 +179,7 @@ public final class HtmlReport {
                         100 * interval.confidence(),
                         interval.prompts(),
                         interval.lower(),
-                        fastest.speedup() > 1.0 && interval.lower() <= 1.0
-                                ? ", so the gain is within this run's noise"
-                                : ""));
+                        withinNoise ? ", so the gain is within this run's noise" : ""));
             }
             text.append(". ");
         }

@@ -31,7 +31,8 @@ public record SpeedupInterval(
     /** Confidence of the speedup floors' bootstrap lower bound, and of the report's "faster" ({@link #ofGreedyRow}). */
     public static final double FLOOR_CONFIDENCE = 0.95;
 
-    /** Seed of every bootstrap of the gates and the report: the same results give the same verdict. */
+    /** Seed of every bootstrap of the gates ({@code gate.BaselineComparison} too) and the report: the same results give
+     * the same verdict. */
     public static final long BOOTSTRAP_SEED = 0x5D5A7L;
 
     /** Resamples of the bootstrap: enough for a stable 5th percentile (its Monte Carlo error is well under 1%). */
