@@ -81,6 +81,32 @@ class RunGatesTest {
     }
 
     @Test
+    void aSpeedupFloorPassesOnItsLowerBoundAndFailsWhenOnePromptGivesNoBound() {
+        // run(): 4 prompts, sdsat k=3 at 60 ms against AR's 100 ms on each, so every resample gives 1.667x
+        Map<GateSettings.RowKey, Double> floors = Map.of(new GateSettings.RowKey("sdsat", 3), 1.5);
+        assertThat(RunGates.speedupFloors(run(List.of()), floors))
+                .singleElement()
+                .satisfies(g -> {
+                    assertThat(g.status()).isEqualTo(Status.PASSED);
+                    assertThat(g.message()).contains("lower bound 1.667x", "at least the floor 1.5x");
+                });
+        assertThat(RunGates.speedupFloors(run(List.of()), Map.of(new GateSettings.RowKey("sdsat", 3), 1.7)))
+                .singleElement()
+                .satisfies(g -> assertThat(g.status()).isEqualTo(Status.FAILED));
+
+        List<PromptRecord> onePrompt = List.of(
+                PromptRecordFixtures.baseline("humaneval", "HumanEval/0", 100, 20),
+                PromptRecordFixtures.greedy(
+                        "humaneval", "HumanEval/0", "sdsat", 3, 60, 20, 10, 30, 10, 10, Boolean.TRUE));
+        assertThat(RunGates.speedupFloors(RunResults.of(Map.of(), ENVIRONMENT, onePrompt), floors))
+                .singleElement()
+                .satisfies(g -> {
+                    assertThat(g.status()).isEqualTo(Status.FAILED);
+                    assertThat(g.message()).contains("needs at least 2 prompts", "found 1: raise sdsat.dataLimit");
+                });
+    }
+
+    @Test
     void humanEvalAtZeroForEveryModelIsUninformativeNotAPass() {
         AccuracyGate passed = new AccuracyGate(0.02, true, List.of(), List.of(), Map.of());
         assertThat(RunGates.humanEval(passed, List.of(accuracy("sdsat", 0), accuracy("base", 0))))
